@@ -1,0 +1,15 @@
+/* currents-engine.h
+ *
+ * Copyright 2026 The Currents authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The Currents numerical engine: one header for all of it.
+ */
+#pragma once
+
+#include "currents-error.h"
+#include "currents-field.h"
+#include "currents-data.h"
+#include "currents-simulate.h"
+#include "currents-model.h"
+#include "currents-version.h"

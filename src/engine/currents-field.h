@@ -1,0 +1,102 @@
+/* currents-field.h
+ *
+ * Copyright 2026 The Currents authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The one vector-field interface that every model implements:
+ *
+ *   dx/dt = f(t, x, u, p),   x ∈ ℝⁿ (states), u ∈ ℝᵐ (inputs), p ∈ ℝᵏ (parameters)
+ *
+ * with its exact Jacobians ∂f/∂x (n×n, row-major: J[i*n + j] = ∂f_i/∂x_j),
+ * ∂f/∂p (n×k, row-major) and vector-Jacobian products
+ *
+ *   gx += wᵀ ∂f/∂x,   gp += wᵀ ∂f/∂p   (accumulating, as backward passes do).
+ *
+ * A CurrentsField is immutable once made and reference counted, so one field may be
+ * shared by several threads; each thread evaluates through its own
+ * CurrentsFieldWorkspace, and no evaluation allocates.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _CurrentsField CurrentsField;
+typedef struct _CurrentsFieldWorkspace CurrentsFieldWorkspace;
+
+/**
+ * CurrentsFieldVTable:
+ * @workspace_new: allocates an implementation workspace (may return %NULL when
+ *   none is needed)
+ * @workspace_free: frees it
+ * @eval: f = f(t, x, u, p)
+ * @jacobian: jx = ∂f/∂x (n×n) and, when @jp is not %NULL, jp = ∂f/∂p (n×k); also
+ *   writes f into @f when @f is not %NULL
+ * @vjp: gx += wᵀ∂f/∂x and gp += wᵀ∂f/∂p (either output may be %NULL); also writes
+ *   f into @f when @f is not %NULL
+ * @impl_free: frees the implementation when the field's last reference goes
+ *
+ * Implementations never allocate in @eval, @jacobian or @vjp.
+ */
+typedef struct
+{
+  gpointer (*workspace_new)  (gconstpointer impl);
+  void     (*workspace_free) (gpointer ws);
+  void     (*eval)           (gconstpointer impl, gpointer ws, double t, const double *x,
+                              const double *u, const double *p, double *f);
+  void     (*jacobian)       (gconstpointer impl, gpointer ws, double t, const double *x,
+                              const double *u, const double *p, double *f, double *jx,
+                              double *jp);
+  void     (*vjp)            (gconstpointer impl, gpointer ws, double t, const double *x,
+                              const double *u, const double *p, const double *w, double *f,
+                              double *gx, double *gp);
+  void     (*impl_free)      (gpointer impl);
+} CurrentsFieldVTable;
+
+CurrentsField          *currents_field_new              (const CurrentsFieldVTable *vtable,
+                                                         gpointer                   impl,
+                                                         gsize                      n_states,
+                                                         gsize                      n_inputs,
+                                                         gsize                      n_params,
+                                                         gboolean                   autonomous);
+CurrentsField          *currents_field_ref              (CurrentsField             *field);
+void                    currents_field_unref            (CurrentsField             *field);
+gsize                   currents_field_get_n_states     (const CurrentsField       *field);
+gsize                   currents_field_get_n_inputs     (const CurrentsField       *field);
+gsize                   currents_field_get_n_params     (const CurrentsField       *field);
+gboolean                currents_field_is_autonomous    (const CurrentsField       *field);
+gconstpointer           currents_field_get_impl         (const CurrentsField       *field);
+
+CurrentsFieldWorkspace *currents_field_workspace_new    (CurrentsField             *field);
+void                    currents_field_workspace_free   (CurrentsFieldWorkspace    *ws);
+
+void                    currents_field_eval             (CurrentsFieldWorkspace    *ws,
+                                                         double                     t,
+                                                         const double              *x,
+                                                         const double              *u,
+                                                         const double              *p,
+                                                         double                    *f);
+void                    currents_field_jacobian         (CurrentsFieldWorkspace    *ws,
+                                                         double                     t,
+                                                         const double              *x,
+                                                         const double              *u,
+                                                         const double              *p,
+                                                         double                    *f,
+                                                         double                    *jx,
+                                                         double                    *jp);
+void                    currents_field_vjp              (CurrentsFieldWorkspace    *ws,
+                                                         double                     t,
+                                                         const double              *x,
+                                                         const double              *u,
+                                                         const double              *p,
+                                                         const double              *w,
+                                                         double                    *f,
+                                                         double                    *gx,
+                                                         double                    *gp);
+CurrentsField          *currents_field_workspace_get_field (CurrentsFieldWorkspace *ws);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CurrentsField, currents_field_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CurrentsFieldWorkspace, currents_field_workspace_free)
+
+G_END_DECLS

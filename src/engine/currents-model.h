@@ -1,0 +1,140 @@
+/* currents-model.h
+ *
+ * Copyright 2026 The Currents authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Equation models read from XPPAUT's `.ode` language (its core, as the corpus uses
+ * it) plus Currents' extensions (`input`, `learn`). A model compiles its equations to
+ * a tape on which f(t, x, u, p), ∂f/∂x, ∂f/∂p and vector-Jacobian products are
+ * evaluated exactly by automatic differentiation, without allocating.
+ *
+ * The parameter vector p of the model's field holds the `par` values in declaration
+ * order followed by the weights of every learned term (see
+ * currents_model_get_learned()).
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "currents-field.h"
+#include "currents-simulate.h"
+
+G_BEGIN_DECLS
+
+typedef struct _CurrentsModel CurrentsModel;
+
+/**
+ * CurrentsModelOptions:
+ * The `@` options of the file (XPP's defaults where it sets none).
+ */
+typedef struct
+{
+  double         total;
+  double         dt;
+  double         t0;
+  double         trans;
+  double         bound;
+  double         tol;
+  double         atol;
+  double         dtmin;
+  double         dtmax;
+  int            njmp;
+  int            maxstor;
+  CurrentsMethod method;
+  char          *method_name;   /* as written, or "rungekutta" */
+  char          *xp;            /* axis variables, or NULL */
+  char          *yp;
+  char          *zp;
+  double         xlo, xhi, ylo, yhi;
+  gboolean       has_window;    /* any of xlo/xhi/ylo/yhi given */
+} CurrentsModelOptions;
+
+typedef enum
+{
+  CURRENTS_ACTIVATION_TANH,
+  CURRENTS_ACTIVATION_SOFTPLUS,
+  CURRENTS_ACTIVATION_SILU,
+  CURRENTS_ACTIVATION_RELU,
+  CURRENTS_ACTIVATION_IDENTITY,
+} CurrentsActivation;
+
+/**
+ * CurrentsLearnedTerm:
+ * A small neural network g: ℝ^n_args → ℝ named in the equations.
+ * Its weights are p[param_offset .. param_offset + n_weights).
+ */
+typedef struct
+{
+  const char        *name;
+  gsize              n_args;
+  gsize              n_layers;     /* number of affine layers */
+  const gsize       *widths;       /* n_layers + 1 widths, widths[0] = n_args, last = 1 */
+  CurrentsActivation activation;
+  gsize              param_offset;
+  gsize              n_weights;
+} CurrentsLearnedTerm;
+
+CurrentsModel       *currents_model_new_from_file    (const char           *path,
+                                                      GError              **error);
+CurrentsModel       *currents_model_new_from_string  (const char           *source,
+                                                      const char           *filename,
+                                                      GError              **error);
+void                 currents_model_free             (CurrentsModel        *model);
+
+const char          *currents_model_get_filename     (const CurrentsModel  *model);
+const char          *currents_model_get_source       (const CurrentsModel  *model);
+CurrentsField       *currents_model_get_field        (const CurrentsModel  *model);
+const CurrentsModelOptions *currents_model_get_options (const CurrentsModel *model);
+/* Messages about `@` options that only affect XPP's display and were ignored. */
+const char *const   *currents_model_get_ignored      (const CurrentsModel  *model);
+
+gsize                currents_model_get_n_states     (const CurrentsModel  *model);
+const char          *currents_model_get_state_name   (const CurrentsModel  *model,
+                                                      gsize                 i);
+const char *const   *currents_model_get_state_names  (const CurrentsModel  *model);
+const double        *currents_model_get_initial      (const CurrentsModel  *model);
+
+gsize                currents_model_get_n_inputs     (const CurrentsModel  *model);
+const char          *currents_model_get_input_name   (const CurrentsModel  *model,
+                                                      gsize                 i);
+const double        *currents_model_get_input_defaults (const CurrentsModel *model);
+
+/* Number of `par` parameters (learned weights follow them in p). */
+gsize                currents_model_get_n_named_params (const CurrentsModel *model);
+gsize                currents_model_get_n_params     (const CurrentsModel  *model);
+const char          *currents_model_get_param_name   (const CurrentsModel  *model,
+                                                      gsize                 i);
+/* Default parameter vector (length currents_model_get_n_params()). */
+const double        *currents_model_get_params       (const CurrentsModel  *model);
+
+gsize                currents_model_get_n_aux        (const CurrentsModel  *model);
+const char          *currents_model_get_aux_name     (const CurrentsModel  *model,
+                                                      gsize                 i);
+/* aux[k] for the model's `aux` quantities at one point (ws from the model's field). */
+void                 currents_model_eval_aux         (const CurrentsModel  *model,
+                                                      CurrentsFieldWorkspace *ws,
+                                                      double                t,
+                                                      const double         *x,
+                                                      const double         *u,
+                                                      const double         *p,
+                                                      double               *aux);
+
+gsize                currents_model_get_n_learned    (const CurrentsModel  *model);
+const CurrentsLearnedTerm *currents_model_get_learned (const CurrentsModel *model,
+                                                      gsize                 i);
+
+/* Case-insensitive look-ups; -1 when absent. */
+int                  currents_model_find_state       (const CurrentsModel  *model,
+                                                      const char           *name);
+int                  currents_model_find_param       (const CurrentsModel  *model,
+                                                      const char           *name);
+int                  currents_model_find_input       (const CurrentsModel  *model,
+                                                      const char           *name);
+
+/* Options for currents_simulator_new() that honour the file's `@ meth`, dt, tol, bound. */
+void                 currents_model_get_sim_options  (const CurrentsModel  *model,
+                                                      CurrentsSimOptions   *options);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CurrentsModel, currents_model_free)
+
+G_END_DECLS
