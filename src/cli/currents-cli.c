@@ -2,11 +2,264 @@
  *
  * Copyright 2026 The Currents authors
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * currents-cli: the Currents engine from the command line, for scripts, tests and papers.
  */
+#define G_LOG_DOMAIN "currents-cli"
+
 #include "config.h"
 
-int
-main (int argc, char **argv)
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "currents-cli-private.h"
+
+static const struct
 {
-  return 0;
+  const char *name;
+  int       (*run) (int argc, char **argv);
+  const char *summary;
+} commands[] = {
+  { "info", cli_info, "Summarise a trajectory data set (CSV)" },
+  { "check", cli_check, "Read a model (.ode) and report what it declares" },
+  { "simulate", cli_simulate, "Simulate a model; make synthetic data sets" },
+};
+
+static char *global_command_line;
+
+/* The command line as typed, for the provenance of output files. */
+char *
+cli_command_line (void)
+{
+  return g_strdup (global_command_line);
+}
+
+gboolean
+cli_parse_double (const char  *text,
+                  const char  *what,
+                  double      *value,
+                  GError     **error)
+{
+  char *end = NULL;
+  g_autofree char *copy = g_strstrip (g_strdup (text));
+
+  *value = g_ascii_strtod (copy, &end);
+  if (*copy == '\0' || end == copy || *end != '\0')
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "%s: expected a number, found '%s'", what, text);
+      return FALSE;
+    }
+  if (!isfinite (*value))
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "%s: expected a finite number, found '%s'", what, text);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* NAME=VALUE items, each possibly a comma list (a=1,b=2). */
+GArray *
+cli_parse_assignments (char       **items,
+                       const char  *option,
+                       GError     **error)
+{
+  g_autoptr(GArray) out = g_array_new (FALSE, FALSE, sizeof (CliAssign));
+
+  for (char **it = items; it != NULL && *it != NULL; it++)
+    {
+      g_auto(GStrv) parts = g_strsplit (*it, ",", -1);
+
+      for (char **p = parts; *p != NULL; p++)
+        {
+          const char *eq = strchr (*p, '=');
+          CliAssign a;
+          g_autofree char *what = NULL;
+
+          if (eq == NULL || eq == *p)
+            {
+              g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                           "%s: expected NAME=VALUE, found '%s'", option, *p);
+              return NULL;
+            }
+          g_autofree char *name = g_strstrip (g_strndup (*p, eq - *p));
+
+          a.name = g_intern_string (name);
+          what = g_strdup_printf ("%s %s", option, a.name);
+          if (!cli_parse_double (eq + 1, what, &a.value, error))
+            return NULL;
+          g_array_append_val (out, a);
+        }
+    }
+  return g_steal_pointer (&out);
+}
+
+/* NAME=LO:HI items, comma lists allowed. */
+GArray *
+cli_parse_ranges (char       **items,
+                  const char  *option,
+                  GError     **error)
+{
+  g_autoptr(GArray) out = g_array_new (FALSE, FALSE, sizeof (CliRange));
+
+  for (char **it = items; it != NULL && *it != NULL; it++)
+    {
+      g_auto(GStrv) parts = g_strsplit (*it, ",", -1);
+
+      for (char **p = parts; *p != NULL; p++)
+        {
+          const char *eq = strchr (*p, '=');
+          const char *colon = eq ? strchr (eq + 1, ':') : NULL;
+          CliRange r;
+          g_autofree char *lo = NULL;
+          g_autofree char *what = NULL;
+
+          if (eq == NULL || colon == NULL || eq == *p)
+            {
+              g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                           "%s: expected NAME=LO:HI, found '%s'", option, *p);
+              return NULL;
+            }
+          g_autofree char *name = NULL;
+
+          name = g_strstrip (g_strndup (*p, eq - *p));
+          r.name = g_intern_string (name);
+          lo = g_strndup (eq + 1, colon - eq - 1);
+          what = g_strdup_printf ("%s %s", option, r.name);
+          if (!cli_parse_double (lo, what, &r.lo, error) ||
+              !cli_parse_double (colon + 1, what, &r.hi, error))
+            return NULL;
+          if (r.hi < r.lo)
+            {
+              g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                           "%s: the range %s=%g:%g is empty (LO must not exceed HI)",
+                           option, r.name, r.lo, r.hi);
+              return NULL;
+            }
+          g_array_append_val (out, r);
+        }
+    }
+  return g_steal_pointer (&out);
+}
+
+GArray *
+cli_parse_doubles (const char  *text,
+                   const char  *option,
+                   GError     **error)
+{
+  g_autoptr(GArray) out = g_array_new (FALSE, FALSE, sizeof (double));
+  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+
+  for (char **p = parts; *p != NULL; p++)
+    {
+      double v;
+      if (!cli_parse_double (*p, option, &v, error))
+        return NULL;
+      g_array_append_val (out, v);
+    }
+  if (out->len == 0)
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "%s: expected a comma-separated list of numbers", option);
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
+int
+cli_usage_error (GOptionContext *context,
+                 const char     *fmt,
+                 ...)
+{
+  va_list ap;
+  g_autofree char *msg = NULL;
+
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_printerr ("currents-cli: %s\n", msg);
+  if (context != NULL)
+    g_printerr ("Try '%s --help'.\n", g_get_prgname ());
+  return CLI_USAGE;
+}
+
+int
+cli_user_error (const GError *error)
+{
+  g_printerr ("currents-cli: %s\n", error->message);
+  return CLI_ERROR;
+}
+
+void
+cli_json_print (JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  g_print ("%s\n", text);
+}
+
+static void
+print_help (FILE *out)
+{
+  fprintf (out, "Usage: currents-cli COMMAND [OPTION…]\n\n"
+                "Learn and explore the laws of motion of dynamical systems.\n\nCommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nRun 'currents-cli COMMAND --help' for a command's options.\n"
+                "Examples:\n"
+                "  currents-cli check data/examples/toggle.ode\n"
+                "  currents-cli simulate data/examples/toggle.ode --t1 10 --dt 0.5\n"
+                "  currents-cli info data/examples/toggle.csv\n");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GString) line = g_string_new ("currents-cli");
+  int status;
+
+  setlocale (LC_ALL, "");
+  gsl_set_error_handler_off ();
+  for (int i = 1; i < argc; i++)
+    {
+      g_autofree char *quoted = g_shell_quote (argv[i]);
+      g_string_append_c (line, ' ');
+      g_string_append (line, strpbrk (argv[i], " \t'\"$\\") ? quoted : argv[i]);
+    }
+  global_command_line = line->str;
+
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
+      strcmp (argv[1], "help") == 0)
+    {
+      print_help (argc < 2 ? stderr : stdout);
+      return argc < 2 ? CLI_USAGE : CLI_OK;
+    }
+  if (strcmp (argv[1], "--version") == 0)
+    {
+      g_print ("currents-cli %s\n", PACKAGE_VERSION);
+      return CLI_OK;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      {
+        g_autofree char *prgname = g_strdup_printf ("currents-cli %s", commands[i].name);
+        g_set_prgname (prgname);
+        status = commands[i].run (argc - 1, argv + 1);
+        global_command_line = NULL;
+        return status;
+      }
+  g_printerr ("currents-cli: unknown command '%s'\n", argv[1]);
+  print_help (stderr);
+  return CLI_USAGE;
 }

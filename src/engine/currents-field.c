@@ -5,7 +5,7 @@
  */
 #define G_LOG_DOMAIN "currents-field"
 
-#include "currents-field.h"
+#include "currents-field-private.h"
 
 struct _CurrentsField
 {
@@ -187,4 +187,10 @@ currents_field_vjp (CurrentsFieldWorkspace *ws,
                     double                 *gp)
 {
   ws->field->vtable->vjp (ws->field->impl, ws->impl_ws, t, x, u, p, w, f, gx, gp);
+}
+
+gpointer
+_currents_field_workspace_get_impl_ws (CurrentsFieldWorkspace *ws)
+{
+  return ws->impl_ws;
 }

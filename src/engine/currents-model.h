@@ -131,9 +131,18 @@ int                  currents_model_find_param       (const CurrentsModel  *mode
 int                  currents_model_find_input       (const CurrentsModel  *model,
                                                       const char           *name);
 
+/* The file's tolerances are multiplied by this for XPP's stiff methods (see
+ * currents_model_get_sim_options()). */
+#define CURRENTS_MODEL_STIFF_TOL_FACTOR 0.01
+
 /* Options for currents_simulator_new() that honour the file's `@ meth`, dt, tol, bound. */
 void                 currents_model_get_sim_options  (const CurrentsModel  *model,
                                                       CurrentsSimOptions   *options);
+
+/* XPP's output times for the file's own run: N = ⌊total/dt + 0.1⌋ steps of dt, written
+ * every njmp steps: t0 + j·njmp·dt for j = 0 … ⌈N/njmp⌉. */
+double              *currents_model_get_default_times (const CurrentsModel *model,
+                                                      gsize               *n_times);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CurrentsModel, currents_model_free)
 

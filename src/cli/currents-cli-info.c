@@ -1,0 +1,297 @@
+/* currents-cli-info.c
+ *
+ * Copyright 2026 The Currents authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * `currents-cli info DATA.csv` and `currents-cli check MODEL.ode`.
+ */
+#define G_LOG_DOMAIN "currents-cli"
+
+#include "config.h"
+
+#include <math.h>
+
+#include "currents-cli-private.h"
+
+static void
+json_number (JsonBuilder *b,
+             const char  *key,
+             double       v)
+{
+  json_builder_set_member_name (b, key);
+  if (isfinite (v))
+    json_builder_add_double_value (b, v);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+json_column (JsonBuilder               *b,
+             const char                *name,
+             const char                *role,
+             const CurrentsColumnStats *s)
+{
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, name);
+  json_builder_set_member_name (b, "role");
+  json_builder_add_string_value (b, role);
+  json_number (b, "min", s->min);
+  json_number (b, "max", s->max);
+  json_number (b, "mean", s->mean);
+  json_number (b, "sd", s->sd);
+  json_builder_set_member_name (b, "observed");
+  json_builder_add_int_value (b, (gint64) s->n_observed);
+  json_builder_set_member_name (b, "missing");
+  json_builder_add_int_value (b, (gint64) s->n_missing);
+  json_number (b, "missing_fraction", s->missing_fraction);
+  json_builder_end_object (b);
+}
+
+int
+cli_info (int    argc,
+          char **argv)
+{
+  g_auto(GStrv) inputs = NULL;
+  g_auto(GStrv) ignore = NULL;
+  gboolean constant = FALSE, json = FALSE;
+  GOptionEntry entries[] = {
+    { "input", 'u', 0, G_OPTION_ARG_STRING_ARRAY, &inputs,
+      "Read column NAME as an external input (repeatable)", "NAME" },
+    { "constant-inputs", 0, 0, G_OPTION_ARG_NONE, &constant,
+      "Require every input to be constant within a trajectory", NULL },
+    { "ignore", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ignore,
+      "Skip column NAME (repeatable)", "NAME" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("DATA.csv");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CurrentsDataset) ds = NULL;
+  CurrentsCsvOptions opts = { 0 };
+
+  g_option_context_set_summary (ctx, "Summarise a trajectory data set: trajectories, samples, "
+                                     "time span and per-column statistics.\n\nExample:\n"
+                                     "  currents-cli info data.csv --input iptg");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return cli_usage_error (ctx, "%s", error->message);
+  if (argc != 2)
+    return cli_usage_error (ctx, "info takes exactly one data file");
+
+  opts.input_columns = (const char *const *) inputs;
+  opts.ignore_columns = (const char *const *) ignore;
+  opts.constant_inputs = constant;
+  ds = currents_dataset_load (argv[1], &opts, &error);
+  if (ds == NULL)
+    return cli_user_error (error);
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      double t0, t1;
+
+      currents_dataset_get_time_span (ds, &t0, &t1);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "file");
+      json_builder_add_string_value (b, argv[1]);
+      json_builder_set_member_name (b, "sha256");
+      json_builder_add_string_value (b, currents_dataset_get_sha256 (ds));
+      json_builder_set_member_name (b, "trajectories");
+      json_builder_add_int_value (b, (gint64) currents_dataset_get_n_trajectories (ds));
+      json_builder_set_member_name (b, "samples");
+      json_builder_add_int_value (b, (gint64) currents_dataset_get_n_samples (ds));
+      json_number (b, "t_min", t0);
+      json_number (b, "t_max", t1);
+      json_builder_set_member_name (b, "columns");
+      json_builder_begin_array (b);
+      for (gsize i = 0; i < currents_dataset_get_n_states (ds); i++)
+        {
+          CurrentsColumnStats s;
+          currents_dataset_get_state_stats (ds, i, &s);
+          json_column (b, currents_dataset_get_state_name (ds, i), "state", &s);
+        }
+      for (gsize i = 0; i < currents_dataset_get_n_inputs (ds); i++)
+        {
+          CurrentsColumnStats s;
+          currents_dataset_get_input_stats (ds, i, &s);
+          json_column (b, currents_dataset_get_input_name (ds, i), "input", &s);
+        }
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+      cli_json_print (b);
+    }
+  else
+    {
+      g_autofree char *text = currents_dataset_summary (ds);
+      g_print ("%s", text);
+      if (!g_str_has_suffix (text, "\n"))
+        g_print ("\n");
+    }
+  return CLI_OK;
+}
+
+static const char *
+yes_no_list (const char *const *v)
+{
+  return v != NULL && v[0] != NULL ? "" : " (none)";
+}
+
+int
+cli_check (int    argc,
+           char **argv)
+{
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("MODEL.ode");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CurrentsModel) model = NULL;
+  const CurrentsModelOptions *o;
+  const char *const *ignored;
+  gsize n, k;
+
+  g_option_context_set_summary (ctx, "Read a model and report its states, parameters, inputs, "
+                                     "learned terms and options, and the options it "
+                                     "ignored.\n\nExample:\n  currents-cli check model.ode");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return cli_usage_error (ctx, "%s", error->message);
+  if (argc != 2)
+    return cli_usage_error (ctx, "check takes exactly one model file");
+
+  model = currents_model_new_from_file (argv[1], &error);
+  if (model == NULL)
+    return cli_user_error (error);
+  o = currents_model_get_options (model);
+  ignored = currents_model_get_ignored (model);
+  n = currents_model_get_n_states (model);
+  k = currents_model_get_n_named_params (model);
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "file");
+      json_builder_add_string_value (b, argv[1]);
+      json_builder_set_member_name (b, "states");
+      json_builder_begin_array (b);
+      for (gsize i = 0; i < n; i++)
+        {
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "name");
+          json_builder_add_string_value (b, currents_model_get_state_name (model, i));
+          json_number (b, "initial", currents_model_get_initial (model)[i]);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "parameters");
+      json_builder_begin_object (b);
+      for (gsize i = 0; i < k; i++)
+        json_number (b, currents_model_get_param_name (model, i),
+                     currents_model_get_params (model)[i]);
+      json_builder_end_object (b);
+      json_builder_set_member_name (b, "inputs");
+      json_builder_begin_object (b);
+      for (gsize i = 0; i < currents_model_get_n_inputs (model); i++)
+        json_number (b, currents_model_get_input_name (model, i),
+                     currents_model_get_input_defaults (model)[i]);
+      json_builder_end_object (b);
+      json_builder_set_member_name (b, "aux");
+      json_builder_begin_array (b);
+      for (gsize i = 0; i < currents_model_get_n_aux (model); i++)
+        json_builder_add_string_value (b, currents_model_get_aux_name (model, i));
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "learned");
+      json_builder_begin_array (b);
+      for (gsize i = 0; i < currents_model_get_n_learned (model); i++)
+        {
+          const CurrentsLearnedTerm *l = currents_model_get_learned (model, i);
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "name");
+          json_builder_add_string_value (b, l->name);
+          json_builder_set_member_name (b, "widths");
+          json_builder_begin_array (b);
+          for (gsize j = 0; j <= l->n_layers; j++)
+            json_builder_add_int_value (b, (gint64) l->widths[j]);
+          json_builder_end_array (b);
+          json_builder_set_member_name (b, "weights");
+          json_builder_add_int_value (b, (gint64) l->n_weights);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "autonomous");
+      json_builder_add_boolean_value (b,
+                                      currents_field_is_autonomous (currents_model_get_field (model)));
+      json_builder_set_member_name (b, "method");
+      json_builder_add_string_value (b, currents_method_to_string (o->method));
+      json_number (b, "dt", o->dt);
+      json_number (b, "total", o->total);
+      json_number (b, "t0", o->t0);
+      json_number (b, "bound", o->bound);
+      json_number (b, "tol", o->tol);
+      json_number (b, "atol", o->atol);
+      json_builder_set_member_name (b, "ignored");
+      json_builder_begin_array (b);
+      for (gsize i = 0; ignored[i] != NULL; i++)
+        json_builder_add_string_value (b, ignored[i]);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+      cli_json_print (b);
+      return CLI_OK;
+    }
+
+  g_print ("%s: %" G_GSIZE_FORMAT " state%s, %" G_GSIZE_FORMAT " parameter%s, %"
+           G_GSIZE_FORMAT " input%s, %" G_GSIZE_FORMAT " aux, %" G_GSIZE_FORMAT
+           " learned term%s; %s\n",
+           argv[1], n, n == 1 ? "" : "s", k, k == 1 ? "" : "s",
+           currents_model_get_n_inputs (model),
+           currents_model_get_n_inputs (model) == 1 ? "" : "s",
+           currents_model_get_n_aux (model), currents_model_get_n_learned (model),
+           currents_model_get_n_learned (model) == 1 ? "" : "s",
+           currents_field_is_autonomous (currents_model_get_field (model))
+           ? "autonomous" : "non-autonomous (depends on t)");
+  g_print ("states:");
+  for (gsize i = 0; i < n; i++)
+    g_print (" %s(0)=%g", currents_model_get_state_name (model, i),
+             currents_model_get_initial (model)[i]);
+  g_print ("\nparameters:%s", k == 0 ? " (none)" : "");
+  for (gsize i = 0; i < k; i++)
+    g_print (" %s=%g", currents_model_get_param_name (model, i),
+             currents_model_get_params (model)[i]);
+  g_print ("\ninputs:%s", currents_model_get_n_inputs (model) == 0 ? " (none)" : "");
+  for (gsize i = 0; i < currents_model_get_n_inputs (model); i++)
+    g_print (" %s=%g", currents_model_get_input_name (model, i),
+             currents_model_get_input_defaults (model)[i]);
+  g_print ("\naux:%s", currents_model_get_n_aux (model) == 0 ? " (none)" : "");
+  for (gsize i = 0; i < currents_model_get_n_aux (model); i++)
+    g_print (" %s", currents_model_get_aux_name (model, i));
+  g_print ("\n");
+  for (gsize i = 0; i < currents_model_get_n_learned (model); i++)
+    {
+      const CurrentsLearnedTerm *l = currents_model_get_learned (model, i);
+      g_print ("learned %s: network", l->name);
+      for (gsize j = 0; j <= l->n_layers; j++)
+        g_print ("%s%" G_GSIZE_FORMAT, j == 0 ? " " : "-", l->widths[j]);
+      g_print (" (%" G_GSIZE_FORMAT " weights)\n", l->n_weights);
+    }
+  g_print ("numerics: method %s (%s), dt=%g, total=%g, t0=%g, bound=%g",
+           currents_method_to_string (o->method),
+           o->method_name != NULL ? o->method_name : "XPP default",
+           o->dt, o->total, o->t0, o->bound);
+  if (!currents_method_is_fixed_step (o->method))
+    {
+      CurrentsSimOptions so;
+      currents_model_get_sim_options (model, &so);
+      g_print (", tol=%g, atol=%g", o->tol, o->atol);
+      if (so.rtol != o->tol || so.atol != o->atol)
+        g_print (" (run at rtol=%g, atol=%g for XPP's accuracy)", so.rtol, so.atol);
+    }
+  g_print ("\nignored:%s\n", yes_no_list (ignored));
+  for (gsize i = 0; ignored[i] != NULL; i++)
+    g_print ("  %s\n", ignored[i]);
+  return CLI_OK;
+}

@@ -1,0 +1,45 @@
+/* currents-cli-private.h
+ *
+ * Copyright 2026 The Currents authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include <json-glib/json-glib.h>
+
+#include "currents-engine.h"
+
+G_BEGIN_DECLS
+
+/* Exit statuses: 0 success, 1 an error the user can fix, 2 wrong usage. */
+enum { CLI_OK = 0, CLI_ERROR = 1, CLI_USAGE = 2 };
+
+typedef struct
+{
+  const char *name;
+  double      value;
+} CliAssign;
+
+typedef struct
+{
+  const char *name;
+  double      lo;
+  double      hi;
+} CliRange;
+
+int      cli_info      (int argc, char **argv);
+int      cli_check     (int argc, char **argv);
+int      cli_simulate  (int argc, char **argv);
+
+gboolean cli_parse_double     (const char *text, const char *what, double *value, GError **error);
+GArray  *cli_parse_assignments (char **items, const char *option, GError **error);
+GArray  *cli_parse_ranges     (char **items, const char *option, GError **error);
+GArray  *cli_parse_doubles    (const char *text, const char *option, GError **error);
+int      cli_usage_error      (GOptionContext *context, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+int      cli_user_error       (const GError *error);
+char    *cli_command_line     (void);
+void     cli_json_print       (JsonBuilder *builder);
+
+G_END_DECLS
