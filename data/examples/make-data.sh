@@ -1,0 +1,27 @@
+#!/bin/sh
+# make-data.sh — regenerates the example data sets from the example models.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# usage: data/examples/make-data.sh BUILD_DIR   (run from the source root)
+set -eu
+cli="$1/src/cli/currents-cli"
+d=data/examples
+m="--method rk8pd --rtol 1e-10 --atol 1e-12 --samples 41 --irregular --seed 2026"
+"$cli" simulate $d/toggle.ode $m --t1 10 --trajectories 6 --init-box u=0:3,v=0:3 \
+  --levels iptg=0,0.5,1,2 --noise 0.01 -o $d/toggle.csv
+"$cli" simulate $d/lotka-volterra.ode $m --t1 30 --trajectories 8 --init-box x=5:20,y=1:6 \
+  --noise-rel 0.02 -o $d/lotka-volterra.csv
+"$cli" simulate $d/vanderpol.ode $m --t1 15 --trajectories 8 --init-box x=-3:3,y=-3:3 \
+  --noise 0.02 -o $d/vanderpol.csv
+"$cli" simulate $d/pendulum.ode $m --t1 12 --trajectories 10 --init-box theta=-3:3,omega=-4:4 \
+  --noise 0.02 -o $d/pendulum.csv
+"$cli" simulate $d/brusselator.ode $m --t1 20 --trajectories 8 --init-box x=0:4,y=0:5 \
+  --noise 0.02 -o $d/brusselator.csv
+"$cli" simulate $d/fitzhugh-nagumo.ode $m --t1 60 --trajectories 6 --init-box v=-2:2,w=-0.5:1.5 \
+  --levels i=0,0.5 --noise 0.02 -o $d/fitzhugh-nagumo.csv
+"$cli" simulate $d/lorenz.ode $m --t1 5 --trajectories 8 --init-box x=-15:15,y=-20:20,z=5:40 \
+  --noise 0.1 -o $d/lorenz.csv
+"$cli" simulate $d/repressilator.ode $m --t1 40 --trajectories 6 --init-box x=0:5,y=0:5,z=0:5 \
+  --noise-rel 0.02 -o $d/repressilator.csv
+"$cli" simulate $d/chemostat.ode $m --t1 30 --trajectories 8 --init-box X=0.05:2,S=0:5 \
+  --noise-rel 0.02 -o $d/chemostat.csv
