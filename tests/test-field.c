@@ -10,6 +10,8 @@
 
 #include <math.h>
 
+#include <gsl/gsl_errno.h>
+
 #include "currents-engine.h"
 
 /* f(x, u, p) = (p0 x1 + u0, −x0³): a 2-state field with one input and one parameter. */
@@ -143,6 +145,7 @@ int
 main (int    argc,
       char **argv)
 {
+  gsl_set_error_handler_off ();
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/field/lifecycle", test_lifecycle);
   g_test_add_func ("/engine/field/dispatch", test_dispatch);

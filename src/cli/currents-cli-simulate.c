@@ -134,7 +134,7 @@ cli_simulate (int    argc,
   g_autofree char *noise_text = NULL, *noise_rel_text = NULL, *output = NULL;
   g_autofree char *seed_text = NULL;
   int n_traj = 0, n_samples = 0;
-  gboolean irregular = FALSE, no_aux = FALSE;
+  gboolean irregular = FALSE, no_aux = FALSE, dense = FALSE;
   GOptionEntry entries[] = {
     { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &set_items,
       "Set a parameter or input (repeatable; a=1,b=2 lists allowed)", "NAME=VALUE" },
@@ -153,6 +153,8 @@ cli_simulate (int    argc,
     { "atol", 0, 0, G_OPTION_ARG_STRING, &atol_text, "Absolute tolerance", "A" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write CSV here (default: stdout)",
       "OUT.csv" },
+    { "dense", 0, 0, G_OPTION_ARG_NONE, &dense,
+      "Output every step the solver takes (for smooth plots)", NULL },
     { "no-aux", 0, 0, G_OPTION_ARG_NONE, &no_aux, "Leave out the aux columns", NULL },
     { "trajectories", 'n', 0, G_OPTION_ARG_INT, &n_traj,
       "Synthetic data: trajectories (per input level)", "N" },
@@ -198,8 +200,8 @@ cli_simulate (int    argc,
     return cli_usage_error (ctx, "%s", error->message);
   if (argc != 2)
     return cli_usage_error (ctx, "simulate takes exactly one model file");
-  if (dt_text != NULL && times_text != NULL)
-    return cli_usage_error (ctx, "give --dt or --times, not both");
+  if ((dt_text != NULL) + (times_text != NULL) + dense > 1)
+    return cli_usage_error (ctx, "give one of --dt, --times and --dense, not several");
   if (n_traj < 0 || n_samples < 0)
     return cli_usage_error (ctx, "--trajectories and --samples must be positive");
   if (n_samples == 1)
@@ -364,8 +366,18 @@ cli_simulate (int    argc,
       g_autofree char *prov = provenance (model, 0, FALSE);
       g_auto(GStrv) prov_lines = g_strsplit (prov, "\n", -1);
 
-      if (!currents_simulator_run (sim, x0, p, sig, t0, (double *) times->data, times->len,
-                                   out, NULL, NULL, &error))
+      if (dense)
+        {
+          g_autoptr(GArray) xs = g_array_new (FALSE, FALSE, sizeof (double));
+
+          g_array_set_size (times, 0);
+          if (!currents_simulator_run_dense (sim, x0, p, sig, t0, t1, times, xs, NULL, &error))
+            return cli_user_error (error);
+          g_free (out);
+          out = g_memdup2 (xs->data, MAX (xs->len, 1) * sizeof (double));
+        }
+      else if (!currents_simulator_run (sim, x0, p, sig, t0, (double *) times->data,
+                                        times->len, out, NULL, NULL, &error))
         return cli_user_error (error);
       for (char **l = prov_lines; *l != NULL; l++)
         g_string_append_printf (csv, "# %s\n", *l);
