@@ -286,6 +286,38 @@ currents_input_signal_new_from_trajectory (const CurrentsTrajectory *traj,
   return signal;
 }
 
+/**
+ * currents_input_signal_new:
+ * @n_inputs: m
+ * @n_knots: how many knots (≥ 1)
+ * @times: (array length=n_knots): knot times, strictly increasing
+ * @values: n_knots × m values, row-major
+ *
+ * The piecewise-linear interpolant through the knots, constant before the first and
+ * after the last. Knots where no input changes slope are not breakpoints.
+ *
+ * Returns: (transfer full): a new signal
+ */
+CurrentsInputSignal *
+currents_input_signal_new (gsize         n_inputs,
+                           gsize         n_knots,
+                           const double *times,
+                           const double *values)
+{
+  CurrentsInputSignal *signal;
+
+  g_return_val_if_fail (n_knots >= 1, NULL);
+  if (n_inputs == 0)
+    return currents_input_signal_new_constant (0, NULL);
+  signal = g_new0 (CurrentsInputSignal, 1);
+  signal->n_inputs = n_inputs;
+  signal->n_knots = n_knots;
+  signal->times = g_memdup2 (times, n_knots * sizeof (double));
+  signal->values = g_memdup2 (values, n_knots * n_inputs * sizeof (double));
+  signal_find_breakpoints (signal);
+  return signal;
+}
+
 void
 currents_input_signal_free (CurrentsInputSignal *signal)
 {

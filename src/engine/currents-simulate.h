@@ -69,6 +69,10 @@ typedef struct _CurrentsInputSignal CurrentsInputSignal;
 
 CurrentsInputSignal *currents_input_signal_new_constant     (gsize                     n_inputs,
                                                              const double             *u);
+CurrentsInputSignal *currents_input_signal_new            (gsize                     n_inputs,
+                                                             gsize                     n_knots,
+                                                             const double             *times,
+                                                             const double             *values);
 CurrentsInputSignal *currents_input_signal_new_from_trajectory (const CurrentsTrajectory *traj,
                                                                 gsize                     n_inputs);
 void                 currents_input_signal_free             (CurrentsInputSignal      *signal);
