@@ -840,6 +840,12 @@ currents_model_get_input_name (const CurrentsModel *model,
   return model->input_names[i];
 }
 
+const char *const *
+currents_model_get_input_names (const CurrentsModel *model)
+{
+  return (const char *const *) model->input_names;
+}
+
 const double *
 currents_model_get_input_defaults (const CurrentsModel *model)
 {

@@ -98,6 +98,7 @@ gsize                currents_model_get_n_inputs     (const CurrentsModel  *mode
 const char          *currents_model_get_input_name   (const CurrentsModel  *model,
                                                       gsize                 i);
 const double        *currents_model_get_input_defaults (const CurrentsModel *model);
+const char *const   *currents_model_get_input_names  (const CurrentsModel  *model);
 
 /* Number of `par` parameters (learned weights follow them in p). */
 gsize                currents_model_get_n_named_params (const CurrentsModel *model);

@@ -1,0 +1,124 @@
+/* currents-application.c
+ *
+ * Copyright 2026 The Currents authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#define G_LOG_DOMAIN "currents-application"
+
+#include <glib/gi18n.h>
+
+#include "currents-application.h"
+#include "currents-window.h"
+
+struct _CurrentsApplication
+{
+  AdwApplication parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (CurrentsApplication, currents_application, ADW_TYPE_APPLICATION)
+
+CurrentsApplication *
+currents_application_new (void)
+{
+  return g_object_new (CURRENTS_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
+                       "resource-base-path", "/org/currents/Currents",
+                       NULL);
+}
+
+static void
+currents_application_activate (GApplication *app)
+{
+  CurrentsWindow *window;
+
+  window = currents_window_new (CURRENTS_APPLICATION (app));
+  currents_window_open_example (window);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+/* `currents FILE…` opens the files together in one window: a model and data
+ * recorded from it are shown on one plane. */
+static void
+currents_application_open (GApplication  *app,
+                           GFile        **files,
+                           int            n_files,
+                           const char    *hint)
+{
+  CurrentsWindow *window;
+
+  window = currents_window_new (CURRENTS_APPLICATION (app));
+  currents_window_open_files (window, files, n_files);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+currents_application_about (GSimpleAction *action,
+                            GVariant      *parameter,
+                            gpointer       user_data)
+{
+  static const char *developers[] = { "The Currents authors", NULL };
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  GtkWindow *parent = gtk_application_get_active_window (app);
+
+  adw_show_about_window (parent,
+                         "application-name", _("Currents"),
+                         "application-icon", APP_ID,
+                         "developer-name", "The Currents authors",
+                         "version", PACKAGE_VERSION,
+                         "comments", _("Explore and learn models of dynamical systems"),
+                         "copyright", "© 2026 The Currents authors",
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "developers", developers,
+                         /* Translators: Replace "translator-credits" with your names, one name per line */
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static void
+currents_application_quit (GSimpleAction *action,
+                           GVariant      *parameter,
+                           gpointer       user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static const GActionEntry app_actions[] = {
+  { "about", currents_application_about },
+  { "quit", currents_application_quit },
+};
+
+static void
+currents_application_startup (GApplication *app)
+{
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *open_accels[] = { "<Control>o", NULL };
+  static const char *close_accels[] = { "<Control>w", NULL };
+  static const char *swap_accels[] = { "<Control>backslash", NULL };
+
+  G_APPLICATION_CLASS (currents_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions,
+                                   G_N_ELEMENTS (app_actions), app);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.open", open_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.swap-axes", swap_accels);
+}
+
+static void
+currents_application_class_init (CurrentsApplicationClass *klass)
+{
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  app_class->activate = currents_application_activate;
+  app_class->open = currents_application_open;
+  app_class->startup = currents_application_startup;
+}
+
+static void
+currents_application_init (CurrentsApplication *self)
+{
+}
