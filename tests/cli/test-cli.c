@@ -236,7 +236,7 @@ test_exit_statuses (void)
     { { "simulate", ok, "--bogus" }, 2, "bogus" },
     { { "simulate", ok, "--set", "q=1" }, 1, "no parameter or input named 'q'" },
     { { "simulate", ok, "--init", "x=abc" }, 1, "expected a number" },
-    { { "simulate", ok, "--dt", "0.1", "--times", "1,2" }, 2, "not both" },
+    { { "simulate", ok, "--dt", "0.1", "--times", "1,2" }, 2, "not several" },
     { { "simulate", ok, "--method", "magic" }, 2, "unknown method" },
     /* x' = x², x(0) = 1 blows up at t = 1: a clear error, no hang */
     { { "simulate", ok, "--t1", "2", "--method", "rk8pd" }, 1, "t = " },
