@@ -16,6 +16,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "currents-error.h"
 #include "currents-mlp.h"
 
 gsize
@@ -268,4 +269,103 @@ currents_activation_to_string (CurrentsActivation activation)
     case CURRENTS_ACTIVATION_IDENTITY: return "identity";
     default: return "?";
     }
+}
+
+/**
+ * currents_mlp_load_text:
+ * @path: a text file of tensors, each a line `name dim…` followed by a line of
+ *   dim₁·dim₂… numbers (PyTorch's row-major order), layers in order, weight then bias
+ *   (the format of shared/bench/init_h64_seed0.txt)
+ * @n_weights: how many numbers the network needs
+ * @theta: (out): the weights in currents-mlp layout (the same order)
+ * @error: a message naming the line that is wrong
+ */
+gboolean
+currents_mlp_load_text (const char  *path,
+                        gsize        n_weights,
+                        double      *theta,
+                        GError     **error)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  GError *local = NULL;
+  gsize k = 0;
+
+  if (!g_file_get_contents (path, &text, NULL, &local))
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_IO, "%s", local->message);
+      g_error_free (local);
+      return FALSE;
+    }
+  lines = g_strsplit (text, "\n", -1);
+  for (gsize i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) head = NULL;
+      g_auto(GStrv) vals = NULL;
+      gsize count = 1, dims = 0;
+
+      g_strstrip (lines[i]);
+      if (*lines[i] == '\0' || *lines[i] == '#')
+        continue;
+      head = g_strsplit_set (lines[i], " \t", -1);
+      for (gsize d = 1; head[d] != NULL; d++)
+        if (*head[d] != '\0')
+          {
+            char *end = NULL;
+            guint64 v = g_ascii_strtoull (head[d], &end, 10);
+            if (*end != '\0' || v == 0)
+              {
+                g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_DATA_FORMAT,
+                             "%s:%" G_GSIZE_FORMAT ": expected a tensor name and its "
+                             "dimensions, found '%s'", path, i + 1, lines[i]);
+                return FALSE;
+              }
+            count *= (gsize) v;
+            dims++;
+          }
+      if (dims == 0 || lines[i + 1] == NULL)
+        {
+          g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_DATA_FORMAT,
+                       "%s:%" G_GSIZE_FORMAT ": expected a tensor name and its dimensions "
+                       "followed by a line of values", path, i + 1);
+          return FALSE;
+        }
+      i++;
+      vals = g_strsplit_set (g_strstrip (lines[i]), " \t", -1);
+      for (gsize v = 0; vals[v] != NULL; v++)
+        {
+          char *end = NULL;
+          double x;
+
+          if (*vals[v] == '\0')
+            continue;
+          x = g_ascii_strtod (vals[v], &end);
+          if (*end != '\0' || !isfinite (x) || k >= n_weights || count == 0)
+            {
+              g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_DATA_FORMAT,
+                           "%s:%" G_GSIZE_FORMAT ": %s", path, i + 1,
+                           k >= n_weights ? "more weights than the network has" :
+                           count == 0 ? "more values than the tensor's dimensions say"
+                                      : "expected finite numbers");
+              return FALSE;
+            }
+          theta[k++] = x;
+          count--;
+        }
+      if (count != 0)
+        {
+          g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_DATA_FORMAT,
+                       "%s:%" G_GSIZE_FORMAT ": '%s' has fewer values than its dimensions "
+                       "say", path, i + 1, head[0]);
+          return FALSE;
+        }
+    }
+  if (k != n_weights)
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_DATA_FORMAT,
+                   "%s has %" G_GSIZE_FORMAT " weights; the network needs %" G_GSIZE_FORMAT,
+                   path, k, n_weights);
+      return FALSE;
+    }
+  return TRUE;
 }

@@ -48,5 +48,9 @@ gsize    currents_mlp_n_scratch     (const CurrentsMlpShape *shape);
 gboolean currents_activation_from_string (const char         *name,
                                           CurrentsActivation *activation);
 const char *currents_activation_to_string (CurrentsActivation activation);
+gboolean currents_mlp_load_text (const char *path,
+                                 gsize       n_weights,
+                                 double     *theta,
+                                 GError    **error);
 
 G_END_DECLS
