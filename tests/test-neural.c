@@ -136,8 +136,10 @@ test_scaling (void)
   assert_close (sc->u_mean[1], 17.0 / 7.0, 1e-15);
   assert_close (sc->u_scale[1], sample_sd (k_vals, 7), 1e-14);
   assert_close (sc->u_scale[1], sqrt ((3 * 4 + 2 * 25 + 2 * 0.25 - 289.0 / 7.0) / 6.0), 1e-14);
-  /* τ = mean of (4 − 0), (2.5 − 0.5), (2 − 0) */
-  assert_close (sc->t_scale, 8.0 / 3.0, 1e-15);
+  /* τ = σ_x / rms(Δx/Δt): the observed pairs of x move at 2/3 (a), 3/2 (b), 1 (c);
+   * y never moves and is left out; within [D/1000, D], D = 8/3 the mean duration */
+  assert_close (sc->t_scale,
+                2.1602468994692867 / sqrt ((4.0 / 9.0 + 9.0 / 4.0 + 1.0) / 3.0), 1e-14);
 
   /* The spec as kept: the log input spelt as the data spells it. */
   g_assert_cmpstr (currents_neural_model_get_spec (model)->log_inputs[0], ==, "iptg");

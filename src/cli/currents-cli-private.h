@@ -32,6 +32,9 @@ typedef struct
 int      cli_info      (int argc, char **argv);
 int      cli_check     (int argc, char **argv);
 int      cli_simulate  (int argc, char **argv);
+int      cli_train     (int argc, char **argv);
+int      cli_predict   (int argc, char **argv);
+int      cli_gradient  (int argc, char **argv);
 
 gboolean cli_parse_double     (const char *text, const char *what, double *value, GError **error);
 GArray  *cli_parse_assignments (char **items, const char *option, GError **error);

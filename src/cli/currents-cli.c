@@ -27,6 +27,9 @@ static const struct
   { "info", cli_info, "Summarise a trajectory data set (CSV)" },
   { "check", cli_check, "Read a model (.ode) and report what it declares" },
   { "simulate", cli_simulate, "Simulate a model; make synthetic data sets" },
+  { "train", cli_train, "Learn a model from trajectory data" },
+  { "predict", cli_predict, "Predict trajectories with a trained model" },
+  { "gradient", cli_gradient, "Evaluate the training loss and its exact gradient" },
 };
 
 static char *global_command_line;

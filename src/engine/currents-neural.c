@@ -588,14 +588,72 @@ currents_neural_model_new (const CurrentsDataset    *dataset,
       mean_scale (column, pos, &u_mean[j], &u_scale[j]);
     }
 
-  for (gsize r = 0; r < n_traj; r++)
-    {
-      const CurrentsTrajectory *tr = currents_dataset_get_trajectory (dataset, r);
-      const double *t = currents_trajectory_get_times (tr);
+  /* τ: the time in which the states typically move by one standard deviation,
+   * τ_i = σ_i / rms(Δx_i/Δt) over secants of observed samples at least D/20 apart (D the
+   * mean trajectory duration), τ the geometric mean of
+   * the τ_i (states that never move are left out), kept within [D/1000, D]. Then g_θ's outputs are O(1) whatever the system's speed:
+   * taking τ = D instead makes fast systems need large outputs, and training stalls. */
+  {
+    double duration = 0.0, log_sum = 0.0;
+    gsize n_tau = 0;
 
-      tau += t[currents_trajectory_get_n_samples (tr) - 1] - t[0];
-    }
-  tau /= (double) n_traj;
+    for (gsize r = 0; r < n_traj; r++)
+      {
+        const CurrentsTrajectory *tr = currents_dataset_get_trajectory (dataset, r);
+        const double *t = currents_trajectory_get_times (tr);
+
+        duration += t[currents_trajectory_get_n_samples (tr) - 1] - t[0];
+      }
+    duration /= (double) n_traj;
+    for (gsize i = 0; i < n; i++)
+      {
+        double ss = 0.0;
+        gsize count = 0;
+
+        for (gsize r = 0; r < n_traj; r++)
+          {
+            const CurrentsTrajectory *tr = currents_dataset_get_trajectory (dataset, r);
+            const double *t = currents_trajectory_get_times (tr);
+            const double *s = currents_trajectory_get_states (tr);
+
+            gsize a = G_MAXSIZE;
+
+            /* secants at least D/20 apart, so measurement noise over close samples does
+             * not pass for speed */
+            for (gsize k = 0; k < currents_trajectory_get_n_samples (tr); k++)
+              {
+                double slope;
+
+                if (isnan (s[k * n + i]))
+                  continue;
+                if (a == G_MAXSIZE)
+                  {
+                    a = k;
+                    continue;
+                  }
+                if (t[k] - t[a] < duration / 20.0)
+                  continue;
+                slope = (s[k * n + i] - s[a * n + i]) / (t[k] - t[a]);
+                ss += slope * slope;
+                count++;
+                a = k;
+              }
+          }
+        if (count > 0 && ss > 0.0)
+          {
+            double tau_i = x_scale[i] / sqrt (ss / (double) count);
+
+            if (isfinite (tau_i) && tau_i > 0.0)
+              {
+                log_sum += log (tau_i);
+                n_tau++;
+              }
+          }
+      }
+    tau = n_tau > 0 ? exp (log_sum / (double) n_tau) : duration;
+    if (duration > 0.0 && isfinite (duration))
+      tau = CLAMP (tau, duration / 1000.0, duration);
+  }
   if (!(tau > 0.0) || !isfinite (tau))
     tau = 1.0;
 

@@ -10,8 +10,9 @@
  * g_θ an MLP (currents-mlp.h) with inputs n + m and outputs n; v(u) = u, or
  * log10(u + u₀) for inputs that span decades (u₀ from the smallest positive level, so an
  * uninduced control u = 0 stays finite); m, σ the means and standard deviations of the
- * training data (σ = 1 where a column is constant), τ the time scale (the data's mean
- * trajectory duration). The scaling is part of the model, so the user always sees
+ * training data (σ = 1 where a column is constant), τ the time scale: the time in which
+ * the states typically move by one σ (from the data's finite differences), so g_θ's
+ * outputs are of order one. The scaling is part of the model, so the user always sees
  * physical units; θ is one flat buffer (currents-mlp.h layout).
  */
 #pragma once

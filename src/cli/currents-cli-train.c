@@ -1,0 +1,1166 @@
+/* currents-cli-train.c
+ *
+ * Copyright 2026 The Currents authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * `currents-cli train`, `predict` and `gradient`.
+ */
+#define G_LOG_DOMAIN "currents-cli"
+
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "currents-cli-private.h"
+
+/* ------------------------------------------------------------------------------------ */
+/* What train and gradient share: a data set and a model (neural, or a .ode file, or a   */
+/* trained model to start from), with the loss settings.                                 */
+
+typedef struct
+{
+  char              **inputs;
+  char              **log_inputs;
+  char               *model_path;
+  char               *params_path;
+  char               *init_weights;
+  char               *hidden;
+  char               *activation;
+  char               *gradient;
+  char               *rtol;
+  char               *atol;
+  char               *seed;
+  int                 threads;
+  gboolean            stiff;
+  gboolean            no_standardize;
+  gboolean            unit_weights;
+  gboolean            learn_initial;
+  gboolean            fit_params;
+} Setup;
+
+static void
+setup_clear (Setup *s)
+{
+  g_strfreev (s->inputs);
+  g_strfreev (s->log_inputs);
+  g_free (s->model_path);
+  g_free (s->params_path);
+  g_free (s->init_weights);
+  g_free (s->hidden);
+  g_free (s->activation);
+  g_free (s->gradient);
+  g_free (s->rtol);
+  g_free (s->atol);
+  g_free (s->seed);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Setup, setup_clear)
+
+static void
+setup_add_entries (GOptionContext *ctx,
+                   Setup          *s)
+{
+  GOptionEntry entries[] = {
+    { "input", 'u', 0, G_OPTION_ARG_STRING_ARRAY, &s->inputs,
+      "Read data column NAME as an external input (repeatable)", "NAME" },
+    { "log-input", 0, 0, G_OPTION_ARG_STRING_ARRAY, &s->log_inputs,
+      "Feed input NAME to the network as log10(NAME + u0), u0 the smallest positive level",
+      "NAME" },
+    { "model", 0, 0, G_OPTION_ARG_FILENAME, &s->model_path,
+      "Fit this .ode model (its learned terms, and with --fit-params its parameters) "
+      "instead of a pure neural ODE", "MODEL.ode" },
+    { "fit-params", 0, 0, G_OPTION_ARG_NONE, &s->fit_params,
+      "With --model: fit the model's ordinary parameters too", NULL },
+    { "params", 0, 0, G_OPTION_ARG_FILENAME, &s->params_path,
+      "Start from this trained model", "TRAINED.json" },
+    { "init-weights", 0, 0, G_OPTION_ARG_FILENAME, &s->init_weights,
+      "Start from weights in the text format of shared/bench/init_h64_seed0.txt", "FILE" },
+    { "hidden", 0, 0, G_OPTION_ARG_STRING, &s->hidden,
+      "Hidden layer widths (default 64,64)", "W,W,…" },
+    { "activation", 0, 0, G_OPTION_ARG_STRING, &s->activation,
+      "tanh (default), softplus or silu", "NAME" },
+    { "no-standardize", 0, 0, G_OPTION_ARG_NONE, &s->no_standardize,
+      "Feed the network raw states, inputs and time (no scaling)", NULL },
+    { "unit-weights", 0, 0, G_OPTION_ARG_NONE, &s->unit_weights,
+      "Weigh every state alike (plain MSE) instead of by its inverse variance", NULL },
+    { "learn-initial", 0, 0, G_OPTION_ARG_NONE, &s->learn_initial,
+      "Also learn each trajectory's initial state", NULL },
+    { "gradient", 'g', 0, G_OPTION_ARG_STRING, &s->gradient,
+      "discrete (default), adjoint or backsolve", "METHOD" },
+    { "stiff", 0, 0, G_OPTION_ARG_NONE, &s->stiff,
+      "Integrate with BDF (implies --gradient adjoint)", NULL },
+    { "rtol", 0, 0, G_OPTION_ARG_STRING, &s->rtol, "Relative tolerance (default 1e-6)", "R" },
+    { "atol", 0, 0, G_OPTION_ARG_STRING, &s->atol, "Absolute tolerance (default 1e-8)", "A" },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &s->seed, "Random seed (default 0)", "S" },
+    { "threads", 'j', 0, G_OPTION_ARG_INT, &s->threads,
+      "Worker threads (default: all cores)", "N" },
+    { NULL }
+  };
+  GOptionGroup *group = g_option_group_new ("model", "Model and loss options:",
+                                            "Show model and loss options", NULL, NULL);
+
+  g_option_group_add_entries (group, entries);
+  g_option_context_add_group (ctx, group);
+}
+
+/* The model behind the loss: a field, its names, defaults and starting θ. */
+typedef struct
+{
+  CurrentsNeuralModel *neural;
+  CurrentsModel       *model;
+  CurrentsField       *field;
+  const char *const   *state_names;
+  const char *const   *input_names;
+  const double        *input_defaults;
+  const double        *initial_defaults;
+  double              *theta0;        /* field parameters */
+  gboolean            *trainable;
+  guint64              seed;
+} Learner;
+
+static void
+learner_clear (Learner *l)
+{
+  currents_neural_model_free (l->neural);
+  currents_model_free (l->model);
+  g_free (l->theta0);
+  g_free (l->trainable);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Learner, learner_clear)
+
+static gboolean
+learner_init (Learner               *l,
+              Setup                 *s,
+              const CurrentsDataset *ds,
+              GError               **error)
+{
+  memset (l, 0, sizeof *l);
+  if (s->seed != NULL)
+    {
+      char *end = NULL;
+      l->seed = g_ascii_strtoull (s->seed, &end, 10);
+      if (end == s->seed || *end != '\0')
+        {
+          g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                       "--seed: expected a whole number, found '%s'", s->seed);
+          return FALSE;
+        }
+    }
+
+  if (s->params_path != NULL)
+    {
+      g_autoptr(CurrentsTrainedModel) tm = currents_trained_model_load (s->params_path, error);
+      gsize k;
+
+      if (tm == NULL)
+        return FALSE;
+      k = currents_trained_model_get_n_params (tm);
+      if (currents_trained_model_get_kind (tm) == CURRENTS_TRAINED_NEURAL)
+        {
+          const CurrentsNeuralModel *nm = currents_trained_model_get_neural (tm);
+          const CurrentsNeuralSpec *spec = currents_neural_model_get_spec (nm);
+          const CurrentsNeuralScaling *sc = currents_neural_model_get_scaling (nm);
+
+          l->neural = currents_neural_model_new_full (currents_neural_model_get_state_names (nm),
+                                                      currents_neural_model_get_input_names (nm),
+                                                      spec, sc, error);
+          if (l->neural == NULL)
+            return FALSE;
+          l->field = currents_neural_model_get_field (l->neural);
+          l->state_names = currents_neural_model_get_state_names (l->neural);
+          l->input_names = currents_neural_model_get_input_names (l->neural);
+        }
+      else
+        {
+          const CurrentsModel *om = currents_trained_model_get_ode (tm);
+
+          l->model = currents_model_new_from_string (currents_model_get_source (om),
+                                                     currents_model_get_filename (om), error);
+          if (l->model == NULL)
+            return FALSE;
+          l->field = currents_model_get_field (l->model);
+          l->state_names = currents_model_get_state_names (l->model);
+          l->input_names = currents_model_get_input_names (l->model);
+          l->input_defaults = currents_model_get_input_defaults (l->model);
+          l->initial_defaults = currents_model_get_initial (l->model);
+        }
+      l->theta0 = g_memdup2 (currents_trained_model_get_params (tm), MAX (k, 1) * sizeof (double));
+    }
+  else if (s->model_path != NULL)
+    {
+      gsize k;
+
+      l->model = currents_model_new_from_file (s->model_path, error);
+      if (l->model == NULL)
+        return FALSE;
+      l->field = currents_model_get_field (l->model);
+      l->state_names = currents_model_get_state_names (l->model);
+      l->input_names = currents_model_get_input_names (l->model);
+      l->input_defaults = currents_model_get_input_defaults (l->model);
+      l->initial_defaults = currents_model_get_initial (l->model);
+      k = currents_model_get_n_params (l->model);
+      l->theta0 = g_memdup2 (currents_model_get_params (l->model), MAX (k, 1) * sizeof (double));
+    }
+  else
+    {
+      CurrentsNeuralSpec spec;
+
+      currents_neural_spec_init (&spec);
+      spec.seed = l->seed;
+      spec.log_inputs = (const char *const *) s->log_inputs;
+      if (s->hidden != NULL)
+        {
+          g_auto(GStrv) w = g_strsplit (s->hidden, ",", -1);
+          spec.n_hidden = 0;
+          for (gsize i = 0; w[i] != NULL; i++)
+            {
+              char *end = NULL;
+              guint64 v = g_ascii_strtoull (w[i], &end, 10);
+              if (end == w[i] || *end != '\0' || v == 0 || v > 4096 ||
+                  spec.n_hidden >= CURRENTS_NEURAL_MAX_LAYERS)
+                {
+                  g_set_error (error, CURRENTS_ENGINE_ERROR,
+                               CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                               "--hidden: expected up to %d widths from 1 to 4096, as in 64,64",
+                               CURRENTS_NEURAL_MAX_LAYERS);
+                  return FALSE;
+                }
+              spec.hidden[spec.n_hidden++] = (gsize) v;
+            }
+        }
+      if (s->activation != NULL &&
+          !currents_activation_from_string (s->activation, &spec.activation))
+        {
+          g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                       "--activation: unknown activation '%s' (expected tanh, softplus or "
+                       "silu)", s->activation);
+          return FALSE;
+        }
+      if (s->no_standardize)
+        {
+          gsize n = currents_dataset_get_n_states (ds), m = currents_dataset_get_n_inputs (ds);
+          g_autofree double *zeros = g_new0 (double, MAX (n + m, 1));
+          g_autofree double *ones = g_new (double, MAX (n + m, 1));
+          g_autofree gboolean *nolog = g_new0 (gboolean, MAX (m, 1));
+          g_autofree const char **snames = g_new0 (const char *, n + 1);
+          g_autofree const char **inames = g_new0 (const char *, m + 1);
+          CurrentsNeuralScaling sc;
+
+          for (gsize i = 0; i < n + m; i++)
+            ones[i] = 1.0;
+          for (gsize i = 0; i < n; i++)
+            snames[i] = currents_dataset_get_state_name (ds, i);
+          for (gsize i = 0; i < m; i++)
+            inames[i] = currents_dataset_get_input_name (ds, i);
+          sc.x_mean = zeros;
+          sc.x_scale = ones;
+          sc.u_mean = zeros;
+          sc.u_scale = ones;
+          sc.u_log = nolog;
+          sc.u_offset = zeros;
+          sc.t_scale = 1.0;
+          if (s->log_inputs != NULL)
+            {
+              g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                           "--log-input needs standardisation (drop --no-standardize)");
+              return FALSE;
+            }
+          l->neural = currents_neural_model_new_full (snames, inames, &spec, &sc, error);
+        }
+      else
+        l->neural = currents_neural_model_new (ds, &spec, error);
+      if (l->neural == NULL)
+        return FALSE;
+      l->field = currents_neural_model_get_field (l->neural);
+      l->state_names = currents_neural_model_get_state_names (l->neural);
+      l->input_names = currents_neural_model_get_input_names (l->neural);
+      l->theta0 = g_memdup2 (currents_neural_model_get_initial_params (l->neural),
+                             MAX (currents_neural_model_get_n_params (l->neural), 1) *
+                             sizeof (double));
+    }
+
+  if (s->init_weights != NULL &&
+      !currents_mlp_load_text (s->init_weights, currents_field_get_n_params (l->field),
+                               l->theta0, error))
+    return FALSE;
+
+  /* What to fit: every weight of a network; for a .ode model its learned terms, and its
+   * ordinary parameters with --fit-params. */
+  {
+    gsize k = currents_field_get_n_params (l->field);
+    gsize named = l->model != NULL ? currents_model_get_n_named_params (l->model) : 0;
+
+    l->trainable = g_new0 (gboolean, MAX (k, 1));
+    for (gsize j = 0; j < k; j++)
+      l->trainable[j] = j >= named || s->fit_params;
+    if (l->model != NULL && k == 0)
+      {
+        g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                     "%s has nothing to fit: no parameters and no learned terms",
+                     currents_model_get_filename (l->model));
+        return FALSE;
+      }
+    if (l->model != NULL && !s->fit_params && named == k)
+      {
+        g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                     "%s has no learned terms; add --fit-params to fit its parameters",
+                     currents_model_get_filename (l->model));
+        return FALSE;
+      }
+  }
+  return TRUE;
+}
+
+static gboolean
+loss_options_from_setup (Setup               *s,
+                         CurrentsLossOptions *o,
+                         GError             **error)
+{
+  currents_loss_options_init (o);
+  o->n_threads = s->threads > 0 ? (guint) s->threads : 0;
+  o->learn_initial = s->learn_initial;
+  o->unit_weights = s->unit_weights;
+  o->adjoint.stiff = s->stiff;
+  if (s->stiff)
+    o->adjoint.method = CURRENTS_GRADIENT_ADJOINT;
+  if (s->gradient != NULL &&
+      !currents_gradient_method_from_string (s->gradient, &o->adjoint.method))
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "--gradient: unknown method '%s' (expected discrete, adjoint or backsolve)",
+                   s->gradient);
+      return FALSE;
+    }
+  if ((s->rtol && !cli_parse_double (s->rtol, "--rtol", &o->adjoint.rtol, error)) ||
+      (s->atol && !cli_parse_double (s->atol, "--atol", &o->adjoint.atol, error)))
+    return FALSE;
+  if (!(o->adjoint.rtol > 0) || !(o->adjoint.atol > 0))
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "tolerances must be positive");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static CurrentsDataset *
+load_data (const char  *path,
+           Setup       *s,
+           GError     **error)
+{
+  CurrentsCsvOptions opts = { 0 };
+
+  opts.input_columns = (const char *const *) s->inputs;
+  return currents_dataset_load (path, &opts, error);
+}
+
+static double
+norm2 (const double *v,
+       gsize         n)
+{
+  double s = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    s += v[i] * v[i];
+  return sqrt (s);
+}
+
+static void
+json_num (JsonBuilder *b,
+          const char  *key,
+          double       v)
+{
+  json_builder_set_member_name (b, key);
+  if (isfinite (v))
+    json_builder_add_double_value (b, v);
+  else
+    json_builder_add_null_value (b);
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+/* ------------------------------------------------------------------------------------ */
+
+int
+cli_gradient (int    argc,
+              char **argv)
+{
+  g_auto(Setup) s = { 0 };
+  g_auto(Learner) l = { 0 };
+  int repeat = 1;
+  gboolean check = FALSE, json = FALSE;
+  GOptionEntry entries[] = {
+    { "repeat", 'r', 0, G_OPTION_ARG_INT, &repeat,
+      "Time this many evaluations and report the median", "N" },
+    { "check", 0, 0, G_OPTION_ARG_NONE, &check,
+      "Compare with central finite differences of the loss", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("DATA.csv");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CurrentsDataset) ds = NULL;
+  g_autoptr(CurrentsLoss) loss = NULL;
+  g_autofree gsize *all = NULL;
+  g_autofree double *theta = NULL, *grad = NULL, *times = NULL;
+  CurrentsLossOptions lo;
+  CurrentsLossResult res;
+  gsize n_traj, n_p;
+  double median, fd_err = NAN;
+
+  g_option_context_set_summary (ctx,
+    "Evaluate the training loss and its gradient once (or --repeat times) on every\n"
+    "trajectory: loss, gradient norm, function evaluations, median seconds.\n\n"
+    "Example:\n  currents-cli gradient toggle16.csv --rtol 1e-6 --atol 1e-8 --repeat 20 --json");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  setup_add_entries (ctx, &s);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return cli_usage_error (ctx, "%s", error->message);
+  if (argc != 2)
+    return cli_usage_error (ctx, "gradient takes exactly one data file");
+  if (repeat < 1)
+    return cli_usage_error (ctx, "--repeat must be at least 1");
+
+  ds = load_data (argv[1], &s, &error);
+  if (ds == NULL || !learner_init (&l, &s, ds, &error) ||
+      !loss_options_from_setup (&s, &lo, &error))
+    return cli_user_error (error);
+  loss = currents_loss_new (l.field, l.state_names, l.input_names, l.input_defaults,
+                            l.initial_defaults, ds, &lo, &error);
+  if (loss == NULL)
+    return cli_user_error (error);
+  n_traj = currents_dataset_get_n_trajectories (ds);
+  all = g_new (gsize, n_traj);
+  for (gsize i = 0; i < n_traj; i++)
+    all[i] = i;
+  n_p = currents_loss_get_n_params (loss);
+  theta = g_new0 (double, MAX (n_p, 1));
+  grad = g_new0 (double, MAX (n_p, 1));
+  currents_loss_init_params (loss, l.theta0, theta);
+  times = g_new0 (double, repeat);
+  for (int r = 0; r < repeat; r++)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      if (!currents_loss_eval (loss, theta, all, n_traj, l.trainable, grad, &res, NULL, &error))
+        return cli_user_error (error);
+      times[r] = (double) (g_get_monotonic_time () - t0) / 1e6;
+    }
+  qsort (times, repeat, sizeof (double), compare_doubles);
+  median = repeat % 2 ? times[repeat / 2] : 0.5 * (times[repeat / 2 - 1] + times[repeat / 2]);
+
+  if (check)
+    {
+      g_autofree double *fd = g_new0 (double, MAX (n_p, 1));
+      double num = 0.0, den = 0.0;
+
+      for (gsize j = 0; j < n_p; j++)
+        {
+          double h = 1e-6 * MAX (1.0, fabs (theta[j])), save = theta[j];
+          CurrentsLossResult rp, rm;
+
+          theta[j] = save + h;
+          if (!currents_loss_eval (loss, theta, all, n_traj, l.trainable, NULL, &rp, NULL, &error))
+            return cli_user_error (error);
+          theta[j] = save - h;
+          if (!currents_loss_eval (loss, theta, all, n_traj, l.trainable, NULL, &rm, NULL, &error))
+            return cli_user_error (error);
+          theta[j] = save;
+          fd[j] = (rp.objective - rm.objective) / (2 * h);
+          num += (grad[j] - fd[j]) * (grad[j] - fd[j]);
+          den += fd[j] * fd[j];
+        }
+      fd_err = den > 0 ? sqrt (num / den) : sqrt (num);
+    }
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+
+      json_builder_begin_object (b);
+      json_num (b, "loss", res.objective);
+      json_num (b, "mse", res.mse);
+      json_num (b, "grad_norm", norm2 (grad, n_p));
+      json_builder_set_member_name (b, "nfe_forward");
+      json_builder_add_int_value (b, (gint64) res.nfe_forward);
+      json_builder_set_member_name (b, "nfe_backward");
+      json_builder_add_int_value (b, (gint64) res.nfe_backward);
+      json_builder_set_member_name (b, "steps");
+      json_builder_add_int_value (b, (gint64) res.n_steps);
+      json_num (b, "seconds_median", median);
+      json_builder_set_member_name (b, "repeat");
+      json_builder_add_int_value (b, repeat);
+      json_builder_set_member_name (b, "params");
+      json_builder_add_int_value (b, (gint64) n_p);
+      json_builder_set_member_name (b, "gradient");
+      json_builder_add_string_value (b, currents_gradient_method_to_string (lo.adjoint.method));
+      if (check)
+        json_num (b, "fd_rel_error", fd_err);
+      json_builder_end_object (b);
+      cli_json_print (b);
+    }
+  else
+    {
+      g_print ("loss %.12g (mse %.6g in data units), gradient norm %.12g\n", res.objective,
+               res.mse, norm2 (grad, n_p));
+      g_print ("%" G_GSIZE_FORMAT " parameters, %s gradient, %" G_GSIZE_FORMAT
+               " function evaluations forward, %" G_GSIZE_FORMAT " backward\n", n_p,
+               currents_gradient_method_to_string (lo.adjoint.method), res.nfe_forward,
+               res.nfe_backward);
+      g_print ("median %.3f ms per loss and gradient over %d run%s\n", median * 1e3, repeat,
+               repeat == 1 ? "" : "s");
+      if (check)
+        g_print ("relative difference to central finite differences: %.3g\n", fd_err);
+    }
+  return CLI_OK;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* train                                                                                 */
+
+typedef struct
+{
+  GMainLoop       *loop;
+  GCancellable    *cancellable;
+  CurrentsTrainer *trainer;
+  gboolean         tty;
+  gboolean         quiet;
+  gboolean         ok;
+  GError          *error;
+  guint            sigint;
+  guint            sigterm;
+  gint64           start;
+  guint            last_epoch_printed;
+} TrainRun;
+
+static gboolean
+on_signal (gpointer data)
+{
+  TrainRun *r = data;
+
+  /* First Ctrl-C stops gracefully (the best model is saved); a second one kills. */
+  if (!g_cancellable_is_cancelled (r->cancellable))
+    {
+      if (r->tty)
+        g_printerr ("\ncurrents-cli: stopping; the best model so far will be saved "
+                    "(Ctrl-C again to quit at once)\n");
+      g_cancellable_cancel (r->cancellable);
+      return G_SOURCE_CONTINUE;
+    }
+  signal (SIGINT, SIG_DFL);
+  raise (SIGINT);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_progress (const CurrentsTrainProgress *p,
+             gpointer                     data)
+{
+  TrainRun *r = data;
+  double elapsed = (double) (g_get_monotonic_time () - r->start) / 1e6;
+
+  if (r->quiet)
+    return;
+  if (r->tty)
+    {
+      int width = 30, done = p->epochs > 0 ? (int) ((double) width * p->epoch / p->epochs) : 0;
+      char bar[64];
+
+      for (int i = 0; i < width; i++)
+        bar[i] = i < done ? '#' : '-';
+      bar[width] = '\0';
+      g_printerr ("\r[%s] %s%u/%u  train %.4g  val %.4g  best %.4g (epoch %u)  %.1f ms/it  "
+                  "%.0fs ", bar, p->polishing ? "BFGS " : "", p->epoch, p->epochs,
+                  p->train_loss, p->val_loss, p->best_loss, p->best_epoch, p->ms, elapsed);
+      if (p->note != NULL)
+        g_printerr ("\n  %s\n", p->note);
+    }
+  else
+    {
+      g_printerr ("epoch %u/%u%s train_mse %.8g val_mse %.8g grad_norm %.4g lr %.3g "
+                  "nfe %" G_GSIZE_FORMAT "/%" G_GSIZE_FORMAT " ms %.2f best %.8g@%u%s%s\n",
+                  p->epoch, p->epochs, p->polishing ? " (BFGS)" : "", p->train_loss,
+                  p->val_loss, p->grad_norm, p->lr, p->nfe_forward, p->nfe_backward, p->ms,
+                  p->best_loss, p->best_epoch, p->note ? " note: " : "",
+                  p->note ? p->note : "");
+    }
+}
+
+static void
+on_trained (GObject      *source,
+            GAsyncResult *result,
+            gpointer      data)
+{
+  TrainRun *r = data;
+
+  r->ok = currents_trainer_train_finish (r->trainer, result, &r->error);
+  g_main_loop_quit (r->loop);
+}
+
+static JsonObject *
+settings_object (const CurrentsTrainOptions *o,
+                 const Setup                *s,
+                 const CurrentsDataset      *ds,
+                 guint64                     seed)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *cmd = cli_command_line ();
+  double t0, t1;
+
+  currents_dataset_get_time_span (ds, &t0, &t1);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "program");
+  json_builder_add_string_value (b, "currents-cli " PACKAGE_VERSION);
+  json_builder_set_member_name (b, "command");
+  json_builder_add_string_value (b, cmd);
+  json_builder_set_member_name (b, "seed");
+  json_builder_add_int_value (b, (gint64) seed);
+  json_builder_set_member_name (b, "epochs");
+  json_builder_add_int_value (b, o->epochs);
+  json_num (b, "lr", o->lr);
+  json_builder_set_member_name (b, "schedule");
+  json_builder_add_string_value (b, currents_lr_schedule_to_string (o->schedule));
+  json_num (b, "clip_norm", o->clip_norm);
+  json_builder_set_member_name (b, "batch");
+  json_builder_add_int_value (b, (gint64) o->batch_size);
+  json_num (b, "val_fraction", o->val_fraction);
+  json_builder_set_member_name (b, "patience");
+  json_builder_add_int_value (b, o->patience);
+  json_num (b, "weight_decay", o->loss.weight_decay);
+  json_builder_set_member_name (b, "gradient");
+  json_builder_add_string_value (b, currents_gradient_method_to_string (o->loss.adjoint.method));
+  json_num (b, "rtol", o->loss.adjoint.rtol);
+  json_num (b, "atol", o->loss.adjoint.atol);
+  json_builder_set_member_name (b, "stiff");
+  json_builder_add_boolean_value (b, o->loss.adjoint.stiff);
+  json_builder_set_member_name (b, "unit_weights");
+  json_builder_add_boolean_value (b, o->loss.unit_weights);
+  json_builder_set_member_name (b, "learn_initial");
+  json_builder_add_boolean_value (b, o->loss.learn_initial);
+  json_builder_set_member_name (b, "polish");
+  json_builder_add_boolean_value (b, o->polish);
+  json_builder_set_member_name (b, "fit_params");
+  json_builder_add_boolean_value (b, s->fit_params);
+  json_num (b, "t_min", t0);
+  json_num (b, "t_max", t1);
+  json_builder_end_object (b);
+  node = json_builder_get_root (b);
+  return json_object_ref (json_node_get_object (node));
+}
+
+int
+cli_train (int    argc,
+           char **argv)
+{
+  g_auto(Setup) s = { 0 };
+  g_auto(Learner) l = { 0 };
+  g_autofree char *output = NULL, *lr_text = NULL, *val_text = NULL, *schedule = NULL;
+  g_autofree char *clip_text = NULL, *decay_text = NULL, *lr_min_text = NULL;
+  int epochs = 500, batch = 0, patience = 0, polish_iters = 200;
+  gboolean json = FALSE, quiet = FALSE, polish = FALSE;
+  GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write the trained model here",
+      "TRAINED.json" },
+    { "epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Epochs (default 500)", "N" },
+    { "lr", 0, 0, G_OPTION_ARG_STRING, &lr_text, "Adam's learning rate (default 0.01)", "LR" },
+    { "lr-min", 0, 0, G_OPTION_ARG_STRING, &lr_min_text, "Floor of the cosine schedule", "LR" },
+    { "schedule", 0, 0, G_OPTION_ARG_STRING, &schedule,
+      "Learning-rate schedule: cosine (default), step or constant", "NAME" },
+    { "clip", 0, 0, G_OPTION_ARG_STRING, &clip_text, "Clip the gradient norm to this", "C" },
+    { "batch", 'b', 0, G_OPTION_ARG_INT, &batch,
+      "Trajectories per step (default: all)", "K" },
+    { "val-fraction", 0, 0, G_OPTION_ARG_STRING, &val_text,
+      "Share of trajectories held out for validation (default 0.2)", "F" },
+    { "patience", 0, 0, G_OPTION_ARG_INT, &patience,
+      "Stop after this many epochs without a better validation loss", "N" },
+    { "weight-decay", 0, 0, G_OPTION_ARG_STRING, &decay_text, "L2 penalty on the weights",
+      "L" },
+    { "polish", 0, 0, G_OPTION_ARG_NONE, &polish, "Finish with BFGS", NULL },
+    { "polish-iterations", 0, 0, G_OPTION_ARG_INT, &polish_iters,
+      "BFGS iterations at most (default 200)", "N" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON summary on stdout", NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress output", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("DATA.csv");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CurrentsDataset) ds = NULL;
+  g_autoptr(CurrentsTrainer) trainer = NULL;
+  g_autoptr(CurrentsTrainedModel) tm = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autofree double *theta0 = NULL;
+  g_autofree gboolean *trainable = NULL;
+  CurrentsTrainOptions o;
+  CurrentsLoss *loss;
+  TrainRun run = { 0 };
+  double train_mse = NAN, val_mse = NAN, seconds;
+  gsize n_p, k;
+  gboolean cancelled = FALSE;
+
+  g_option_context_set_summary (ctx,
+    "Learn dx/dt = f(x, u) from trajectories: a neural ODE (default), or the learned\n"
+    "terms and parameters of a .ode model (--model). Ctrl-C stops and saves the best\n"
+    "model found so far.\n\n"
+    "Examples:\n"
+    "  currents-cli train toggle.csv --input iptg --log-input iptg -o toggle.json\n"
+    "  currents-cli train chemostat.csv --model chemostat-hybrid.ode -o hybrid.json");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  setup_add_entries (ctx, &s);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return cli_usage_error (ctx, "%s", error->message);
+  if (argc != 2)
+    return cli_usage_error (ctx, "train takes exactly one data file");
+  if (output == NULL)
+    return cli_usage_error (ctx, "say where to write the trained model: -o TRAINED.json");
+  if (epochs < 1 || batch < 0 || patience < 0 || polish_iters < 1)
+    return cli_usage_error (ctx, "--epochs, --batch, --patience and --polish-iterations "
+                                 "must be positive");
+
+  currents_train_options_init (&o);
+  o.epochs = (guint) epochs;
+  o.batch_size = (gsize) batch;
+  o.patience = (guint) patience;
+  o.polish = polish;
+  o.polish_iterations = (guint) polish_iters;
+  if ((lr_text && !cli_parse_double (lr_text, "--lr", &o.lr, &error)) ||
+      (lr_min_text && !cli_parse_double (lr_min_text, "--lr-min", &o.lr_min, &error)) ||
+      (val_text && !cli_parse_double (val_text, "--val-fraction", &o.val_fraction, &error)) ||
+      (clip_text && !cli_parse_double (clip_text, "--clip", &o.clip_norm, &error)) ||
+      (decay_text && !cli_parse_double (decay_text, "--weight-decay", &o.loss.weight_decay,
+                                        &error)))
+    return cli_user_error (error);
+  if (schedule != NULL && !currents_lr_schedule_from_string (schedule, &o.schedule))
+    return cli_usage_error (ctx, "--schedule: expected cosine, step or constant");
+
+  ds = load_data (argv[1], &s, &error);
+  if (ds == NULL || !learner_init (&l, &s, ds, &error) ||
+      !loss_options_from_setup (&s, &o.loss, &error))
+    return cli_user_error (error);
+  o.seed = l.seed;
+  loss = currents_loss_new (l.field, l.state_names, l.input_names, l.input_defaults,
+                            l.initial_defaults, ds, &o.loss, &error);
+  if (loss == NULL)
+    return cli_user_error (error);
+  n_p = currents_loss_get_n_params (loss);
+  k = currents_field_get_n_params (l.field);
+  theta0 = g_new0 (double, MAX (n_p, 1));
+  currents_loss_init_params (loss, l.theta0, theta0);
+  trainable = g_new0 (gboolean, MAX (n_p, 1));
+  for (gsize j = 0; j < n_p; j++)
+    trainable[j] = j >= k || l.trainable[j];
+  trainer = currents_trainer_new (loss, theta0, trainable, &o, &error);
+  if (trainer == NULL)
+    return cli_user_error (error);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  run.loop = loop;
+  run.cancellable = cancellable;
+  run.trainer = trainer;
+  run.tty = isatty (STDERR_FILENO);
+  run.quiet = quiet;
+  run.start = g_get_monotonic_time ();
+  run.sigint = g_unix_signal_add (SIGINT, on_signal, &run);
+  run.sigterm = g_unix_signal_add (SIGTERM, on_signal, &run);
+  currents_trainer_train_async (trainer, cancellable, on_progress, &run, NULL, on_trained, &run);
+  g_main_loop_run (loop);
+  g_source_remove (run.sigint);
+  g_source_remove (run.sigterm);
+  seconds = (double) (g_get_monotonic_time () - run.start) / 1e6;
+  if (run.tty && !quiet)
+    g_printerr ("\n");
+
+  if (!run.ok)
+    {
+      cancelled = g_error_matches (run.error, CURRENTS_ENGINE_ERROR,
+                                   CURRENTS_ENGINE_ERROR_CANCELLED) ||
+                  g_error_matches (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      if (!cancelled)
+        g_printerr ("currents-cli: %s\n", run.error->message);
+      if (currents_trainer_get_best_epoch (trainer) == 0)
+        {
+          if (cancelled)
+            g_printerr ("currents-cli: stopped before the first epoch finished; "
+                        "nothing to save\n");
+          g_clear_error (&run.error);
+          return CLI_ERROR;
+        }
+      g_clear_error (&run.error);
+    }
+  if (!currents_trainer_evaluate_best (trainer, &train_mse, &val_mse, NULL, &error))
+    g_clear_error (&error);   /* the figures are a courtesy; the model is what counts */
+
+  /* The trained model: the best parameters, how they were made, the loss history. */
+  {
+    const double *best = currents_trainer_get_best_params (trainer);
+    const double *ht, *hv;
+    gsize nh = currents_trainer_get_history (trainer, &ht, &hv);
+    g_autoptr(JsonObject) settings = settings_object (&o, &s, ds, l.seed);
+    gsize n = currents_dataset_get_n_states (ds), m = currents_dataset_get_n_inputs (ds);
+    gsize mn = currents_field_get_n_states (l.field), mm = currents_field_get_n_inputs (l.field);
+    g_autofree double *xlo = g_new (double, MAX (mn, 1)), *xhi = g_new (double, MAX (mn, 1));
+    g_autofree double *ulo = g_new (double, MAX (mm, 1)), *uhi = g_new (double, MAX (mm, 1));
+
+    for (gsize i = 0; i < mn; i++)
+      xlo[i] = xhi[i] = NAN;
+    for (gsize j = 0; j < mm; j++)
+      ulo[j] = uhi[j] = NAN;
+    for (gsize c = 0; c < n; c++)
+      {
+        int i = -1;
+        CurrentsColumnStats st;
+        for (gsize q = 0; q < mn; q++)
+          if (g_ascii_strcasecmp (l.state_names[q], currents_dataset_get_state_name (ds, c)) == 0)
+            i = (int) q;
+        currents_dataset_get_state_stats (ds, c, &st);
+        if (i >= 0)
+          {
+            xlo[i] = st.min;
+            xhi[i] = st.max;
+          }
+      }
+    for (gsize c = 0; c < m; c++)
+      {
+        int j = -1;
+        CurrentsColumnStats st;
+        for (gsize q = 0; q < mm; q++)
+          if (g_ascii_strcasecmp (l.input_names[q], currents_dataset_get_input_name (ds, c)) == 0)
+            j = (int) q;
+        currents_dataset_get_input_stats (ds, c, &st);
+        if (j >= 0)
+          {
+            ulo[j] = st.min;
+            uhi[j] = st.max;
+          }
+      }
+    if (l.neural != NULL)
+      tm = currents_trained_model_new_neural (g_steal_pointer (&l.neural), best);
+    else
+      tm = currents_trained_model_new_ode (g_steal_pointer (&l.model), best);
+    json_object_set_int_member (settings, "best_epoch", currents_trainer_get_best_epoch (trainer));
+    json_object_set_member (settings, "train_mse",
+                            isfinite (train_mse) ? json_node_init_double (json_node_alloc (), train_mse)
+                                                 : json_node_new (JSON_NODE_NULL));
+    json_object_set_member (settings, "val_mse",
+                            isfinite (val_mse) ? json_node_init_double (json_node_alloc (), val_mse)
+                                               : json_node_new (JSON_NODE_NULL));
+    json_object_set_boolean_member (settings, "stopped_by_user", cancelled);
+    json_object_set_double_member (settings, "seconds", seconds);
+    currents_trained_model_set_training (tm, settings);
+    currents_trained_model_set_data (tm, argv[1], currents_dataset_get_sha256 (ds));
+    currents_trained_model_set_ranges (tm, xlo, xhi, ulo, uhi);
+    for (gsize e = 0; e < nh; e++)
+      currents_trained_model_add_history (tm, (guint) (e + 1), ht[e], hv[e]);
+    if (!currents_trained_model_save (tm, output, &error))
+      return cli_user_error (error);
+  }
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+
+      json_builder_begin_object (b);
+      json_num (b, "train_loss", train_mse);
+      json_num (b, "val_loss", val_mse);
+      json_builder_set_member_name (b, "best_epoch");
+      json_builder_add_int_value (b, currents_trainer_get_best_epoch (trainer));
+      json_builder_set_member_name (b, "epochs");
+      {
+        const double *ht, *hv;
+        json_builder_add_int_value (b, (gint64) currents_trainer_get_history (trainer, &ht,
+                                                                              &hv));
+      }
+      json_num (b, "seconds", seconds);
+      json_builder_set_member_name (b, "model_file");
+      json_builder_add_string_value (b, output);
+      json_builder_set_member_name (b, "stopped_by_user");
+      json_builder_add_boolean_value (b, cancelled);
+      json_builder_end_object (b);
+      cli_json_print (b);
+    }
+  else if (!quiet)
+    g_printerr ("saved %s: best epoch %u, train MSE %.6g, validation MSE %.6g (data units), "
+                "%.2f s\n", output, currents_trainer_get_best_epoch (trainer), train_mse,
+                val_mse, seconds);
+  return CLI_OK;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* predict                                                                               */
+
+static void
+append_row (GString      *csv,
+            const char   *id,
+            double        t,
+            const double *x,
+            gsize         n)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (id != NULL)
+    {
+      g_string_append (csv, id);
+      g_string_append_c (csv, ',');
+    }
+  g_string_append (csv, g_ascii_formatd (buf, sizeof buf, "%.15g", t));
+  for (gsize i = 0; i < n; i++)
+    {
+      g_string_append_c (csv, ',');
+      if (isfinite (x[i]))
+        g_string_append (csv, g_ascii_formatd (buf, sizeof buf, "%.15g", x[i]));
+    }
+  g_string_append_c (csv, '\n');
+}
+
+int
+cli_predict (int    argc,
+             char **argv)
+{
+  g_auto(GStrv) inputs = NULL;
+  g_auto(GStrv) set_items = NULL;
+  g_auto(GStrv) init_items = NULL;
+  g_autofree char *data = NULL, *times_text = NULL, *t0_text = NULL, *t1_text = NULL;
+  g_autofree char *dt_text = NULL, *output = NULL;
+  GOptionEntry entries[] = {
+    { "data", 'd', 0, G_OPTION_ARG_FILENAME, &data,
+      "Predict each trajectory of this data set from its first sample, with its inputs",
+      "DATA.csv" },
+    { "input", 'u', 0, G_OPTION_ARG_STRING_ARRAY, &inputs,
+      "With --data: read column NAME as an input (repeatable)", "NAME" },
+    { "init", 'i', 0, G_OPTION_ARG_STRING_ARRAY, &init_items,
+      "Predict from this initial state", "NAME=VALUE,…" },
+    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &set_items,
+      "Set an input or parameter", "NAME=VALUE,…" },
+    { "times", 0, 0, G_OPTION_ARG_STRING, &times_text,
+      "Predict at these times (default: the data's sample times)", "T1,T2,…" },
+    { "t0", 0, 0, G_OPTION_ARG_STRING, &t0_text, "With --init: start time (default 0)", "T" },
+    { "t1", 0, 0, G_OPTION_ARG_STRING, &t1_text, "With --init: end time", "T" },
+    { "dt", 0, 0, G_OPTION_ARG_STRING, &dt_text, "With --init: output spacing", "DT" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write CSV here (default: stdout)",
+      "OUT.csv" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("TRAINED.json|MODEL.ode");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CurrentsSystem) sys = NULL;
+  g_autoptr(GArray) sets = NULL, inits = NULL, times = NULL;
+  g_autoptr(CurrentsSimulator) sim = NULL;
+  g_autoptr(GString) csv = g_string_new (NULL);
+  g_autofree char *cmd = cli_command_line ();
+  CurrentsSimOptions so;
+  gsize n, m;
+  const char *const *names;
+
+  g_option_context_set_summary (ctx,
+    "Predict trajectories with a trained model (or any model) at any times: through and\n"
+    "beyond a data set's samples (--data), or from an initial state (--init).\n\n"
+    "Examples:\n"
+    "  currents-cli predict toggle.json --data toggle.csv --input iptg --times 0:20:0.5\n"
+    "  currents-cli predict toggle.json --init u=2,v=0.5 --set iptg=0.3 --t1 20 --dt 0.1");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return cli_usage_error (ctx, "%s", error->message);
+  if (argc != 2)
+    return cli_usage_error (ctx, "predict takes exactly one model");
+  if ((data != NULL) == (init_items != NULL))
+    return cli_usage_error (ctx, "give either --data or --init");
+
+  sys = currents_system_load (argv[1], &error);
+  if (sys == NULL)
+    return cli_user_error (error);
+  n = currents_system_get_n_states (sys);
+  m = currents_system_get_n_inputs (sys);
+  names = currents_system_get_state_names (sys);
+  if ((set_items && !(sets = cli_parse_assignments (set_items, "--set", &error))) ||
+      (init_items && !(inits = cli_parse_assignments (init_items, "--init", &error))))
+    return cli_user_error (error);
+  for (guint i = 0; sets && i < sets->len; i++)
+    if (!currents_system_set (sys, g_array_index (sets, CliAssign, i).name,
+                              g_array_index (sets, CliAssign, i).value, &error))
+      return cli_user_error (error);
+  for (guint i = 0; inits && i < inits->len; i++)
+    {
+      CliAssign *a = &g_array_index (inits, CliAssign, i);
+      int k = currents_system_find_state (sys, a->name);
+      if (k < 0)
+        {
+          g_printerr ("currents-cli: --init %s: the %s has no state named '%s'\n", a->name,
+                      currents_system_describe_kind (sys), a->name);
+          return CLI_ERROR;
+        }
+      currents_system_get_initial (sys)[k] = a->value;
+    }
+  if (times_text != NULL)
+    {
+      /* a list, or LO:HI:STEP */
+      if (strchr (times_text, ':') != NULL)
+        {
+          g_auto(GStrv) parts = g_strsplit (times_text, ":", -1);
+          double lo, hi, step;
+          if (g_strv_length (parts) != 3 ||
+              !cli_parse_double (parts[0], "--times", &lo, &error) ||
+              !cli_parse_double (parts[1], "--times", &hi, &error) ||
+              !cli_parse_double (parts[2], "--times", &step, &error))
+            return error ? cli_user_error (error)
+                         : cli_usage_error (ctx, "--times: a list T1,T2,… or LO:HI:STEP");
+          if (!(step > 0) || hi < lo || (hi - lo) / step > 1e7)
+            return cli_usage_error (ctx, "--times LO:HI:STEP needs LO ≤ HI and a positive "
+                                         "step");
+          times = g_array_new (FALSE, FALSE, sizeof (double));
+          for (gsize k = 0; lo + (double) k * step <= hi + 1e-9 * step; k++)
+            {
+              double t = lo + (double) k * step;
+              g_array_append_val (times, t);
+            }
+        }
+      else if (!(times = cli_parse_doubles (times_text, "--times", &error)))
+        return cli_user_error (error);
+    }
+
+  currents_system_get_sim_options (sys, &so);
+  sim = currents_simulator_new (currents_system_get_field (sys), &so);
+  currents_simulator_set_state_names (sim, names);
+  g_string_append_printf (csv, "# made by currents-cli %s: %s\n", PACKAGE_VERSION, cmd);
+
+  if (init_items != NULL)
+    {
+      double t0 = 0.0, t1 = currents_system_get_total (sys), dt = 0.0;
+      g_autoptr(CurrentsInputSignal) sig =
+        currents_input_signal_new_constant (m, currents_system_get_inputs (sys));
+      g_autofree double *out = NULL;
+
+      if ((t0_text && !cli_parse_double (t0_text, "--t0", &t0, &error)) ||
+          (t1_text && !cli_parse_double (t1_text, "--t1", &t1, &error)) ||
+          (dt_text && !cli_parse_double (dt_text, "--dt", &dt, &error)))
+        return cli_user_error (error);
+      if (times == NULL)
+        {
+          double span = fabs (t1 - t0), sign = t1 < t0 ? -1 : 1;
+          gsize K;
+          if (dt <= 0)
+            dt = span / 100.0;
+          if (!(dt > 0))
+            return cli_usage_error (ctx, "--t1 must differ from --t0");
+          K = (gsize) floor (span / dt + 1e-9);
+          times = g_array_new (FALSE, FALSE, sizeof (double));
+          for (gsize k = 0; k <= K; k++)
+            {
+              double t = t0 + sign * (double) k * dt;
+              g_array_append_val (times, t);
+            }
+        }
+      out = g_new0 (double, times->len * n);
+      if (!currents_simulator_run (sim, currents_system_get_initial (sys),
+                                   currents_system_get_params (sys), sig, t0,
+                                   (double *) times->data, times->len, out, NULL, NULL, &error))
+        return cli_user_error (error);
+      g_string_append (csv, "t");
+      for (gsize i = 0; i < n; i++)
+        g_string_append_printf (csv, ",%s", names[i]);
+      g_string_append_c (csv, '\n');
+      for (guint k = 0; k < times->len; k++)
+        append_row (csv, NULL, g_array_index (times, double, k), out + k * n, n);
+    }
+  else
+    {
+      CurrentsCsvOptions co = { 0 };
+      g_autoptr(CurrentsDataset) ds = NULL;
+      g_autofree int *col = g_new0 (int, MAX (n, 1));
+      g_autofree int *ucol = g_new0 (int, MAX (m, 1));
+      const char *const *inames = currents_system_get_input_names (sys);
+
+      co.input_columns = (const char *const *) inputs;
+      ds = currents_dataset_load (data, &co, &error);
+      if (ds == NULL)
+        return cli_user_error (error);
+      for (gsize i = 0; i < n; i++)
+        col[i] = currents_dataset_find_state (ds, names[i]);
+      for (gsize j = 0; j < m; j++)
+        ucol[j] = currents_dataset_find_input (ds, inames[j]);
+      g_string_append_printf (csv, "# data %s sha256 %s\n", data, currents_dataset_get_sha256 (ds));
+      g_string_append (csv, "trajectory,t");
+      for (gsize i = 0; i < n; i++)
+        g_string_append_printf (csv, ",%s", names[i]);
+      g_string_append_c (csv, '\n');
+      for (gsize r = 0; r < currents_dataset_get_n_trajectories (ds); r++)
+        {
+          const CurrentsTrajectory *tr = currents_dataset_get_trajectory (ds, r);
+          gsize ns = currents_trajectory_get_n_samples (tr);
+          const double *tt = currents_trajectory_get_times (tr);
+          const double *ys = currents_trajectory_get_states (tr);
+          const double *us = currents_trajectory_get_inputs (tr);
+          gsize dn = currents_dataset_get_n_states (ds), dm = currents_dataset_get_n_inputs (ds);
+          g_autofree double *x0 = g_memdup2 (currents_system_get_initial (sys),
+                                             MAX (n, 1) * sizeof (double));
+          g_autofree double *u = g_new (double, MAX (ns * m, 1));
+          g_autoptr(CurrentsInputSignal) sig = NULL;
+          const double *pt = times ? (const double *) (gpointer) times->data : tt;
+          gsize np = times ? times->len : ns;
+          g_autofree double *out = g_new0 (double, MAX (np * n, 1));
+          g_autoptr(GArray) fwd = g_array_new (FALSE, FALSE, sizeof (double));
+          g_autoptr(GArray) bwd = g_array_new (FALSE, FALSE, sizeof (double));
+
+          /* x0: each state's first observation in the trajectory */
+          for (gsize i = 0; i < n; i++)
+            if (col[i] >= 0)
+              for (gsize q = 0; q < ns; q++)
+                if (!isnan (ys[q * dn + col[i]]))
+                  {
+                    x0[i] = ys[q * dn + col[i]];
+                    break;
+                  }
+          for (gsize q = 0; q < ns; q++)
+            for (gsize j = 0; j < m; j++)
+              u[q * m + j] = ucol[j] >= 0 ? us[q * dm + ucol[j]] : currents_system_get_inputs (sys)[j];
+          sig = currents_input_signal_new (m, ns, tt, u);
+          /* times before the first sample are reached backward, the rest forward */
+          for (gsize q = 0; q < np; q++)
+            g_array_append_val (pt[q] < tt[0] ? bwd : fwd, pt[q]);
+          g_array_sort (fwd, compare_doubles);
+          g_array_sort (bwd, compare_doubles);
+          for (guint a = 0, z = bwd->len ? bwd->len - 1 : 0; a < z; a++, z--)
+            {
+              double tmp = g_array_index (bwd, double, a);
+              g_array_index (bwd, double, a) = g_array_index (bwd, double, z);
+              g_array_index (bwd, double, z) = tmp;
+            }
+          if ((bwd->len > 0 &&
+               !currents_simulator_run (sim, x0, currents_system_get_params (sys), sig, tt[0],
+                                        (double *) bwd->data, bwd->len, out, NULL, NULL, &error)) ||
+              (fwd->len > 0 &&
+               !currents_simulator_run (sim, x0, currents_system_get_params (sys), sig, tt[0],
+                                        (double *) fwd->data, fwd->len, out + bwd->len * n, NULL,
+                                        NULL, &error)))
+            {
+              g_prefix_error (&error, "trajectory '%s': ", currents_trajectory_get_id (tr));
+              return cli_user_error (error);
+            }
+          for (guint q = bwd->len; q-- > 0;)
+            append_row (csv, currents_trajectory_get_id (tr), g_array_index (bwd, double, q),
+                        out + q * n, n);
+          for (guint q = 0; q < fwd->len; q++)
+            append_row (csv, currents_trajectory_get_id (tr), g_array_index (fwd, double, q),
+                        out + (bwd->len + q) * n, n);
+        }
+    }
+  if (output == NULL || strcmp (output, "-") == 0)
+    {
+      fputs (csv->str, stdout);
+      return CLI_OK;
+    }
+  if (!g_file_set_contents (output, csv->str, -1, &error))
+    return cli_user_error (error);
+  return CLI_OK;
+}

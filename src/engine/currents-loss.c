@@ -1,0 +1,644 @@
+/* currents-loss.c
+ *
+ * Copyright 2026 The Currents authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ *   J(θ) = (1/N) Σ_r Σ_k Σ_i w_i (x_i^r(t_k; θ) − y_ik^r)² + λ Σ_{j trainable} θ_j²
+ *   dJ/dθ = (1/N) Σ_r dL_r/dθ + 2λθ        (dL_r/dθ from currents-adjoint)
+ *
+ * Work is cut into blocks of CURRENTS_LOSS_BLOCK trajectories of the batch, in batch
+ * order; each block's sums go to its own buffer and the blocks are added in order at
+ * the end. Threads take blocks from a shared counter, so which thread ran a block never
+ * changes a bit of the result.
+ */
+#define G_LOG_DOMAIN "currents-loss"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "currents-error.h"
+#include "currents-loss.h"
+
+#define CURRENTS_LOSS_BLOCK 4
+
+typedef struct _Worker Worker;
+
+struct _CurrentsLoss
+{
+  CurrentsField          *field;
+  const CurrentsDataset  *dataset;
+  CurrentsLossOptions     options;
+  gsize                   n;
+  gsize                   m;
+  gsize                   k;           /* field parameters */
+  gsize                   n_traj;
+  gsize                   n_params;    /* k (+ n·n_traj when learning initial states) */
+  double                 *weights;     /* n */
+  double                 *x0;          /* n_traj × n */
+  double                **obs;         /* per trajectory: n_samples × n, model order */
+  CurrentsInputSignal   **signals;     /* per trajectory, or NULL when m = 0 */
+
+  /* workers */
+  guint                   n_workers;   /* threads besides the caller */
+  Worker                 *workers;
+  CurrentsAdjoint        *own;         /* the caller's workspace */
+  GMutex                  mutex;
+  GCond                   cond_work;
+  GCond                   cond_done;
+  guint                   generation;
+  guint                   n_done;
+  gboolean                quit;
+
+  /* the job in flight */
+  const double           *job_theta;
+  const gsize            *job_traj;
+  gsize                   job_n;
+  gboolean                job_grad;
+  GCancellable           *job_cancel;
+  gint                    next_block;
+  gsize                   n_blocks;
+
+  /* per-block results */
+  gsize                   max_blocks;
+  double                 *block_grad;  /* max_blocks × n_params */
+  double                 *block_obj;
+  double                 *block_sse;
+  gsize                  *block_nfe_f;
+  gsize                  *block_nfe_b;
+  gsize                  *block_steps;
+  GError                **block_error;
+};
+
+struct _Worker
+{
+  CurrentsLoss    *loss;
+  CurrentsAdjoint *adjoint;
+  GThread         *thread;
+};
+
+typedef struct
+{
+  const double *y;        /* n_samples × n observations (NaN = missing) */
+  const double *w;
+  gsize         n;
+  double        sse;      /* unweighted, data units */
+} ObsClosure;
+
+static double
+squared_error (gsize         k,
+               double        t,
+               const double *x,
+               double       *dldx,
+               gpointer      user_data)
+{
+  ObsClosure *c = user_data;
+  const double *y = c->y + k * c->n;
+  double l = 0.0;
+
+  for (gsize i = 0; i < c->n; i++)
+    {
+      if (isnan (y[i]))
+        {
+          if (dldx != NULL)
+            dldx[i] = 0.0;
+          continue;
+        }
+      {
+        double r = x[i] - y[i];
+        l += c->w[i] * r * r;
+        c->sse += r * r;
+        if (dldx != NULL)
+          dldx[i] = 2.0 * c->w[i] * r;
+      }
+    }
+  return l;
+}
+
+void
+currents_loss_options_init (CurrentsLossOptions *options)
+{
+  memset (options, 0, sizeof *options);
+  currents_adjoint_options_init (&options->adjoint);
+  options->weight_decay = 0.0;
+  options->learn_initial = FALSE;
+  options->n_threads = 0;
+}
+
+static int
+find_name (const char *const *names,
+           gsize              n,
+           const char        *name)
+{
+  for (gsize i = 0; i < n; i++)
+    if (g_ascii_strcasecmp (names[i], name) == 0)
+      return (int) i;
+  return -1;
+}
+
+static void run_block (CurrentsLoss *loss, CurrentsAdjoint *adj, gsize b);
+
+static gpointer
+worker_main (gpointer data)
+{
+  Worker *w = data;
+  CurrentsLoss *loss = w->loss;
+  guint seen = 0;
+
+  g_mutex_lock (&loss->mutex);
+  for (;;)
+    {
+      while (!loss->quit && loss->generation == seen)
+        g_cond_wait (&loss->cond_work, &loss->mutex);
+      if (loss->quit)
+        break;
+      seen = loss->generation;
+      g_mutex_unlock (&loss->mutex);
+
+      for (;;)
+        {
+          gint b = g_atomic_int_add (&loss->next_block, 1);
+          if ((gsize) b >= loss->n_blocks)
+            break;
+          run_block (loss, w->adjoint, (gsize) b);
+        }
+
+      g_mutex_lock (&loss->mutex);
+      loss->n_done++;
+      g_cond_signal (&loss->cond_done);
+    }
+  g_mutex_unlock (&loss->mutex);
+  return NULL;
+}
+
+CurrentsLoss *
+currents_loss_new (CurrentsField             *field,
+                   const char *const         *state_names,
+                   const char *const         *input_names,
+                   const double              *input_defaults,
+                   const double              *initial_defaults,
+                   const CurrentsDataset     *dataset,
+                   const CurrentsLossOptions *options,
+                   GError                   **error)
+{
+  g_autoptr(CurrentsLoss) loss = NULL;
+  const char *file = currents_dataset_get_filename (dataset);
+  gsize n = currents_field_get_n_states (field);
+  gsize m = currents_field_get_n_inputs (field);
+  gsize ds_n = currents_dataset_get_n_states (dataset);
+  gsize ds_m = currents_dataset_get_n_inputs (dataset);
+  g_autofree int *state_col = g_new0 (int, MAX (n, 1));
+  g_autofree int *input_col = g_new0 (int, MAX (m, 1));
+  gsize n_observed = 0;
+  guint n_threads;
+
+  if (file == NULL)
+    file = "the data";
+
+  /* Every data column must mean something to the model. */
+  for (gsize c = 0; c < ds_n; c++)
+    if (find_name (state_names, n, currents_dataset_get_state_name (dataset, c)) < 0)
+      {
+        g_autofree char *list = g_strjoinv (", ", (char **) state_names);
+        g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                     "%s: the column '%s' is not a state of the model (its states: %s); "
+                     "mark it as an input or ignore it",
+                     file, currents_dataset_get_state_name (dataset, c), list);
+        return NULL;
+      }
+  for (gsize c = 0; c < ds_m; c++)
+    if (input_names == NULL ||
+        find_name (input_names, m, currents_dataset_get_input_name (dataset, c)) < 0)
+      {
+        g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                     "%s: the input column '%s' is not an input of the model%s",
+                     file, currents_dataset_get_input_name (dataset, c),
+                     m == 0 ? " (it has none)" : "");
+        return NULL;
+      }
+  for (gsize i = 0; i < n; i++)
+    state_col[i] = currents_dataset_find_state (dataset, state_names[i]);
+  for (gsize j = 0; j < m; j++)
+    {
+      input_col[j] = currents_dataset_find_input (dataset, input_names[j]);
+      if (input_col[j] < 0 && input_defaults == NULL)
+        {
+          g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                       "%s: the model's input '%s' has no column in the data and no "
+                       "default value", file, input_names[j]);
+          return NULL;
+        }
+    }
+
+  loss = g_new0 (CurrentsLoss, 1);
+  g_mutex_init (&loss->mutex);
+  g_cond_init (&loss->cond_work);
+  g_cond_init (&loss->cond_done);
+  loss->field = currents_field_ref (field);
+  loss->dataset = dataset;
+  loss->options = *options;
+  loss->n = n;
+  loss->m = m;
+  loss->k = currents_field_get_n_params (field);
+  loss->n_traj = currents_dataset_get_n_trajectories (dataset);
+  loss->n_params = loss->k + (options->learn_initial ? n * loss->n_traj : 0);
+  loss->weights = g_new0 (double, MAX (n, 1));
+  loss->x0 = g_new0 (double, MAX (n * loss->n_traj, 1));
+  loss->obs = g_new0 (double *, MAX (loss->n_traj, 1));
+  loss->signals = g_new0 (CurrentsInputSignal *, MAX (loss->n_traj, 1));
+
+  for (gsize i = 0; i < n; i++)
+    {
+      CurrentsColumnStats s;
+      double var;
+
+      loss->weights[i] = 1.0;
+      if (state_col[i] < 0 || options->unit_weights)
+        continue;
+      currents_dataset_get_state_stats (dataset, (gsize) state_col[i], &s);
+      var = s.sd * s.sd;
+      if (isfinite (var) && var > 0.0)
+        loss->weights[i] = 1.0 / var;
+    }
+
+  for (gsize r = 0; r < loss->n_traj; r++)
+    {
+      const CurrentsTrajectory *tr = currents_dataset_get_trajectory (dataset, r);
+      gsize ns = currents_trajectory_get_n_samples (tr);
+      const double *ys = currents_trajectory_get_states (tr);
+      const double *us = currents_trajectory_get_inputs (tr);
+      double *y;
+
+      if (ns < 2)
+        {
+          g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                       "%s: trajectory '%s' has %" G_GSIZE_FORMAT " sample%s; training needs "
+                       "at least two per trajectory", file, currents_trajectory_get_id (tr),
+                       ns, ns == 1 ? "" : "s");
+          return NULL;
+        }
+      y = loss->obs[r] = g_new (double, ns * n);
+      for (gsize s = 0; s < ns; s++)
+        for (gsize i = 0; i < n; i++)
+          {
+            y[s * n + i] = state_col[i] >= 0 ? ys[s * ds_n + state_col[i]] : NAN;
+            if (!isnan (y[s * n + i]))
+              n_observed++;
+          }
+      /* x0: the first observation of each state (the first sample where it is seen) */
+      for (gsize i = 0; i < n; i++)
+        {
+          double v = NAN;
+
+          for (gsize s = 0; s < ns && isnan (v); s++)
+            v = y[s * n + i];
+          if (isnan (v))
+            {
+              if (initial_defaults != NULL)
+                v = initial_defaults[i];
+              else if (state_col[i] >= 0)
+                {
+                  CurrentsColumnStats st;
+                  currents_dataset_get_state_stats (dataset, (gsize) state_col[i], &st);
+                  v = st.mean;
+                }
+            }
+          if (!isfinite (v))
+            {
+              g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_NON_FINITE,
+                           "%s: trajectory '%s' gives no initial value for '%s' (it is never "
+                           "observed and the model has no default)", file,
+                           currents_trajectory_get_id (tr), state_names[i]);
+              return NULL;
+            }
+          loss->x0[r * n + i] = v;
+        }
+      if (m > 0)
+        {
+          /* the trajectory's inputs in the model's order (defaults where absent) */
+          g_autofree double *u = g_new (double, ns * m);
+
+          for (gsize s = 0; s < ns; s++)
+            for (gsize j = 0; j < m; j++)
+              u[s * m + j] = input_col[j] >= 0 ? us[s * ds_m + input_col[j]]
+                                                : input_defaults[j];
+          loss->signals[r] = currents_input_signal_new (m, ns, currents_trajectory_get_times (tr),
+                                                        u);
+        }
+    }
+  if (n_observed == 0)
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "%s: no state of the model is observed in the data", file);
+      return NULL;
+    }
+
+  loss->max_blocks = (loss->n_traj + CURRENTS_LOSS_BLOCK - 1) / CURRENTS_LOSS_BLOCK;
+  loss->block_grad = g_new0 (double, MAX (loss->max_blocks * loss->n_params, 1));
+  loss->block_obj = g_new0 (double, loss->max_blocks);
+  loss->block_sse = g_new0 (double, loss->max_blocks);
+  loss->block_nfe_f = g_new0 (gsize, loss->max_blocks);
+  loss->block_nfe_b = g_new0 (gsize, loss->max_blocks);
+  loss->block_steps = g_new0 (gsize, loss->max_blocks);
+  loss->block_error = g_new0 (GError *, loss->max_blocks);
+
+  loss->own = currents_adjoint_new (field, &options->adjoint);
+  n_threads = options->n_threads > 0 ? options->n_threads : g_get_num_processors ();
+  n_threads = MIN (n_threads, (guint) MAX (loss->max_blocks, 1));
+  loss->n_workers = n_threads > 1 ? n_threads - 1 : 0;
+  loss->workers = g_new0 (Worker, MAX (loss->n_workers, 1));
+  for (guint w = 0; w < loss->n_workers; w++)
+    {
+      loss->workers[w].loss = loss;
+      loss->workers[w].adjoint = currents_adjoint_new (field, &options->adjoint);
+      loss->workers[w].thread = g_thread_new ("currents-loss", worker_main, &loss->workers[w]);
+    }
+  return g_steal_pointer (&loss);
+}
+
+void
+currents_loss_free (CurrentsLoss *loss)
+{
+  if (loss == NULL)
+    return;
+  if (loss->workers != NULL)
+    {
+      g_mutex_lock (&loss->mutex);
+      loss->quit = TRUE;
+      g_cond_broadcast (&loss->cond_work);
+      g_mutex_unlock (&loss->mutex);
+      for (guint w = 0; w < loss->n_workers; w++)
+        {
+          g_thread_join (loss->workers[w].thread);
+          currents_adjoint_free (loss->workers[w].adjoint);
+        }
+      g_free (loss->workers);
+    }
+  currents_adjoint_free (loss->own);
+  for (gsize r = 0; r < loss->n_traj; r++)
+    {
+      if (loss->obs != NULL)
+        g_free (loss->obs[r]);
+      if (loss->signals != NULL)
+        currents_input_signal_free (loss->signals[r]);
+    }
+  g_free (loss->obs);
+  g_free (loss->signals);
+  g_free (loss->weights);
+  g_free (loss->x0);
+  g_free (loss->block_grad);
+  g_free (loss->block_obj);
+  g_free (loss->block_sse);
+  g_free (loss->block_nfe_f);
+  g_free (loss->block_nfe_b);
+  g_free (loss->block_steps);
+  if (loss->block_error != NULL)
+    for (gsize b = 0; b < loss->max_blocks; b++)
+      g_clear_error (&loss->block_error[b]);
+  g_free (loss->block_error);
+  currents_field_unref (loss->field);
+  g_mutex_clear (&loss->mutex);
+  g_cond_clear (&loss->cond_work);
+  g_cond_clear (&loss->cond_done);
+  g_free (loss);
+}
+
+gsize
+currents_loss_get_n_params (const CurrentsLoss *loss)
+{
+  return loss->n_params;
+}
+
+gsize
+currents_loss_get_n_trajectories (const CurrentsLoss *loss)
+{
+  return loss->n_traj;
+}
+
+const double *
+currents_loss_get_weights (const CurrentsLoss *loss)
+{
+  return loss->weights;
+}
+
+void
+currents_loss_init_params (const CurrentsLoss *loss,
+                           const double       *field_params,
+                           double             *theta)
+{
+  if (loss->k > 0)
+    memcpy (theta, field_params, loss->k * sizeof (double));
+  if (loss->options.learn_initial)
+    memcpy (theta + loss->k, loss->x0, loss->n * loss->n_traj * sizeof (double));
+}
+
+static const double *
+initial_state (const CurrentsLoss *loss,
+               const double       *theta,
+               gsize               r)
+{
+  return loss->options.learn_initial ? theta + loss->k + r * loss->n : loss->x0 + r * loss->n;
+}
+
+static gboolean
+run_one (CurrentsLoss     *loss,
+         CurrentsAdjoint  *adj,
+         const double     *theta,
+         gsize             r,
+         double           *grad,
+         double           *obj,
+         double           *sse,
+         gsize            *nfe_f,
+         gsize            *nfe_b,
+         gsize            *steps,
+         double           *states,
+         GCancellable     *cancellable,
+         GError          **error)
+{
+  const CurrentsTrajectory *tr = currents_dataset_get_trajectory (loss->dataset, r);
+  gsize ns = currents_trajectory_get_n_samples (tr);
+  const double *times = currents_trajectory_get_times (tr);
+  ObsClosure c = { loss->obs[r], loss->weights, loss->n, 0.0 };
+  CurrentsAdjointStats st = { 0 };
+  double l = 0.0;
+  double *gx0 = NULL;
+
+  if (grad != NULL && loss->options.learn_initial)
+    gx0 = grad + loss->k + r * loss->n;
+  if (!currents_adjoint_run (adj, initial_state (loss, theta, r), theta, loss->signals[r],
+                             times[0], times, ns, squared_error, &c, &l, states,
+                             grad, gx0, &st, cancellable, error))
+    {
+      g_prefix_error (error, "trajectory '%s': ", currents_trajectory_get_id (tr));
+      return FALSE;
+    }
+  *obj += l;
+  *sse += c.sse;
+  *nfe_f += st.nfe_forward;
+  *nfe_b += st.nfe_backward;
+  *steps += st.n_steps_forward;
+  return TRUE;
+}
+
+static void
+run_block (CurrentsLoss    *loss,
+           CurrentsAdjoint *adj,
+           gsize            b)
+{
+  gsize first = b * CURRENTS_LOSS_BLOCK;
+  gsize last = MIN (first + CURRENTS_LOSS_BLOCK, loss->job_n);
+  double *grad = loss->job_grad ? loss->block_grad + b * loss->n_params : NULL;
+
+  loss->block_obj[b] = 0.0;
+  loss->block_sse[b] = 0.0;
+  loss->block_nfe_f[b] = loss->block_nfe_b[b] = loss->block_steps[b] = 0;
+  g_clear_error (&loss->block_error[b]);
+  if (grad != NULL)
+    memset (grad, 0, loss->n_params * sizeof (double));
+  for (gsize q = first; q < last; q++)
+    if (!run_one (loss, adj, loss->job_theta, loss->job_traj[q], grad, &loss->block_obj[b],
+                  &loss->block_sse[b], &loss->block_nfe_f[b], &loss->block_nfe_b[b],
+                  &loss->block_steps[b], NULL, loss->job_cancel, &loss->block_error[b]))
+      return;
+}
+
+gboolean
+currents_loss_eval (CurrentsLoss       *loss,
+                    const double       *theta,
+                    const gsize        *traj,
+                    gsize               n_traj,
+                    const gboolean     *trainable,
+                    double             *grad,
+                    CurrentsLossResult *result,
+                    GCancellable       *cancellable,
+                    GError            **error)
+{
+  gsize n_obs = 0;
+  double obj = 0.0, sse = 0.0;
+
+  memset (result, 0, sizeof *result);
+  for (gsize q = 0; q < n_traj; q++)
+    {
+      const CurrentsTrajectory *tr;
+      gsize ns;
+
+      if (traj[q] >= loss->n_traj)
+        {
+          g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                       "trajectory index %" G_GSIZE_FORMAT " is out of range", traj[q]);
+          return FALSE;
+        }
+      tr = currents_dataset_get_trajectory (loss->dataset, traj[q]);
+      ns = currents_trajectory_get_n_samples (tr);
+      for (gsize s = 0; s < ns * loss->n; s++)
+        if (!isnan (loss->obs[traj[q]][s]))
+          n_obs++;
+    }
+  if (n_traj == 0 || n_obs == 0)
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "the batch has no observed values");
+      return FALSE;
+    }
+
+  loss->job_theta = theta;
+  loss->job_traj = traj;
+  loss->job_n = n_traj;
+  loss->job_grad = grad != NULL;
+  loss->job_cancel = cancellable;
+  loss->n_blocks = (n_traj + CURRENTS_LOSS_BLOCK - 1) / CURRENTS_LOSS_BLOCK;
+  g_atomic_int_set (&loss->next_block, 0);
+
+  if (loss->n_workers > 0 && loss->n_blocks > 1)
+    {
+      g_mutex_lock (&loss->mutex);
+      loss->n_done = 0;
+      loss->generation++;
+      g_cond_broadcast (&loss->cond_work);
+      g_mutex_unlock (&loss->mutex);
+      for (;;)
+        {
+          gint b = g_atomic_int_add (&loss->next_block, 1);
+          if ((gsize) b >= loss->n_blocks)
+            break;
+          run_block (loss, loss->own, (gsize) b);
+        }
+      g_mutex_lock (&loss->mutex);
+      while (loss->n_done < loss->n_workers)
+        g_cond_wait (&loss->cond_done, &loss->mutex);
+      g_mutex_unlock (&loss->mutex);
+    }
+  else
+    for (gsize b = 0; b < loss->n_blocks; b++)
+      run_block (loss, loss->own, b);
+
+  /* Reduce in block order; report the first failure in block order. */
+  for (gsize b = 0; b < loss->n_blocks; b++)
+    if (loss->block_error[b] != NULL)
+      {
+        g_propagate_error (error, g_steal_pointer (&loss->block_error[b]));
+        for (gsize c = b + 1; c < loss->n_blocks; c++)
+          g_clear_error (&loss->block_error[c]);
+        return FALSE;
+      }
+  if (grad != NULL)
+    memset (grad, 0, loss->n_params * sizeof (double));
+  for (gsize b = 0; b < loss->n_blocks; b++)
+    {
+      obj += loss->block_obj[b];
+      sse += loss->block_sse[b];
+      result->nfe_forward += loss->block_nfe_f[b];
+      result->nfe_backward += loss->block_nfe_b[b];
+      result->n_steps += loss->block_steps[b];
+      if (grad != NULL)
+        {
+          const double *g = loss->block_grad + b * loss->n_params;
+          for (gsize j = 0; j < loss->n_params; j++)
+            grad[j] += g[j];
+        }
+    }
+
+  obj /= (double) n_obs;
+  if (grad != NULL)
+    for (gsize j = 0; j < loss->n_params; j++)
+      grad[j] /= (double) n_obs;
+  if (loss->options.weight_decay > 0.0)
+    {
+      double lam = loss->options.weight_decay, pen = 0.0;
+
+      for (gsize j = 0; j < loss->k; j++)
+        if (trainable == NULL || trainable[j])
+          {
+            pen += theta[j] * theta[j];
+            if (grad != NULL)
+              grad[j] += 2.0 * lam * theta[j];
+          }
+      obj += lam * pen;
+    }
+  result->objective = obj;
+  result->mse = sse / (double) n_obs;
+  result->n_observed = n_obs;
+  if (!isfinite (obj))
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_NON_FINITE,
+                   "the loss is not finite");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+currents_loss_predict (CurrentsLoss  *loss,
+                       const double  *theta,
+                       gsize          r,
+                       double        *states,
+                       GError       **error)
+{
+  double obj = 0, sse = 0;
+  gsize a = 0, b = 0, c = 0;
+
+  g_return_val_if_fail (r < loss->n_traj, FALSE);
+  return run_one (loss, loss->own, theta, r, NULL, &obj, &sse, &a, &b, &c, states, NULL,
+                  error);
+}
