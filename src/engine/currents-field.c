@@ -194,3 +194,25 @@ _currents_field_workspace_get_impl_ws (CurrentsFieldWorkspace *ws)
 {
   return ws->impl_ws;
 }
+
+gboolean
+currents_field_has_hvp (const CurrentsField *field)
+{
+  return field->vtable->hvp != NULL;
+}
+
+gboolean
+currents_field_hvp (CurrentsFieldWorkspace *ws,
+                    double                  t,
+                    const double           *x,
+                    const double           *u,
+                    const double           *p,
+                    const double           *v,
+                    const double           *w,
+                    double                 *out)
+{
+  if (ws->field->vtable->hvp == NULL)
+    return FALSE;
+  ws->field->vtable->hvp (ws->field->impl, ws->impl_ws, t, x, u, p, v, w, out);
+  return TRUE;
+}

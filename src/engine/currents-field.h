@@ -36,6 +36,9 @@ typedef struct _CurrentsFieldWorkspace CurrentsFieldWorkspace;
  * @vjp: gx += wᵀ∂f/∂x and gp += wᵀ∂f/∂p (either output may be %NULL); also writes
  *   f into @f when @f is not %NULL
  * @impl_free: frees the implementation when the field's last reference goes
+ * @hvp: (nullable): the exact directional second derivative
+ *   out = d/dε [J(x + εv) w] at ε = 0, i.e. out_i = Σ_jk ∂²f_i/∂x_j∂x_k v_j w_k
+ *   (for codimension-2 continuation and normal forms)
  *
  * Implementations never allocate in @eval, @jacobian or @vjp.
  */
@@ -52,6 +55,9 @@ typedef struct
                               const double *u, const double *p, const double *w, double *f,
                               double *gx, double *gp);
   void     (*impl_free)      (gpointer impl);
+  void     (*hvp)            (gconstpointer impl, gpointer ws, double t, const double *x,
+                              const double *u, const double *p, const double *v,
+                              const double *w, double *out);
 } CurrentsFieldVTable;
 
 CurrentsField          *currents_field_new              (const CurrentsFieldVTable *vtable,
@@ -95,6 +101,17 @@ void                    currents_field_vjp              (CurrentsFieldWorkspace 
                                                          double                    *gx,
                                                          double                    *gp);
 CurrentsField          *currents_field_workspace_get_field (CurrentsFieldWorkspace *ws);
+gboolean                currents_field_has_hvp          (const CurrentsField       *field);
+/* out = d/dε [∂f/∂x(x + εv) · w] at ε = 0; returns FALSE when the field has no exact second
+ * derivatives. */
+gboolean                currents_field_hvp              (CurrentsFieldWorkspace    *ws,
+                                                         double                     t,
+                                                         const double              *x,
+                                                         const double              *u,
+                                                         const double              *p,
+                                                         const double              *v,
+                                                         const double              *w,
+                                                         double                    *out);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CurrentsField, currents_field_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CurrentsFieldWorkspace, currents_field_workspace_free)
