@@ -754,6 +754,23 @@ cli_train (int    argc,
                             l.initial_defaults, ds, &o.loss, &error);
   if (loss == NULL)
     return cli_user_error (error);
+  if (l.neural != NULL && !quiet)
+    {
+      /* what the network sees, in the user's terms */
+      const CurrentsNeuralScaling *sc = currents_neural_model_get_scaling (l.neural);
+      const char *const *in = currents_neural_model_get_input_names (l.neural);
+
+      g_printerr ("neural ODE: %" G_GSIZE_FORMAT " parameters, time scale %.4g",
+                  currents_neural_model_get_n_params (l.neural), sc->t_scale);
+      for (gsize j = 0; in[j] != NULL; j++)
+        {
+          if (sc->u_log[j])
+            g_printerr ("; input %s as log10(%s + %.4g)", in[j], in[j], sc->u_offset[j]);
+          else
+            g_printerr ("; input %s", in[j]);
+        }
+      g_printerr ("\n");
+    }
   n_p = currents_loss_get_n_params (loss);
   k = currents_field_get_n_params (l.field);
   theta0 = g_new0 (double, MAX (n_p, 1));

@@ -72,6 +72,9 @@ struct _CurrentsTrainer
   guint                 polish_iter;
   GCancellable         *polish_cancel;
   GError               *polish_error;
+  double                polish_mse;     /* training MSE at the last point BFGS evaluated */
+  gsize                 polish_nfe_f;
+  gsize                 polish_nfe_b;
 };
 
 static const char *schedule_names[] = { "constant", "cosine", "step" };
@@ -372,6 +375,8 @@ polish_f (const gsl_vector *x,
   if (!currents_loss_eval (t->loss, theta, t->train, t->n_train, t->trainable, NULL, &r,
                            t->polish_cancel, &t->polish_error))
     return NAN;
+  t->polish_mse = r.mse;
+  t->polish_nfe_f += r.nfe_forward;
   return r.objective;
 }
 
@@ -395,6 +400,9 @@ polish_fdf (const gsl_vector *x,
                            t->polish_cancel, &t->polish_error))
     return;
   *f = r.objective;
+  t->polish_mse = r.mse;
+  t->polish_nfe_f += r.nfe_forward;
+  t->polish_nfe_b += r.nfe_backward;
   for (gsize a = 0; a < t->n_free; a++)
     gsl_vector_set (df, a, t->grad[t->free_index[a]]);
 }
@@ -436,8 +444,12 @@ polish_step (CurrentsTrainer       *t,
       if (status != GSL_SUCCESS || t->polish_error != NULL)
         goto stop;
     }
+  t->polish_nfe_f = t->polish_nfe_b = 0;
   status = gsl_multimin_fdfminimizer_iterate (t->bfgs);
   t->polish_iter++;
+  p->train_loss = t->polish_mse;
+  p->nfe_forward = t->polish_nfe_f;
+  p->nfe_backward = t->polish_nfe_b;
   if (t->polish_error != NULL)
     goto stop;
   for (gsize a = 0; a < t->n_free; a++)
@@ -447,9 +459,12 @@ polish_step (CurrentsTrainer       *t,
   p->val_loss = val;
   p->objective = gsl_multimin_fdfminimizer_minimum (t->bfgs);
   p->grad_norm = gsl_blas_dnrm2 (gsl_multimin_fdfminimizer_gradient (t->bfgs));
+  g_array_append_val (t->hist_train, p->train_loss);
+  g_array_append_val (t->hist_val, p->val_loss);
   if (crit < t->best_crit)
     {
       t->best_crit = crit;
+      t->best_epoch = t->epoch + t->polish_iter;
       memcpy (t->best, t->theta, t->n_params * sizeof (double));
       p->improved = TRUE;
     }
@@ -479,8 +494,9 @@ static void
 progress_fill (CurrentsTrainer       *t,
                CurrentsTrainProgress *p)
 {
-  p->epoch = t->epoch;
-  p->epochs = t->options.epochs;
+  /* BFGS iterations count on after the Adam epochs */
+  p->epoch = t->epoch + t->polish_iter;
+  p->epochs = t->options.epochs + (t->options.polish ? t->options.polish_iterations : 0);
   p->best_epoch = t->best_epoch;
   p->best_loss = t->best_crit;
   p->polishing = t->phase == PHASE_POLISH;

@@ -1,0 +1,274 @@
+/* test-cli-train.c
+ *
+ * Copyright 2026 The Currents authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * currents-cli train, predict and gradient as a user runs them: JSON summaries with the
+ * promised keys, a trained model that predicts, a hybrid model whose learned term is fitted,
+ * Ctrl-C that saves the best model, finite-difference checks, and clear refusals.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+#include <json-glib/json-glib.h>
+
+#include "currents-engine.h"
+
+typedef struct
+{
+  int   status;
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_clear (Run *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+static void
+run_argv (Run         *r,
+          const char **args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  int wait_status;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("CURRENTS_CLI"));
+  for (const char **a = args; *a != NULL; a++)
+    g_ptr_array_add (argv, (gpointer) *a);
+  g_ptr_array_add (argv, NULL);
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r->out,
+                &r->err, &wait_status, &error);
+  g_assert_no_error (error);
+  r->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : 128;
+}
+
+#define RUN(r, ...) run_argv ((r), (const char *[]) { __VA_ARGS__, NULL })
+
+static char *
+example (const char *name)
+{
+  return g_build_filename (g_getenv ("CURRENTS_DATA_DIR"), "examples", name, NULL);
+}
+
+static char *
+tmp_path (const char *name)
+{
+  g_autofree char *dir = g_dir_make_tmp ("currents-train-XXXXXX", NULL);
+  return g_build_filename (dir, name, NULL);
+}
+
+static JsonObject *
+parse_object (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (json_parser_load_from_data (parser, text, -1, &error));
+  g_assert_no_error (error);
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static void
+test_train_predict (void)
+{
+  g_autofree char *data = example ("toggle.csv");
+  g_autofree char *out = tmp_path ("toggle.json");
+  g_auto(Run) r = { 0 };
+  g_auto(Run) p = { 0 };
+  g_auto(Run) q = { 0 };
+  g_autoptr(JsonObject) o = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CurrentsTrainedModel) tm = NULL;
+  g_autoptr(CurrentsDataset) pred = NULL;
+  const CurrentsNeuralScaling *sc;
+
+  RUN (&r, "train", data, "--input", "iptg", "--log-input", "iptg", "--hidden", "16,16",
+       "--epochs", "8", "--seed", "4", "--json", "-o", out);
+  g_assert_cmpint (r.status, ==, 0);
+  o = parse_object (r.out);
+  for (const char **k = (const char *[]) { "train_loss", "val_loss", "best_epoch", "epochs",
+                                           "seconds", "model_file", NULL }; *k; k++)
+    g_assert_true (json_object_has_member (o, *k));
+  g_assert_cmpint (json_object_get_int_member (o, "epochs"), ==, 8);
+  g_assert_cmpfloat (json_object_get_double_member (o, "val_loss"), >, 0.0);
+  g_assert_cmpstr (json_object_get_string_member (o, "model_file"), ==, out);
+
+  tm = currents_trained_model_load (out, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (currents_trained_model_get_kind (tm), ==, CURRENTS_TRAINED_NEURAL);
+  /* the inducer enters as log10(iptg + u₀), u₀ its smallest positive level (0.5) */
+  sc = currents_neural_model_get_scaling (currents_trained_model_get_neural (tm));
+  g_assert_true (sc->u_log[0]);
+  g_assert_cmpfloat (sc->u_offset[0], ==, 0.5);
+  g_assert_nonnull (currents_trained_model_get_data_sha256 (tm));
+
+  /* predictions through and beyond the samples, for every trajectory */
+  RUN (&p, "predict", out, "--data", data, "--input", "iptg", "--times", "0:20:2.5");
+  g_assert_cmpint (p.status, ==, 0);
+  pred = currents_dataset_parse (p.out, -1, "prediction", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (currents_dataset_get_n_trajectories (pred), ==, 24);
+  g_assert_cmpuint (currents_dataset_get_n_samples (pred), ==, 24 * 9);
+  for (gsize i = 0; i < currents_dataset_get_n_samples (pred) && i < 9; i++)
+    g_assert_true (isfinite (currents_trajectory_get_states (
+                               currents_dataset_get_trajectory (pred, 0))[i * 2]));
+
+  RUN (&q, "predict", out, "--init", "u=1.5,v=0.5", "--set", "iptg=1", "--t1", "5", "--dt", "1");
+  g_assert_cmpint (q.status, ==, 0);
+  g_assert_nonnull (strstr (q.out, "t,u,v\n0,1.5,0.5\n"));
+}
+
+static double
+mse_of (const char *json)
+{
+  g_autoptr(JsonObject) o = parse_object (json);
+  return json_object_get_double_member (o, "mse");
+}
+
+static void
+test_hybrid (void)
+{
+  /* chemostat-hybrid.ode learns the growth law mu(S) from chemostat.csv: the training
+   * MSE of the fitted model is a fraction of the untrained one's. */
+  g_autofree char *data = example ("chemostat.csv");
+  g_autofree char *model = example ("chemostat-hybrid.ode");
+  g_autofree char *out = tmp_path ("hybrid.json");
+  g_auto(Run) before = { 0 };
+  g_auto(Run) t = { 0 };
+  g_auto(Run) after = { 0 };
+
+  RUN (&before, "gradient", data, "--model", model, "--json");
+  g_assert_cmpint (before.status, ==, 0);
+  RUN (&t, "train", data, "--model", model, "--epochs", "40", "--lr", "0.05",
+       "--val-fraction", "0", "--quiet", "-o", out);
+  g_assert_cmpint (t.status, ==, 0);
+  RUN (&after, "gradient", data, "--params", out, "--json");
+  g_assert_cmpint (after.status, ==, 0);
+  g_assert_cmpfloat (mse_of (after.out), <, 0.5 * mse_of (before.out));
+}
+
+static void
+test_gradient_check (void)
+{
+  g_autofree char *data = example ("chemostat.csv");
+  g_autofree char *model = example ("chemostat-hybrid.ode");
+  g_auto(Run) r = { 0 };
+  g_autoptr(JsonObject) o = NULL;
+
+  RUN (&r, "gradient", data, "--model", model, "--rtol", "1e-10", "--atol", "1e-12",
+       "--check", "--repeat", "3", "--json");
+  g_assert_cmpint (r.status, ==, 0);
+  o = parse_object (r.out);
+  for (const char **k = (const char *[]) { "loss", "grad_norm", "nfe_forward", "nfe_backward",
+                                           "seconds_median", "fd_rel_error", NULL }; *k; k++)
+    g_assert_true (json_object_has_member (o, *k));
+  g_assert_cmpfloat (json_object_get_double_member (o, "fd_rel_error"), <=, 1e-5);
+  g_assert_cmpint (json_object_get_int_member (o, "nfe_backward"), >, 0);
+}
+
+static void
+test_interrupt_saves_best (void)
+{
+  g_autofree char *data = example ("toggle.csv");
+  g_autofree char *out = tmp_path ("interrupted.json");
+  const char *argv[] = { g_getenv ("CURRENTS_CLI"), "train", data, "--input", "iptg",
+                         "--epochs", "100000", "--hidden", "8", "--json", "-o", out, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CurrentsTrainedModel) tm = NULL;
+  GPid pid;
+  int out_fd, status;
+  g_autofree char *text = NULL;
+  g_autoptr(GString) buf = g_string_new (NULL);
+  char chunk[4096];
+  gssize got;
+  gint64 deadline;
+
+  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, NULL,
+                                           G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL,
+                                           NULL, NULL, &pid, NULL, &out_fd, NULL, &error));
+  g_usleep (1500 * 1000);
+  kill (pid, SIGINT);
+  /* a graceful stop: the process ends by itself within a generous bound */
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (waitpid (pid, &status, WNOHANG) == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20 * 1000);
+    }
+  while ((got = read (out_fd, chunk, sizeof chunk)) > 0)
+    g_string_append_len (buf, chunk, got);
+  close (out_fd);
+  g_spawn_close_pid (pid);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  {
+    g_autoptr(JsonObject) o = parse_object (buf->str);
+    g_assert_true (json_object_get_boolean_member (o, "stopped_by_user"));
+    g_assert_cmpint (json_object_get_int_member (o, "best_epoch"), >, 0);
+  }
+  tm = currents_trained_model_load (out, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_refusals (void)
+{
+  g_autofree char *toggle = example ("toggle.csv");
+  g_autofree char *lv = example ("lotka-volterra.ode");
+  g_autofree char *one = tmp_path ("one.csv");
+  g_autofree char *out = tmp_path ("never.json");
+  struct { const char *args[10]; int status; const char *says; } cases[] = {
+    { { "train", toggle, "--input", "iptg" }, 2, "-o TRAINED.json" },
+    { { "train", toggle, "--input", "iptg", "--model", lv, "--fit-params", "-o", out }, 1,
+      "not a state" },
+    { { "train", toggle, "--input", "iptg", "--model", lv, "-o", out }, 1, "no learned terms" },
+    { { "train", one, "-o", out }, 1, "has 1 sample" },
+    { { "train", toggle, "--input", "iptg", "--gradient", "magic", "-o", out }, 1,
+      "unknown method" },
+    { { "train", toggle, "--input", "iptg", "--hidden", "0", "-o", out }, 1, "--hidden" },
+    { { "gradient", toggle, "--input", "iptg", "--log-input", "nope" }, 1, "nope" },
+    { { "predict", out, "--init", "u=1" }, 1, "never.json" },
+    { { "predict", lv }, 2, "--data or --init" },
+  };
+
+  g_assert_true (g_file_set_contents (one, "trajectory,t,x\nA,0,1\nA,1,2\nB,0,3\n", -1, NULL));
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Run) r = { 0 };
+      const char **a = cases[i].args;
+      const char *argv[11] = { 0 };
+
+      for (int k = 0; k < 10 && a[k] != NULL; k++)
+        argv[k] = a[k];
+      run_argv (&r, argv);
+      if (r.status != cases[i].status || strstr (r.err, cases[i].says) == NULL)
+        g_error ("case %" G_GSIZE_FORMAT ": status %d, stderr '%s'", i, r.status, r.err);
+    }
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  gsl_set_error_handler_off ();
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cli/train/train-predict", test_train_predict);
+  g_test_add_func ("/cli/train/hybrid", test_hybrid);
+  g_test_add_func ("/cli/train/gradient-check", test_gradient_check);
+  g_test_add_func ("/cli/train/interrupt-saves-best", test_interrupt_saves_best);
+  g_test_add_func ("/cli/train/refusals", test_refusals);
+  return g_test_run ();
+}
