@@ -137,6 +137,100 @@ yes_no_list (const char *const *v)
   return v != NULL && v[0] != NULL ? "" : " (none)";
 }
 
+/* A trained model: what it is, what it learned from, how well. */
+static int
+check_trained (const char *path,
+               gboolean    json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CurrentsTrainedModel) tm = currents_trained_model_load (path, &error);
+  const char *const *states, *const *inputs;
+  JsonObject *training;
+  const guint *epochs;
+  const double *tl, *vl;
+  gsize nh;
+
+  if (tm == NULL)
+    return cli_user_error (error);
+  states = currents_trained_model_get_state_names (tm);
+  inputs = currents_trained_model_get_input_names (tm);
+  training = currents_trained_model_get_training (tm);
+  nh = currents_trained_model_get_history (tm, &epochs, &tl, &vl);
+  if (json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "file");
+      json_builder_add_string_value (b, path);
+      json_builder_set_member_name (b, "kind");
+      json_builder_add_string_value (b, currents_trained_model_get_kind (tm) ==
+                                        CURRENTS_TRAINED_NEURAL ? "neural" : "ode");
+      json_builder_set_member_name (b, "states");
+      json_builder_begin_array (b);
+      for (gsize i = 0; states[i] != NULL; i++)
+        json_builder_add_string_value (b, states[i]);
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "inputs");
+      json_builder_begin_array (b);
+      for (gsize i = 0; inputs != NULL && inputs[i] != NULL; i++)
+        json_builder_add_string_value (b, inputs[i]);
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "params");
+      json_builder_add_int_value (b, (gint64) currents_trained_model_get_n_params (tm));
+      json_builder_set_member_name (b, "epochs");
+      json_builder_add_int_value (b, (gint64) nh);
+      json_builder_set_member_name (b, "data");
+      json_builder_add_string_value (b, currents_trained_model_get_data_filename (tm)
+                                        ? currents_trained_model_get_data_filename (tm) : "");
+      json_builder_set_member_name (b, "data_sha256");
+      json_builder_add_string_value (b, currents_trained_model_get_data_sha256 (tm)
+                                        ? currents_trained_model_get_data_sha256 (tm) : "");
+      if (training != NULL)
+        {
+          json_builder_set_member_name (b, "training");
+          json_builder_add_value (b, json_node_init_object (json_node_alloc (), training));
+        }
+      json_builder_end_object (b);
+      cli_json_print (b);
+      return CLI_OK;
+    }
+  g_print ("%s: trained %s model, %" G_GSIZE_FORMAT " parameters\nstates:",
+           path, currents_trained_model_get_kind (tm) == CURRENTS_TRAINED_NEURAL
+                 ? "neural ODE" : "equation", currents_trained_model_get_n_params (tm));
+  for (gsize i = 0; states[i] != NULL; i++)
+    g_print (" %s", states[i]);
+  g_print ("\ninputs:");
+  for (gsize i = 0; inputs != NULL && inputs[i] != NULL; i++)
+    g_print (" %s", inputs[i]);
+  if (inputs == NULL || inputs[0] == NULL)
+    g_print (" (none)");
+  g_print ("\n");
+  if (currents_trained_model_get_kind (tm) == CURRENTS_TRAINED_NEURAL)
+    {
+      const CurrentsNeuralModel *nm = currents_trained_model_get_neural (tm);
+      const CurrentsNeuralSpec *spec = currents_neural_model_get_spec (nm);
+      const CurrentsNeuralScaling *sc = currents_neural_model_get_scaling (nm);
+
+      g_print ("network: %" G_GSIZE_FORMAT, currents_neural_model_get_n_states (nm) +
+                                             currents_neural_model_get_n_inputs (nm));
+      for (gsize l = 0; l < spec->n_hidden; l++)
+        g_print ("-%" G_GSIZE_FORMAT, spec->hidden[l]);
+      g_print ("-%" G_GSIZE_FORMAT " %s, time scale %g\n", currents_neural_model_get_n_states (nm),
+               currents_activation_to_string (spec->activation), sc->t_scale);
+      for (gsize j = 0; inputs != NULL && inputs[j] != NULL; j++)
+        if (sc->u_log[j])
+          g_print ("input %s enters as log10(%s + %g)\n", inputs[j], inputs[j], sc->u_offset[j]);
+    }
+  if (currents_trained_model_get_data_filename (tm) != NULL)
+    g_print ("data: %s (sha256 %s)\n", currents_trained_model_get_data_filename (tm),
+             currents_trained_model_get_data_sha256 (tm));
+  if (nh > 0)
+    g_print ("history: %" G_GSIZE_FORMAT " epochs, last train MSE %g, validation MSE %g\n", nh,
+             tl[nh - 1], vl[nh - 1]);
+  return CLI_OK;
+}
+
 int
 cli_check (int    argc,
            char **argv)
@@ -146,7 +240,7 @@ cli_check (int    argc,
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new ("MODEL.ode");
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("MODEL.ode|TRAINED.json");
   g_autoptr(GError) error = NULL;
   g_autoptr(CurrentsModel) model = NULL;
   const CurrentsModelOptions *o;
@@ -162,6 +256,8 @@ cli_check (int    argc,
   if (argc != 2)
     return cli_usage_error (ctx, "check takes exactly one model file");
 
+  if (currents_trained_model_sniff (argv[1]))
+    return check_trained (argv[1], json);
   model = currents_model_new_from_file (argv[1], &error);
   if (model == NULL)
     return cli_user_error (error);

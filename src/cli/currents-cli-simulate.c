@@ -31,7 +31,7 @@ compare_doubles (gconstpointer a,
 
 /* Applies --set NAME=VALUE to parameters or inputs. */
 static gboolean
-apply_sets (const CurrentsModel  *model,
+apply_sets (CurrentsSystem        *sys,
             GArray               *sets,
             double               *p,
             double               *u,
@@ -40,8 +40,8 @@ apply_sets (const CurrentsModel  *model,
   for (guint i = 0; sets != NULL && i < sets->len; i++)
     {
       CliAssign *a = &g_array_index (sets, CliAssign, i);
-      int k = currents_model_find_param (model, a->name);
-      int m = currents_model_find_input (model, a->name);
+      int k = currents_system_find_param (sys, a->name);
+      int m = currents_system_find_input (sys, a->name);
 
       if (k >= 0)
         p[k] = a->value;
@@ -59,7 +59,7 @@ apply_sets (const CurrentsModel  *model,
 }
 
 static gboolean
-apply_inits (const CurrentsModel  *model,
+apply_inits (CurrentsSystem        *sys,
              GArray               *inits,
              double               *x0,
              GError              **error)
@@ -67,7 +67,7 @@ apply_inits (const CurrentsModel  *model,
   for (guint i = 0; inits != NULL && i < inits->len; i++)
     {
       CliAssign *a = &g_array_index (inits, CliAssign, i);
-      int k = currents_model_find_state (model, a->name);
+      int k = currents_system_find_state (sys, a->name);
 
       if (k < 0)
         {
@@ -105,17 +105,22 @@ write_output (const char  *path,
 }
 
 static char *
-provenance (const CurrentsModel *model,
-            guint64              seed,
-            gboolean             with_seed)
+provenance (const CurrentsSystem *sys,
+            guint64               seed,
+            gboolean              with_seed)
 {
   g_autofree char *cmd = cli_command_line ();
-  g_autofree char *sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256,
-                                                        currents_model_get_source (model), -1);
+  g_autofree char *contents = NULL;
+  g_autofree char *sum = NULL;
+  gsize length = 0;
   GString *s = g_string_new (NULL);
 
-  g_string_append_printf (s, "made by currents-cli %s: %s\nmodel %s sha256 %s",
-                          PACKAGE_VERSION, cmd, currents_model_get_filename (model), sum);
+  /* the checksum of the model file as read (a .ode source or a trained model) */
+  if (g_file_get_contents (currents_system_get_filename (sys), &contents, &length, NULL))
+    sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+  g_string_append_printf (s, "made by currents-cli %s: %s\n%s %s sha256 %s",
+                          PACKAGE_VERSION, cmd, currents_system_describe_kind (sys),
+                          currents_system_get_filename (sys), sum ? sum : "unknown");
   if (with_seed)
     g_string_append_printf (s, "\nseed %" G_GUINT64_FORMAT, seed);
   return g_string_free (s, FALSE);
@@ -173,14 +178,14 @@ cli_simulate (int    argc,
     { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_text, "Random seed (default 1)", "S" },
     { NULL }
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new ("MODEL.ode");
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("MODEL.ode|TRAINED.json");
   g_autoptr(GError) error = NULL;
-  g_autoptr(CurrentsModel) model = NULL;
+  g_autoptr(CurrentsSystem) sys = NULL;
+  const CurrentsModel *model;
   g_autoptr(GArray) sets = NULL, inits = NULL, boxes = NULL, times = NULL;
   g_autoptr(CurrentsSimulator) sim = NULL;
   g_autofree double *x0 = NULL, *p = NULL, *u = NULL;
   CurrentsSimOptions sopts;
-  const CurrentsModelOptions *mo;
   gsize n, m;
   double t0, t1, noise = 0.0, noise_rel = 0.0;
   guint64 seed = 1;
@@ -211,26 +216,26 @@ cli_simulate (int    argc,
   if (irregular && n_samples == 0)
     return cli_usage_error (ctx, "--irregular needs --samples K");
 
-  model = currents_model_new_from_file (argv[1], &error);
-  if (model == NULL)
+  sys = currents_system_load (argv[1], &error);
+  if (sys == NULL)
     return cli_user_error (error);
-  mo = currents_model_get_options (model);
-  n = currents_model_get_n_states (model);
-  m = currents_model_get_n_inputs (model);
+  model = currents_system_get_model (sys);     /* NULL for a neural model */
+  n = currents_system_get_n_states (sys);
+  m = currents_system_get_n_inputs (sys);
 
-  x0 = g_memdup2 (currents_model_get_initial (model), n * sizeof (double));
-  p = g_memdup2 (currents_model_get_params (model),
-                 MAX (currents_model_get_n_params (model), 1) * sizeof (double));
-  u = g_memdup2 (currents_model_get_input_defaults (model), MAX (m, 1) * sizeof (double));
+  x0 = g_memdup2 (currents_system_get_initial (sys), MAX (n, 1) * sizeof (double));
+  p = g_memdup2 (currents_system_get_params (sys),
+                 MAX (currents_system_get_n_params (sys), 1) * sizeof (double));
+  u = g_memdup2 (currents_system_get_inputs (sys), MAX (m, 1) * sizeof (double));
 
   if ((set_items && !(sets = cli_parse_assignments (set_items, "--set", &error))) ||
       (init_items && !(inits = cli_parse_assignments (init_items, "--init", &error))) ||
       (box_items && !(boxes = cli_parse_ranges (box_items, "--init-box", &error))))
     return cli_user_error (error);
-  if (!apply_sets (model, sets, p, u, &error) || !apply_inits (model, inits, x0, &error))
+  if (!apply_sets (sys, sets, p, u, &error) || !apply_inits (sys, inits, x0, &error))
     return cli_user_error (error);
   for (guint i = 0; boxes != NULL && i < boxes->len; i++)
-    if (currents_model_find_state (model, g_array_index (boxes, CliRange, i).name) < 0)
+    if (currents_system_find_state (sys, g_array_index (boxes, CliRange, i).name) < 0)
       {
         g_printerr ("currents-cli: --init-box %s: the model has no state variable named '%s'\n",
                     g_array_index (boxes, CliRange, i).name,
@@ -249,8 +254,8 @@ cli_simulate (int    argc,
       if (eq == NULL || eq == item)
         return cli_usage_error (ctx, "--levels: expected NAME=V1,V2,…, found '%s'", item);
       name = g_strndup (item, eq - item);
-      level_index = currents_model_find_input (model, name);
-      level_param = currents_model_find_param (model, name);
+      level_index = currents_system_find_input (sys, name);
+      level_param = currents_system_find_param (sys, name);
       if (level_index < 0 && level_param < 0)
         {
           g_printerr ("currents-cli: --levels %s: the model has no input or parameter named "
@@ -276,10 +281,10 @@ cli_simulate (int    argc,
   if (noise < 0 || noise_rel < 0)
     return cli_usage_error (ctx, "noise must not be negative");
 
-  t0 = mo->t0;
+  t0 = currents_system_get_t0 (sys);
   if (t0_text && !cli_parse_double (t0_text, "--t0", &t0, &error))
     return cli_user_error (error);
-  t1 = t0 + mo->total;
+  t1 = t0 + currents_system_get_total (sys);
   if (t1_text && !cli_parse_double (t1_text, "--t1", &t1, &error))
     return cli_user_error (error);
 
@@ -296,7 +301,7 @@ cli_simulate (int    argc,
     {
       /* filled per trajectory below */
     }
-  else if (dt_text == NULL && t0_text == NULL && t1_text == NULL)
+  else if (dt_text == NULL && t0_text == NULL && t1_text == NULL && model != NULL)
     {
       gsize k;
       g_autofree double *def = currents_model_get_default_times (model, &k);
@@ -304,7 +309,10 @@ cli_simulate (int    argc,
     }
   else
     {
-      double dt = mo->dt * MAX (1, mo->njmp);
+      double dt = model != NULL
+                  ? currents_model_get_options (model)->dt *
+                    MAX (1, currents_model_get_options (model)->njmp)
+                  : fabs (t1 - t0) / 100.0;
       double span = fabs (t1 - t0), sign = t1 < t0 ? -1.0 : 1.0;
       gsize k;
 
@@ -324,7 +332,7 @@ cli_simulate (int    argc,
         g_array_append_val (times, t1);
     }
 
-  currents_model_get_sim_options (model, &sopts);
+  currents_system_get_sim_options (sys, &sopts);
   if (method_text != NULL)
     {
       CurrentsMethod method;
@@ -342,7 +350,7 @@ cli_simulate (int    argc,
           sopts.h_max = defaults.h_max;
         }
       if (currents_method_is_fixed_step (method) && !currents_method_is_fixed_step (sopts.method))
-        sopts.h = mo->dt;
+        sopts.h = model != NULL ? currents_model_get_options (model)->dt : 0.01;
       sopts.method = method;
     }
   if (rtol_text && !cli_parse_double (rtol_text, "--rtol", &sopts.rtol, &error))
@@ -352,18 +360,18 @@ cli_simulate (int    argc,
   if (!(sopts.rtol > 0) || !(sopts.atol > 0))
     return cli_usage_error (ctx, "tolerances must be positive");
 
-  sim = currents_simulator_new (currents_model_get_field (model), &sopts);
-  currents_simulator_set_state_names (sim, currents_model_get_state_names (model));
+  sim = currents_simulator_new (currents_system_get_field (sys), &sopts);
+  currents_simulator_set_state_names (sim, currents_system_get_state_names (sys));
 
   if (!synthetic)
     {
-      gsize na = no_aux ? 0 : currents_model_get_n_aux (model);
+      gsize na = no_aux || model == NULL ? 0 : currents_model_get_n_aux (model);
       g_autofree double *out = g_new0 (double, times->len * n);
       g_autofree double *aux = g_new0 (double, MAX (na, 1));
       g_autoptr(CurrentsInputSignal) sig = currents_input_signal_new_constant (m, u);
       g_autoptr(CurrentsFieldWorkspace) ws = NULL;
       g_autoptr(GString) csv = g_string_new (NULL);
-      g_autofree char *prov = provenance (model, 0, FALSE);
+      g_autofree char *prov = provenance (sys, 0, FALSE);
       g_auto(GStrv) prov_lines = g_strsplit (prov, "\n", -1);
 
       if (dense)
@@ -383,11 +391,11 @@ cli_simulate (int    argc,
         g_string_append_printf (csv, "# %s\n", *l);
       g_string_append (csv, "t");
       for (gsize i = 0; i < n; i++)
-        g_string_append_printf (csv, ",%s", currents_model_get_state_name (model, i));
+        g_string_append_printf (csv, ",%s", currents_system_get_state_names (sys)[i]);
       for (gsize i = 0; i < na; i++)
         g_string_append_printf (csv, ",%s", currents_model_get_aux_name (model, i));
       g_string_append_c (csv, '\n');
-      ws = currents_field_workspace_new (currents_model_get_field (model));
+      ws = currents_field_workspace_new (currents_system_get_field (sys));
       for (guint k = 0; k < times->len; k++)
         {
           double t = g_array_index (times, double, k);
@@ -421,7 +429,7 @@ cli_simulate (int    argc,
   {
     gsl_rng *rng = gsl_rng_alloc (gsl_rng_mt19937);
     g_autoptr(CurrentsDataset) ds = NULL;
-    g_autofree char *prov = provenance (model, seed, TRUE);
+    g_autofree char *prov = provenance (sys, seed, TRUE);
     g_autofree char *csv = NULL;
     guint n_levels = levels != NULL ? levels->len : 1;
     int per_level = MAX (n_traj, 1);
@@ -437,12 +445,12 @@ cli_simulate (int    argc,
     {
       g_autofree const char **in_names = g_new0 (const char *, m + 1);
       for (gsize i = 0; i < m; i++)
-        in_names[i] = currents_model_get_input_name (model, i);
-      ds = currents_dataset_new (currents_model_get_state_names (model), in_names);
+        in_names[i] = currents_system_get_input_names (sys)[i];
+      ds = currents_dataset_new (currents_system_get_state_names (sys), in_names);
     }
     for (guint L = 0; L < n_levels && status == CLI_OK; L++)
       {
-        g_autofree double *pl = g_memdup2 (p, MAX (currents_model_get_n_params (model), 1) *
+        g_autofree double *pl = g_memdup2 (p, MAX (currents_system_get_n_params (sys), 1) *
                                               sizeof (double));
         g_autofree double *ul = g_memdup2 (u, MAX (m, 1) * sizeof (double));
 
@@ -466,7 +474,7 @@ cli_simulate (int    argc,
             for (guint b = 0; boxes != NULL && b < boxes->len; b++)
               {
                 CliRange *rg = &g_array_index (boxes, CliRange, b);
-                xs[currents_model_find_state (model, rg->name)] =
+                xs[currents_system_find_state (sys, rg->name)] =
                   rg->lo + (rg->hi - rg->lo) * gsl_rng_uniform (rng);
               }
             if (n_samples > 0)

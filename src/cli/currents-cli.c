@@ -201,14 +201,11 @@ cli_user_error (const GError *error)
 void
 cli_json_print (JsonBuilder *builder)
 {
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autoptr(JsonNode) root = json_builder_get_root (builder);
-  g_autofree char *text = NULL;
+  g_autofree char *text = currents_json_to_string (root);
 
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  text = json_generator_to_data (gen, NULL);
-  g_print ("%s\n", text);
+  /* not json-glib's generator: it writes 1e-08 as "1e-08.0" (see currents-json.h) */
+  fputs (text, stdout);
 }
 
 static void

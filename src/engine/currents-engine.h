@@ -19,4 +19,5 @@
 #include "currents-loss.h"
 #include "currents-train.h"
 #include "currents-system.h"
+#include "currents-json.h"
 #include "currents-version.h"

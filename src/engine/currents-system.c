@@ -377,5 +377,20 @@ double
 currents_system_get_total (const CurrentsSystem *s)
 {
   const CurrentsModel *m = currents_system_get_model (s);
+
+  if (s->trained != NULL)
+    {
+      /* a trained model: the span of the data it learned from */
+      JsonObject *o = currents_trained_model_get_training (s->trained);
+
+      if (o != NULL && json_object_has_member (o, "t_min") && json_object_has_member (o, "t_max") &&
+          !json_object_get_null_member (o, "t_min") && !json_object_get_null_member (o, "t_max"))
+        {
+          double span = json_object_get_double_member (o, "t_max") -
+                        json_object_get_double_member (o, "t_min");
+          if (span > 0.0 && isfinite (span))
+            return span;
+        }
+    }
   return m != NULL ? currents_model_get_options (m)->total : 10.0;
 }

@@ -27,6 +27,7 @@
 
 #include "currents-error.h"
 #include "currents-mlp.h"
+#include "currents-json.h"
 #include "currents-trained.h"
 
 #define SNIFF_BYTES 4096
@@ -572,8 +573,9 @@ currents_trained_model_get_history (const CurrentsTrainedModel *tm,
 /* ------------------------------------------------------------------------------------ */
 /* Writing                                                                              */
 
-/* "%.17g", always with a '.' (so json-glib reads a double and keeps −0's sign), null
- * for a non-finite value. */
+/* The shortest of "%.15g", "%.16g", "%.17g" that reads back to the same bits (so 1e-6
+ * stays 1e-06, not 9.9999999999999995e-07), always with a '.' (so json-glib reads a
+ * double and keeps −0's sign), null for a non-finite value. */
 static void
 append_double (GString *s,
                double   v)
@@ -586,7 +588,16 @@ append_double (GString *s,
       g_string_append (s, "null");
       return;
     }
-  g_ascii_formatd (buf, G_ASCII_DTOSTR_BUF_SIZE, "%.17g", v);
+  for (int digits = 15; digits <= 17; digits++)
+    {
+      static const char *formats[] = { "%.15g", "%.16g", "%.17g" };
+      double back;
+
+      g_ascii_formatd (buf, G_ASCII_DTOSTR_BUF_SIZE, formats[digits - 15], v);
+      back = g_ascii_strtod (buf, NULL);
+      if (memcmp (&back, &v, sizeof v) == 0)
+        break;
+    }
   if (strchr (buf, '.') == NULL)
     {
       e = strchr (buf, 'e');
@@ -970,6 +981,22 @@ currents_trained_model_to_data (const CurrentsTrainedModel *tm)
  *
  * Returns: %TRUE on success
  */
+/**
+ * currents_json_to_string:
+ * @node: a JSON tree
+ *
+ * Returns: (transfer full): its text (see currents-json.h)
+ */
+char *
+currents_json_to_string (JsonNode *node)
+{
+  GString *s = g_string_sized_new (1024);
+
+  append_node (s, node, 0);
+  g_string_append_c (s, '\n');
+  return g_string_free (s, FALSE);
+}
+
 gboolean
 currents_trained_model_save (const CurrentsTrainedModel *tm,
                              const char                 *path,

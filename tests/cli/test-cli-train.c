@@ -128,6 +128,24 @@ test_train_predict (void)
   RUN (&q, "predict", out, "--init", "u=1.5,v=0.5", "--set", "iptg=1", "--t1", "5", "--dt", "1");
   g_assert_cmpint (q.status, ==, 0);
   g_assert_nonnull (strstr (q.out, "t,u,v\n0,1.5,0.5\n"));
+
+  /* a trained model goes wherever a model goes: simulate and check take it too */
+  {
+    g_auto(Run) sim = { 0 };
+    g_auto(Run) chk = { 0 };
+    g_autoptr(JsonObject) c = NULL;
+
+    RUN (&sim, "simulate", out, "--init", "u=1.5,v=0.5", "--set", "iptg=1", "--t1", "5",
+         "--dt", "1");
+    g_assert_cmpint (sim.status, ==, 0);
+    /* the same numbers as predict (same solver settings) */
+    g_assert_nonnull (strstr (sim.out, strstr (q.out, "t,u,v\n")));
+    RUN (&chk, "check", out, "--json");
+    g_assert_cmpint (chk.status, ==, 0);
+    c = parse_object (chk.out);
+    g_assert_cmpstr (json_object_get_string_member (c, "kind"), ==, "neural");
+    g_assert_cmpint (json_object_get_int_member (c, "epochs"), ==, 8);
+  }
 }
 
 static double
