@@ -10,11 +10,27 @@
  * dgemm rate the MLP arithmetic reaches; the loss and gradient norm from the published
  * initial weights against torchdiffeq's figures; backsolve's storage as the tolerance
  * tightens; peak memory; and the time to train to a validation MSE below 2e-4.
+ * DISCRETE also runs with stacking off ("discrete/1": one trajectory at a time) for
+ * comparison.
  *
- * usage: bench-train [BENCH_DIR]   (default: ../shared/bench beside the source tree)
+ * The dgemm rate: the best of several runs of a 256³ product on one thread, and the
+ * library that provides cblas_dgemm. (It read about 5 GFLOP/s while the engine listed GSL
+ * before OpenBLAS: gsl.pc links GSL's reference CBLAS, libgslcblas, which then provided
+ * cblas_dgemm to the whole program; OpenBLAS gives about 45 here.)
+ *
+ * Arithmetic of one loss + gradient (the MLP only): a forward pass of the network
+ * 2·(2·64 + 64·64 + 64·2) + 130 flops per trajectory and evaluation; a VJP twice that
+ * when DISCRETE has the forward pass's tapes (the backward pass alone), three times when
+ * it recomputes the forward pass (ADJOINT, BACKSOLVE).
+ *
+ * usage: bench-train [--skip-training] [BENCH_DIR]
+ *        (default: ../shared/bench beside the source tree)
  */
+#define _GNU_SOURCE   /* dladdr */
+
 #include "config.h"
 
+#include <dlfcn.h>
 #include <math.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -40,14 +56,18 @@ dgemm_gflops (void)
   const int n = 256;
   double *a = g_new (double, n * n), *b = g_new (double, n * n), *c = g_new0 (double, n * n);
   double best = 0;
+  Dl_info info;
 
+  if (dladdr ((void *) cblas_dgemm, &info) != 0 && info.dli_fname != NULL)
+    g_print ("cblas_dgemm from %s\n", info.dli_fname);
   for (int i = 0; i < n * n; i++)
     {
       a[i] = sin (i);
       b[i] = cos (i);
     }
   openblas_set_num_threads (1);
-  for (int rep = 0; rep < 5; rep++)
+  /* the best of many short runs: the machine is shared */
+  for (int rep = 0; rep < 40; rep++)
     {
       gint64 t0 = g_get_monotonic_time ();
       for (int k = 0; k < 10; k++)
@@ -92,6 +112,7 @@ time_method (const CurrentsDataset  *ds,
              CurrentsNeuralModel    *nn,
              const double           *theta,
              CurrentsGradientMethod  method,
+             gboolean                unstacked,
              guint                   threads,
              double                  gflops)
 {
@@ -104,6 +125,8 @@ time_method (const CurrentsDataset  *ds,
   g_autofree double *g = g_new0 (double, np);
   double times[21], gn = 0, fwd_flops, flops;
   CurrentsLossResult r;
+  g_autofree char *name = g_strdup_printf ("%s%s", currents_gradient_method_to_string (method),
+                                           unstacked ? "/1" : "");
 
   currents_loss_options_init (&o);
   o.adjoint.method = method;
@@ -111,6 +134,7 @@ time_method (const CurrentsDataset  *ds,
   o.adjoint.atol = 1e-8;
   o.unit_weights = TRUE;
   o.n_threads = threads;
+  o.unstacked = unstacked;
   loss = currents_loss_new (currents_neural_model_get_field (nn),
                             currents_neural_model_get_state_names (nn), NULL, NULL, NULL, ds,
                             &o, &error);
@@ -128,16 +152,19 @@ time_method (const CurrentsDataset  *ds,
   for (gsize j = 0; j < np; j++)
     gn += g[j] * g[j];
   gn = sqrt (gn);
-  /* MLP arithmetic: a forward pass is 2·(2·64 + 64·64 + 64·2) flops plus the biases; a
-   * vector-Jacobian product costs about twice a forward pass more. */
+  /* MLP arithmetic (see the top of the file) */
   fwd_flops = 2.0 * (2 * 64 + 64 * 64 + 64 * 2) + (64 + 64 + 2);
-  flops = fwd_flops * (double) r.nfe_forward + 3.0 * fwd_flops * (double) r.nfe_backward;
-  g_print ("%-9s threads %u: %8.3f ms median (min %.3f) per loss+gradient; nfe %" G_GSIZE_FORMAT
-           " forward, %" G_GSIZE_FORMAT " backward; MSE %.11f (torchdiffeq %.11f); "
-           "|grad| %.10f (torchdiffeq %.10f); %.2f GFLOP/s = %.1f%% of dgemm\n",
-           currents_gradient_method_to_string (method), threads, times[10], times[0],
-           r.nfe_forward, r.nfe_backward, r.mse, REF_LOSS, gn * 1.0, REF_GRAD_NORM,
-           flops / (times[10] * 1e6), 100.0 * flops / (times[10] * 1e6) / gflops);
+  flops = fwd_flops * (double) r.nfe_forward
+          + (method == CURRENTS_GRADIENT_DISCRETE ? 2.0 : 3.0) * fwd_flops
+            * (double) r.nfe_backward;
+  g_print ("%-11s threads %u: %8.3f ms median (min %.3f) per loss+gradient; nfe %" G_GSIZE_FORMAT
+           " forward, %" G_GSIZE_FORMAT " backward; %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
+           " trajectories stacked; MSE %.11f (torchdiffeq %.11f, rel. %.1e); |grad| %.10f "
+           "(torchdiffeq %.10f, rel. %.1e); %.2f GFLOP/s = %.1f%% of dgemm\n",
+           name, threads, times[10], times[0], r.nfe_forward, r.nfe_backward, r.n_stacked,
+           n_traj, r.mse, REF_LOSS, fabs (r.mse - REF_LOSS) / REF_LOSS, gn, REF_GRAD_NORM,
+           fabs (gn - REF_GRAD_NORM) / REF_GRAD_NORM, flops / (times[10] * 1e6),
+           100.0 * flops / (times[10] * 1e6) / gflops);
 }
 
 static double
@@ -244,6 +271,7 @@ main (int    argc,
 {
   g_autofree char *dir = NULL, *csv = NULL, *weights = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean skip_training = FALSE;
   g_autoptr(CurrentsDataset) ds = NULL;
   g_autoptr(CurrentsNeuralModel) nn = NULL;
   g_autofree double *theta = NULL;
@@ -251,6 +279,12 @@ main (int    argc,
   double gflops;
 
   gsl_set_error_handler_off ();
+  if (argc > 1 && strcmp (argv[1], "--skip-training") == 0)
+    {
+      skip_training = TRUE;
+      argc--;
+      argv++;
+    }
   dir = argc > 1 ? g_strdup (argv[1])
                  : g_build_filename (CURRENTS_SOURCE_DIR, "..", "shared", "bench", NULL);
   csv = g_build_filename (dir, "toggle16.csv", NULL);
@@ -272,10 +306,14 @@ main (int    argc,
   g_print ("machine: %u cores, single-thread dgemm %.2f GFLOP/s\n", g_get_num_processors (),
            gflops);
   for (guint threads = 1; threads <= MIN (2u, g_get_num_processors ()); threads++)
-    for (int m = 0; m < 3; m++)
-      time_method (ds, nn, theta, (CurrentsGradientMethod) m, threads, gflops);
+    {
+      for (int m = 0; m < 3; m++)
+        time_method (ds, nn, theta, (CurrentsGradientMethod) m, FALSE, threads, gflops);
+      time_method (ds, nn, theta, CURRENTS_GRADIENT_DISCRETE, TRUE, threads, gflops);
+    }
   backsolve_storage (ds, nn, theta);
-  train_to_target (ds);
+  if (!skip_training)
+    train_to_target (ds);
   getrusage (RUSAGE_SELF, &ru);
   g_print ("peak resident memory %.1f MB\n", ru.ru_maxrss / 1024.0);
   return 0;

@@ -19,6 +19,10 @@
  *   On a strongly contracting system backsolve drifts (integrating x backwards is
  *   unstable) while DISCRETE and ADJOINT stay accurate; `stiff` (msbdf) gradients;
  *   storage: backsolve's does not grow as the tolerance tightens; every error path.
+ *
+ *   Stacked systems (B copies of a field as one): their rows and derivatives are the
+ *   copies', and the per-copy error norm makes a copy at rest cost no steps. A field that
+ *   keeps tapes (neural) gives the DISCRETE gradient bit for bit with and without them.
  */
 #include "config.h"
 
@@ -36,6 +40,8 @@
 #include "currents-dopri-private.h"
 #include "currents-error.h"
 #include "currents-model.h"
+#include "currents-neural.h"
+#include "currents-stack.h"
 
 #define MAX_N 4
 
@@ -735,6 +741,244 @@ test_gradient_seminorm (void)
 }
 
 /* ------------------------------------------------------------------------------------ */
+/* Stacked systems and tapes                                                            */
+
+static void
+test_stack_field (void)
+{
+  /* B copies of a model with an input: rows as the model's own evaluations, the
+   * Jacobian block diagonal, ∂/∂p summed over the copies, bit for bit */
+  g_autoptr (CurrentsModel) model = parse_ok (toggle_src);
+  CurrentsField *field = currents_model_get_field (model);
+  g_autoptr (CurrentsField) stack = currents_stack_field_new (field, 3);
+  g_autoptr (CurrentsFieldWorkspace) ws = currents_field_workspace_new (field);
+  g_autoptr (CurrentsFieldWorkspace) sws = currents_field_workspace_new (stack);
+  const gsize n = 2, k = currents_field_get_n_params (field), N = 3 * n;
+  const double *p = currents_model_get_params (model);
+  const double x[12] = { 2.5, 0.2, 0.7, 1.9, 3.1, 3.3, 0.4, 0.1, 1.2, 2.2, 0.05, 2.9 };
+  const double u[6] = { 0.0, 1.4, 2.385, 0.7, 0.3, 1.1 };
+  const double w[12] = { 0.3, -1.1, 2.0, 0.5, -0.7, 0.9, 1.0, 1.0, 0.2, -0.4, 0.6, 0.8 };
+  double f[12], f_rows[12], gx[12] = { 0 }, gx_rows[12] = { 0 };
+  double jx[36], jrow[4];
+  g_autofree double *jp = g_new (double, N * k), *jp_row = g_new (double, n * k);
+  g_autofree double *gp = g_new0 (double, k), *gp_rows = g_new0 (double, k);
+
+  g_assert_cmpuint (currents_field_get_n_states (stack), ==, N);
+  g_assert_cmpuint (currents_field_get_n_inputs (stack), ==, 3);
+  g_assert_cmpuint (currents_field_get_n_params (stack), ==, k);
+  g_assert_true (currents_field_is_autonomous (stack) == currents_field_is_autonomous (field));
+  g_assert_false (currents_field_has_batch (field));
+  g_assert_true (currents_field_has_batch (stack));
+  g_assert_cmpuint (currents_field_get_tape_size (stack, 2), ==, 0);
+
+  currents_field_eval (sws, 0.0, x, u, p, f);
+  for (gsize r = 0; r < 3; r++)
+    currents_field_eval (ws, 0.0, x + r * n, u + r, p, f_rows + r * n);
+  g_assert_cmpmem (f, N * sizeof (double), f_rows, N * sizeof (double));
+  /* a batch of two stacked points is six rows */
+  currents_field_eval_batch (sws, 2, 0.0, x, u, p, f, NULL);
+  for (gsize r = 3; r < 6; r++)
+    currents_field_eval (ws, 0.0, x + r * n, u + r, p, f_rows + (r - 3) * n);
+  g_assert_cmpmem (f + N, N * sizeof (double), f_rows, N * sizeof (double));
+
+  currents_field_jacobian (sws, 0.0, x, u, p, NULL, jx, jp);
+  for (gsize r = 0; r < 3; r++)
+    {
+      currents_field_jacobian (ws, 0.0, x + r * n, u + r, p, NULL, jrow, jp_row);
+      g_assert_cmpmem (jp + r * n * k, n * k * sizeof (double), jp_row, n * k * sizeof (double));
+      for (gsize i = 0; i < n; i++)
+        for (gsize c = 0; c < N; c++)
+          g_assert_cmpfloat (jx[(r * n + i) * N + c], ==,
+                             c / n == r ? jrow[i * n + c % n] : 0.0);
+    }
+
+  currents_field_vjp (sws, 0.0, x, u, p, w, f, gx, gp);
+  for (gsize r = 0; r < 3; r++)
+    currents_field_vjp (ws, 0.0, x + r * n, u + r, p, w + r * n, NULL, gx_rows + r * n,
+                        gp_rows);
+  g_assert_cmpmem (gx, N * sizeof (double), gx_rows, N * sizeof (double));
+  g_assert_cmpmem (gp, k * sizeof (double), gp_rows, k * sizeof (double));
+}
+
+typedef struct
+{
+  gsize         n;
+  gsize         rows;
+  const double *data;   /* K × n, for row 0 */
+} RowLoss;
+
+/* Row 0 of a stacked state against the data, the other rows weigh nothing. */
+static double
+row0_loss (gsize         k,
+           double        t,
+           const double *x,
+           double       *dldx,
+           gpointer      user_data)
+{
+  const RowLoss *rl = user_data;
+  SqLoss sl = { rl->n, rl->data };
+
+  if (dldx != NULL)
+    memset (dldx, 0, rl->rows * rl->n * sizeof (double));
+  return sq_loss (k, t, x, dldx, &sl);
+}
+
+static void
+test_stack_group_norm (void)
+{
+  /* [x_hard, 0] stacked: the zero copy stays at its equilibrium with no error at all, so
+   * with one norm per copy the solver takes exactly the steps of x_hard alone, and the
+   * loss and gradient are x_hard's. One RMS norm over both would dilute the error by √2
+   * and take fewer steps. */
+  const double x0[2] = { 10.0, 2.0 };
+  g_autoptr (Problem) pb = problem_new (lv_src, x0, 0.0, 9.0, 12, NULL);
+  g_autoptr (CurrentsField) stack = currents_stack_field_new (pb->field, 2);
+  const double x0s[4] = { 10.0, 2.0, 0.0, 0.0 };
+  RowLoss rl = { 2, 2, pb->data };
+  CurrentsAdjointOptions o;
+  CurrentsAdjointStats st1, st2, st_diluted;
+  double g1[6], gp[4] = { 0 }, gx[4] = { 0 }, l1, l2, l_diluted, gd[4] = { 0 }, gxd[4] = { 0 };
+  GError *error = NULL;
+
+  options_for (&o, CURRENTS_GRADIENT_DISCRETE, 1e-8);
+  l1 = problem_eval (pb, &o, pb->p, pb->x0, NULL, 0, g1, &st1);
+  {
+    g_autoptr (CurrentsAdjoint) adj = currents_adjoint_new (stack, &o);
+
+    _currents_adjoint_set_group_size (adj, 2);
+    g_assert_true (currents_adjoint_run (adj, x0s, pb->p, NULL, 0.0, pb->times, pb->n_times,
+                                         row0_loss, &rl, &l2, NULL, gp, gx, &st2, NULL,
+                                         &error));
+    g_assert_no_error (error);
+  }
+  {
+    g_autoptr (CurrentsAdjoint) adj = currents_adjoint_new (stack, &o);
+
+    g_assert_true (currents_adjoint_run (adj, x0s, pb->p, NULL, 0.0, pb->times, pb->n_times,
+                                         row0_loss, &rl, &l_diluted, NULL, gd, gxd,
+                                         &st_diluted, NULL, &error));
+    g_assert_no_error (error);
+  }
+  g_test_message ("steps: alone %zu, stacked %zu, one norm over both %zu", st1.n_steps_forward,
+                  st2.n_steps_forward, st_diluted.n_steps_forward);
+  g_assert_cmpuint (st2.n_steps_forward, ==, st1.n_steps_forward);
+  g_assert_cmpuint (st_diluted.n_steps_forward, <, st1.n_steps_forward);
+  g_assert_cmpfloat (l2, ==, l1);
+  for (gsize j = 0; j < 4; j++)
+    g_assert_cmpfloat (gp[j], ==, g1[j]);
+  g_assert_cmpfloat (gx[0], ==, g1[4]);
+  g_assert_cmpfloat (gx[1], ==, g1[5]);
+}
+
+static void
+test_tapes (void)
+{
+  /* A neural field keeps tapes: the gradient from them equals, bit for bit, the gradient
+   * that recomputes every forward pass (budget 0) or some of them (a budget for three
+   * steps), and matches differences of the loss over the same steps replayed. */
+  const char *states[] = { "x", "y", NULL };
+  const double mean[2] = { 1.0, 0.5 }, scale[2] = { 0.8, 1.3 };
+  CurrentsNeuralScaling sc = { mean, scale, NULL, NULL, NULL, NULL, 1.7 };
+  CurrentsNeuralSpec spec;
+  g_autoptr (CurrentsNeuralModel) nn = NULL;
+  CurrentsField *field;
+  GError *error = NULL;
+  double times[9], data[18], x0[2] = { 1.4, 0.3 };
+  SqLoss sl = { 2, data };
+  CurrentsAdjointOptions o;
+  gsize k, stride, n_steps = 0;
+  g_autofree double *p = NULL, *g_full = NULL, *g_none = NULL, *g_part = NULL, *steps = NULL;
+  g_autofree double *g_fd = NULL;
+  double gx_full[2] = { 0 }, gx_none[2] = { 0 }, gx_part[2] = { 0 };
+  double l_full, l_none, l_part, num = 0.0, den = 0.0;
+  CurrentsAdjointStats st_full, st_none;
+
+  currents_neural_spec_init (&spec);
+  spec.hidden[0] = 8;
+  spec.hidden[1] = 7;
+  spec.seed = 5;
+  nn = currents_neural_model_new_full (states, NULL, &spec, &sc, &error);
+  g_assert_no_error (error);
+  field = currents_neural_model_get_field (nn);
+  k = currents_field_get_n_params (field);
+  stride = currents_field_get_tape_size (field, 1);
+  g_assert_cmpuint (stride, >, 0);
+  p = g_new (double, k);
+  for (gsize j = 0; j < k; j++)
+    p[j] = 2.0 * currents_neural_model_get_initial_params (nn)[j];
+  for (gsize q = 0; q < 9; q++)
+    {
+      times[q] = 0.4 * (double) q + 0.05 * sin ((double) q);
+      data[2 * q] = 1.0 + 0.3 * sin (times[q]);
+      data[2 * q + 1] = 0.5 * cos (0.8 * times[q]);
+    }
+  times[0] = 0.0;
+  g_full = g_new0 (double, k);
+  g_none = g_new0 (double, k);
+  g_part = g_new0 (double, k);
+  options_for (&o, CURRENTS_GRADIENT_DISCRETE, 1e-7);
+
+  for (guint run = 0; run < 3; run++)
+    {
+      g_autoptr (CurrentsAdjoint) adj = currents_adjoint_new (field, &o);
+      double *g = run == 0 ? g_full : run == 1 ? g_none : g_part;
+      double *gx = run == 0 ? gx_full : run == 1 ? gx_none : gx_part;
+      double *l = run == 0 ? &l_full : run == 1 ? &l_none : &l_part;
+
+      if (run == 1)
+        _currents_adjoint_set_tape_budget (adj, 0);
+      else if (run == 2)
+        _currents_adjoint_set_tape_budget (adj, (6 * 3 + 1) * ((stride + 7) / 8 * 8));
+      g_assert_true (currents_adjoint_run (adj, x0, p, NULL, 0.0, times, 9, sq_loss, &sl, l,
+                                           NULL, g, gx, run == 0 ? &st_full
+                                           : run == 1 ? &st_none : NULL, NULL, &error));
+      g_assert_no_error (error);
+      if (run == 0)
+        {
+          n_steps = _currents_adjoint_get_steps (adj, NULL);
+          steps = g_new (double, 3 * n_steps);
+          _currents_adjoint_get_steps (adj, steps);
+        }
+    }
+  g_test_message ("%zu steps; peak storage %zu doubles with tapes, %zu without", n_steps,
+                  st_full.peak_doubles, st_none.peak_doubles);
+  g_assert_cmpuint (n_steps, >, 3);
+  g_assert_cmpuint (st_full.peak_doubles, >=, st_none.peak_doubles + 6 * n_steps * stride);
+  g_assert_cmpuint (st_full.nfe_backward, ==, st_none.nfe_backward);
+  g_assert_true (l_none == l_full && l_part == l_full);
+  g_assert_cmpmem (g_none, k * sizeof (double), g_full, k * sizeof (double));
+  g_assert_cmpmem (g_part, k * sizeof (double), g_full, k * sizeof (double));
+  g_assert_cmpmem (gx_none, sizeof gx_none, gx_full, sizeof gx_full);
+  g_assert_cmpmem (gx_part, sizeof gx_part, gx_full, sizeof gx_full);
+
+  /* against differences of the replayed steps, over θ */
+  g_fd = g_new (double, k);
+  for (gsize j = 0; j < k; j++)
+    {
+      const double save = p[j], h = 1e-6 * MAX (1.0, fabs (save));
+      double lp, lm;
+
+      for (gsize side = 0; side < 2; side++)
+        {
+          g_autoptr (CurrentsAdjoint) adj = currents_adjoint_new (field, &o);
+
+          _currents_adjoint_set_replay (adj, steps, n_steps);
+          p[j] = side == 0 ? save + h : save - h;
+          g_assert_true (currents_adjoint_run (adj, x0, p, NULL, 0.0, times, 9, sq_loss, &sl,
+                                               side == 0 ? &lp : &lm, NULL, NULL, NULL, NULL,
+                                               NULL, &error));
+          g_assert_no_error (error);
+        }
+      p[j] = save;
+      g_fd[j] = (lp - lm) / (2 * h);
+      num += (g_full[j] - g_fd[j]) * (g_full[j] - g_fd[j]);
+      den += g_fd[j] * g_fd[j];
+    }
+  g_test_message ("|g - fd|/|fd| = %.2e", sqrt (num / den));
+  g_assert_cmpfloat (sqrt (num / den), <=, 1e-7);
+}
+
+/* ------------------------------------------------------------------------------------ */
 /* Contraction: backsolve drifts                                                        */
 
 static void
@@ -1313,6 +1557,9 @@ main (int    argc,
   g_test_add_func ("/engine/adjoint/gradient/t0-observed", test_gradient_t0_observed);
   g_test_add_func ("/engine/adjoint/gradient/accumulates", test_gradient_accumulates);
   g_test_add_func ("/engine/adjoint/gradient/seminorm", test_gradient_seminorm);
+  g_test_add_func ("/engine/adjoint/stack/field", test_stack_field);
+  g_test_add_func ("/engine/adjoint/stack/group-norm", test_stack_group_norm);
+  g_test_add_func ("/engine/adjoint/discrete-tapes", test_tapes);
   g_test_add_func ("/engine/adjoint/backsolve-drift", test_backsolve_drift);
   g_test_add_func ("/engine/adjoint/stiff/contracting", test_stiff);
   g_test_add_func ("/engine/adjoint/stiff/robertson", test_stiff_robertson);

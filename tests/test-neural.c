@@ -6,7 +6,9 @@
  * Pure Neural ODEs: dx/dt = (σ_x/τ) ⊙ g_θ((x − m_x)/σ_x, (v(u) − m_u)/σ_u).
  * The scaling against hand computation, the field against an independent evaluation of
  * the formula and the reference 2-64-64-2 network, the exact derivatives against
- * central finite differences, and every refusal.
+ * central finite differences, and every refusal; batched evaluations and VJPs against
+ * the row-by-row ones and finite differences, and the batched passes' tanh against
+ * libm's.
  */
 #include "config.h"
 
@@ -771,6 +773,269 @@ test_errors (void)
   }
 }
 
+/* ------------------------------------------------------------------------------------ */
+/* Batches                                                                              */
+
+/* ‖a − b‖ / ‖b‖ over n values (0 when both vanish). */
+static double
+norm_rel (const double *a,
+          const double *b,
+          gsize         n)
+{
+  double d = 0.0, s = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      d += (a[i] - b[i]) * (a[i] - b[i]);
+      s += b[i] * b[i];
+    }
+  return s > 0.0 ? sqrt (d / s) : sqrt (d);
+}
+
+/* Batched evaluations and VJPs against the row-by-row ones (which use libm's tanh and
+ * other loops: about 1e-15 apart), with and without a tape, and against central
+ * differences of the batched evaluation; B = 45 crosses the field's chunk of 32 rows. */
+static void
+check_batch (CurrentsActivation activation,
+             gsize              B)
+{
+  g_autoptr(CurrentsDataset) ds = make_dataset ();
+  const char *logs[] = { "iptg", NULL };
+  CurrentsNeuralSpec spec;
+  g_autoptr(CurrentsNeuralModel) model = NULL;
+  g_autoptr(CurrentsFieldWorkspace) ws = NULL;
+  CurrentsField *field;
+  GError *error = NULL;
+  const gsize n = 2, m = 2;
+  gsize k, ts, q;
+  g_autofree double *p = NULL, *x = NULL, *u = NULL, *w = NULL, *f = NULL, *f_rows = NULL;
+  g_autofree double *gx = NULL, *gx_rows = NULL, *gx_tape = NULL, *gp = NULL;
+  g_autofree double *gp_rows = NULL, *gp_tape = NULL, *tape = NULL, *f_v = NULL;
+  g_autofree double *xp = NULL, *fp = NULL, *fm = NULL, *gp_fd = NULL;
+  double gx_fd[2];
+
+  currents_neural_spec_init (&spec);
+  spec.hidden[0] = 12;
+  spec.hidden[1] = 9;
+  spec.activation = activation;
+  spec.seed = 17;
+  spec.log_inputs = logs;
+  model = currents_neural_model_new (ds, &spec, &error);
+  g_assert_no_error (error);
+  field = currents_neural_model_get_field (model);
+  g_assert_true (currents_field_has_batch (field));
+  k = currents_field_get_n_params (field);
+  ts = currents_field_get_tape_size (field, B);
+  g_assert_cmpuint (ts, >, 0);
+  g_assert_cmpuint (currents_field_get_tape_size (field, 2 * B), ==, 2 * ts);
+
+  p = g_new (double, k);
+  for (gsize i = 0; i < k; i++)
+    p[i] = 2.0 * currents_neural_model_get_initial_params (model)[i] + 0.1 * cos ((double) i);
+  x = g_new (double, B * n);
+  u = g_new (double, B * m);
+  w = g_new (double, B * n);
+  for (gsize r = 0; r < B; r++)
+    {
+      x[r * n] = 2.385 + 1.7 * sin (0.9 * (double) r);
+      x[r * n + 1] = 3.1 + 1.3 * cos (1.3 * (double) r);
+      u[r * m] = 0.1 * (double) (r % 5);
+      u[r * m + 1] = 0.5 + 0.37 * (double) (r % 3);
+      w[r * n] = 0.731 - 0.05 * (double) r;
+      w[r * n + 1] = -1.377 + 0.11 * sin ((double) r);
+    }
+  f = g_new (double, B * n);
+  f_v = g_new (double, B * n);
+  f_rows = g_new (double, B * n);
+  gx = g_new (double, B * n);
+  gx_rows = g_new (double, B * n);
+  gx_tape = g_new (double, B * n);
+  gp = g_new (double, k);
+  gp_rows = g_new (double, k);
+  gp_tape = g_new (double, k);
+  tape = g_new (double, ts);
+  ws = currents_field_workspace_new (field);
+
+  /* evaluation: as the rows, and the same with or without a tape */
+  currents_field_eval_batch (ws, B, 0.0, x, u, p, f, NULL);
+  for (gsize r = 0; r < B; r++)
+    currents_field_eval (ws, 0.0, x + r * n, u + r * m, p, f_rows + r * n);
+  g_test_message ("%s, %" G_GSIZE_FORMAT " rows: |F - rows|/|rows| = %.2e",
+                  currents_activation_to_string (activation), B, norm_rel (f, f_rows, B * n));
+  g_assert_cmpfloat (norm_rel (f, f_rows, B * n), <=, 1e-14);
+  currents_field_eval_batch (ws, B, 0.0, x, u, p, f_v, tape);
+  g_assert_cmpmem (f_v, B * n * sizeof (double), f, B * n * sizeof (double));
+
+  /* VJP: accumulates onto what is there; gp is the sum over the rows */
+  for (gsize i = 0; i < B * n; i++)
+    gx[i] = gx_rows[i] = gx_tape[i] = 0.25 * (double) i;
+  for (gsize j = 0; j < k; j++)
+    gp[j] = gp_rows[j] = gp_tape[j] = sin ((double) j);
+  currents_field_vjp_batch (ws, B, 0.0, x, u, p, w, NULL, f_v, gx, gp);
+  g_assert_cmpmem (f_v, B * n * sizeof (double), f, B * n * sizeof (double));
+  for (gsize r = 0; r < B; r++)
+    currents_field_vjp (ws, 0.0, x + r * n, u + r * m, p, w + r * n, NULL, gx_rows + r * n,
+                        gp_rows);
+  g_test_message ("|GX - rows| = %.2e, |gp - rows| = %.2e", norm_rel (gx, gx_rows, B * n),
+                  norm_rel (gp, gp_rows, k));
+  g_assert_cmpfloat (norm_rel (gx, gx_rows, B * n), <=, 1e-14);
+  g_assert_cmpfloat (norm_rel (gp, gp_rows, k), <=, 1e-14);
+  /* from the tape: the same numbers, bit for bit (only the forward pass is skipped) */
+  currents_field_vjp_batch (ws, B, 0.0, x, u, p, w, tape, NULL, gx_tape, gp_tape);
+  g_assert_cmpmem (gx_tape, B * n * sizeof (double), gx, B * n * sizeof (double));
+  g_assert_cmpmem (gp_tape, k * sizeof (double), gp, k * sizeof (double));
+  /* either output may be NULL */
+  memset (gx_tape, 0, B * n * sizeof (double));
+  currents_field_vjp_batch (ws, B, 0.0, x, u, p, w, tape, NULL, gx_tape, NULL);
+  for (gsize i = 0; i < B * n; i++)
+    assert_close (gx_tape[i], gx[i] - 0.25 * (double) i, 1e-13);
+
+  /* against central differences of the batched evaluation: row q's ∂/∂x and all of ∂/∂θ */
+  q = MIN (3, B - 1);
+  xp = g_memdup2 (x, B * n * sizeof (double));
+  fp = g_new (double, B * n);
+  fm = g_new (double, B * n);
+  gp_fd = g_new0 (double, k);
+  memset (gx_tape, 0, B * n * sizeof (double));
+  memset (gp_tape, 0, k * sizeof (double));
+  currents_field_vjp_batch (ws, B, 0.0, x, u, p, w, NULL, NULL, gx_tape, gp_tape);
+  for (gsize j = 0; j < n; j++)
+    {
+      const double h = 1e-6;
+      double d = 0.0;
+
+      xp[q * n + j] = x[q * n + j] + h;
+      currents_field_eval_batch (ws, B, 0.0, xp, u, p, fp, NULL);
+      xp[q * n + j] = x[q * n + j] - h;
+      currents_field_eval_batch (ws, B, 0.0, xp, u, p, fm, NULL);
+      xp[q * n + j] = x[q * n + j];
+      for (gsize i = 0; i < n; i++)
+        d += w[q * n + i] * (fp[q * n + i] - fm[q * n + i]) / (2 * h);
+      gx_fd[j] = d;
+    }
+  g_test_message ("row %" G_GSIZE_FORMAT ": |gx - fd|/|fd| = %.2e", q, norm_rel (gx_tape + q * n, gx_fd, n));
+  g_assert_cmpfloat (norm_rel (gx_tape + q * n, gx_fd, n), <=, 1e-7);
+  for (gsize j = 0; j < k; j++)
+    {
+      const double save = p[j], h = 1e-6 * MAX (1.0, fabs (save));
+      double d = 0.0;
+
+      p[j] = save + h;
+      currents_field_eval_batch (ws, B, 0.0, x, u, p, fp, NULL);
+      p[j] = save - h;
+      currents_field_eval_batch (ws, B, 0.0, x, u, p, fm, NULL);
+      p[j] = save;
+      for (gsize i = 0; i < B * n; i++)
+        d += w[i] * (fp[i] - fm[i]) / (2 * h);
+      gp_fd[j] = d;
+    }
+  g_test_message ("|gp - fd|/|fd| = %.2e", norm_rel (gp_tape, gp_fd, k));
+  g_assert_cmpfloat (norm_rel (gp_tape, gp_fd, k), <=, 1e-7);
+}
+
+static void
+test_batch_tanh (void)
+{
+  check_batch (CURRENTS_ACTIVATION_TANH, 5);
+  check_batch (CURRENTS_ACTIVATION_TANH, 45);
+  check_batch (CURRENTS_ACTIVATION_TANH, 1);
+}
+
+static void
+test_batch_others (void)
+{
+  check_batch (CURRENTS_ACTIVATION_SOFTPLUS, 7);
+  check_batch (CURRENTS_ACTIVATION_SILU, 33);
+  check_batch (CURRENTS_ACTIVATION_RELU, 6);
+}
+
+/* The wide layers of the reference architecture go through BLAS (and the thin ones
+ * through the vector loops): rows of a batch against the scalar passes. */
+static void
+test_batch_h64 (void)
+{
+  const char *states[] = { "x", "y", NULL };
+  const double zero[2] = { 0, 0 }, one[2] = { 1.3, 0.7 };
+  CurrentsNeuralScaling sc = { zero, one, NULL, NULL, NULL, NULL, 2.5 };
+  CurrentsNeuralSpec spec;
+  g_autoptr(CurrentsNeuralModel) model = NULL;
+  g_autoptr(CurrentsFieldWorkspace) ws = NULL;
+  CurrentsField *field;
+  GError *error = NULL;
+  const gsize B = 8, n = 2;
+  gsize k;
+  g_autofree double *p = NULL, *gp = NULL, *gp_rows = NULL, *tape = NULL;
+  double x[16], w[16], f[16], f_rows[16], gx[16] = { 0 }, gx_rows[16] = { 0 };
+
+  currents_neural_spec_init (&spec);
+  model = currents_neural_model_new_full (states, NULL, &spec, &sc, &error);
+  g_assert_no_error (error);
+  field = currents_neural_model_get_field (model);
+  k = currents_field_get_n_params (field);
+  p = g_memdup2 (currents_neural_model_get_initial_params (model), k * sizeof (double));
+  gp = g_new0 (double, k);
+  gp_rows = g_new0 (double, k);
+  tape = g_new (double, currents_field_get_tape_size (field, B));
+  for (gsize i = 0; i < B * n; i++)
+    {
+      x[i] = 3.0 * sin (1.7 * (double) i);
+      w[i] = cos (0.3 * (double) i);
+    }
+  ws = currents_field_workspace_new (field);
+  currents_field_eval_batch (ws, B, 0.0, x, NULL, p, f, tape);
+  currents_field_vjp_batch (ws, B, 0.0, x, NULL, p, w, tape, NULL, gx, gp);
+  for (gsize r = 0; r < B; r++)
+    {
+      currents_field_eval (ws, 0.0, x + r * n, NULL, p, f_rows + r * n);
+      currents_field_vjp (ws, 0.0, x + r * n, NULL, p, w + r * n, NULL, gx_rows + r * n,
+                          gp_rows);
+    }
+  g_assert_cmpfloat (norm_rel (f, f_rows, B * n), <=, 1e-14);
+  g_assert_cmpfloat (norm_rel (gx, gx_rows, B * n), <=, 1e-14);
+  g_assert_cmpfloat (norm_rel (gp, gp_rows, k), <=, 1e-14);
+}
+
+/* The batched passes' tanh against libm's: within a few ulp, and the special values. */
+static void
+test_tanh_kernel (void)
+{
+  const gsize N = 200003;
+  g_autofree double *v = g_new (double, N);
+  g_autofree double *ref = g_new (double, N);
+  double worst = 0.0;
+  double special[] = { 0.0, -0.0, 0.625, -0.625, nextafter (0.625, 0.0), 19.1, -22.0, 23.0,
+                       710.0, -1e300, 5e-324, 1e-8, INFINITY, -INFINITY, NAN };
+
+  for (gsize i = 0; i < N; i++)
+    {
+      /* magnitudes from 1e-9 to 40, both signs */
+      double mag = pow (10.0, -9.0 + 10.6 * (double) i / (double) N);
+
+      v[i] = (i % 2 ? -1.0 : 1.0) * mag;
+      ref[i] = tanh (v[i]);
+    }
+  currents_mlp_tanh_array (v, N);
+  for (gsize i = 0; i < N; i++)
+    worst = MAX (worst, fabs (v[i] - ref[i]) / fabs (ref[i]));
+  g_test_message ("largest relative error %.3g", worst);
+  g_assert_cmpfloat (worst, <=, 4.5e-16);
+
+  memcpy (v, special, sizeof special);
+  currents_mlp_tanh_array (v, G_N_ELEMENTS (special));
+  for (gsize i = 0; i < G_N_ELEMENTS (special); i++)
+    {
+      double r = tanh (special[i]);
+
+      if (isnan (r))
+        g_assert_true (isnan (v[i]));
+      else
+        {
+          g_assert_cmpfloat (fabs (v[i] - r), <=, 4.5e-16 * fabs (r));
+          g_assert_cmpint (!!signbit (v[i]), ==, !!signbit (r));
+        }
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -788,5 +1053,9 @@ main (int    argc,
   g_test_add_func ("/engine/neural/derivatives/softplus", test_derivatives_softplus);
   g_test_add_func ("/engine/neural/derivatives/silu", test_derivatives_silu);
   g_test_add_func ("/engine/neural/errors", test_errors);
+  g_test_add_func ("/engine/neural/batch/tanh", test_batch_tanh);
+  g_test_add_func ("/engine/neural/batch/other-activations", test_batch_others);
+  g_test_add_func ("/engine/neural/batch/h64", test_batch_h64);
+  g_test_add_func ("/engine/neural/batch/tanh-kernel", test_tanh_kernel);
   return g_test_run ();
 }

@@ -4,7 +4,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The data-set loss and the trainer: gradients against finite differences, bit-identical
- * results whatever the thread count, parameter recovery on data made by a known model,
+ * results whatever the thread count (also when neural models' trajectories are stacked,
+ * whose loss and gradient must also agree with one trajectory at a time and with finite
+ * differences), parameter recovery on data made by a known model,
  * a neural ODE that learns, recovery from failed steps, cancellation that keeps the best
  * parameters, and the background (GTask) trainer with its coalesced progress.
  */
@@ -215,6 +217,248 @@ test_threads_bit_identical (void)
           g_assert_true (memcmp (g1, g, sizeof g) == 0);
         }
     }
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Stacked trajectories (neural models)                                                 */
+
+/* Two states and an input s; trajectory r starts at t0 = 0.15·(r mod 3) (so blocks mix
+ * start times), s is constant in it except in every fifth trajectory (which must then go
+ * one at a time). States: smooth curves, noise-free. */
+static CurrentsDataset *
+make_neural_data (gsize n_traj)
+{
+  const char *states[] = { "x", "y", NULL };
+  const char *inputs[] = { "s", NULL };
+  CurrentsDataset *ds = currents_dataset_new (states, inputs);
+
+  for (gsize r = 0; r < n_traj; r++)
+    {
+      double t[7], x[14], u[7];
+      const double t0 = 0.15 * (double) (r % 3), level = 0.5 + 0.25 * (double) (r % 4);
+
+      for (gsize k = 0; k < 7; k++)
+        {
+          t[k] = t0 + 0.31 * (double) k + 0.017 * (double) (k * k) + 0.011 * (double) r;
+          if (k == 0)
+            t[k] = t0;
+          x[2 * k] = 1.0 + 0.4 * sin (0.7 * t[k] + 0.3 * (double) r);
+          x[2 * k + 1] = 0.8 + 0.3 * cos (1.1 * t[k] - 0.2 * (double) r) + 0.1 * level;
+          u[k] = r % 5 == 4 ? level + 0.1 * (double) k : level;
+        }
+      if (r == 2)
+        x[2 * 3 + 1] = NAN;
+      {
+        g_autofree char *id = g_strdup_printf ("n%" G_GSIZE_FORMAT, r);
+        g_assert_true (currents_dataset_add_trajectory (ds, id, 7, t, x, u, NULL));
+      }
+    }
+  return ds;
+}
+
+static CurrentsNeuralModel *
+small_network (const CurrentsDataset *ds,
+               gsize                  width)
+{
+  g_autoptr(GError) error = NULL;
+  CurrentsNeuralSpec spec;
+  CurrentsNeuralModel *nn;
+
+  currents_neural_spec_init (&spec);
+  spec.hidden[0] = width;
+  spec.hidden[1] = width - 1;
+  spec.seed = 7;
+  nn = currents_neural_model_new (ds, &spec, &error);
+  g_assert_no_error (error);
+  return nn;
+}
+
+static CurrentsLoss *
+make_neural_loss (CurrentsNeuralModel   *nn,
+                  const CurrentsDataset *ds,
+                  guint                  threads,
+                  gboolean               learn_initial,
+                  gboolean               unstacked,
+                  double                 rtol)
+{
+  g_autoptr(GError) error = NULL;
+  CurrentsLossOptions o;
+  CurrentsLoss *loss;
+
+  currents_loss_options_init (&o);
+  o.adjoint.rtol = rtol;
+  o.adjoint.atol = rtol * 1e-2;
+  o.n_threads = threads;
+  o.learn_initial = learn_initial;
+  o.unstacked = unstacked;
+  o.weight_decay = 1e-4;
+  loss = currents_loss_new (currents_neural_model_get_field (nn),
+                            currents_neural_model_get_state_names (nn),
+                            currents_neural_model_get_input_names (nn), NULL, NULL, ds, &o,
+                            &error);
+  g_assert_no_error (error);
+  return loss;
+}
+
+/* θ: the network's initial weights, scaled up so the field is far from linear. */
+static void
+neural_theta (CurrentsLoss        *loss,
+              CurrentsNeuralModel *nn,
+              double              *theta)
+{
+  gsize k = currents_neural_model_get_n_params (nn);
+  g_autofree double *p = g_new (double, k);
+
+  for (gsize j = 0; j < k; j++)
+    p[j] = 1.5 * currents_neural_model_get_initial_params (nn)[j];
+  currents_loss_init_params (loss, p, theta);
+}
+
+static void
+test_stacked_threads_bit_identical (void)
+{
+  /* 19 trajectories: blocks of 8, 8 and 3, each with stacked and single trajectories */
+  g_autoptr(CurrentsDataset) ds = make_neural_data (19);
+  g_autoptr(CurrentsNeuralModel) nn = small_network (ds, 10);
+  g_autofree double *theta = NULL, *g1 = NULL, *g = NULL;
+  double obj1 = 0.0;
+  gsize np = 0, idx[19];
+
+  all_indices (idx, 19);
+  for (guint threads = 1; threads <= 4; threads++)
+    {
+      g_autoptr(CurrentsLoss) loss = make_neural_loss (nn, ds, threads, TRUE, FALSE, 1e-7);
+      CurrentsLossResult r;
+      GError *error = NULL;
+
+      if (threads == 1)
+        {
+          np = currents_loss_get_n_params (loss);
+          theta = g_new (double, np);
+          g1 = g_new (double, np);
+          g = g_new (double, np);
+          neural_theta (loss, nn, theta);
+        }
+      g_assert_true (currents_loss_eval (loss, theta, idx, 19, NULL, threads == 1 ? g1 : g, &r,
+                                         NULL, &error));
+      g_assert_no_error (error);
+      /* every trajectory but the four with varying inputs went in a stacked block */
+      g_assert_cmpuint (r.n_stacked, ==, 19 - 3);
+      if (threads == 1)
+        obj1 = r.objective;
+      else
+        {
+          g_assert_true (memcmp (&obj1, &r.objective, sizeof obj1) == 0);
+          g_assert_cmpmem (g1, np * sizeof (double), g, np * sizeof (double));
+        }
+    }
+}
+
+static void
+test_stacked_agrees (void)
+{
+  /* stacked blocks and one trajectory at a time: the same loss and gradient to about the
+   * solver's tolerance (their steps differ) */
+  g_autoptr(CurrentsDataset) ds = make_neural_data (11);
+  g_autoptr(CurrentsNeuralModel) nn = small_network (ds, 12);
+  g_autoptr(CurrentsLoss) stacked = make_neural_loss (nn, ds, 2, TRUE, FALSE, 1e-9);
+  g_autoptr(CurrentsLoss) single = make_neural_loss (nn, ds, 2, TRUE, TRUE, 1e-9);
+  gsize np = currents_loss_get_n_params (stacked), idx[11];
+  g_autofree double *theta = g_new (double, np), *ga = g_new (double, np);
+  g_autofree double *gb = g_new (double, np);
+  CurrentsLossResult ra, rb;
+  double num = 0.0, den = 0.0;
+  GError *error = NULL;
+
+  all_indices (idx, 11);
+  neural_theta (stacked, nn, theta);
+  g_assert_true (currents_loss_eval (stacked, theta, idx, 11, NULL, ga, &ra, NULL, &error));
+  g_assert_true (currents_loss_eval (single, theta, idx, 11, NULL, gb, &rb, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (ra.n_stacked, ==, 9);
+  g_assert_cmpuint (rb.n_stacked, ==, 0);
+  g_assert_cmpuint (ra.n_observed, ==, rb.n_observed);
+  for (gsize j = 0; j < np; j++)
+    {
+      num += (ga[j] - gb[j]) * (ga[j] - gb[j]);
+      den += gb[j] * gb[j];
+    }
+  g_test_message ("objective %.12g vs %.12g, gradients %.2e apart (relative)", ra.objective,
+                  rb.objective, sqrt (num / den));
+  g_assert_cmpfloat (fabs (ra.objective - rb.objective), <=, 1e-7 * rb.objective);
+  g_assert_cmpfloat (fabs (ra.mse - rb.mse), <=, 1e-7 * rb.mse);
+  g_assert_cmpfloat (sqrt (num / den), <=, 1e-6);
+  /* the loss alone goes the same way as with the gradient, bit for bit */
+  g_assert_true (currents_loss_eval (stacked, theta, idx, 11, NULL, NULL, &rb, NULL, &error));
+  g_assert_true (memcmp (&ra.objective, &rb.objective, sizeof ra.objective) == 0);
+}
+
+static void
+test_stacked_gradient (void)
+{
+  /* the stacked gradient (θ and the initial states) against central differences */
+  g_autoptr(CurrentsDataset) ds = make_neural_data (6);
+  g_autoptr(CurrentsNeuralModel) nn = small_network (ds, 6);
+  g_autoptr(CurrentsLoss) loss = make_neural_loss (nn, ds, 2, TRUE, FALSE, 1e-11);
+  gsize np = currents_loss_get_n_params (loss), idx[6];
+  g_autofree double *theta = g_new (double, np), *g = g_new (double, np);
+  CurrentsLossResult r;
+  double num = 0.0, den = 0.0;
+  GError *error = NULL;
+
+  all_indices (idx, 6);
+  neural_theta (loss, nn, theta);
+  g_assert_true (currents_loss_eval (loss, theta, idx, 6, NULL, g, &r, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (r.n_stacked, ==, 5);
+  for (gsize j = 0; j < np; j++)
+    {
+      double h = 1e-6 * MAX (1.0, fabs (theta[j])), save = theta[j], fd;
+      CurrentsLossResult rp, rm;
+
+      theta[j] = save + h;
+      g_assert_true (currents_loss_eval (loss, theta, idx, 6, NULL, NULL, &rp, NULL, NULL));
+      theta[j] = save - h;
+      g_assert_true (currents_loss_eval (loss, theta, idx, 6, NULL, NULL, &rm, NULL, NULL));
+      theta[j] = save;
+      fd = (rp.objective - rm.objective) / (2 * h);
+      num += (g[j] - fd) * (g[j] - fd);
+      den += fd * fd;
+    }
+  g_test_message ("|g - fd|/|fd| = %.2e over %" G_GSIZE_FORMAT " parameters", sqrt (num / den),
+                  np);
+  g_assert_cmpfloat (den, >, 0.0);
+  g_assert_cmpfloat (sqrt (num / den), <=, 1e-6);
+}
+
+static void
+test_stacked_failure (void)
+{
+  /* a stacked block that fails is run one trajectory at a time, so the message names
+   * the trajectory */
+  g_autoptr(CurrentsDataset) ds = make_neural_data (4);
+  g_autoptr(CurrentsNeuralModel) nn = small_network (ds, 6);
+  g_autoptr(GError) error = NULL;
+  CurrentsLossOptions o;
+  g_autoptr(CurrentsLoss) loss = NULL;
+  gsize np, idx[4];
+  g_autofree double *theta = NULL;
+  CurrentsLossResult r;
+
+  currents_loss_options_init (&o);
+  o.adjoint.max_steps = 2;
+  loss = currents_loss_new (currents_neural_model_get_field (nn),
+                            currents_neural_model_get_state_names (nn),
+                            currents_neural_model_get_input_names (nn), NULL, NULL, ds, &o,
+                            &error);
+  g_assert_no_error (error);
+  np = currents_loss_get_n_params (loss);
+  theta = g_new (double, np);
+  neural_theta (loss, nn, theta);
+  all_indices (idx, 4);
+  g_assert_false (currents_loss_eval (loss, theta, idx, 4, NULL, NULL, &r, NULL, &error));
+  g_assert_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_MAX_STEPS);
+  g_assert_true (g_str_has_prefix (error->message, "trajectory 'n0': "));
 }
 
 static void
@@ -554,6 +798,11 @@ main (int    argc,
   g_test_add_func ("/engine/loss/gradient-learn-initial", test_gradient_learn_initial);
   g_test_add_func ("/engine/loss/threads-bit-identical", test_threads_bit_identical);
   g_test_add_func ("/engine/loss/bad-input", test_bad_input);
+  g_test_add_func ("/engine/loss/stacked/threads-bit-identical",
+                   test_stacked_threads_bit_identical);
+  g_test_add_func ("/engine/loss/stacked/agrees", test_stacked_agrees);
+  g_test_add_func ("/engine/loss/stacked/gradient", test_stacked_gradient);
+  g_test_add_func ("/engine/loss/stacked/failure", test_stacked_failure);
   g_test_add_func ("/engine/train/recover-parameters", test_recover_parameters);
   g_test_add_func ("/engine/train/neural-learns", test_neural_learns);
   g_test_add_func ("/engine/train/failure-recovery", test_failure_recovery);

@@ -35,6 +35,13 @@ int      cli_simulate  (int argc, char **argv);
 int      cli_train     (int argc, char **argv);
 int      cli_predict   (int argc, char **argv);
 int      cli_gradient  (int argc, char **argv);
+int      cli_equilibria (int argc, char **argv);
+int      cli_knockout  (int argc, char **argv);
+int      cli_nullclines (int argc, char **argv);
+int      cli_basins    (int argc, char **argv);
+int      cli_trajectory (int argc, char **argv);
+int      cli_continue  (int argc, char **argv);
+int      cli_continue2 (int argc, char **argv);
 
 gboolean cli_parse_double     (const char *text, const char *what, double *value, GError **error);
 GArray  *cli_parse_assignments (char **items, const char *option, GError **error);

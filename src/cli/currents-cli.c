@@ -30,6 +30,13 @@ static const struct
   { "train", cli_train, "Learn a model from trajectory data" },
   { "predict", cli_predict, "Predict trajectories with a trained model" },
   { "gradient", cli_gradient, "Evaluate the training loss and its exact gradient" },
+  { "equilibria", cli_equilibria, "Find equilibria, their eigenvalues and types" },
+  { "knockout", cli_knockout, "Knock out states (genes) and rank the steady-state shifts" },
+  { "nullclines", cli_nullclines, "Nullclines of a 2-D slice" },
+  { "trajectory", cli_trajectory, "Trajectories forward and backward from a point" },
+  { "basins", cli_basins, "Basins of attraction on a grid" },
+  { "continue", cli_continue, "Continue equilibria in a parameter: folds, Hopf points" },
+  { "continue2", cli_continue2, "Continue folds and Hopf points in two parameters" },
 };
 
 static char *global_command_line;

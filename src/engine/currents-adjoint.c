@@ -14,8 +14,9 @@
  * lie. Every method differentiates exactly that computed x(t_k).
  *
  * DISCRETE — reverse mode through the accepted steps. The forward pass keeps (t_n, h_n,
- * t_{n+1}, x_n, k_1 = f(t_n, x_n)) per step; the backward pass recomputes the stages
- * Y_i = x_n + h Σ_{j<i} a_ij k_j, k_i = f(t_n + c_i h, Y_i) and runs
+ * t_{n+1}, x_n, k_1 … k_6) per step (k_7 is the next step's k_1); the backward pass
+ * forms the stage inputs Y_i = x_n + h Σ_{j<i} a_ij k_j again from them, bit for bit as
+ * the forward pass did (no evaluation of f), and runs
  *
  *   x̄_{n+1} += Σ_{obs in step} … (see below);   k̄_i = h b_i x̄_{n+1};   x̄_n = x̄_{n+1}
  *   for i = 6 … 1:  Ȳ = k̄_iᵀ ∂f/∂x(Y_i),  p̄ += k̄_iᵀ ∂f/∂p(Y_i),
@@ -23,10 +24,20 @@
  *
  * and for an observation at θ inside step n (x = x_n + h Σ w_i(θ) k_i, with k_7 =
  * f(t_{n+1}, x_{n+1}) the next step's k_1): x̄_n += g, k̄_i += h w_i(θ) g, and k̄_7 goes
- * through a VJP at (t_{n+1}, x_{n+1}) into x̄_{n+1}, p̄. The step sizes h_n (and θ) are
+ * through a VJP at (t_{n+1}, x_{n+1}) into x̄_{n+1}, p̄. That is the point of step n + 1's
+ * k_1, and a VJP is linear in its weight, so the two are one VJP with weight k̄_7 + k̄_1:
+ * step n + 1's stage-1 VJP waits until step n's k̄_7 is known. The step sizes h_n (and θ) are
  * treated as constants, as diffrax does: this is the exact gradient of the computed
  * solution for the step sequence the forward pass chose, not the derivative of the
  * step-size controller (which is piecewise constant and would add nothing but noise).
+ *
+ * Fields that keep tapes (currents_field_get_tape_size(); the neural field's are its
+ * hidden activations) are evaluated through the batched entry with one row, and the
+ * forward pass files the tape of every stage evaluation of every accepted step (7 per
+ * step, the last shared with the next step as FSAL shares k_7), so each VJP of the
+ * backward pass is a backward pass alone. Tapes stop being filed once they would exceed
+ * the workspace's budget (TAPE_BUDGET doubles); later steps' VJPs recompute their forward
+ * pass, with the same numbers.
  *
  * ADJOINT — the checkpointed continuous adjoint, integrated backwards from t_K to t0:
  *
@@ -79,11 +90,15 @@
 #define CANCEL_CHECK_EVERY    8
 #define MAX_STATES_IN_MESSAGE 8
 #define NO_STEP               G_MAXSIZE
+/* Tapes of one DISCRETE forward pass, in doubles (64 MB per workspace) */
+#define TAPE_BUDGET           ((gsize) 1 << 23)
+/* Tape records are multiples of 8 doubles on 64-byte boundaries (whole cache lines). */
+#define TAPE_ALIGN            8
 
 typedef enum
 {
   RECORD_NONE,
-  RECORD_STEPS,     /* DISCRETE: t, h, t_new, x_n, k_1 */
+  RECORD_STEPS,     /* DISCRETE: t, h, t_new, x_n, k_1 … k_6 */
   RECORD_DENSE,     /* ADJOINT:  t, h, t_new, r (5n) */
   RECORD_HERMITE,   /* stiff:    t, x_n, f_n */
 } RecordKind;
@@ -99,6 +114,16 @@ struct _CurrentsAdjoint
 
   CurrentsDopri             *fwd;        /* dim n */
   CurrentsDopri             *bwd;        /* dim up to 2n + k */
+  gboolean                   batch_eval; /* f through the field's batched entries */
+  gsize                      group_size; /* error-control subgroups of the states, 0: none */
+
+  /* DISCRETE tapes: evaluation (6 s + i) is stage i + 1 of step s (i = 0 … 6). */
+  double                    *tape;
+  gsize                      tape_stride; /* doubles per evaluation, 0: no tapes */
+  gsize                      tape_cap;    /* doubles */
+  gsize                      tape_budget;
+  gboolean                   taping;      /* the forward pass is filing them */
+  gsize                      n_taped;     /* steps 0 … n_taped − 1 have all seven */
 
   /* Step records, flat: n_rec records of rec_stride doubles. */
   double                    *rec;
@@ -123,7 +148,7 @@ struct _CurrentsAdjoint
   double                    *xbar;       /* n */
   double                    *mu;         /* k: dL/dp being accumulated */
   double                    *kbar;       /* 7n */
-  double                    *kst;        /* 7n: recomputed stages */
+  double                    *wpend;      /* n: a VJP weight not yet applied */
   double                    *yst;        /* 7n: stage inputs */
   double                    *aug;        /* 2n + k */
   double                    *lam_a;      /* n (stiff) */
@@ -277,6 +302,10 @@ currents_adjoint_new (CurrentsField                *field,
 
   adj->fwd = _currents_dopri_new (n);
   adj->bwd = _currents_dopri_new (0);     /* sized by the first backward solve */
+  adj->batch_eval = currents_field_has_batch (field);
+  adj->tape_stride = currents_field_get_tape_size (field, 1);
+  adj->tape_stride = (adj->tape_stride + TAPE_ALIGN - 1) / TAPE_ALIGN * TAPE_ALIGN;
+  adj->tape_budget = TAPE_BUDGET;
 
   adj->u = g_new0 (double, MAX (adj->m, 1));
   adj->xt = g_new0 (double, c);
@@ -284,7 +313,7 @@ currents_adjoint_new (CurrentsField                *field,
   adj->xbar = g_new0 (double, c);
   adj->mu = g_new0 (double, MAX (k, 1));
   adj->kbar = g_new0 (double, CURRENTS_DOPRI_STAGES * c);
-  adj->kst = g_new0 (double, CURRENTS_DOPRI_STAGES * c);
+  adj->wpend = g_new0 (double, c);
   adj->yst = g_new0 (double, CURRENTS_DOPRI_STAGES * c);
   adj->aug = g_new0 (double, 2 * n + k + 1);
   adj->lam_a = g_new0 (double, c);
@@ -335,7 +364,7 @@ currents_adjoint_free (CurrentsAdjoint *adj)
   g_free (adj->xbar);
   g_free (adj->mu);
   g_free (adj->kbar);
-  g_free (adj->kst);
+  g_free (adj->wpend);
   g_free (adj->yst);
   g_free (adj->aug);
   g_free (adj->lam_a);
@@ -348,6 +377,7 @@ currents_adjoint_free (CurrentsAdjoint *adj)
   g_free (adj->jac);
   g_free (adj->x_prev);
   g_free (adj->replay);
+  g_aligned_free (adj->tape);
   if (adj->bdf != NULL)
     gsl_odeiv2_driver_free (adj->bdf);
   currents_field_workspace_free (adj->ws);
@@ -378,7 +408,7 @@ rec_reset (CurrentsAdjoint *adj,
   switch (kind)
     {
     case RECORD_STEPS:
-      adj->rec_stride = 3 + 2 * n;
+      adj->rec_stride = 3 + CURRENTS_DOPRI_STAGES * n;    /* x_n, k_1 … k_6 */
       break;
     case RECORD_DENSE:
       adj->rec_stride = 3 + 5 * n;
@@ -439,6 +469,71 @@ _currents_adjoint_get_steps (const CurrentsAdjoint *adj,
     for (gsize i = 0; i < adj->n_rec_steps; i++)
       memcpy (triples + 3 * i, rec_at (adj, i), 3 * sizeof (double));
   return adj->n_rec_steps;
+}
+
+void
+_currents_adjoint_set_group_size (CurrentsAdjoint *adj,
+                                  gsize            group_size)
+{
+  g_return_if_fail (adj != NULL);
+  adj->group_size = group_size;
+}
+
+void
+_currents_adjoint_set_tape_budget (CurrentsAdjoint *adj,
+                                   gsize            n_doubles)
+{
+  g_return_if_fail (adj != NULL);
+  adj->tape_budget = n_doubles;
+}
+
+/* Where the field files the tape of the evaluation the forward solver is making, or
+ * NULL (not taping, the first-step probe, or over budget: then taping stops). */
+static double *
+tape_slot (CurrentsAdjoint *adj)
+{
+  const guint stage = adj->fwd->stage;
+  gsize slot, need;
+
+  if (stage == CURRENTS_DOPRI_NO_STAGE)
+    return NULL;
+  /* k_1 (stage 0) is evaluated afresh only where a solve begins; at step s its slot is
+   * step s − 1's k_7, the same point */
+  slot = (CURRENTS_DOPRI_STAGES - 1) * adj->n_rec_steps + stage;
+  need = (slot + 1) * adj->tape_stride;
+  if (need > adj->tape_cap)
+    {
+      gsize cap;
+      double *grown;
+
+      if (need > adj->tape_budget)
+        {
+          adj->taping = FALSE;
+          return NULL;
+        }
+      /* geometric growth, a few times per workspace at most */
+      cap = MIN (MAX (need, 2 * adj->tape_cap), adj->tape_budget);
+      cap = MAX (cap, MIN (64 * CURRENTS_DOPRI_STAGES * adj->tape_stride, adj->tape_budget));
+      cap = MAX (cap, need);
+      grown = g_aligned_alloc (cap, sizeof (double), 64);
+      if (adj->tape != NULL)
+        memcpy (grown, adj->tape, adj->tape_cap * sizeof (double));
+      g_aligned_free (adj->tape);
+      adj->tape = grown;
+      adj->tape_cap = cap;
+    }
+  return adj->tape + slot * adj->tape_stride;
+}
+
+/* The tape of stage st (0 … 6) of step s, when it was filed. */
+static inline const double *
+tape_at (const CurrentsAdjoint *adj,
+         gsize                  s,
+         gsize                  st)
+{
+  if (s >= adj->n_taped)
+    return NULL;
+  return adj->tape + ((CURRENTS_DOPRI_STAGES - 1) * s + st) * adj->tape_stride;
 }
 
 void
@@ -582,7 +677,13 @@ fwd_rhs (double        t,
   CurrentsAdjoint *adj = data;
 
   inputs_at (adj, t);
-  currents_field_eval (adj->ws, t, x, adj->u, adj->p, f);
+  /* Fields with batched entries always through them (one row), taping or not, so the
+   * forward numbers do not depend on whether a gradient is wanted. */
+  if (adj->batch_eval)
+    currents_field_eval_batch (adj->ws, 1, t, x, adj->m > 0 ? adj->u : NULL, adj->p, f,
+                               adj->taping ? tape_slot (adj) : NULL);
+  else
+    currents_field_eval (adj->ws, t, x, adj->u, adj->p, f);
 }
 
 /* x(t) from the stored DP5 dense output (ADJOINT). */
@@ -651,8 +752,12 @@ adjoint_rhs (double        t,
   dense_x_at (adj, t, adj->xt);
   inputs_at (adj, t);
   memset (dydt, 0, dim * sizeof (double));
-  currents_field_vjp (adj->ws, t, adj->xt, adj->u, adj->p, y, NULL, dydt,
-                      adj->kk > 0 ? dydt + n : NULL);
+  if (adj->batch_eval)
+    currents_field_vjp_batch (adj->ws, 1, t, adj->xt, adj->m > 0 ? adj->u : NULL, adj->p, y,
+                              NULL, NULL, dydt, adj->kk > 0 ? dydt + n : NULL);
+  else
+    currents_field_vjp (adj->ws, t, adj->xt, adj->u, adj->p, y, NULL, dydt,
+                        adj->kk > 0 ? dydt + n : NULL);
   for (gsize i = 0; i < dim; i++)
     dydt[i] = -dydt[i];
 }
@@ -669,8 +774,13 @@ backsolve_rhs (double        t,
 
   inputs_at (adj, t);
   memset (dydt + n, 0, (n + adj->kk) * sizeof (double));
-  currents_field_vjp (adj->ws, t, y, adj->u, adj->p, y + n, dydt, dydt + n,
-                      adj->kk > 0 ? dydt + 2 * n : NULL);
+  /* through the batched entry, as the forward pass evaluated f */
+  if (adj->batch_eval)
+    currents_field_vjp_batch (adj->ws, 1, t, y, adj->m > 0 ? adj->u : NULL, adj->p, y + n,
+                              NULL, dydt, dydt + n, adj->kk > 0 ? dydt + 2 * n : NULL);
+  else
+    currents_field_vjp (adj->ws, t, y, adj->u, adj->p, y + n, dydt, dydt + n,
+                        adj->kk > 0 ? dydt + 2 * n : NULL);
   for (gsize i = n; i < dim; i++)
     dydt[i] = -dydt[i];
 }
@@ -740,11 +850,14 @@ fwd_step_cb (CurrentsDopri *dp,
       if (adj->rec_kind == RECORD_STEPS)
         {
           memcpy (r + 3, dp->y, n * sizeof (double));
-          memcpy (r + 3 + n, dp->k[0], n * sizeof (double));
+          for (guint j = 0; j < CURRENTS_DOPRI_STAGES - 1; j++)
+            memcpy (r + 3 + (1 + j) * n, dp->k[j], n * sizeof (double));
         }
       else
         _currents_dopri_dense_coeffs (dp, h, n, r + 3);
     }
+  if (adj->taping)
+    adj->n_taped = step + 1;
   adj->n_rec_steps++;
 
   while (adj->next_obs < adj->n_times && adj->times[adj->next_obs] <= t_new)
@@ -783,7 +896,11 @@ dopri_configure (CurrentsAdjoint *adj,
   _currents_dopri_resize (dp, dim);
   dp->n_groups = 0;
   for (guint g = 0; g < n_groups; g++)
-    dp->group_end[dp->n_groups++] = (g + 1) * adj->n;
+    {
+      dp->group_split[dp->n_groups] = adj->group_size > 0 && adj->n % adj->group_size == 0
+                                      ? adj->group_size : 0;
+      dp->group_end[dp->n_groups++] = (g + 1) * adj->n;
+    }
   if (n_param_channels > 0 && !adj->options.seminorm)
     dp->group_end[dp->n_groups++] = dim;
   dp->n_read = n_groups * adj->n;
@@ -847,6 +964,8 @@ forward_dopri (CurrentsAdjoint *adj,
 
   rec_reset (adj, kind);
   dopri_configure (adj, dp, 1, 0, fwd_rhs);
+  adj->taping = kind == RECORD_STEPS && adj->tape_stride > 0;
+  adj->n_taped = 0;
   if (adj->replay != NULL)
     {
       dp->replay = adj->replay;
@@ -876,27 +995,35 @@ forward_dopri (CurrentsAdjoint *adj,
       r[1] = 0.0;
       memcpy (r + 3, dp->y, adj->n * sizeof (double));
       memcpy (r + 3 + adj->n, dp->k[0], adj->n * sizeof (double));
+      memset (r + 3 + 2 * adj->n, 0, (CURRENTS_DOPRI_STAGES - 2) * adj->n * sizeof (double));
     }
+  adj->taping = FALSE;
   return TRUE;
 }
 
 /* ------------------------------------------------------------------------------------ */
 /* DISCRETE backward                                                                    */
 
-/* x̄ += VJP at the point, p̄ += …; gx is zeroed first. */
+/* x̄ += VJP at the point, p̄ += …; gx is zeroed first. @tape: the forward pass's, or
+ * NULL. */
 static inline void
 vjp_into (CurrentsAdjoint *adj,
           double           t,
           const double    *x,
           const double    *w,
+          const double    *tape,
           double          *xbar)
 {
   const gsize n = adj->n;
 
   inputs_at (adj, t);
   memset (adj->gx, 0, n * sizeof (double));
-  currents_field_vjp (adj->ws, t, x, adj->u, adj->p, w, NULL, adj->gx,
-                      adj->kk > 0 ? adj->mu : NULL);
+  if (adj->batch_eval)
+    currents_field_vjp_batch (adj->ws, 1, t, x, adj->m > 0 ? adj->u : NULL, adj->p, w, tape,
+                              NULL, adj->gx, adj->kk > 0 ? adj->mu : NULL);
+  else
+    currents_field_vjp (adj->ws, t, x, adj->u, adj->p, w, NULL, adj->gx,
+                        adj->kk > 0 ? adj->mu : NULL);
   adj->nfe_bwd++;
   if (xbar != NULL)
     for (gsize i = 0; i < n; i++)
@@ -913,13 +1040,11 @@ backward_discrete (CurrentsAdjoint *adj,
   const gsize S = CURRENTS_DOPRI_STAGES;
   double *xbar = adj->xbar;
   double *kbar = adj->kbar;
-  double *kst = adj->kst;
   double *yst = adj->yst;
   double *kptr[CURRENTS_DOPRI_STAGES];
+  double *wpend = adj->wpend;
+  gboolean pending = FALSE;  /* wpend: the stage-1 weight of step s + 1, not yet applied */
   gsize ko = adj->n_times;   /* observations ≥ ko are done */
-
-  for (gsize j = 0; j < S; j++)
-    kptr[j] = kst + j * n;
 
   memset (xbar, 0, n * sizeof (double));
 
@@ -937,6 +1062,11 @@ backward_discrete (CurrentsAdjoint *adj,
                          "backward pass cancelled");
           return FALSE;
         }
+
+      /* the stored stages k_1 … k_6, and k_7 = the next record's k_1 */
+      for (gsize j = 0; j < S - 1; j++)
+        kptr[j] = (double *) (y + (1 + j) * n);
+      kptr[S - 1] = (double *) (r_next + 3 + n);
 
       memset (kbar, 0, S * n * sizeof (double));
 
@@ -967,21 +1097,19 @@ backward_discrete (CurrentsAdjoint *adj,
             }
         }
 
-      /* k_7 = f(t_{n+1}, x_{n+1}) enters only through interior observations. */
-      if (interior)
-        vjp_into (adj, t_new, r_next + 3, kbar + (S - 1) * n, xbar);
+      /* k_7 = f(t_{n+1}, x_{n+1}) enters only through interior observations; with step
+       * n + 1's k_1 (the same point) in one VJP. */
+      if (interior && pending)
+        for (gsize i = 0; i < n; i++)
+          wpend[i] += kbar[(S - 1) * n + i];
+      else if (interior)
+        memcpy (wpend, kbar + (S - 1) * n, n * sizeof (double));
+      if (interior || pending)
+        vjp_into (adj, t_new, r_next + 3, wpend, tape_at (adj, s, S - 1), xbar);
 
-      /* Recompute the stages. */
-      memcpy (kst, y + n, n * sizeof (double));
+      /* The stage inputs, as the forward pass formed them. */
       for (gsize st = 1; st < S - 1; st++)
-        {
-          const double ts = st >= 5 ? t_new : t + _currents_dopri_c[st] * h;
-          double *ys = yst + st * n;
-
-          _currents_dopri_stage_input (y, kptr, st, h, n, ys);
-          fwd_rhs (ts, ys, kst + st * n, adj);
-          adj->nfe_bwd++;
-        }
+        _currents_dopri_stage_input (y, kptr, st, h, n, yst + st * n);
 
       /* x_{n+1} = x_n + h Σ b_i k_i. */
       for (gsize j = 0; j < S - 1; j++)
@@ -998,7 +1126,7 @@ backward_discrete (CurrentsAdjoint *adj,
           const double *ks = kbar + st * n;
           const double ts = st >= 5 ? t_new : t + _currents_dopri_c[st] * h;
 
-          vjp_into (adj, ts, yst + st * n, ks, xbar);
+          vjp_into (adj, ts, yst + st * n, ks, tape_at (adj, s, st), xbar);
           for (gsize j = 0; j < st; j++)
             {
               const double c = h * _currents_dopri_a[st][j];
@@ -1008,9 +1136,19 @@ backward_discrete (CurrentsAdjoint *adj,
                   kbar[j * n + i] += c * adj->gx[i];
             }
         }
-      vjp_into (adj, t, y, kbar, xbar);
+      /* stage 1: after step n − 1's k̄_7 (see above) */
+      memcpy (wpend, kbar, n * sizeof (double));
+      pending = TRUE;
 
       if (!check_finite (adj, xbar, n, t, "the backward pass", error))
+        return FALSE;
+    }
+  if (pending)
+    {
+      const double *r = rec_at (adj, 0);
+
+      vjp_into (adj, r[0], r + 3, wpend, tape_at (adj, 0, 0), xbar);
+      if (!check_finite (adj, xbar, n, r[0], "the backward pass", error))
         return FALSE;
     }
 
@@ -1482,6 +1620,9 @@ peak_doubles (const CurrentsAdjoint *adj)
   gsize total = adj->n_rec * adj->rec_stride + adj->n_times * (2 * n + 2)
                 + (2 + CURRENTS_DOPRI_STAGES + 1) * n;
 
+  if (adj->n_taped > 0)
+    total += ((CURRENTS_DOPRI_STAGES - 1) * adj->n_taped + 1) * adj->tape_stride;
+
   if (!adj->want_grad)
     return total;
   if (adj->options.stiff)
@@ -1489,7 +1630,7 @@ peak_doubles (const CurrentsAdjoint *adj)
   switch (adj->options.method)
     {
     case CURRENTS_GRADIENT_DISCRETE:
-      return total + 3 * CURRENTS_DOPRI_STAGES * n + 2 * n + kk;
+      return total + 2 * CURRENTS_DOPRI_STAGES * n + 2 * n + kk;
     case CURRENTS_GRADIENT_ADJOINT:
       return total + (2 + CURRENTS_DOPRI_STAGES + 1) * (n + kk) + n;
     case CURRENTS_GRADIENT_BACKSOLVE:
@@ -1671,6 +1812,9 @@ currents_adjoint_run (CurrentsAdjoint           *adj,
   adj->loss = 0.0;
   adj->nfe_bwd = 0;
   adj->bdf_rejected = 0;
+  adj->taping = FALSE;
+  adj->n_taped = 0;
+  adj->n_rec_steps = 0;
   g_clear_error (&adj->cb_error);
   adj->fwd->nfe = adj->fwd->n_steps = adj->fwd->n_rejected = 0;
 

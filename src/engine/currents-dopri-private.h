@@ -26,6 +26,7 @@
 G_BEGIN_DECLS
 
 #define CURRENTS_DOPRI_STAGES 7
+#define CURRENTS_DOPRI_NO_STAGE G_MAXUINT
 
 extern const double _currents_dopri_c[CURRENTS_DOPRI_STAGES];
 /* a[i][j], i, j < 7 (row i = stage i + 1), lower triangular; a[6] = b */
@@ -73,6 +74,10 @@ struct _CurrentsDopri
    * adding a group can only tighten the control. The rest ride along uncontrolled. */
   guint              n_groups;
   gsize              group_end[4];
+  /* When group_split[g] > 0, group g is itself cut into consecutive subgroups of that
+   * many components, each with its own RMS norm (a stacked system: one subgroup per
+   * trajectory, so the control is the same whatever the number of trajectories). */
+  gsize              group_split[4];
   /* func reads only y[0 .. n_read): the rest are quadratures (μ), whose stage inputs are
    * then never formed (only y⁺). */
   gsize              n_read;
@@ -99,6 +104,10 @@ struct _CurrentsDopri
   double             err_old;
   gboolean           last_rejected;
   gboolean           nonfinite;  /* the last rejection was for a non-finite stage */
+  /* Which stage func is evaluating: 0 for k_1 at a step's start, s = 1 … 6 for k_{s+1} of
+   * the step being attempted, CURRENTS_DOPRI_NO_STAGE for the first-step probe (so a
+   * func can file what it computes per stage). */
+  guint              stage;
   gsize              replay_pos;
 
   /* Counts since _currents_dopri_begin(). */

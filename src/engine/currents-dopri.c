@@ -10,6 +10,10 @@
  *
  *   ‖err‖ = max_G sqrt( (1/|G|) Σ_{i∈G} (err_i / (atol + rtol·max(|y_i|, |y⁺_i|)))² ) ≤ 1.
  *
+ * A group may be split into equal subgroups (group_split), which then count as groups:
+ * for B trajectories integrated as one stacked system that is the largest of the
+ * trajectories' own norms, so stacking neither dilutes nor sharpens the control.
+ *
  * Step size by Hairer's PI controller (dopri5.f, β = 0.04):
  *
  *   h_new = h / clamp(‖err‖^(1/5 − 0.75β) · ‖err_old‖^(−β) / 0.9,  1/10, 5)
@@ -124,6 +128,7 @@ _currents_dopri_resize (CurrentsDopri *dp,
   dp->dim = dim;
   dp->n_groups = 1;
   dp->group_end[0] = dim;
+  memset (dp->group_split, 0, sizeof dp->group_split);
   dp->n_read = dim;
 }
 
@@ -172,7 +177,38 @@ all_finite (const double *v,
   return !bad;
 }
 
-/* The largest over the groups of the RMS of v_i / (atol + rtol·max(|a_i|, |b_i|)). */
+/* The RMS of v_i / (atol + rtol·max(|a_i|, |b_i|)) over [lo, hi), hi > lo. */
+static double
+dopri_rms (const CurrentsDopri *dp,
+           const double        *v,
+           const double        *a,
+           const double        *b,
+           gsize                lo,
+           gsize                hi)
+{
+  double acc[4] = { 0.0, 0.0, 0.0, 0.0 };
+  gsize i = lo;
+
+  /* Four partial sums in a fixed order: deterministic, and not one long chain. */
+  for (; i + 4 <= hi; i += 4)
+    for (guint q = 0; q < 4; q++)
+      {
+        double sc = dp->atol + dp->rtol * MAX (fabs (a[i + q]), fabs (b[i + q]));
+        double r = v[i + q] / MAX (sc, DBL_MIN);
+
+        acc[q] += r * r;
+      }
+  for (; i < hi; i++)
+    {
+      double sc = dp->atol + dp->rtol * MAX (fabs (a[i]), fabs (b[i]));
+      double r = v[i] / MAX (sc, DBL_MIN);
+
+      acc[0] += r * r;
+    }
+  return sqrt (((acc[0] + acc[1]) + (acc[2] + acc[3])) / (double) (hi - lo));
+}
+
+/* The largest over the groups (or their subgroups) of their RMS norms. */
 static double
 dopri_norm (const CurrentsDopri *dp,
             const double        *v,
@@ -185,28 +221,12 @@ dopri_norm (const CurrentsDopri *dp,
   for (guint g = 0; g < dp->n_groups; g++)
     {
       const gsize hi = dp->group_end[g];
-      double acc[4] = { 0.0, 0.0, 0.0, 0.0 }, s;
-      gsize i = lo;
+      const gsize step = dp->group_split[g] > 0 ? dp->group_split[g] : MAX (hi - lo, 1);
 
-      /* Four partial sums in a fixed order: deterministic, and not one long chain. */
-      for (; i + 4 <= hi; i += 4)
-        for (guint q = 0; q < 4; q++)
-          {
-            double sc = dp->atol + dp->rtol * MAX (fabs (a[i + q]), fabs (b[i + q]));
-            double r = v[i + q] / MAX (sc, DBL_MIN);
-
-            acc[q] += r * r;
-          }
-      for (; i < hi; i++)
+      for (gsize s_lo = lo; s_lo < hi; s_lo += step)
         {
-          double sc = dp->atol + dp->rtol * MAX (fabs (a[i]), fabs (b[i]));
-          double r = v[i] / MAX (sc, DBL_MIN);
+          const double s = dopri_rms (dp, v, a, b, s_lo, MIN (s_lo + step, hi));
 
-          acc[0] += r * r;
-        }
-      if (hi > lo)
-        {
-          s = sqrt (((acc[0] + acc[1]) + (acc[2] + acc[3])) / (double) (hi - lo));
           /* (written so that a NaN propagates) */
           norm = s > norm || isnan (s) ? s : norm;
         }
@@ -236,6 +256,7 @@ dopri_initial_step (CurrentsDopri *dp,
 
   for (gsize i = 0; i < dp->dim; i++)
     dp->y_new[i] = dp->y[i] + dir * h * dp->k[0][i];
+  dp->stage = CURRENTS_DOPRI_NO_STAGE;
   dp->func (dp->t + dir * h, dp->y_new, dp->k[1], dp->func_data);
   dp->nfe++;
   for (gsize i = 0; i < dp->dim; i++)
@@ -299,6 +320,7 @@ dopri_attempt (CurrentsDopri *dp,
        * func reads. */
       _currents_dopri_stage_input (dp->y, k, s, h, s == CURRENTS_DOPRI_STAGES - 1 ? dim
                                                    : MIN (dp->n_read, dim), ys);
+      dp->stage = s;
       dp->func (ts, ys, k[s], dp->func_data);
     }
   dp->nfe += CURRENTS_DOPRI_STAGES - 1;
@@ -341,6 +363,7 @@ _currents_dopri_advance (CurrentsDopri         *dp,
 
       if (!dp->have_k1)
         {
+          dp->stage = 0;
           dp->func (dp->t, dp->y, dp->k[0], dp->func_data);
           dp->nfe++;
           if (!all_finite (dp->k[0], dp->dim))

@@ -189,6 +189,116 @@ currents_field_vjp (CurrentsFieldWorkspace *ws,
   ws->field->vtable->vjp (ws->field->impl, ws->impl_ws, t, x, u, p, w, f, gx, gp);
 }
 
+/**
+ * currents_field_has_batch:
+ * @field: a field
+ *
+ * Returns: %TRUE when @field evaluates batches itself (as matrix products, say) rather
+ *   than row by row
+ */
+gboolean
+currents_field_has_batch (const CurrentsField *field)
+{
+  g_return_val_if_fail (field != NULL, FALSE);
+  return field->vtable->eval_batch != NULL && field->vtable->vjp_batch != NULL;
+}
+
+/**
+ * currents_field_get_tape_size:
+ * @field: a field
+ * @n_rows: B
+ *
+ * Returns: how many doubles the tape of a batched evaluation of @n_rows rows takes; 0
+ *   when @field keeps no tapes (then pass %NULL for them)
+ */
+gsize
+currents_field_get_tape_size (const CurrentsField *field,
+                              gsize                n_rows)
+{
+  g_return_val_if_fail (field != NULL, 0);
+  if (!currents_field_has_batch (field) || field->vtable->tape_size == NULL)
+    return 0;
+  return field->vtable->tape_size (field->impl, n_rows);
+}
+
+/**
+ * currents_field_eval_batch:
+ * @ws: a workspace of the field
+ * @n_rows: B
+ * @t: time
+ * @x: B × n states, row-major
+ * @u: (nullable): B × m inputs (%NULL when m = 0)
+ * @p: parameters
+ * @f: (out): B × n, f(t, x_r, u_r, p) per row
+ * @tape: (out) (nullable): currents_field_get_tape_size() doubles for
+ *   currents_field_vjp_batch(); %NULL when not wanted or the field keeps no tapes
+ */
+void
+currents_field_eval_batch (CurrentsFieldWorkspace *ws,
+                           gsize                   n_rows,
+                           double                  t,
+                           const double           *x,
+                           const double           *u,
+                           const double           *p,
+                           double                 *f,
+                           double                 *tape)
+{
+  const CurrentsField *field = ws->field;
+
+  if (field->vtable->eval_batch != NULL)
+    {
+      field->vtable->eval_batch (field->impl, ws->impl_ws, n_rows, t, x, u, p, f, tape);
+      return;
+    }
+  for (gsize r = 0; r < n_rows; r++)
+    field->vtable->eval (field->impl, ws->impl_ws, t, x + r * field->n_states,
+                         u != NULL ? u + r * field->n_inputs : NULL, p,
+                         f + r * field->n_states);
+}
+
+/**
+ * currents_field_vjp_batch:
+ * @ws: a workspace of the field
+ * @n_rows: B
+ * @t: time
+ * @x: B × n states
+ * @u: (nullable): B × m inputs
+ * @p: parameters
+ * @w: B × n, the row vectors wᵀ
+ * @tape: (nullable): the tape of currents_field_eval_batch() at the same arguments, or
+ *   %NULL to recompute what it holds
+ * @f: (out) (nullable): B × n, f per row
+ * @gx: (inout) (nullable): B × n; gx_r += w_rᵀ ∂f/∂x(x_r)
+ * @gp: (inout) (nullable): k; gp += Σ_r w_rᵀ ∂f/∂p(x_r)
+ */
+void
+currents_field_vjp_batch (CurrentsFieldWorkspace *ws,
+                          gsize                   n_rows,
+                          double                  t,
+                          const double           *x,
+                          const double           *u,
+                          const double           *p,
+                          const double           *w,
+                          const double           *tape,
+                          double                 *f,
+                          double                 *gx,
+                          double                 *gp)
+{
+  const CurrentsField *field = ws->field;
+  const gsize n = field->n_states;
+
+  if (field->vtable->vjp_batch != NULL)
+    {
+      field->vtable->vjp_batch (field->impl, ws->impl_ws, n_rows, t, x, u, p, w, tape, f, gx,
+                                gp);
+      return;
+    }
+  for (gsize r = 0; r < n_rows; r++)
+    field->vtable->vjp (field->impl, ws->impl_ws, t, x + r * n,
+                        u != NULL ? u + r * field->n_inputs : NULL, p, w + r * n,
+                        f != NULL ? f + r * n : NULL, gx != NULL ? gx + r * n : NULL, gp);
+}
+
 gpointer
 _currents_field_workspace_get_impl_ws (CurrentsFieldWorkspace *ws)
 {

@@ -15,6 +15,17 @@
  * A CurrentsField is immutable once made and reference counted, so one field may be
  * shared by several threads; each thread evaluates through its own
  * CurrentsFieldWorkspace, and no evaluation allocates.
+ *
+ * Batches: B points at once, one per row of row-major matrices (X, F, W, GX: B × n,
+ * U: B × m),
+ *
+ *   F_r = f(t, X_r, U_r, p),   GX_r += W_rᵀ ∂f/∂x(X_r),   gp += Σ_r W_rᵀ ∂f/∂p(X_r),
+ *
+ * which a model may compute as matrix products (the neural field does). A field without
+ * batched entries is evaluated row by row, so callers need not care. A batched evaluation
+ * may also save its intermediate values on a *tape* (currents_field_get_tape_size()
+ * doubles, 0 when the field keeps none); a batched VJP given that tape, at the same
+ * arguments, then skips the forward pass it would otherwise repeat.
  */
 #pragma once
 
@@ -39,8 +50,14 @@ typedef struct _CurrentsFieldWorkspace CurrentsFieldWorkspace;
  * @hvp: (nullable): the exact directional second derivative
  *   out = d/dε [J(x + εv) w] at ε = 0, i.e. out_i = Σ_jk ∂²f_i/∂x_j∂x_k v_j w_k
  *   (for codimension-2 continuation and normal forms)
+ * @eval_batch: (nullable): F = f(t, X_r, U_r, p) for @n_rows rows; also fills @tape when
+ *   it is not %NULL; %NULL: row by row with @eval
+ * @vjp_batch: (nullable): GX += …, gp += … as above (either may be %NULL), F too when not
+ *   %NULL; @tape, when not %NULL, comes from @eval_batch at the same arguments; %NULL:
+ *   row by row with @vjp
+ * @tape_size: (nullable): doubles the tape of @n_rows rows takes; %NULL: no tapes
  *
- * Implementations never allocate in @eval, @jacobian or @vjp.
+ * Implementations never allocate in @eval, @jacobian, @vjp, @eval_batch or @vjp_batch.
  */
 typedef struct
 {
@@ -58,6 +75,14 @@ typedef struct
   void     (*hvp)            (gconstpointer impl, gpointer ws, double t, const double *x,
                               const double *u, const double *p, const double *v,
                               const double *w, double *out);
+  void     (*eval_batch)     (gconstpointer impl, gpointer ws, gsize n_rows, double t,
+                              const double *x, const double *u, const double *p, double *f,
+                              double *tape);
+  void     (*vjp_batch)      (gconstpointer impl, gpointer ws, gsize n_rows, double t,
+                              const double *x, const double *u, const double *p,
+                              const double *w, const double *tape, double *f, double *gx,
+                              double *gp);
+  gsize    (*tape_size)      (gconstpointer impl, gsize n_rows);
 } CurrentsFieldVTable;
 
 CurrentsField          *currents_field_new              (const CurrentsFieldVTable *vtable,
@@ -101,6 +126,29 @@ void                    currents_field_vjp              (CurrentsFieldWorkspace 
                                                          double                    *gx,
                                                          double                    *gp);
 CurrentsField          *currents_field_workspace_get_field (CurrentsFieldWorkspace *ws);
+
+gboolean                currents_field_has_batch        (const CurrentsField       *field);
+gsize                   currents_field_get_tape_size    (const CurrentsField       *field,
+                                                         gsize                      n_rows);
+void                    currents_field_eval_batch       (CurrentsFieldWorkspace    *ws,
+                                                         gsize                      n_rows,
+                                                         double                     t,
+                                                         const double              *x,
+                                                         const double              *u,
+                                                         const double              *p,
+                                                         double                    *f,
+                                                         double                    *tape);
+void                    currents_field_vjp_batch        (CurrentsFieldWorkspace    *ws,
+                                                         gsize                      n_rows,
+                                                         double                     t,
+                                                         const double              *x,
+                                                         const double              *u,
+                                                         const double              *p,
+                                                         const double              *w,
+                                                         const double              *tape,
+                                                         double                    *f,
+                                                         double                    *gx,
+                                                         double                    *gp);
 gboolean                currents_field_has_hvp          (const CurrentsField       *field);
 /* out = d/dε [∂f/∂x(x + εv) · w] at ε = 0; returns FALSE when the field has no exact second
  * derivatives. */

@@ -10,6 +10,27 @@
  * order; each block's sums go to its own buffer and the blocks are added in order at
  * the end. Threads take blocks from a shared counter, so which thread ran a block never
  * changes a bit of the result.
+ *
+ * Stacking. Within a block, the trajectories whose inputs are constant are integrated
+ * together, as one system of dimension B·n (currents-stack.h) with shared steps, when
+ *
+ *   - the field is autonomous and evaluates batches itself (the neural field: each
+ *     stage is then one matrix product per layer for all B trajectories),
+ *   - the gradient method is DISCRETE and the solver not stiff.
+ *
+ * An autonomous field with constant inputs has solutions that depend on t − t0 only, so
+ * every trajectory is shifted to start at 0; the stacked system is observed at the union
+ * of the shifted sample times (x_r at trajectory r's own times, the others' rows weigh
+ * nothing there). DISCRETE does not stop at observations (they come from the dense
+ * output), so the union adds no steps; the continuous adjoints stop at every observation
+ * backwards, where a union of B grids would multiply their steps, so they run one
+ * trajectory at a time. The error norm is the largest of the trajectories' own RMS norms
+ * (_currents_adjoint_set_group_size()), so the step sizes are those the most demanding
+ * trajectory of the block would take alone: the loss agrees with the one-at-a-time loss
+ * to the solver's tolerance, not bit for bit. The same blocks are stacked whether or not
+ * a gradient is wanted, and whatever the thread count. When a stacked solve fails (a
+ * trajectory that blows up, say), its trajectories are run one at a time instead, so
+ * results and messages are those of the plain path.
  */
 #define G_LOG_DOMAIN "currents-loss"
 
@@ -18,12 +39,33 @@
 #include <math.h>
 #include <string.h>
 
+#include "currents-adjoint-private.h"
 #include "currents-error.h"
 #include "currents-loss.h"
+#include "currents-mlp.h"
+#include "currents-stack.h"
 
-#define CURRENTS_LOSS_BLOCK 4
+/* Trajectories per block: the unit of work of a thread and of stacking. 8 keeps the
+ * neural field's matrix products efficient and gives 2 threads one block each on 16. */
+#define CURRENTS_LOSS_BLOCK 8
 
 typedef struct _Worker Worker;
+
+/* What one thread needs to run blocks: a workspace for single trajectories, one per
+ * stacked size (made on first use) and the merged observation grid of a block. */
+typedef struct
+{
+  CurrentsAdjoint *adjoint;
+  CurrentsAdjoint *stacked[CURRENTS_LOSS_BLOCK + 1];
+  double          *x0;          /* BLOCK × n */
+  double          *gx0;         /* BLOCK × n */
+  double          *u;           /* BLOCK × m */
+  gsize            cap;         /* entries the arrays below hold */
+  double          *times;       /* union of the shifted times */
+  gsize           *first;       /* per union time: its first entry (K + 1) */
+  guint           *entry_row;   /* entry: the block row observed … */
+  gsize           *entry_k;     /* … and its sample */
+} Lane;
 
 struct _CurrentsLoss
 {
@@ -39,11 +81,15 @@ struct _CurrentsLoss
   double                 *x0;          /* n_traj × n */
   double                **obs;         /* per trajectory: n_samples × n, model order */
   CurrentsInputSignal   **signals;     /* per trajectory, or NULL when m = 0 */
+  gboolean                stackable;   /* the field and method allow stacking */
+  gboolean               *const_input; /* per trajectory: inputs constant over time */
+  double                 *u_const;     /* n_traj × m: those constant inputs */
+  CurrentsField          *stack_fields[CURRENTS_LOSS_BLOCK + 1];  /* by size, ≥ 2 */
 
   /* workers */
   guint                   n_workers;   /* threads besides the caller */
   Worker                 *workers;
-  CurrentsAdjoint        *own;         /* the caller's workspace */
+  Lane                    own;         /* the caller's */
   GMutex                  mutex;
   GCond                   cond_work;
   GCond                   cond_done;
@@ -68,13 +114,14 @@ struct _CurrentsLoss
   gsize                  *block_nfe_f;
   gsize                  *block_nfe_b;
   gsize                  *block_steps;
+  gsize                  *block_stacked;
   GError                **block_error;
 };
 
 struct _Worker
 {
   CurrentsLoss    *loss;
-  CurrentsAdjoint *adjoint;
+  Lane             lane;
   GThread         *thread;
 };
 
@@ -137,7 +184,7 @@ find_name (const char *const *names,
   return -1;
 }
 
-static void run_block (CurrentsLoss *loss, CurrentsAdjoint *adj, gsize b);
+static void run_block (CurrentsLoss *loss, Lane *lane, gsize b);
 
 static gpointer
 worker_main (gpointer data)
@@ -161,7 +208,7 @@ worker_main (gpointer data)
           gint b = g_atomic_int_add (&loss->next_block, 1);
           if ((gsize) b >= loss->n_blocks)
             break;
-          run_block (loss, w->adjoint, (gsize) b);
+          run_block (loss, &w->lane, (gsize) b);
         }
 
       g_mutex_lock (&loss->mutex);
@@ -170,6 +217,50 @@ worker_main (gpointer data)
     }
   g_mutex_unlock (&loss->mutex);
   return NULL;
+}
+
+static void
+lane_init (Lane                      *lane,
+           CurrentsField             *field,
+           const CurrentsLossOptions *options)
+{
+  const gsize n = currents_field_get_n_states (field);
+  const gsize m = currents_field_get_n_inputs (field);
+
+  memset (lane, 0, sizeof *lane);
+  lane->adjoint = currents_adjoint_new (field, &options->adjoint);
+  lane->x0 = g_new0 (double, CURRENTS_LOSS_BLOCK * MAX (n, 1));
+  lane->gx0 = g_new0 (double, CURRENTS_LOSS_BLOCK * MAX (n, 1));
+  lane->u = g_new0 (double, CURRENTS_LOSS_BLOCK * MAX (m, 1));
+}
+
+static void
+lane_clear (Lane *lane)
+{
+  currents_adjoint_free (lane->adjoint);
+  for (gsize b = 0; b <= CURRENTS_LOSS_BLOCK; b++)
+    currents_adjoint_free (lane->stacked[b]);
+  g_free (lane->x0);
+  g_free (lane->gx0);
+  g_free (lane->u);
+  g_free (lane->times);
+  g_free (lane->first);
+  g_free (lane->entry_row);
+  g_free (lane->entry_k);
+}
+
+/* Room for a block of @n_entries observations (geometric growth, once in a while). */
+static void
+lane_reserve (Lane  *lane,
+              gsize  n_entries)
+{
+  if (n_entries <= lane->cap)
+    return;
+  lane->cap = MAX (n_entries, 2 * lane->cap);
+  lane->times = g_renew (double, lane->times, lane->cap);
+  lane->first = g_renew (gsize, lane->first, lane->cap + 1);
+  lane->entry_row = g_renew (guint, lane->entry_row, lane->cap);
+  lane->entry_k = g_renew (gsize, lane->entry_k, lane->cap);
 }
 
 CurrentsLoss *
@@ -247,6 +338,8 @@ currents_loss_new (CurrentsField             *field,
   loss->x0 = g_new0 (double, MAX (n * loss->n_traj, 1));
   loss->obs = g_new0 (double *, MAX (loss->n_traj, 1));
   loss->signals = g_new0 (CurrentsInputSignal *, MAX (loss->n_traj, 1));
+  loss->const_input = g_new0 (gboolean, MAX (loss->n_traj, 1));
+  loss->u_const = g_new0 (double, MAX (loss->n_traj * m, 1));
 
   for (gsize i = 0; i < n; i++)
     {
@@ -325,7 +418,13 @@ currents_loss_new (CurrentsField             *field,
                                                 : input_defaults[j];
           loss->signals[r] = currents_input_signal_new (m, ns, currents_trajectory_get_times (tr),
                                                         u);
+          memcpy (loss->u_const + r * m, u, m * sizeof (double));
+          loss->const_input[r] = TRUE;
+          for (gsize s = 1; s < ns && loss->const_input[r]; s++)
+            loss->const_input[r] = memcmp (u + s * m, u, m * sizeof (double)) == 0;
         }
+      else
+        loss->const_input[r] = TRUE;
     }
   if (n_observed == 0)
     {
@@ -341,9 +440,20 @@ currents_loss_new (CurrentsField             *field,
   loss->block_nfe_f = g_new0 (gsize, loss->max_blocks);
   loss->block_nfe_b = g_new0 (gsize, loss->max_blocks);
   loss->block_steps = g_new0 (gsize, loss->max_blocks);
+  loss->block_stacked = g_new0 (gsize, loss->max_blocks);
   loss->block_error = g_new0 (GError *, loss->max_blocks);
 
-  loss->own = currents_adjoint_new (field, &options->adjoint);
+  loss->stackable = !options->unstacked && !options->adjoint.stiff
+                    && options->adjoint.method == CURRENTS_GRADIENT_DISCRETE
+                    && currents_field_is_autonomous (field)
+                    && currents_field_has_batch (field);
+  if (loss->stackable)
+    for (gsize b = 2; b <= CURRENTS_LOSS_BLOCK; b++)
+      loss->stack_fields[b] = currents_stack_field_new (field, b);
+
+  /* before any thread calls BLAS */
+  currents_mlp_blas_init ();
+  lane_init (&loss->own, field, options);
   n_threads = options->n_threads > 0 ? options->n_threads : g_get_num_processors ();
   n_threads = MIN (n_threads, (guint) MAX (loss->max_blocks, 1));
   loss->n_workers = n_threads > 1 ? n_threads - 1 : 0;
@@ -351,7 +461,7 @@ currents_loss_new (CurrentsField             *field,
   for (guint w = 0; w < loss->n_workers; w++)
     {
       loss->workers[w].loss = loss;
-      loss->workers[w].adjoint = currents_adjoint_new (field, &options->adjoint);
+      lane_init (&loss->workers[w].lane, field, options);
       loss->workers[w].thread = g_thread_new ("currents-loss", worker_main, &loss->workers[w]);
     }
   return g_steal_pointer (&loss);
@@ -371,11 +481,17 @@ currents_loss_free (CurrentsLoss *loss)
       for (guint w = 0; w < loss->n_workers; w++)
         {
           g_thread_join (loss->workers[w].thread);
-          currents_adjoint_free (loss->workers[w].adjoint);
+          lane_clear (&loss->workers[w].lane);
         }
       g_free (loss->workers);
     }
-  currents_adjoint_free (loss->own);
+  if (loss->own.adjoint != NULL)
+    lane_clear (&loss->own);
+  for (gsize b = 0; b <= CURRENTS_LOSS_BLOCK; b++)
+    if (loss->stack_fields[b] != NULL)
+      currents_field_unref (loss->stack_fields[b]);
+  g_free (loss->const_input);
+  g_free (loss->u_const);
   for (gsize r = 0; r < loss->n_traj; r++)
     {
       if (loss->obs != NULL)
@@ -393,6 +509,7 @@ currents_loss_free (CurrentsLoss *loss)
   g_free (loss->block_nfe_f);
   g_free (loss->block_nfe_b);
   g_free (loss->block_steps);
+  g_free (loss->block_stacked);
   if (loss->block_error != NULL)
     for (gsize b = 0; b < loss->max_blocks; b++)
       g_clear_error (&loss->block_error[b]);
@@ -481,25 +598,219 @@ run_one (CurrentsLoss     *loss,
   return TRUE;
 }
 
+typedef struct
+{
+  const CurrentsLoss *loss;
+  const Lane         *lane;
+  const gsize        *traj;     /* trajectory of each row */
+  gsize               n_rows;
+  double              sse;
+} StackClosure;
+
+/* The squared error of the stacked system at union time k: the rows observed then. */
+static double
+stacked_squared_error (gsize         k,
+                       double        t,
+                       const double *x,
+                       double       *dldx,
+                       gpointer      user_data)
+{
+  StackClosure *c = user_data;
+  const gsize n = c->loss->n;
+  const double *w = c->loss->weights;
+  double l = 0.0;
+
+  if (dldx != NULL)
+    memset (dldx, 0, c->n_rows * n * sizeof (double));
+  for (gsize e = c->lane->first[k]; e < c->lane->first[k + 1]; e++)
+    {
+      const guint row = c->lane->entry_row[e];
+      const double *y = c->loss->obs[c->traj[row]] + c->lane->entry_k[e] * n;
+      const double *xr = x + row * n;
+
+      for (gsize i = 0; i < n; i++)
+        {
+          double r;
+
+          if (isnan (y[i]))
+            continue;
+          r = xr[i] - y[i];
+          l += w[i] * r * r;
+          c->sse += r * r;
+          if (dldx != NULL)
+            dldx[row * n + i] = 2.0 * w[i] * r;
+        }
+    }
+  return l;
+}
+
+/* Merges the rows' sample times, each shifted to start at 0, into lane->times (K of
+ * them; equal times become one) with the observations at each. Returns K. */
+static gsize
+merge_times (const CurrentsLoss *loss,
+             Lane               *lane,
+             const gsize        *traj,
+             gsize               n_rows)
+{
+  const double *times[CURRENTS_LOSS_BLOCK];
+  gsize ns[CURRENTS_LOSS_BLOCK], pos[CURRENTS_LOSS_BLOCK] = { 0 };
+  gsize total = 0, K = 0, e = 0;
+
+  for (gsize i = 0; i < n_rows; i++)
+    {
+      const CurrentsTrajectory *tr = currents_dataset_get_trajectory (loss->dataset, traj[i]);
+
+      times[i] = currents_trajectory_get_times (tr);
+      ns[i] = currents_trajectory_get_n_samples (tr);
+      total += ns[i];
+    }
+  lane_reserve (lane, total);
+  for (;;)
+    {
+      double t_min = INFINITY;
+      gboolean any = FALSE;
+
+      for (gsize i = 0; i < n_rows; i++)
+        if (pos[i] < ns[i])
+          {
+            const double ti = times[i][pos[i]] - times[i][0];
+
+            if (!any || ti < t_min)
+              t_min = ti;
+            any = TRUE;
+          }
+      if (!any)
+        break;
+      lane->times[K] = t_min;
+      lane->first[K] = e;
+      for (gsize i = 0; i < n_rows; i++)
+        if (pos[i] < ns[i] && times[i][pos[i]] - times[i][0] == t_min)
+          {
+            lane->entry_row[e] = (guint) i;
+            lane->entry_k[e] = pos[i]++;
+            e++;
+          }
+      K++;
+    }
+  lane->first[K] = e;
+  return K;
+}
+
+/* The rows' trajectories as one stacked solve; on success their sums are added to
+ * block b's. On failure nothing is added. */
+static gboolean
+run_stacked (CurrentsLoss  *loss,
+             Lane          *lane,
+             const gsize   *traj,
+             gsize          n_rows,
+             gsize          b,
+             double        *grad,
+             GError       **error)
+{
+  const gsize n = loss->n, m = loss->m;
+  const double *theta = loss->job_theta;
+  StackClosure c = { loss, lane, traj, n_rows, 0.0 };
+  CurrentsAdjointStats st = { 0 };
+  g_autoptr(CurrentsInputSignal) signal = NULL;
+  gboolean want_x0 = grad != NULL && loss->options.learn_initial;
+  CurrentsAdjoint *adj;
+  double l = 0.0;
+  gsize K;
+
+  if (lane->stacked[n_rows] == NULL)
+    {
+      lane->stacked[n_rows] = currents_adjoint_new (loss->stack_fields[n_rows],
+                                                    &loss->options.adjoint);
+      _currents_adjoint_set_group_size (lane->stacked[n_rows], n);
+    }
+  adj = lane->stacked[n_rows];
+  for (gsize i = 0; i < n_rows; i++)
+    {
+      memcpy (lane->x0 + i * n, initial_state (loss, theta, traj[i]), n * sizeof (double));
+      if (m > 0)
+        memcpy (lane->u + i * m, loss->u_const + traj[i] * m, m * sizeof (double));
+    }
+  if (m > 0)
+    signal = currents_input_signal_new_constant (n_rows * m, lane->u);
+  if (want_x0)
+    memset (lane->gx0, 0, n_rows * n * sizeof (double));
+  K = merge_times (loss, lane, traj, n_rows);
+
+  if (!currents_adjoint_run (adj, lane->x0, theta, signal, 0.0, lane->times, K,
+                             stacked_squared_error, &c, &l, NULL, grad,
+                             want_x0 ? lane->gx0 : NULL, &st, loss->job_cancel, error))
+    return FALSE;
+
+  if (want_x0)
+    for (gsize i = 0; i < n_rows; i++)
+      {
+        double *g = grad + loss->k + traj[i] * n;
+
+        for (gsize j = 0; j < n; j++)
+          g[j] += lane->gx0[i * n + j];
+      }
+  /* counts per trajectory, as the one-at-a-time path reports them */
+  loss->block_obj[b] += l;
+  loss->block_sse[b] += c.sse;
+  loss->block_nfe_f[b] += n_rows * st.nfe_forward;
+  loss->block_nfe_b[b] += n_rows * st.nfe_backward;
+  loss->block_steps[b] += n_rows * st.n_steps_forward;
+  loss->block_stacked[b] += n_rows;
+  return TRUE;
+}
+
 static void
-run_block (CurrentsLoss    *loss,
-           CurrentsAdjoint *adj,
-           gsize            b)
+run_block (CurrentsLoss *loss,
+           Lane         *lane,
+           gsize         b)
 {
   gsize first = b * CURRENTS_LOSS_BLOCK;
   gsize last = MIN (first + CURRENTS_LOSS_BLOCK, loss->job_n);
   double *grad = loss->job_grad ? loss->block_grad + b * loss->n_params : NULL;
+  gsize stacked[CURRENTS_LOSS_BLOCK];
+  gboolean is_stacked[CURRENTS_LOSS_BLOCK] = { FALSE };
+  gsize n_stacked = 0;
 
   loss->block_obj[b] = 0.0;
   loss->block_sse[b] = 0.0;
   loss->block_nfe_f[b] = loss->block_nfe_b[b] = loss->block_steps[b] = 0;
+  loss->block_stacked[b] = 0;
   g_clear_error (&loss->block_error[b]);
   if (grad != NULL)
     memset (grad, 0, loss->n_params * sizeof (double));
+
+  if (loss->stackable)
+    for (gsize q = first; q < last; q++)
+      if (loss->const_input[loss->job_traj[q]])
+        {
+          stacked[n_stacked++] = loss->job_traj[q];
+          is_stacked[q - first] = TRUE;
+        }
+  if (n_stacked >= 2)
+    {
+      GError *local = NULL;
+
+      if (!run_stacked (loss, lane, stacked, n_stacked, b, grad, &local))
+        {
+          if (g_error_matches (local, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_CANCELLED))
+            {
+              g_propagate_error (&loss->block_error[b], local);
+              return;
+            }
+          /* one at a time, for the result or for the message naming the trajectory */
+          g_error_free (local);
+          memset (is_stacked, 0, sizeof is_stacked);
+        }
+    }
+  else
+    memset (is_stacked, 0, sizeof is_stacked);
+
   for (gsize q = first; q < last; q++)
-    if (!run_one (loss, adj, loss->job_theta, loss->job_traj[q], grad, &loss->block_obj[b],
-                  &loss->block_sse[b], &loss->block_nfe_f[b], &loss->block_nfe_b[b],
-                  &loss->block_steps[b], NULL, loss->job_cancel, &loss->block_error[b]))
+    if (!is_stacked[q - first]
+        && !run_one (loss, lane->adjoint, loss->job_theta, loss->job_traj[q], grad,
+                     &loss->block_obj[b], &loss->block_sse[b], &loss->block_nfe_f[b],
+                     &loss->block_nfe_b[b], &loss->block_steps[b], NULL, loss->job_cancel,
+                     &loss->block_error[b]))
       return;
 }
 
@@ -535,6 +846,13 @@ currents_loss_eval (CurrentsLoss       *loss,
         if (!isnan (loss->obs[traj[q]][s]))
           n_obs++;
     }
+  if (n_traj > loss->n_traj)
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "the batch has %" G_GSIZE_FORMAT " trajectories, more than the data set's "
+                   "%" G_GSIZE_FORMAT, n_traj, loss->n_traj);
+      return FALSE;
+    }
   if (n_traj == 0 || n_obs == 0)
     {
       g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
@@ -562,7 +880,7 @@ currents_loss_eval (CurrentsLoss       *loss,
           gint b = g_atomic_int_add (&loss->next_block, 1);
           if ((gsize) b >= loss->n_blocks)
             break;
-          run_block (loss, loss->own, (gsize) b);
+          run_block (loss, &loss->own, (gsize) b);
         }
       g_mutex_lock (&loss->mutex);
       while (loss->n_done < loss->n_workers)
@@ -571,7 +889,7 @@ currents_loss_eval (CurrentsLoss       *loss,
     }
   else
     for (gsize b = 0; b < loss->n_blocks; b++)
-      run_block (loss, loss->own, b);
+      run_block (loss, &loss->own, b);
 
   /* Reduce in block order; report the first failure in block order. */
   for (gsize b = 0; b < loss->n_blocks; b++)
@@ -591,6 +909,7 @@ currents_loss_eval (CurrentsLoss       *loss,
       result->nfe_forward += loss->block_nfe_f[b];
       result->nfe_backward += loss->block_nfe_b[b];
       result->n_steps += loss->block_steps[b];
+      result->n_stacked += loss->block_stacked[b];
       if (grad != NULL)
         {
           const double *g = loss->block_grad + b * loss->n_params;
@@ -639,6 +958,6 @@ currents_loss_predict (CurrentsLoss  *loss,
   gsize a = 0, b = 0, c = 0;
 
   g_return_val_if_fail (r < loss->n_traj, FALSE);
-  return run_one (loss, loss->own, theta, r, NULL, &obj, &sse, &a, &b, &c, states, NULL,
-                  error);
+  return run_one (loss, loss->own.adjoint, theta, r, NULL, &obj, &sse, &a, &b, &c, states,
+                  NULL, error);
 }

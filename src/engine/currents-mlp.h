@@ -10,6 +10,22 @@
  * Layout of θ: for each layer l in order, W_l (widths[l+1] × widths[l], row-major)
  * followed by b_l (widths[l+1]). The activation buffer holds, per layer, z then h
  * (see currents_mlp_n_activations()). Backward passes accumulate (+=).
+ *
+ * Batched kernels (B rows at once, each matrix row-major with one row per batch item):
+ *
+ *   H₀ = X (B × w₀),  Z_{l+1} = H_l W_lᵀ + 1 b_lᵀ,  H_{l+1} = σ(Z_{l+1}),  Y = Z_L (B × w_L)
+ *   Δ_L = dY;  ∂W_l += Δ_{l+1}ᵀ H_l,  ∂b_l += 1ᵀ Δ_{l+1},
+ *   Δ_l = (Δ_{l+1} W_l) ⊙ σ'(Z_l),  dX += Δ₁ W₀
+ *
+ * as matrix products (cblas_dgemm; row loops where a side is too thin for BLAS), so
+ * ∂θ holds the sum over the batch. The tape of a batched forward pass is what the
+ * backward pass needs, layer-major: per hidden layer H_l (B × w_l), followed by Z_l
+ * (B × w_l) for activations whose derivative needs z (softplus, silu); it takes
+ * B · currents_mlp_n_tape() doubles. Scratch: currents_mlp_n_batch_scratch() doubles.
+ *
+ * The batched passes evaluate tanh by our own vectorised kernel, within 2 ulp of libm's
+ * that the scalar passes use (see currents-mlp.c), so batched and row-by-row results
+ * agree to about 1e-15 relative, not bit for bit.
  */
 #pragma once
 
@@ -45,6 +61,28 @@ void     currents_mlp_backward      (const CurrentsMlpShape *shape,
                                      double                 *dtheta,
                                      double                 *scratch);
 gsize    currents_mlp_n_scratch     (const CurrentsMlpShape *shape);
+gsize    currents_mlp_n_tape        (const CurrentsMlpShape *shape);
+gsize    currents_mlp_n_batch_scratch (const CurrentsMlpShape *shape,
+                                       gsize                   n_rows);
+void     currents_mlp_forward_batch (const CurrentsMlpShape *shape,
+                                     const double           *theta,
+                                     gsize                   n_rows,
+                                     const double           *x,
+                                     double                 *y,
+                                     double                 *tape,
+                                     double                 *scratch);
+void     currents_mlp_backward_batch (const CurrentsMlpShape *shape,
+                                      const double           *theta,
+                                      gsize                   n_rows,
+                                      const double           *x,
+                                      const double           *tape,
+                                      const double           *dy,
+                                      double                 *dx,
+                                      double                 *dtheta,
+                                      double                 *scratch);
+void     currents_mlp_tanh_array    (double                 *v,
+                                     gsize                   n);
+void     currents_mlp_blas_init     (void);
 gboolean currents_activation_from_string (const char         *name,
                                           CurrentsActivation *activation);
 const char *currents_activation_to_string (CurrentsActivation activation);

@@ -16,6 +16,11 @@
  *
  * The Jacobians take n backward passes (row i with seed c_i e_i), a VJP takes one.
  *
+ * Batches (currents-field.h) run the MLP's batched kernels on up to BATCH_CHUNK rows at a
+ * time: matrix products over the rows, ∂f/∂θ summed over them. The tape of a batch keeps,
+ * per chunk, the network inputs (ξ, η) (B × (n + m)), the MLP's tape and g's outputs
+ * (B × n), so a batched VJP from it runs the backward pass alone.
+ *
  * Scaling from a data set: m, σ are the mean and the sample standard deviation (divisor
  * N − 1, as currents_dataset_get_state_stats()) of a column's observed values (states:
  * NaN excluded; inputs: v(u) over all samples); a constant column gets σ = 1 and its
@@ -33,6 +38,9 @@
 #include "currents-mlp.h"
 #include "currents-neural.h"
 
+/* Rows per batched call into the MLP; larger batches go in chunks of this many. */
+#define BATCH_CHUNK 32
+
 /* The field's implementation: immutable, shared by every workspace and thread. */
 typedef struct
 {
@@ -43,6 +51,8 @@ typedef struct
   gsize            n_weights;
   gsize            n_acts;
   gsize            n_scratch;
+  gsize            n_tape;       /* MLP tape, per batch row */
+  gsize            n_batch_scratch; /* MLP scratch for BATCH_CHUNK rows */
   double          *x_mean;       /* n */
   double          *x_scale;      /* n */
   double          *out_scale;    /* n: c_i = σ_x,i / τ */
@@ -62,6 +72,13 @@ typedef struct
   double *dy;       /* n: backward seed */
   double *din;      /* n + m: ∂/∂(ξ, η) */
   double *scratch;  /* n_scratch */
+  /* batches of up to BATCH_CHUNK rows */
+  double *b_in;      /* CHUNK × (n + m) */
+  double *b_tape;    /* CHUNK × n_tape */
+  double *b_y;       /* CHUNK × n */
+  double *b_dy;      /* CHUNK × n */
+  double *b_din;     /* CHUNK × (n + m) */
+  double *b_scratch; /* n_batch_scratch */
 } NeuralWs;
 
 struct _CurrentsNeuralModel
@@ -93,6 +110,16 @@ neural_ws_new (gconstpointer data)
   ws->dy = ws->y + impl->n;
   ws->din = ws->dy + impl->n;
   ws->scratch = ws->din + nin;
+
+  block = g_aligned_alloc0 (BATCH_CHUNK * (2 * nin + impl->n_tape + 2 * impl->n)
+                            + impl->n_batch_scratch, sizeof (double), 64);
+  ws->b_in = block;
+  ws->b_tape = ws->b_in + BATCH_CHUNK * nin;
+  ws->b_y = ws->b_tape + BATCH_CHUNK * impl->n_tape;
+  ws->b_dy = ws->b_y + BATCH_CHUNK * impl->n;
+  ws->b_din = ws->b_dy + BATCH_CHUNK * impl->n;
+  ws->b_scratch = ws->b_din + BATCH_CHUNK * nin;
+  currents_mlp_blas_init ();
   return ws;
 }
 
@@ -104,6 +131,7 @@ neural_ws_free (gpointer data)
   if (ws == NULL)
     return;
   g_free (ws->in);
+  g_aligned_free (ws->b_in);
   g_free (ws);
 }
 
@@ -225,6 +253,136 @@ neural_vjp (gconstpointer data,
       gx[j] += ws->din[j] / impl->x_scale[j];
 }
 
+/* in (B × (n + m)) = (ξ, η) of each row */
+static void
+neural_inputs_batch (const NeuralImpl *impl,
+                     gsize             B,
+                     const double     *x,
+                     const double     *u,
+                     double           *in)
+{
+  const gsize n = impl->n, m = impl->m, nin = n + m;
+
+  for (gsize r = 0; r < B; r++)
+    {
+      const double *xr = x + r * n;
+      double *row = in + r * nin;
+
+      for (gsize j = 0; j < n; j++)
+        row[j] = (xr[j] - impl->x_mean[j]) / impl->x_scale[j];
+      for (gsize k = 0; k < m; k++)
+        {
+          const double uk = u[r * m + k];
+          double v = impl->u_log[k] ? log10 (uk + impl->u_offset[k]) : uk;
+
+          row[n + k] = (v - impl->u_mean[k]) / impl->u_scale[k];
+        }
+    }
+}
+
+static gsize
+neural_tape_row (const NeuralImpl *impl)
+{
+  return impl->n + impl->m + impl->n_tape + impl->n;
+}
+
+static gsize
+neural_tape_size (gconstpointer data,
+                  gsize         n_rows)
+{
+  return n_rows * neural_tape_row (data);
+}
+
+/* Tape of a chunk of Bc rows: in (Bc × (n + m)), the MLP's tape, y (Bc × n). */
+static void
+neural_eval_batch (gconstpointer data,
+                   gpointer      wsp,
+                   gsize         n_rows,
+                   double        t,
+                   const double *x,
+                   const double *u,
+                   const double *p,
+                   double       *f,
+                   double       *tape)
+{
+  const NeuralImpl *impl = data;
+  NeuralWs *ws = wsp;
+  const gsize n = impl->n, m = impl->m, nin = n + m, row = neural_tape_row (impl);
+
+  for (gsize c0 = 0; c0 < n_rows; c0 += BATCH_CHUNK)
+    {
+      const gsize B = MIN (BATCH_CHUNK, n_rows - c0);
+      double *in = tape != NULL ? tape + c0 * row : ws->b_in;
+      double *mt = tape != NULL ? in + B * nin : NULL;
+      double *y = tape != NULL ? mt + B * impl->n_tape : f + c0 * n;
+      double *fc = f + c0 * n;
+
+      neural_inputs_batch (impl, B, x + c0 * n, m > 0 ? u + c0 * m : NULL, in);
+      currents_mlp_forward_batch (&impl->shape, p, B, in, y, mt, ws->b_scratch);
+      for (gsize r = 0; r < B; r++)
+        for (gsize i = 0; i < n; i++)
+          fc[r * n + i] = impl->out_scale[i] * y[r * n + i];
+    }
+}
+
+static void
+neural_vjp_batch (gconstpointer data,
+                  gpointer      wsp,
+                  gsize         n_rows,
+                  double        t,
+                  const double *x,
+                  const double *u,
+                  const double *p,
+                  const double *w,
+                  const double *tape,
+                  double       *f,
+                  double       *gx,
+                  double       *gp)
+{
+  const NeuralImpl *impl = data;
+  NeuralWs *ws = wsp;
+  const gsize n = impl->n, m = impl->m, nin = n + m, row = neural_tape_row (impl);
+
+  for (gsize c0 = 0; c0 < n_rows; c0 += BATCH_CHUNK)
+    {
+      const gsize B = MIN (BATCH_CHUNK, n_rows - c0);
+      const double *in, *mt, *y;
+
+      if (tape != NULL)
+        {
+          in = tape + c0 * row;
+          mt = in + B * nin;
+          y = mt + B * impl->n_tape;
+        }
+      else
+        {
+          neural_inputs_batch (impl, B, x + c0 * n, m > 0 ? u + c0 * m : NULL, ws->b_in);
+          currents_mlp_forward_batch (&impl->shape, p, B, ws->b_in, ws->b_y, ws->b_tape,
+                                      ws->b_scratch);
+          in = ws->b_in;
+          mt = ws->b_tape;
+          y = ws->b_y;
+        }
+      if (f != NULL)
+        for (gsize r = 0; r < B; r++)
+          for (gsize i = 0; i < n; i++)
+            f[(c0 + r) * n + i] = impl->out_scale[i] * y[r * n + i];
+      if (gx == NULL && gp == NULL)
+        continue;
+      for (gsize r = 0; r < B; r++)
+        for (gsize i = 0; i < n; i++)
+          ws->b_dy[r * n + i] = impl->out_scale[i] * w[(c0 + r) * n + i];
+      if (gx != NULL)
+        memset (ws->b_din, 0, B * nin * sizeof (double));
+      currents_mlp_backward_batch (&impl->shape, p, B, in, mt, ws->b_dy,
+                                   gx != NULL ? ws->b_din : NULL, gp, ws->b_scratch);
+      if (gx != NULL)
+        for (gsize r = 0; r < B; r++)
+          for (gsize j = 0; j < n; j++)
+            gx[(c0 + r) * n + j] += ws->b_din[r * nin + j] / impl->x_scale[j];
+    }
+}
+
 static const CurrentsFieldVTable neural_vtable = {
   .workspace_new = neural_ws_new,
   .workspace_free = neural_ws_free,
@@ -232,6 +390,9 @@ static const CurrentsFieldVTable neural_vtable = {
   .jacobian = neural_jacobian,
   .vjp = neural_vjp,
   .impl_free = neural_impl_free,
+  .eval_batch = neural_eval_batch,
+  .vjp_batch = neural_vjp_batch,
+  .tape_size = neural_tape_size,
 };
 
 /* ------------------------------------------------------------------------------------ */
@@ -380,6 +541,8 @@ model_build (const char *const        *state_names,
   impl->n_weights = currents_mlp_n_weights (&impl->shape);
   impl->n_acts = currents_mlp_n_activations (&impl->shape);
   impl->n_scratch = currents_mlp_n_scratch (&impl->shape);
+  impl->n_tape = currents_mlp_n_tape (&impl->shape);
+  impl->n_batch_scratch = currents_mlp_n_batch_scratch (&impl->shape, BATCH_CHUNK);
   impl->x_mean = g_memdup2 (x_mean, n * sizeof (double));
   impl->x_scale = g_memdup2 (x_scale, n * sizeof (double));
   impl->out_scale = g_new (double, n);

@@ -12,6 +12,17 @@
  * taken side of min/max/if); step functions (heav, sign, floor, comparisons) have
  * derivative 0. x^y at x = 0 with y constant never produces NaN: y·x^(y−1) with
  * 0^0 = 1, and ∂/∂y = x^y ln x is taken as 0 where x ≤ 0.
+ *
+ * Second order (hvp and the continuation's mixed derivatives): a forward tangent pass
+ * over the first-derivative rules with two directions (hyper-dual numbers),
+ *
+ *   ṙ  = Σ_a φ_a ȧ,   r' = Σ_a φ_a a',   ṙ' = Σ_a φ_a ȧ' + Σ_ab φ_ab ȧ b',
+ *
+ * seeded with ẋ = v, x' = w (and optionally ṡ = 1 on one input or parameter slot), so
+ * that ṙ' at the outputs is d/dε [∂f/∂x(x + εv) w]. One pass gives all n components;
+ * learned terms propagate the three tangents through their layers
+ * (ḣ = σ'(z) ż, ḣ' = σ'(z) ż' + σ''(z) ż z'). The non-smooth conventions above carry
+ * over (second derivatives of the branch in force, 0 for step functions).
  */
 #define G_LOG_DOMAIN "currents-tape"
 
@@ -21,6 +32,7 @@
 #include <string.h>
 
 #include "currents-tape-private.h"
+#include "currents-tape-tangent-private.h"
 
 struct _Tape
 {
@@ -49,6 +61,11 @@ typedef struct
   double     *scratch;
   double     *nn_in;
   double     *nn_dx;
+  double     *d1;       /* first tangent ṡ per slot */
+  double     *d2;       /* second tangent s' */
+  double     *d12;      /* mixed ṡ' */
+  double     *nn_t;     /* 6 × widest layer: ping-pong tangents through a learned term */
+  gsize       nn_w;     /* widest layer */
 } TapeWs;
 
 static void
@@ -249,6 +266,21 @@ tape_ws_new (gconstpointer impl)
   ws->scratch = g_new0 (double, MAX (tape->n_scratch, 1));
   ws->nn_in = g_new0 (double, MAX (tape->max_args, 1));
   ws->nn_dx = g_new0 (double, MAX (tape->max_args, 1));
+  ws->d1 = g_new0 (double, n_slots);
+  ws->d2 = g_new0 (double, n_slots);
+  ws->d12 = g_new0 (double, n_slots);
+  {
+    gsize w = 1;
+
+    for (guint i = 0; i < tape->nets->len; i++)
+      {
+        const TapeNet *net = g_ptr_array_index (tape->nets, i);
+        for (gsize l = 0; l <= net->shape.n_layers; l++)
+          w = MAX (w, net->widths[l]);
+      }
+    ws->nn_t = g_new0 (double, 6 * w);
+    ws->nn_w = w;
+  }
   return ws;
 }
 
@@ -265,6 +297,10 @@ tape_ws_free (gpointer data)
   g_free (ws->scratch);
   g_free (ws->nn_in);
   g_free (ws->nn_dx);
+  g_free (ws->d1);
+  g_free (ws->d2);
+  g_free (ws->d12);
+  g_free (ws->nn_t);
   g_free (ws);
 }
 
@@ -572,6 +608,362 @@ tape_field_vjp (gconstpointer impl,
       gp[j] += ws->bar[px + j];
 }
 
+/* σ'(z) and σ''(z), given z and h = σ(z), for the learned terms' activations. */
+static inline void
+act_d12 (CurrentsActivation a,
+         double             z,
+         double             h,
+         double            *s1,
+         double            *s2)
+{
+  switch (a)
+    {
+    case CURRENTS_ACTIVATION_TANH:
+      *s1 = 1.0 - h * h;
+      *s2 = -2.0 * h * *s1;
+      break;
+    case CURRENTS_ACTIVATION_SOFTPLUS:
+      {
+        double sg = 1.0 / (1.0 + exp (-z));
+        *s1 = sg;
+        *s2 = sg * (1.0 - sg);
+      }
+      break;
+    case CURRENTS_ACTIVATION_SILU:
+      {
+        double sg = 1.0 / (1.0 + exp (-z));
+        *s1 = sg * (1.0 + z * (1.0 - sg));
+        *s2 = sg * (1.0 - sg) * (2.0 + z * (1.0 - 2.0 * sg));
+      }
+      break;
+    case CURRENTS_ACTIVATION_RELU:
+      *s1 = z > 0.0 ? 1.0 : 0.0;
+      *s2 = 0.0;
+      break;
+    case CURRENTS_ACTIVATION_IDENTITY:
+    default:
+      *s1 = 1.0;
+      *s2 = 0.0;
+      break;
+    }
+}
+
+/* f · t with 0 · ∞ = 0: a zero tangent contributes nothing, even where a partial
+ * derivative is infinite (√x at 0, x^0.5 at 0). */
+static inline double
+tm (double f,
+    double t)
+{
+  return t == 0.0 ? 0.0 : f * t;
+}
+
+/* Three tangents (ṡ, s', ṡ') through one learned term; ws->acts hold its forward pass. */
+static void
+tape_tangent_nn (const Tape      *tape,
+                 TapeWs          *ws,
+                 const TapeInstr *in,
+                 const double    *p,
+                 double          *r1,
+                 double          *r2,
+                 double          *r12)
+{
+  const TapeNet *net = g_ptr_array_index (tape->nets, in->b);
+  const gint32 *args = &g_array_index (tape->nn_args, gint32, in->a);
+  const double *W = p + net->param_offset;
+  const double *acts = ws->acts + in->c;
+  gsize w = ws->nn_w;
+  double *a1 = ws->nn_t, *a2 = a1 + w, *a12 = a2 + w;
+  double *b1 = a12 + w, *b2 = b1 + w, *b12 = b2 + w;
+
+  for (gsize j = 0; j < net->n_args; j++)
+    {
+      a1[j] = ws->d1[args[j]];
+      a2[j] = ws->d2[args[j]];
+      a12[j] = ws->d12[args[j]];
+    }
+  for (gsize l = 0; l < net->shape.n_layers; l++)
+    {
+      gsize nin = net->widths[l], nout = net->widths[l + 1];
+      gboolean last = l + 1 == net->shape.n_layers;
+      double *t;
+
+      for (gsize i = 0; i < nout; i++)
+        {
+          const double *row = W + i * nin;
+          double z1 = 0.0, z2 = 0.0, z12 = 0.0;
+
+          for (gsize j = 0; j < nin; j++)
+            {
+              z1 += row[j] * a1[j];
+              z2 += row[j] * a2[j];
+              z12 += row[j] * a12[j];
+            }
+          if (last)
+            {
+              b1[i] = z1;
+              b2[i] = z2;
+              b12[i] = z12;
+            }
+          else
+            {
+              double s1, s2;
+
+              act_d12 (net->shape.activation, acts[i], acts[nout + i], &s1, &s2);
+              b1[i] = s1 * z1;
+              b2[i] = s1 * z2;
+              b12[i] = s1 * z12 + s2 * z1 * z2;
+            }
+        }
+      W += nout * nin + nout;
+      acts += 2 * nout;
+      t = a1; a1 = b1; b1 = t;
+      t = a2; a2 = b2; b2 = t;
+      t = a12; a12 = b12; b12 = t;
+    }
+  *r1 = a1[0];
+  *r2 = a2[0];
+  *r12 = a12[0];
+}
+
+/* The second-order tangent sweep over instructions 0 … end−1; needs ws->v from
+ * tape_forward() and the seeds of the input slots in ws->d1, d2, d12. */
+static void
+tape_tangent2 (const Tape   *tape,
+               TapeWs       *ws,
+               const double *p,
+               gsize         end)
+{
+  const double *v = ws->v;
+  double *d1 = ws->d1, *d2 = ws->d2, *d12 = ws->d12;
+  const TapeInstr *ins = (const TapeInstr *) (gpointer) tape->instrs->data;
+
+  for (gsize k = 0; k < end; k++)
+    {
+      const TapeInstr *in = &ins[k];
+      gsize s = tape->n_in + k;
+      double A = 0.0, B = 0.0, r = v[s];
+      double a1 = 0.0, a2 = 0.0, a12 = 0.0, b1 = 0.0, b2 = 0.0, b12 = 0.0;
+      double fa = 0.0, fb = 0.0, faa = 0.0, fab = 0.0, fbb = 0.0;
+      gint32 sel = -1;
+
+      if (in->op != TAPE_NN && in->op != TAPE_CONST)
+        {
+          if (in->a >= 0)
+            {
+              A = v[in->a];
+              a1 = d1[in->a];
+              a2 = d2[in->a];
+              a12 = d12[in->a];
+            }
+          if (in->b >= 0)
+            {
+              B = v[in->b];
+              b1 = d1[in->b];
+              b2 = d2[in->b];
+              b12 = d12[in->b];
+            }
+        }
+
+      switch ((TapeOp) in->op)
+        {
+        case TAPE_CONST:
+        case TAPE_LT: case TAPE_GT: case TAPE_LE: case TAPE_GE: case TAPE_EQ: case TAPE_NE:
+        case TAPE_AND: case TAPE_OR: case TAPE_NOT:
+        case TAPE_HEAV: case TAPE_SIGN: case TAPE_FLOOR: case TAPE_CEIL:
+          d1[s] = d2[s] = d12[s] = 0.0;
+          continue;
+        case TAPE_IF: sel = A != 0.0 ? in->b : in->c; break;
+        case TAPE_MIN: sel = A <= B ? in->a : in->b; break;
+        case TAPE_MAX: sel = A >= B ? in->a : in->b; break;
+        case TAPE_ADD: fa = 1.0; fb = 1.0; break;
+        case TAPE_SUB: fa = 1.0; fb = -1.0; break;
+        case TAPE_MUL: fa = B; fb = A; fab = 1.0; break;
+        case TAPE_DIV:
+          fa = 1.0 / B;
+          fb = -r / B;
+          fab = -1.0 / (B * B);
+          fbb = 2.0 * r / (B * B);
+          break;
+        case TAPE_POW:
+          if (B == 0.0)
+            fa = 0.0;
+          else if (B == 1.0)
+            fa = 1.0;
+          else if (B == 2.0)
+            {
+              fa = 2.0 * A;
+              faa = 2.0;
+            }
+          else
+            {
+              fa = B * pow (A, B - 1.0);
+              faa = B * (B - 1.0) * pow (A, B - 2.0);
+            }
+          if (A > 0.0 && (b1 != 0.0 || b2 != 0.0 || b12 != 0.0))
+            {
+              double L = log (A);
+
+              fb = r * L;
+              fbb = r * L * L;
+              fab = pow (A, B - 1.0) * (1.0 + B * L);
+            }
+          break;
+        case TAPE_NEG: fa = -1.0; break;
+        case TAPE_SIN: fa = cos (A); faa = -r; break;
+        case TAPE_COS: fa = -sin (A); faa = -r; break;
+        case TAPE_TAN: fa = 1.0 + r * r; faa = 2.0 * r * fa; break;
+        case TAPE_ASIN:
+          {
+            double q = 1.0 - A * A;
+            fa = 1.0 / sqrt (q);
+            faa = A / (q * sqrt (q));
+          }
+          break;
+        case TAPE_ACOS:
+          {
+            double q = 1.0 - A * A;
+            fa = -1.0 / sqrt (q);
+            faa = -A / (q * sqrt (q));
+          }
+          break;
+        case TAPE_ATAN:
+          {
+            double q = 1.0 + A * A;
+            fa = 1.0 / q;
+            faa = -2.0 * A / (q * q);
+          }
+          break;
+        case TAPE_ATAN2:
+          {
+            double d = A * A + B * B;
+            fa = B / d;
+            fb = -A / d;
+            faa = -2.0 * A * B / (d * d);
+            fbb = 2.0 * A * B / (d * d);
+            fab = (A * A - B * B) / (d * d);
+          }
+          break;
+        case TAPE_SINH: fa = cosh (A); faa = r; break;
+        case TAPE_COSH: fa = sinh (A); faa = r; break;
+        case TAPE_TANH: fa = 1.0 - r * r; faa = -2.0 * r * fa; break;
+        case TAPE_EXP: fa = r; faa = r; break;
+        case TAPE_LN: fa = 1.0 / A; faa = -1.0 / (A * A); break;
+        case TAPE_LOG10: fa = 1.0 / (A * G_LN10); faa = -1.0 / (A * A * G_LN10); break;
+        case TAPE_SQRT: fa = 0.5 / r; faa = -0.25 / (r * r * r); break;
+        case TAPE_ABS: fa = A > 0.0 ? 1.0 : (A < 0.0 ? -1.0 : 0.0); break;
+        case TAPE_MOD: fa = 1.0; fb = -floor (A / B); break;
+        case TAPE_NN:
+          tape_tangent_nn (tape, ws, in, p, &d1[s], &d2[s], &d12[s]);
+          continue;
+        case TAPE_N_OPS:
+        default:
+          g_assert_not_reached ();
+        }
+
+      if (sel >= 0)
+        {
+          d1[s] = d1[sel];
+          d2[s] = d2[sel];
+          d12[s] = d12[sel];
+          continue;
+        }
+      d1[s] = tm (fa, a1) + tm (fb, b1);
+      d2[s] = tm (fa, a2) + tm (fb, b2);
+      d12[s] = tm (fa, a12) + tm (fb, b12) + tm (faa, a1 * a2) +
+               tm (fab, a1 * b2 + b1 * a2) + tm (fbb, b1 * b2);
+    }
+}
+
+/* Seeds the input slots: ẋ = dx1, x' = dx2 (either may be NULL), ṡ = 1 on slot n + seed. */
+static void
+tape_seed (const Tape   *tape,
+           TapeWs       *ws,
+           const double *dx1,
+           int           seed,
+           const double *dx2)
+{
+  gsize n = tape->n_states;
+
+  memset (ws->d1, 0, tape->n_in * sizeof (double));
+  memset (ws->d2, 0, tape->n_in * sizeof (double));
+  memset (ws->d12, 0, tape->n_in * sizeof (double));
+  if (dx1 != NULL)
+    memcpy (ws->d1, dx1, n * sizeof (double));
+  if (dx2 != NULL)
+    memcpy (ws->d2, dx2, n * sizeof (double));
+  if (seed >= 0)
+    ws->d1[n + (gsize) seed] = 1.0;
+}
+
+static void
+tape_field_hvp (gconstpointer impl,
+                gpointer      wsp,
+                double        t,
+                const double *x,
+                const double *u,
+                const double *p,
+                const double *v,
+                const double *w,
+                double       *out)
+{
+  const Tape *tape = impl;
+  TapeWs *ws = wsp;
+
+  tape_forward (tape, ws, t, x, u, p, tape->f_end);
+  tape_seed (tape, ws, v, -1, w);
+  tape_tangent2 (tape, ws, p, tape->f_end);
+  for (gsize i = 0; i < tape->n_states; i++)
+    out[i] = ws->d12[tape->f_slots[i]];
+}
+
+gboolean
+_currents_tape_tangent2 (const Tape   *tape,
+                         gpointer      wsp,
+                         double        t,
+                         const double *x,
+                         const double *u,
+                         const double *p,
+                         const double *dx1,
+                         int           seed,
+                         const double *dx2,
+                         double       *f,
+                         double       *d1f,
+                         double       *d2f,
+                         double       *d12f)
+{
+  TapeWs *ws = wsp;
+  gsize n = tape->n_states;
+
+  g_return_val_if_fail (seed < (int) (tape->n_inputs + tape->n_params), FALSE);
+  if (seed >= (int) tape->n_inputs)
+    for (guint i = 0; i < tape->nets->len; i++)
+      {
+        const TapeNet *net = g_ptr_array_index (tape->nets, i);
+        gsize j = (gsize) seed - tape->n_inputs;
+
+        if (j >= net->param_offset &&
+            j < net->param_offset + currents_mlp_n_weights (&net->shape))
+          return FALSE;
+      }
+  tape_forward (tape, ws, t, x, u, p, tape->f_end);
+  tape_seed (tape, ws, dx1, seed, dx2);
+  tape_tangent2 (tape, ws, p, tape->f_end);
+  for (gsize i = 0; i < n; i++)
+    {
+      gint32 s = tape->f_slots[i];
+
+      if (f != NULL)
+        f[i] = ws->v[s];
+      if (d1f != NULL)
+        d1f[i] = ws->d1[s];
+      if (d2f != NULL)
+        d2f[i] = ws->d2[s];
+      if (d12f != NULL)
+        d12f[i] = ws->d12[s];
+    }
+  return TRUE;
+}
+
 void
 _currents_tape_eval_aux (const Tape   *tape,
                          gpointer      wsp,
@@ -601,6 +993,7 @@ static const CurrentsFieldVTable tape_vtable = {
   .jacobian = tape_field_jacobian,
   .vjp = tape_field_vjp,
   .impl_free = tape_impl_free,
+  .hvp = tape_field_hvp,
 };
 
 CurrentsField *

@@ -22,7 +22,7 @@ struct _CurrentsWindow
   AdwWindowTitle       *window_title;
   AdwToastOverlay      *toast_overlay;
   GtkStack             *stack;
-  CurrentsPhasePlane   *phase_plane;
+  CurrentsPortrait   *portrait;
   GtkDropDown          *x_dropdown;
   GtkDropDown          *y_dropdown;
   GtkSpinner           *spinner;
@@ -64,8 +64,8 @@ show_error (CurrentsWindow *self,
 static void
 update_title (CurrentsWindow *self)
 {
-  const CurrentsModel *model = currents_phase_plane_get_model (self->phase_plane);
-  const CurrentsDataset *dataset = currents_phase_plane_get_dataset (self->phase_plane);
+  const CurrentsModel *model = currents_portrait_get_model (self->portrait);
+  const CurrentsDataset *dataset = currents_portrait_get_dataset (self->portrait);
   g_autofree char *subtitle = NULL;
   const char *title = _("Currents");
 
@@ -117,16 +117,16 @@ show_model (CurrentsWindow *self,
             CurrentsModel  *model,
             const char     *name)
 {
-  const CurrentsDataset *dataset = currents_phase_plane_get_dataset (self->phase_plane);
+  const CurrentsDataset *dataset = currents_portrait_get_dataset (self->portrait);
 
   if (dataset != NULL && !compatible (model, dataset))
     {
-      currents_phase_plane_set_dataset (self->phase_plane, NULL);
+      currents_portrait_set_dataset (self->portrait, NULL);
       g_clear_pointer (&self->data_name, g_free);
     }
   g_free (self->model_name);
   self->model_name = g_strdup (name);
-  currents_phase_plane_set_model (self->phase_plane, model);
+  currents_portrait_set_model (self->portrait, model);
   update_title (self);
 }
 
@@ -135,16 +135,16 @@ show_dataset (CurrentsWindow  *self,
               CurrentsDataset *dataset,
               const char      *name)
 {
-  const CurrentsModel *model = currents_phase_plane_get_model (self->phase_plane);
+  const CurrentsModel *model = currents_portrait_get_model (self->portrait);
 
   if (model != NULL && !compatible (model, dataset))
     {
-      currents_phase_plane_set_model (self->phase_plane, NULL);
+      currents_portrait_set_model (self->portrait, NULL);
       g_clear_pointer (&self->model_name, g_free);
     }
   g_free (self->data_name);
   self->data_name = g_strdup (name);
-  currents_phase_plane_set_dataset (self->phase_plane, dataset);
+  currents_portrait_set_dataset (self->portrait, dataset);
   update_title (self);
 }
 
@@ -336,7 +336,7 @@ currents_window_open_async (CurrentsWindow      *self,
 
   job = g_new0 (OpenJob, 1);
   job->file = g_object_ref (file);
-  job->model_inputs = model_input_names (currents_phase_plane_get_model (self->phase_plane));
+  job->model_inputs = model_input_names (currents_portrait_get_model (self->portrait));
 
   /* The inner task loads in a thread; its callback shows the result, then completes
    * the caller's task, so a caller always finds the window updated. */
@@ -462,7 +462,7 @@ currents_window_open_example (CurrentsWindow *self)
     }
 
   /* Start afresh: the example's data belongs with the example. */
-  currents_phase_plane_set_dataset (self->phase_plane, NULL);
+  currents_portrait_set_dataset (self->portrait, NULL);
   g_clear_pointer (&self->data_name, g_free);
   show_model (self, model, "toggle.ode");
 
@@ -484,11 +484,11 @@ currents_window_open_example (CurrentsWindow *self)
   return TRUE;
 }
 
-CurrentsPhasePlane *
-currents_window_get_phase_plane (CurrentsWindow *self)
+CurrentsPortrait *
+currents_window_get_portrait (CurrentsWindow *self)
 {
   g_return_val_if_fail (CURRENTS_IS_WINDOW (self), NULL);
-  return self->phase_plane;
+  return self->portrait;
 }
 
 const char *
@@ -574,7 +574,7 @@ swap_axes_action (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
 {
-  currents_phase_plane_swap_axes (CURRENTS_WINDOW (widget)->phase_plane);
+  currents_portrait_swap_axes (CURRENTS_WINDOW (widget)->portrait);
 }
 
 /* ---- drag and drop ---- */
@@ -730,14 +730,14 @@ currents_window_class_init (CurrentsWindowClass *klass)
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  g_type_ensure (CURRENTS_TYPE_PHASE_PLANE);
+  g_type_ensure (CURRENTS_TYPE_PORTRAIT);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/currents/Currents/ui/currents-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, stack);
-  gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, phase_plane);
+  gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, portrait);
   gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, x_dropdown);
   gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, y_dropdown);
   gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, spinner);
@@ -783,20 +783,20 @@ currents_window_init (CurrentsWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   gtk_drop_down_set_model (self->x_dropdown,
-                           currents_phase_plane_get_variables (self->phase_plane));
+                           currents_portrait_get_variables (self->portrait));
   gtk_drop_down_set_model (self->y_dropdown,
-                           currents_phase_plane_get_variables (self->phase_plane));
-  g_object_bind_property (self->phase_plane, "x-axis", self->x_dropdown, "selected",
+                           currents_portrait_get_variables (self->portrait));
+  g_object_bind_property (self->portrait, "x-axis", self->x_dropdown, "selected",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self->phase_plane, "y-axis", self->y_dropdown, "selected",
+  g_object_bind_property (self->portrait, "y-axis", self->y_dropdown, "selected",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self->phase_plane, "busy", self->spinner, "spinning",
+  g_object_bind_property (self->portrait, "busy", self->spinner, "spinning",
                           G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self->phase_plane, "busy", self->spinner, "visible",
+  g_object_bind_property (self->portrait, "busy", self->spinner, "visible",
                           G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self, "scale-arrows", self->phase_plane, "scale-arrows",
+  g_object_bind_property (self, "scale-arrows", self->portrait, "scale-arrows",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self, "show-legend", self->phase_plane, "show-legend",
+  g_object_bind_property (self, "show-legend", self->portrait, "show-legend",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
 
   self->settings = settings_if_installed ();

@@ -8,7 +8,7 @@
 #include <adwaita.h>
 
 #include "currents-application.h"
-#include "currents-phase-plane.h"
+#include "currents-portrait.h"
 
 G_BEGIN_DECLS
 
@@ -42,7 +42,7 @@ void                currents_window_open_files        (CurrentsWindow      *self
 /* Shows the bundled genetic toggle switch (with its data when bundled). */
 gboolean            currents_window_open_example      (CurrentsWindow      *self);
 
-CurrentsPhasePlane *currents_window_get_phase_plane   (CurrentsWindow      *self);
+CurrentsPortrait *currents_window_get_portrait   (CurrentsWindow      *self);
 /* The message of the last error toast, or NULL. */
 const char         *currents_window_get_last_error    (CurrentsWindow      *self);
 

@@ -26,7 +26,7 @@
 typedef struct
 {
   CurrentsWindow     *window;
-  CurrentsPhasePlane *plane;
+  CurrentsPortrait *plane;
   char               *tmpdir;
   GAsyncResult       *result;
 } Fixture;
@@ -61,12 +61,12 @@ past (gpointer data)
 static gboolean
 plane_idle (gpointer data)
 {
-  return !currents_phase_plane_get_busy (data);
+  return !currents_portrait_get_busy (data);
 }
 
 typedef struct
 {
-  CurrentsPhasePlane *plane;
+  CurrentsPortrait *plane;
   guint               frames;
 } FrameWait;
 
@@ -75,7 +75,7 @@ plane_drew (gpointer data)
 {
   FrameWait *w = data;
 
-  return currents_phase_plane_get_n_frames (w->plane) > w->frames;
+  return currents_portrait_get_n_frames (w->plane) > w->frames;
 }
 
 /* Waits until the plane has finished its trajectories and drawn a frame after that. */
@@ -86,10 +86,10 @@ wait_for_plane (Fixture           *fixture,
   FrameWait w = { fixture->plane, 0 };
 
   g_assert_true (iterate_until (plane_idle, fixture->plane, WAIT_SECONDS));
-  w.frames = currents_phase_plane_get_n_frames (fixture->plane);
+  w.frames = currents_portrait_get_n_frames (fixture->plane);
   gtk_widget_queue_draw (GTK_WIDGET (fixture->plane));
   g_assert_true (iterate_until (plane_drew, &w, WAIT_SECONDS));
-  currents_phase_plane_get_stats (fixture->plane, stats);
+  currents_portrait_get_stats (fixture->plane, stats);
 }
 
 static gboolean
@@ -162,7 +162,7 @@ screenshot (Fixture    *fixture,
   }
 
   plane_path = g_strdup_printf ("%s/phase-plane-%s.png", dir, name);
-  g_assert_true (currents_phase_plane_export (fixture->plane, plane_path, 800, 600, &error));
+  g_assert_true (currents_portrait_export (fixture->plane, plane_path, 800, 600, &error));
   g_assert_no_error (error);
 
   /* The whole window as GTK drew it. */
@@ -193,7 +193,7 @@ fixture_set_up (Fixture       *fixture,
   g_assert_no_error (error);
 
   fixture->window = g_object_ref (currents_window_new (NULL));
-  fixture->plane = currents_window_get_phase_plane (fixture->window);
+  fixture->plane = currents_window_get_portrait (fixture->window);
   gtk_window_set_default_size (GTK_WINDOW (fixture->window), 900, 680);
   g_assert_true (currents_window_open_example (fixture->window));
   gtk_window_present (GTK_WINDOW (fixture->window));
@@ -235,7 +235,7 @@ static const char *
 variable (Fixture *fixture,
           guint    i)
 {
-  GListModel *vars = currents_phase_plane_get_variables (fixture->plane);
+  GListModel *vars = currents_portrait_get_variables (fixture->plane);
   g_autoptr(GtkStringObject) item = g_list_model_get_item (vars, i);
 
   return item != NULL ? gtk_string_object_get_string (item) : NULL;
@@ -245,8 +245,8 @@ static void
 test_example (Fixture       *fixture,
               gconstpointer  data)
 {
-  const CurrentsModel *model = currents_phase_plane_get_model (fixture->plane);
-  GListModel *vars = currents_phase_plane_get_variables (fixture->plane);
+  const CurrentsModel *model = currents_portrait_get_model (fixture->plane);
+  GListModel *vars = currents_portrait_get_variables (fixture->plane);
   CurrentsPlotStats stats;
 
   g_assert_nonnull (model);
@@ -259,8 +259,8 @@ test_example (Fixture       *fixture,
   g_assert_cmpstr (variable (fixture, 0), ==, "u");
   g_assert_cmpstr (variable (fixture, 1), ==, "v");
   g_assert_cmpstr (variable (fixture, 2), ==, "t");
-  g_assert_cmpuint (currents_phase_plane_get_x_axis (fixture->plane), ==, 0);
-  g_assert_cmpuint (currents_phase_plane_get_y_axis (fixture->plane), ==, 1);
+  g_assert_cmpuint (currents_portrait_get_x_axis (fixture->plane), ==, 0);
+  g_assert_cmpuint (currents_portrait_get_y_axis (fixture->plane), ==, 1);
 
   wait_for_plane (fixture, &stats);
   g_assert_cmpuint (stats.n_arrows, >, 20);
@@ -273,7 +273,7 @@ test_example (Fixture       *fixture,
   if (g_resources_get_info ("/org/currents/Currents/examples/toggle.csv",
                             G_RESOURCE_LOOKUP_FLAGS_NONE, NULL, NULL, NULL))
     {
-      const CurrentsDataset *dataset = currents_phase_plane_get_dataset (fixture->plane);
+      const CurrentsDataset *dataset = currents_portrait_get_dataset (fixture->plane);
 
       g_assert_nonnull (dataset);
       g_assert_cmpuint (stats.n_data_curves, ==, currents_dataset_get_n_trajectories (dataset));
@@ -300,24 +300,24 @@ test_axes (Fixture       *fixture,
   wait_for_plane (fixture, &stats);
 
   /* v against time: no field, the initial state and 6 levels of v */
-  currents_phase_plane_set_x_axis (fixture->plane, 2);
+  currents_portrait_set_x_axis (fixture->plane, 2);
   wait_for_plane (fixture, &stats);
   g_assert_cmpuint (stats.n_arrows, ==, 0);
   g_assert_cmpuint (stats.n_trajectories, ==, 7);
   screenshot (fixture, "time");
 
   /* (v, u) after a swap and back: the field returns */
-  currents_phase_plane_set_x_axis (fixture->plane, 0);
-  currents_phase_plane_swap_axes (fixture->plane);
-  g_assert_cmpuint (currents_phase_plane_get_x_axis (fixture->plane), ==, 1);
-  g_assert_cmpuint (currents_phase_plane_get_y_axis (fixture->plane), ==, 0);
+  currents_portrait_set_x_axis (fixture->plane, 0);
+  currents_portrait_swap_axes (fixture->plane);
+  g_assert_cmpuint (currents_portrait_get_x_axis (fixture->plane), ==, 1);
+  g_assert_cmpuint (currents_portrait_get_y_axis (fixture->plane), ==, 0);
   wait_for_plane (fixture, &stats);
   g_assert_cmpuint (stats.n_arrows, >, 20);
   g_assert_cmpuint (stats.n_trajectories, ==, 17);
 
   /* An index past the variables is ignored. */
-  currents_phase_plane_set_x_axis (fixture->plane, 3);
-  g_assert_cmpuint (currents_phase_plane_get_x_axis (fixture->plane), ==, 1);
+  currents_portrait_set_x_axis (fixture->plane, 3);
+  g_assert_cmpuint (currents_portrait_get_x_axis (fixture->plane), ==, 1);
 }
 
 /* Opening @file fails with @domain/@code: a toast says so and what was shown stays. */
@@ -327,8 +327,8 @@ assert_open_fails_and_keeps (Fixture    *fixture,
                              GQuark      domain,
                              int         code)
 {
-  const CurrentsModel *model = currents_phase_plane_get_model (fixture->plane);
-  const CurrentsDataset *dataset = currents_phase_plane_get_dataset (fixture->plane);
+  const CurrentsModel *model = currents_portrait_get_model (fixture->plane);
+  const CurrentsDataset *dataset = currents_portrait_get_dataset (fixture->plane);
   g_autoptr(GError) error = NULL;
   CurrentsPlotStats before, after;
 
@@ -337,8 +337,8 @@ assert_open_fails_and_keeps (Fixture    *fixture,
   g_assert_error (error, domain, code);
   g_assert_cmpstr (currents_window_get_last_error (fixture->window), ==, error->message);
 
-  g_assert_true (currents_phase_plane_get_model (fixture->plane) == model);
-  g_assert_true (currents_phase_plane_get_dataset (fixture->plane) == dataset);
+  g_assert_true (currents_portrait_get_model (fixture->plane) == model);
+  g_assert_true (currents_portrait_get_dataset (fixture->plane) == dataset);
   wait_for_plane (fixture, &after);
   g_assert_cmpuint (after.n_arrows, ==, before.n_arrows);
   g_assert_cmpuint (after.n_trajectories, ==, before.n_trajectories);
@@ -384,7 +384,7 @@ test_cancelled (Fixture       *fixture,
 {
   g_autoptr(GFile) file = write_file (fixture, "fine.csv", "t,u,v\n0,1.5,2.385\n1,1.25,2\n");
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  const CurrentsModel *model = currents_phase_plane_get_model (fixture->plane);
+  const CurrentsModel *model = currents_portrait_get_model (fixture->plane);
   g_autoptr(GError) error = NULL;
 
   g_cancellable_cancel (cancellable);
@@ -392,7 +392,7 @@ test_cancelled (Fixture       *fixture,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   /* A cancellation is not an error to show. */
   g_assert_null (currents_window_get_last_error (fixture->window));
-  g_assert_true (currents_phase_plane_get_model (fixture->plane) == model);
+  g_assert_true (currents_portrait_get_model (fixture->plane) == model);
 }
 
 static void
@@ -403,14 +403,14 @@ test_data_over_model (Fixture       *fixture,
                                       "trajectory,t,u,v\n"
                                       "a,0,2.5,0.2\na,0.5,2.3,0.31\na,1,2.2,NaN\na,1.5,2.1,0.35\n"
                                       "b,0,0.3,2.6\nb,1,0.41,2.4\n");
-  const CurrentsModel *model = currents_phase_plane_get_model (fixture->plane);
+  const CurrentsModel *model = currents_portrait_get_model (fixture->plane);
   g_autoptr(GError) error = NULL;
   CurrentsPlotStats stats;
 
   g_assert_true (open_and_wait (fixture, file, NULL, &error));
   g_assert_no_error (error);
-  g_assert_true (currents_phase_plane_get_model (fixture->plane) == model);
-  g_assert_nonnull (currents_phase_plane_get_dataset (fixture->plane));
+  g_assert_true (currents_portrait_get_model (fixture->plane) == model);
+  g_assert_nonnull (currents_portrait_get_dataset (fixture->plane));
 
   wait_for_plane (fixture, &stats);
   g_assert_cmpuint (stats.n_arrows, >, 20);
@@ -430,8 +430,8 @@ test_other_data_replaces_model (Fixture       *fixture,
 
   g_assert_true (open_and_wait (fixture, file, NULL, &error));
   g_assert_no_error (error);
-  g_assert_null (currents_phase_plane_get_model (fixture->plane));
-  g_assert_nonnull (currents_phase_plane_get_dataset (fixture->plane));
+  g_assert_null (currents_portrait_get_model (fixture->plane));
+  g_assert_nonnull (currents_portrait_get_dataset (fixture->plane));
   g_assert_cmpstr (variable (fixture, 0), ==, "a");
   g_assert_cmpstr (variable (fixture, 1), ==, "b");
   g_assert_cmpstr (variable (fixture, 2), ==, "t");
@@ -445,7 +445,7 @@ test_other_data_replaces_model (Fixture       *fixture,
 
   /* And the example comes back on request. */
   g_assert_true (currents_window_open_example (fixture->window));
-  g_assert_nonnull (currents_phase_plane_get_model (fixture->plane));
+  g_assert_nonnull (currents_portrait_get_model (fixture->plane));
   wait_for_plane (fixture, &stats);
   g_assert_cmpuint (stats.n_trajectories, ==, 17);
 }
@@ -465,17 +465,17 @@ test_actions (Fixture       *fixture,
   CurrentsPlotStats stats;
 
   wait_for_plane (fixture, &stats);
-  g_assert_false (currents_phase_plane_get_scale_arrows (fixture->plane));
-  g_assert_true (currents_phase_plane_get_show_legend (fixture->plane));
+  g_assert_false (currents_portrait_get_scale_arrows (fixture->plane));
+  g_assert_true (currents_portrait_get_show_legend (fixture->plane));
 
   /* The menu's toggles reach the plane and are remembered. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.scale-arrows",
                                              NULL));
-  g_assert_true (currents_phase_plane_get_scale_arrows (fixture->plane));
+  g_assert_true (currents_portrait_get_scale_arrows (fixture->plane));
   g_assert_true (g_settings_get_boolean (settings, "scale-arrows"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.show-legend",
                                              NULL));
-  g_assert_false (currents_phase_plane_get_show_legend (fixture->plane));
+  g_assert_false (currents_portrait_get_show_legend (fixture->plane));
   g_assert_false (g_settings_get_boolean (settings, "show-legend"));
   wait_for_plane (fixture, &stats);
   g_assert_cmpuint (stats.n_arrows, >, 20);
@@ -483,28 +483,28 @@ test_actions (Fixture       *fixture,
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.swap-axes",
                                              NULL));
-  g_assert_cmpuint (currents_phase_plane_get_x_axis (fixture->plane), ==, 1);
-  g_assert_cmpuint (currents_phase_plane_get_y_axis (fixture->plane), ==, 0);
+  g_assert_cmpuint (currents_portrait_get_x_axis (fixture->plane), ==, 1);
+  g_assert_cmpuint (currents_portrait_get_y_axis (fixture->plane), ==, 0);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.open-example",
                                              NULL));
-  g_assert_cmpuint (currents_phase_plane_get_x_axis (fixture->plane), ==, 0);
+  g_assert_cmpuint (currents_portrait_get_x_axis (fixture->plane), ==, 0);
   wait_for_plane (fixture, &stats);
   g_assert_cmpuint (stats.n_trajectories, ==, 17);
 
   g_settings_reset (settings, "scale-arrows");
   g_settings_reset (settings, "show-legend");
-  g_assert_false (currents_phase_plane_get_scale_arrows (fixture->plane));
-  g_assert_true (currents_phase_plane_get_show_legend (fixture->plane));
+  g_assert_false (currents_portrait_get_scale_arrows (fixture->plane));
+  g_assert_true (currents_portrait_get_show_legend (fixture->plane));
 }
 
 static gboolean
 model_with_input_data (gpointer data)
 {
-  CurrentsPhasePlane *plane = data;
-  const CurrentsDataset *dataset = currents_phase_plane_get_dataset (plane);
+  CurrentsPortrait *plane = data;
+  const CurrentsDataset *dataset = currents_portrait_get_dataset (plane);
 
-  return currents_phase_plane_get_model (plane) != NULL && dataset != NULL
+  return currents_portrait_get_model (plane) != NULL && dataset != NULL
          && currents_dataset_get_n_inputs (dataset) == 1;
 }
 
@@ -527,14 +527,14 @@ test_open_files (Fixture       *fixture,
   g_assert_true (g_file_test (csv, G_FILE_TEST_IS_REGULAR));
 
   g_assert_true (open_and_wait (fixture, other, NULL, &error));
-  g_assert_null (currents_phase_plane_get_model (fixture->plane));
+  g_assert_null (currents_portrait_get_model (fixture->plane));
 
   files[0] = g_file_new_for_path (csv);
   files[1] = g_file_new_for_path (ode);
   currents_window_open_files (fixture->window, files, 2);
   g_assert_true (iterate_until (model_with_input_data, fixture->plane, WAIT_SECONDS));
   g_assert_cmpstr (currents_dataset_get_input_name (
-                     currents_phase_plane_get_dataset (fixture->plane), 0), ==, "iptg");
+                     currents_portrait_get_dataset (fixture->plane), 0), ==, "iptg");
   g_object_unref (files[0]);
   g_object_unref (files[1]);
   g_assert_null (currents_window_get_last_error (fixture->window));
@@ -579,9 +579,9 @@ test_bundled_examples (Fixture       *fixture,
       g_assert_no_error (error);
       wait_for_plane (fixture, &stats);
 
-      n = currents_model_get_n_states (currents_phase_plane_get_model (fixture->plane));
-      x = currents_phase_plane_get_x_axis (fixture->plane);
-      y = currents_phase_plane_get_y_axis (fixture->plane);
+      n = currents_model_get_n_states (currents_portrait_get_model (fixture->plane));
+      x = currents_portrait_get_x_axis (fixture->plane);
+      y = currents_portrait_get_y_axis (fixture->plane);
       g_assert_cmpuint (stats.n_trajectories, >, 0);
       if (x < n && y < n && x != y)
         g_assert_cmpuint (stats.n_arrows, >, 0);
@@ -592,7 +592,7 @@ test_bundled_examples (Fixture       *fixture,
 
           g_assert_true (open_and_wait (fixture, data_file, NULL, &error));
           g_assert_no_error (error);
-          g_assert_nonnull (currents_phase_plane_get_model (fixture->plane));
+          g_assert_nonnull (currents_portrait_get_model (fixture->plane));
           wait_for_plane (fixture, &stats);
           g_assert_cmpuint (stats.n_data_curves, >, 0);
         }

@@ -1,4 +1,4 @@
-/* currents-phase-plane.c
+/* currents-portrait.c
  *
  * Copyright 2026 The Currents authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -15,7 +15,7 @@
  */
 #include "config.h"
 
-#define G_LOG_DOMAIN "currents-phase-plane"
+#define G_LOG_DOMAIN "currents-portrait"
 
 #include <math.h>
 #include <string.h>
@@ -23,7 +23,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
-#include "currents-phase-plane.h"
+#include "currents-portrait.h"
 
 #define MIN_OUTPUT_TIMES 301    /* more when the file's dt asks for it */
 #define MAX_OUTPUT_TIMES 4001
@@ -31,7 +31,7 @@
 #define LEVEL_STARTS     6      /* initial states when one axis is time */
 #define MAX_DATA_LEGEND  6
 
-struct _CurrentsPhasePlane
+struct _CurrentsPortrait
 {
   GtkWidget          parent_instance;
 
@@ -58,7 +58,7 @@ struct _CurrentsPhasePlane
   guint              n_frames;
 };
 
-G_DEFINE_FINAL_TYPE (CurrentsPhasePlane, currents_phase_plane, GTK_TYPE_WIDGET)
+G_DEFINE_FINAL_TYPE (CurrentsPortrait, currents_portrait, GTK_TYPE_WIDGET)
 
 enum {
   PROP_0,
@@ -339,7 +339,7 @@ model_axis (const CurrentsModel *model,
 }
 
 static void
-update_variables (CurrentsPhasePlane *self)
+update_variables (CurrentsPortrait *self)
 {
   g_autoptr(GPtrArray) names = g_ptr_array_new ();
   guint n_old = g_list_model_get_n_items (G_LIST_MODEL (self->variables));
@@ -406,7 +406,7 @@ update_variables (CurrentsPhasePlane *self)
 }
 
 static const char *
-variable_name (CurrentsPhasePlane *self,
+variable_name (CurrentsPortrait *self,
                guint               i)
 {
   return gtk_string_list_get_string (self->variables, i);
@@ -414,7 +414,7 @@ variable_name (CurrentsPhasePlane *self,
 
 /* The data's x and y: a state column, or time (-1); FALSE when the data lacks one. */
 static gboolean
-data_axes (CurrentsPhasePlane *self,
+data_axes (CurrentsPortrait *self,
            int                *cx,
            int                *cy)
 {
@@ -459,7 +459,7 @@ trajectory_label (const CurrentsDataset    *dataset,
 }
 
 static void
-add_data_curves (CurrentsPhasePlane *self)
+add_data_curves (CurrentsPortrait *self)
 {
   gsize n_traj, n_states;
   gboolean legend;
@@ -499,7 +499,7 @@ add_data_curves (CurrentsPhasePlane *self)
 }
 
 static void
-set_busy (CurrentsPhasePlane *self,
+set_busy (CurrentsPortrait *self,
           gboolean            busy)
 {
   if (self->busy == busy)
@@ -513,7 +513,7 @@ simulate_done (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  CurrentsPhasePlane *self = CURRENTS_PHASE_PLANE (object);
+  CurrentsPortrait *self = CURRENTS_PORTRAIT (object);
   SimJob *job = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
 
@@ -571,7 +571,7 @@ simulate_done (GObject      *object,
 }
 
 static void
-start_simulation (CurrentsPhasePlane *self,
+start_simulation (CurrentsPortrait *self,
                   gboolean            has_window,
                   const double        window[4],
                   gboolean            has_hint,
@@ -616,7 +616,7 @@ start_simulation (CurrentsPhasePlane *self,
 }
 
 static void
-rebuild (CurrentsPhasePlane *self)
+rebuild (CurrentsPortrait *self)
 {
   const char *x_name, *y_name;
   double window[4], hint[4];
@@ -705,7 +705,7 @@ rebuild (CurrentsPhasePlane *self)
 static gboolean
 rebuild_cb (gpointer user_data)
 {
-  CurrentsPhasePlane *self = user_data;
+  CurrentsPortrait *self = user_data;
 
   self->rebuild_source = 0;
   rebuild (self);
@@ -714,7 +714,7 @@ rebuild_cb (gpointer user_data)
 
 /* Coalesces changes (content, both axes) into one rebuild before the next frame. */
 static void
-queue_rebuild (CurrentsPhasePlane *self)
+queue_rebuild (CurrentsPortrait *self)
 {
   if (self->rebuild_source == 0)
     self->rebuild_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, rebuild_cb, self, NULL);
@@ -723,10 +723,10 @@ queue_rebuild (CurrentsPhasePlane *self)
 /* ---- GtkWidget ---- */
 
 static void
-currents_phase_plane_snapshot (GtkWidget   *widget,
+currents_portrait_snapshot (GtkWidget   *widget,
                                GtkSnapshot *snapshot)
 {
-  CurrentsPhasePlane *self = CURRENTS_PHASE_PLANE (widget);
+  CurrentsPortrait *self = CURRENTS_PORTRAIT (widget);
   int width = gtk_widget_get_width (widget);
   int height = gtk_widget_get_height (widget);
   PangoFontDescription *font;
@@ -757,27 +757,27 @@ currents_phase_plane_snapshot (GtkWidget   *widget,
 }
 
 static void
-dark_changed_cb (CurrentsPhasePlane *self)
+dark_changed_cb (CurrentsPortrait *self)
 {
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 static void
-currents_phase_plane_dispose (GObject *object)
+currents_portrait_dispose (GObject *object)
 {
-  CurrentsPhasePlane *self = CURRENTS_PHASE_PLANE (object);
+  CurrentsPortrait *self = CURRENTS_PORTRAIT (object);
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->rebuild_source, g_source_remove);
   g_signal_handlers_disconnect_by_func (adw_style_manager_get_default (), dark_changed_cb, self);
 
-  G_OBJECT_CLASS (currents_phase_plane_parent_class)->dispose (object);
+  G_OBJECT_CLASS (currents_portrait_parent_class)->dispose (object);
 }
 
 static void
-currents_phase_plane_finalize (GObject *object)
+currents_portrait_finalize (GObject *object)
 {
-  CurrentsPhasePlane *self = CURRENTS_PHASE_PLANE (object);
+  CurrentsPortrait *self = CURRENTS_PORTRAIT (object);
 
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->scene, currents_plot_scene_free);
@@ -786,16 +786,16 @@ currents_phase_plane_finalize (GObject *object)
   g_clear_pointer (&self->data_column, g_free);
   g_clear_object (&self->variables);
 
-  G_OBJECT_CLASS (currents_phase_plane_parent_class)->finalize (object);
+  G_OBJECT_CLASS (currents_portrait_parent_class)->finalize (object);
 }
 
 static void
-currents_phase_plane_get_property (GObject    *object,
+currents_portrait_get_property (GObject    *object,
                                    guint       prop_id,
                                    GValue     *value,
                                    GParamSpec *pspec)
 {
-  CurrentsPhasePlane *self = CURRENTS_PHASE_PLANE (object);
+  CurrentsPortrait *self = CURRENTS_PORTRAIT (object);
 
   switch (prop_id)
     {
@@ -823,26 +823,26 @@ currents_phase_plane_get_property (GObject    *object,
 }
 
 static void
-currents_phase_plane_set_property (GObject      *object,
+currents_portrait_set_property (GObject      *object,
                                    guint         prop_id,
                                    const GValue *value,
                                    GParamSpec   *pspec)
 {
-  CurrentsPhasePlane *self = CURRENTS_PHASE_PLANE (object);
+  CurrentsPortrait *self = CURRENTS_PORTRAIT (object);
 
   switch (prop_id)
     {
     case PROP_X_AXIS:
-      currents_phase_plane_set_x_axis (self, g_value_get_uint (value));
+      currents_portrait_set_x_axis (self, g_value_get_uint (value));
       break;
     case PROP_Y_AXIS:
-      currents_phase_plane_set_y_axis (self, g_value_get_uint (value));
+      currents_portrait_set_y_axis (self, g_value_get_uint (value));
       break;
     case PROP_SCALE_ARROWS:
-      currents_phase_plane_set_scale_arrows (self, g_value_get_boolean (value));
+      currents_portrait_set_scale_arrows (self, g_value_get_boolean (value));
       break;
     case PROP_SHOW_LEGEND:
-      currents_phase_plane_set_show_legend (self, g_value_get_boolean (value));
+      currents_portrait_set_show_legend (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -850,17 +850,17 @@ currents_phase_plane_set_property (GObject      *object,
 }
 
 static void
-currents_phase_plane_class_init (CurrentsPhasePlaneClass *klass)
+currents_portrait_class_init (CurrentsPortraitClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->dispose = currents_phase_plane_dispose;
-  object_class->finalize = currents_phase_plane_finalize;
-  object_class->get_property = currents_phase_plane_get_property;
-  object_class->set_property = currents_phase_plane_set_property;
+  object_class->dispose = currents_portrait_dispose;
+  object_class->finalize = currents_portrait_finalize;
+  object_class->get_property = currents_portrait_get_property;
+  object_class->set_property = currents_portrait_set_property;
 
-  widget_class->snapshot = currents_phase_plane_snapshot;
+  widget_class->snapshot = currents_portrait_snapshot;
 
   properties[PROP_VARIABLES] =
     g_param_spec_object ("variables", NULL, NULL, G_TYPE_LIST_MODEL,
@@ -887,7 +887,7 @@ currents_phase_plane_class_init (CurrentsPhasePlaneClass *klass)
 }
 
 static void
-currents_phase_plane_init (CurrentsPhasePlane *self)
+currents_portrait_init (CurrentsPortrait *self)
 {
   self->variables = gtk_string_list_new (NULL);
   self->show_legend = TRUE;
@@ -908,16 +908,16 @@ currents_phase_plane_init (CurrentsPhasePlane *self)
 /* ---- public API ---- */
 
 GtkWidget *
-currents_phase_plane_new (void)
+currents_portrait_new (void)
 {
-  return g_object_new (CURRENTS_TYPE_PHASE_PLANE, NULL);
+  return g_object_new (CURRENTS_TYPE_PORTRAIT, NULL);
 }
 
 void
-currents_phase_plane_set_model (CurrentsPhasePlane *self,
+currents_portrait_set_model (CurrentsPortrait *self,
                                 CurrentsModel      *model)
 {
-  g_return_if_fail (CURRENTS_IS_PHASE_PLANE (self));
+  g_return_if_fail (CURRENTS_IS_PORTRAIT (self));
 
   if (self->model == model)
     return;
@@ -928,10 +928,10 @@ currents_phase_plane_set_model (CurrentsPhasePlane *self,
 }
 
 void
-currents_phase_plane_set_dataset (CurrentsPhasePlane *self,
+currents_portrait_set_dataset (CurrentsPortrait *self,
                                   CurrentsDataset    *dataset)
 {
-  g_return_if_fail (CURRENTS_IS_PHASE_PLANE (self));
+  g_return_if_fail (CURRENTS_IS_PORTRAIT (self));
 
   if (self->dataset == dataset)
     return;
@@ -942,42 +942,42 @@ currents_phase_plane_set_dataset (CurrentsPhasePlane *self,
 }
 
 const CurrentsModel *
-currents_phase_plane_get_model (CurrentsPhasePlane *self)
+currents_portrait_get_model (CurrentsPortrait *self)
 {
-  g_return_val_if_fail (CURRENTS_IS_PHASE_PLANE (self), NULL);
+  g_return_val_if_fail (CURRENTS_IS_PORTRAIT (self), NULL);
   return self->model;
 }
 
 const CurrentsDataset *
-currents_phase_plane_get_dataset (CurrentsPhasePlane *self)
+currents_portrait_get_dataset (CurrentsPortrait *self)
 {
-  g_return_val_if_fail (CURRENTS_IS_PHASE_PLANE (self), NULL);
+  g_return_val_if_fail (CURRENTS_IS_PORTRAIT (self), NULL);
   return self->dataset;
 }
 
 GListModel *
-currents_phase_plane_get_variables (CurrentsPhasePlane *self)
+currents_portrait_get_variables (CurrentsPortrait *self)
 {
-  g_return_val_if_fail (CURRENTS_IS_PHASE_PLANE (self), NULL);
+  g_return_val_if_fail (CURRENTS_IS_PORTRAIT (self), NULL);
   return G_LIST_MODEL (self->variables);
 }
 
 guint
-currents_phase_plane_get_x_axis (CurrentsPhasePlane *self)
+currents_portrait_get_x_axis (CurrentsPortrait *self)
 {
-  g_return_val_if_fail (CURRENTS_IS_PHASE_PLANE (self), 0);
+  g_return_val_if_fail (CURRENTS_IS_PORTRAIT (self), 0);
   return self->x_axis;
 }
 
 guint
-currents_phase_plane_get_y_axis (CurrentsPhasePlane *self)
+currents_portrait_get_y_axis (CurrentsPortrait *self)
 {
-  g_return_val_if_fail (CURRENTS_IS_PHASE_PLANE (self), 0);
+  g_return_val_if_fail (CURRENTS_IS_PORTRAIT (self), 0);
   return self->y_axis;
 }
 
 static void
-set_axis (CurrentsPhasePlane *self,
+set_axis (CurrentsPortrait *self,
           guint              *axis,
           guint               variable,
           GParamSpec         *pspec)
@@ -995,27 +995,27 @@ set_axis (CurrentsPhasePlane *self,
 }
 
 void
-currents_phase_plane_set_x_axis (CurrentsPhasePlane *self,
+currents_portrait_set_x_axis (CurrentsPortrait *self,
                                  guint               variable)
 {
-  g_return_if_fail (CURRENTS_IS_PHASE_PLANE (self));
+  g_return_if_fail (CURRENTS_IS_PORTRAIT (self));
   set_axis (self, &self->x_axis, variable, properties[PROP_X_AXIS]);
 }
 
 void
-currents_phase_plane_set_y_axis (CurrentsPhasePlane *self,
+currents_portrait_set_y_axis (CurrentsPortrait *self,
                                  guint               variable)
 {
-  g_return_if_fail (CURRENTS_IS_PHASE_PLANE (self));
+  g_return_if_fail (CURRENTS_IS_PORTRAIT (self));
   set_axis (self, &self->y_axis, variable, properties[PROP_Y_AXIS]);
 }
 
 void
-currents_phase_plane_swap_axes (CurrentsPhasePlane *self)
+currents_portrait_swap_axes (CurrentsPortrait *self)
 {
   guint x;
 
-  g_return_if_fail (CURRENTS_IS_PHASE_PLANE (self));
+  g_return_if_fail (CURRENTS_IS_PORTRAIT (self));
 
   if (self->x_axis == self->y_axis)
     return;
@@ -1028,17 +1028,17 @@ currents_phase_plane_swap_axes (CurrentsPhasePlane *self)
 }
 
 gboolean
-currents_phase_plane_get_scale_arrows (CurrentsPhasePlane *self)
+currents_portrait_get_scale_arrows (CurrentsPortrait *self)
 {
-  g_return_val_if_fail (CURRENTS_IS_PHASE_PLANE (self), FALSE);
+  g_return_val_if_fail (CURRENTS_IS_PORTRAIT (self), FALSE);
   return self->scale_arrows;
 }
 
 void
-currents_phase_plane_set_scale_arrows (CurrentsPhasePlane *self,
+currents_portrait_set_scale_arrows (CurrentsPortrait *self,
                                        gboolean            scale_arrows)
 {
-  g_return_if_fail (CURRENTS_IS_PHASE_PLANE (self));
+  g_return_if_fail (CURRENTS_IS_PORTRAIT (self));
 
   scale_arrows = !!scale_arrows;
   if (self->scale_arrows == scale_arrows)
@@ -1052,17 +1052,17 @@ currents_phase_plane_set_scale_arrows (CurrentsPhasePlane *self,
 }
 
 gboolean
-currents_phase_plane_get_show_legend (CurrentsPhasePlane *self)
+currents_portrait_get_show_legend (CurrentsPortrait *self)
 {
-  g_return_val_if_fail (CURRENTS_IS_PHASE_PLANE (self), FALSE);
+  g_return_val_if_fail (CURRENTS_IS_PORTRAIT (self), FALSE);
   return self->show_legend;
 }
 
 void
-currents_phase_plane_set_show_legend (CurrentsPhasePlane *self,
+currents_portrait_set_show_legend (CurrentsPortrait *self,
                                       gboolean            show_legend)
 {
-  g_return_if_fail (CURRENTS_IS_PHASE_PLANE (self));
+  g_return_if_fail (CURRENTS_IS_PORTRAIT (self));
 
   show_legend = !!show_legend;
   if (self->show_legend == show_legend)
@@ -1074,30 +1074,30 @@ currents_phase_plane_set_show_legend (CurrentsPhasePlane *self,
 }
 
 gboolean
-currents_phase_plane_get_busy (CurrentsPhasePlane *self)
+currents_portrait_get_busy (CurrentsPortrait *self)
 {
-  g_return_val_if_fail (CURRENTS_IS_PHASE_PLANE (self), FALSE);
+  g_return_val_if_fail (CURRENTS_IS_PORTRAIT (self), FALSE);
   return self->busy || self->rebuild_source != 0;
 }
 
 void
-currents_phase_plane_get_stats (CurrentsPhasePlane *self,
+currents_portrait_get_stats (CurrentsPortrait *self,
                                 CurrentsPlotStats  *stats)
 {
-  g_return_if_fail (CURRENTS_IS_PHASE_PLANE (self));
+  g_return_if_fail (CURRENTS_IS_PORTRAIT (self));
   g_return_if_fail (stats != NULL);
   *stats = self->stats;
 }
 
 guint
-currents_phase_plane_get_n_frames (CurrentsPhasePlane *self)
+currents_portrait_get_n_frames (CurrentsPortrait *self)
 {
-  g_return_val_if_fail (CURRENTS_IS_PHASE_PLANE (self), 0);
+  g_return_val_if_fail (CURRENTS_IS_PORTRAIT (self), 0);
   return self->n_frames;
 }
 
 gboolean
-currents_phase_plane_export (CurrentsPhasePlane *self,
+currents_portrait_export (CurrentsPortrait *self,
                              const char         *path,
                              int                 width,
                              int                 height,
@@ -1105,7 +1105,7 @@ currents_phase_plane_export (CurrentsPhasePlane *self,
 {
   CurrentsPlotTheme theme;
 
-  g_return_val_if_fail (CURRENTS_IS_PHASE_PLANE (self), FALSE);
+  g_return_val_if_fail (CURRENTS_IS_PORTRAIT (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
   currents_plot_theme_init (&theme, adw_style_manager_get_dark (adw_style_manager_get_default ()));
