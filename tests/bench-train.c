@@ -220,8 +220,40 @@ backsolve_storage (const CurrentsDataset *ds,
     }
 }
 
+/* The validation MSE the true model (the symmetric toggle switch, which made the data)
+ * reaches on trajectories @val when integrated from their noisy first samples. */
+static double
+truth_mse (const CurrentsDataset *ds,
+           const gsize           *val,
+           gsize                  n_val)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CurrentsModel) truth =
+    currents_model_new_from_string ("x' = 3/(1+y^2) - x\ny' = 3/(1+x^2) - y\n", "toggle", &error);
+  CurrentsLossOptions o;
+  g_autoptr(CurrentsLoss) loss = NULL;
+  CurrentsLossResult r;
+
+  currents_loss_options_init (&o);
+  o.adjoint.rtol = 1e-10;
+  o.adjoint.atol = 1e-12;
+  loss = currents_loss_new (currents_model_get_field (truth),
+                            currents_model_get_state_names (truth), NULL, NULL, NULL, ds, &o,
+                            &error);
+  g_assert_no_error (error);
+  if (!currents_loss_eval (loss, NULL, val, n_val, NULL, NULL, &r, NULL, &error))
+    g_error ("%s", error->message);
+  return r.mse;
+}
+
+/* Issue 3's training target: validation MSE below 2e-4, 2-64-64-2 tanh, default
+ * PyTorch-style initialisation. The noisy first samples (sd 0.01) set a floor: the true
+ * model itself, integrated from them, does not get below it on most splits; so the run
+ * also learns initial states (validation trajectories' own from their own data). */
 static void
-train_to_target (const CurrentsDataset *ds)
+train_to_target (const CurrentsDataset *ds,
+                 gboolean               learn_initial,
+                 guint                  epochs)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CurrentsNeuralModel) nn = NULL;
@@ -230,39 +262,47 @@ train_to_target (const CurrentsDataset *ds)
   CurrentsTrainOptions o;
   CurrentsLoss *loss;
   CurrentsTrainProgress p;
-  gint64 t0 = g_get_monotonic_time ();
-  double seconds = NAN;
+  g_autofree double *theta0 = NULL;
+  const gsize *val;
+  gsize n_val;
+  gint64 t0;
 
   currents_neural_spec_init (&spec);
   nn = currents_neural_model_new (ds, &spec, &error);
   g_assert_no_error (error);
   currents_train_options_init (&o);
-  o.epochs = 2000;
+  o.epochs = epochs;
   o.lr = 1e-2;
-  o.val_fraction = 0.25;
+  o.val_fraction = 0.2;
   o.loss.adjoint.rtol = 1e-6;
   o.loss.adjoint.atol = 1e-8;
+  o.loss.learn_initial = learn_initial;
   loss = currents_loss_new (currents_neural_model_get_field (nn),
                             currents_neural_model_get_state_names (nn), NULL, NULL, NULL, ds,
                             &o.loss, &error);
   g_assert_no_error (error);
-  t = currents_trainer_new (loss, currents_neural_model_get_initial_params (nn), NULL, &o,
-                            &error);
+  theta0 = g_new0 (double, currents_loss_get_n_params (loss));
+  currents_loss_init_params (loss, currents_neural_model_get_initial_params (nn), theta0);
+  t = currents_trainer_new (loss, theta0, NULL, &o, &error);
   g_assert_no_error (error);
+  val = currents_trainer_get_val_set (t, &n_val);
+  g_print ("training toggle16 (%s initial states, %u epochs): the true model's validation "
+           "MSE from the noisy first samples is %.3g\n", learn_initial ? "learned" : "first-sample",
+           epochs, truth_mse (ds, val, n_val));
+  t0 = g_get_monotonic_time ();
   while (!currents_trainer_test (t))
     {
       if (!currents_trainer_iterate (t, &p, NULL, &error))
         g_error ("%s", error->message);
       if (p.val_loss < 2e-4)
         {
-          seconds = (double) (g_get_monotonic_time () - t0) / 1e6;
-          g_print ("trained toggle16 to validation MSE %.3g < 2e-4 in %.2f s (%u epochs)\n",
-                   p.val_loss, seconds, p.epoch);
+          g_print ("  reached validation MSE %.3g < 2e-4 in %.2f s (%u epochs)\n", p.val_loss,
+                   (double) (g_get_monotonic_time () - t0) / 1e6, p.epoch);
           return;
         }
     }
-  g_print ("training did not reach validation MSE 2e-4 in %u epochs (best %.3g, %.1f s)\n",
-           o.epochs, p.best_loss, (double) (g_get_monotonic_time () - t0) / 1e6);
+  g_print ("  did not reach validation MSE 2e-4 in %u epochs: best %.3g (epoch %u), %.1f s\n",
+           o.epochs, p.best_loss, p.best_epoch, (double) (g_get_monotonic_time () - t0) / 1e6);
 }
 
 int
@@ -313,7 +353,10 @@ main (int    argc,
     }
   backsolve_storage (ds, nn, theta);
   if (!skip_training)
-    train_to_target (ds);
+    {
+      train_to_target (ds, FALSE, 1500);
+      train_to_target (ds, TRUE, 1500);
+    }
   getrusage (RUSAGE_SELF, &ru);
   g_print ("peak resident memory %.1f MB\n", ru.ru_maxrss / 1024.0);
   return 0;

@@ -913,7 +913,8 @@ check_batch (CurrentsActivation activation,
         d += w[q * n + i] * (fp[q * n + i] - fm[q * n + i]) / (2 * h);
       gx_fd[j] = d;
     }
-  g_test_message ("row %" G_GSIZE_FORMAT ": |gx - fd|/|fd| = %.2e", q, norm_rel (gx_tape + q * n, gx_fd, n));
+  g_test_message ("row %" G_GSIZE_FORMAT ": |gx - fd|/|fd| = %.2e", q,
+                  norm_rel (gx_tape + q * n, gx_fd, n));
   g_assert_cmpfloat (norm_rel (gx_tape + q * n, gx_fd, n), <=, 1e-7);
   for (gsize j = 0; j < k; j++)
     {

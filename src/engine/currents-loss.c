@@ -9,7 +9,9 @@
  * Work is cut into blocks of CURRENTS_LOSS_BLOCK trajectories of the batch, in batch
  * order; each block's sums go to its own buffer and the blocks are added in order at
  * the end. Threads take blocks from a shared counter, so which thread ran a block never
- * changes a bit of the result.
+ * changes a bit of the result; the caller takes blocks too and waits only for the blocks
+ * others took, never for a worker that has not woken up (on a busy machine it then runs
+ * them all itself).
  *
  * Stacking. Within a block, the trajectories whose inputs are constant are integrated
  * together, as one system of dimension B·n (currents-stack.h) with shared steps, when
@@ -93,8 +95,7 @@ struct _CurrentsLoss
   GMutex                  mutex;
   GCond                   cond_work;
   GCond                   cond_done;
-  guint                   generation;
-  guint                   n_done;
+  guint                   generation;  /* of the job in flight */
   gboolean                quit;
 
   /* the job in flight */
@@ -103,8 +104,9 @@ struct _CurrentsLoss
   gsize                   job_n;
   gboolean                job_grad;
   GCancellable           *job_cancel;
-  gint                    next_block;
+  gsize                   next_block;  /* the next block to take; under the mutex */
   gsize                   n_blocks;
+  gsize                   blocks_done; /* under the mutex */
 
   /* per-block results */
   gsize                   max_blocks;
@@ -186,6 +188,38 @@ find_name (const char *const *names,
 
 static void run_block (CurrentsLoss *loss, Lane *lane, gsize b);
 
+/* The next block of job @gen, or G_MAXSIZE when its blocks are all taken (or it is
+ * over: a worker that wakes late finds nothing, and nobody waits for it). */
+static gsize
+claim_block (CurrentsLoss *loss,
+             guint         gen)
+{
+  gsize b = G_MAXSIZE;
+
+  g_mutex_lock (&loss->mutex);
+  if (loss->generation == gen && loss->next_block < loss->n_blocks)
+    b = loss->next_block++;
+  g_mutex_unlock (&loss->mutex);
+  return b;
+}
+
+static void
+run_blocks (CurrentsLoss *loss,
+            Lane         *lane,
+            guint         gen)
+{
+  gsize b;
+
+  while ((b = claim_block (loss, gen)) != G_MAXSIZE)
+    {
+      run_block (loss, lane, b);
+      g_mutex_lock (&loss->mutex);
+      if (++loss->blocks_done == loss->n_blocks)
+        g_cond_signal (&loss->cond_done);
+      g_mutex_unlock (&loss->mutex);
+    }
+}
+
 static gpointer
 worker_main (gpointer data)
 {
@@ -202,18 +236,8 @@ worker_main (gpointer data)
         break;
       seen = loss->generation;
       g_mutex_unlock (&loss->mutex);
-
-      for (;;)
-        {
-          gint b = g_atomic_int_add (&loss->next_block, 1);
-          if ((gsize) b >= loss->n_blocks)
-            break;
-          run_block (loss, &w->lane, (gsize) b);
-        }
-
+      run_blocks (loss, &w->lane, seen);
       g_mutex_lock (&loss->mutex);
-      loss->n_done++;
-      g_cond_signal (&loss->cond_done);
     }
   g_mutex_unlock (&loss->mutex);
   return NULL;
@@ -533,6 +557,21 @@ currents_loss_get_n_trajectories (const CurrentsLoss *loss)
   return loss->n_traj;
 }
 
+gsize
+currents_loss_get_n_states (const CurrentsLoss *loss)
+{
+  return loss->n;
+}
+
+gssize
+currents_loss_get_initial_index (const CurrentsLoss *loss,
+                                 gsize               r)
+{
+  if (!loss->options.learn_initial || r >= loss->n_traj)
+    return -1;
+  return (gssize) (loss->k + r * loss->n);
+}
+
 const double *
 currents_loss_get_weights (const CurrentsLoss *loss)
 {
@@ -827,6 +866,8 @@ currents_loss_eval (CurrentsLoss       *loss,
 {
   gsize n_obs = 0;
   double obj = 0.0, sse = 0.0;
+  gboolean parallel;
+  guint gen;
 
   memset (result, 0, sizeof *result);
   for (gsize q = 0; q < n_traj; q++)
@@ -860,30 +901,32 @@ currents_loss_eval (CurrentsLoss       *loss,
       return FALSE;
     }
 
+  /* A new job: every block of the last one is done, and claims of it fail from now. */
+  g_mutex_lock (&loss->mutex);
   loss->job_theta = theta;
   loss->job_traj = traj;
   loss->job_n = n_traj;
   loss->job_grad = grad != NULL;
   loss->job_cancel = cancellable;
   loss->n_blocks = (n_traj + CURRENTS_LOSS_BLOCK - 1) / CURRENTS_LOSS_BLOCK;
-  g_atomic_int_set (&loss->next_block, 0);
-
-  if (loss->n_workers > 0 && loss->n_blocks > 1)
+  loss->blocks_done = 0;
+  gen = ++loss->generation;
+  parallel = loss->n_workers > 0 && loss->n_blocks > 1;
+  if (parallel)
     {
-      g_mutex_lock (&loss->mutex);
-      loss->n_done = 0;
-      loss->generation++;
+      loss->next_block = 0;
       g_cond_broadcast (&loss->cond_work);
-      g_mutex_unlock (&loss->mutex);
-      for (;;)
-        {
-          gint b = g_atomic_int_add (&loss->next_block, 1);
-          if ((gsize) b >= loss->n_blocks)
-            break;
-          run_block (loss, &loss->own, (gsize) b);
-        }
+    }
+  else
+    loss->next_block = loss->n_blocks;     /* all the caller's */
+  g_mutex_unlock (&loss->mutex);
+
+  if (parallel)
+    {
+      /* The caller takes blocks too, and waits only for blocks that others took. */
+      run_blocks (loss, &loss->own, gen);
       g_mutex_lock (&loss->mutex);
-      while (loss->n_done < loss->n_workers)
+      while (loss->blocks_done < loss->n_blocks)
         g_cond_wait (&loss->cond_done, &loss->mutex);
       g_mutex_unlock (&loss->mutex);
     }

@@ -94,6 +94,10 @@ void          currents_loss_init_params   (const CurrentsLoss        *loss,
                                            double                    *theta);
 const double *currents_loss_get_weights   (const CurrentsLoss        *loss);
 gsize         currents_loss_get_n_trajectories (const CurrentsLoss   *loss);
+gsize         currents_loss_get_n_states  (const CurrentsLoss        *loss);
+/* Index in θ of trajectory r's initial state when learning initial states, else -1. */
+gssize        currents_loss_get_initial_index (const CurrentsLoss    *loss,
+                                               gsize                  r);
 
 /**
  * currents_loss_eval:

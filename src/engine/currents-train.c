@@ -42,10 +42,12 @@ struct _CurrentsTrainer
   gsize                 n_params;
   double               *theta;
   double               *best;
+  GMutex                best_lock;   /* guards best and best_epoch for snapshots */
   double               *grad;
   double               *m1;
   double               *m2;
   gboolean             *trainable;
+  gboolean             *val_initial;  /* θ entries that are validation initial states */
   guint64               adam_t;
   double                lr_scale;
   guint                 epoch;
@@ -173,12 +175,14 @@ currents_trainer_new (CurrentsLoss               *loss,
   t->n_params = currents_loss_get_n_params (loss);
   t->theta = g_memdup2 (theta0, MAX (t->n_params, 1) * sizeof (double));
   t->best = g_memdup2 (theta0, MAX (t->n_params, 1) * sizeof (double));
+  g_mutex_init (&t->best_lock);
   t->grad = g_new0 (double, MAX (t->n_params, 1));
   t->m1 = g_new0 (double, MAX (t->n_params, 1));
   t->m2 = g_new0 (double, MAX (t->n_params, 1));
   t->trainable = g_new0 (gboolean, MAX (t->n_params, 1));
   for (gsize j = 0; j < t->n_params; j++)
     t->trainable[j] = trainable == NULL || trainable[j];
+  t->val_initial = g_new0 (gboolean, MAX (t->n_params, 1));
   t->free_index = g_new0 (gsize, MAX (t->n_params, 1));
   for (gsize j = 0; j < t->n_params; j++)
     if (t->trainable[j])
@@ -229,6 +233,20 @@ currents_trainer_new (CurrentsLoss               *loss,
           t->train[a] = t->train[b];
           t->train[b] = tmp;
         }
+  /* With learned initial states, a validation trajectory's initial state is estimated
+   * from its own data (θ is never fitted to validation data): its noisy first sample
+   * would otherwise set a floor under the validation error that no model can pass. */
+  {
+    gsize n = currents_loss_get_n_states (loss);
+
+    for (gsize v = 0; v < t->n_val; v++)
+      {
+        gssize at = currents_loss_get_initial_index (loss, t->val[v]);
+
+        for (gsize i = 0; at >= 0 && i < n; i++)
+          t->val_initial[at + i] = t->trainable[at + i];
+      }
+  }
   t->phase = PHASE_ADAM;
   return t;
 }
@@ -241,10 +259,12 @@ currents_trainer_free (CurrentsTrainer *t)
   currents_loss_free (t->loss);
   g_free (t->theta);
   g_free (t->best);
+  g_mutex_clear (&t->best_lock);
   g_free (t->grad);
   g_free (t->m1);
   g_free (t->m2);
   g_free (t->trainable);
+  g_free (t->val_initial);
   g_free (t->free_index);
   g_free (t->train);
   g_free (t->val);
@@ -464,8 +484,10 @@ polish_step (CurrentsTrainer       *t,
   if (crit < t->best_crit)
     {
       t->best_crit = crit;
+      g_mutex_lock (&t->best_lock);
       t->best_epoch = t->epoch + t->polish_iter;
       memcpy (t->best, t->theta, t->n_params * sizeof (double));
+      g_mutex_unlock (&t->best_lock);
       p->improved = TRUE;
     }
   if (status != GSL_SUCCESS || t->polish_iter >= t->options.polish_iterations ||
@@ -502,6 +524,41 @@ progress_fill (CurrentsTrainer       *t,
   p->polishing = t->phase == PHASE_POLISH;
   p->finished = t->phase == PHASE_DONE;
   p->note = t->note;
+}
+
+/* The validation loss at θ, and one Adam step on the validation trajectories' own
+ * initial states (their gradient only; θ is untouched). */
+static gboolean
+validation_initial_step (CurrentsTrainer *t,
+                         double           lr,
+                         double          *crit,
+                         double          *val_mse,
+                         GCancellable    *cancellable,
+                         GError         **error)
+{
+  CurrentsLossResult r;
+  double b1t, b2t;
+
+  if (!currents_loss_eval (t->loss, t->theta, t->val, t->n_val, t->trainable, t->grad, &r,
+                           cancellable, error))
+    return FALSE;
+  *crit = *val_mse = r.mse;
+  b1t = 1.0 - pow (t->options.beta1, (double) MAX (t->adam_t, 1));
+  b2t = 1.0 - pow (t->options.beta2, (double) MAX (t->adam_t, 1));
+  for (gsize j = 0; j < t->n_params; j++)
+    {
+      double g;
+
+      if (!t->val_initial[j])
+        continue;
+      g = t->grad[j];
+      if (!isfinite (g))
+        continue;
+      t->m1[j] = t->options.beta1 * t->m1[j] + (1.0 - t->options.beta1) * g;
+      t->m2[j] = t->options.beta2 * t->m2[j] + (1.0 - t->options.beta2) * g * g;
+      t->theta[j] -= lr * (t->m1[j] / b1t) / (sqrt (t->m2[j] / b2t) + t->options.eps);
+    }
+  return TRUE;
 }
 
 /**
@@ -602,7 +659,7 @@ currents_trainer_iterate (CurrentsTrainer       *t,
         {
           double g;
 
-          if (!t->trainable[j])
+          if (!t->trainable[j] || t->val_initial[j])
             continue;
           g = t->grad[j] * scale;
           t->m1[j] = t->options.beta1 * t->m1[j] + (1.0 - t->options.beta1) * g;
@@ -617,7 +674,9 @@ currents_trainer_iterate (CurrentsTrainer       *t,
       GError *local = NULL;
 
       t->failures = 0;
-      if (!criterion (t, t->theta, &crit, &val, cancellable, &local))
+      if (!(t->n_val > 0 && t->options.loss.learn_initial
+            ? validation_initial_step (t, p->lr, &crit, &val, cancellable, &local)
+            : criterion (t, t->theta, &crit, &val, cancellable, &local)))
         {
           if (is_cancel (local))
             {
@@ -639,9 +698,11 @@ currents_trainer_iterate (CurrentsTrainer       *t,
   if (!failed && crit < t->best_crit)
     {
       t->best_crit = crit;
-      t->best_epoch = t->epoch;
       t->since_best = 0;
+      g_mutex_lock (&t->best_lock);
+      t->best_epoch = t->epoch;
       memcpy (t->best, t->theta, t->n_params * sizeof (double));
+      g_mutex_unlock (&t->best_lock);
       p->improved = TRUE;
     }
   else
@@ -693,6 +754,29 @@ guint
 currents_trainer_get_best_epoch (const CurrentsTrainer *t)
 {
   return t->best_epoch;
+}
+
+/**
+ * currents_trainer_copy_best_params:
+ * @trainer: a trainer, possibly training in a worker thread right now
+ * @params: (out): currents_trainer_get_n_params() values
+ *
+ * Copies the best parameters so far; safe to call from any thread while
+ * currents_trainer_train_async() runs (the worker updates them under a lock).
+ *
+ * Returns: the epoch they come from (0: the starting parameters)
+ */
+guint
+currents_trainer_copy_best_params (CurrentsTrainer *t,
+                                   double          *params)
+{
+  guint epoch;
+
+  g_mutex_lock (&t->best_lock);
+  memcpy (params, t->best, t->n_params * sizeof (double));
+  epoch = t->best_epoch;
+  g_mutex_unlock (&t->best_lock);
+  return epoch;
 }
 
 const CurrentsTrainOptions *

@@ -132,6 +132,10 @@ gsize            currents_trainer_get_n_params (const CurrentsTrainer   *trainer
 const double    *currents_trainer_get_params (const CurrentsTrainer     *trainer);
 const double    *currents_trainer_get_best_params (const CurrentsTrainer *trainer);
 guint            currents_trainer_get_best_epoch (const CurrentsTrainer *trainer);
+/* A copy of the best parameters taken under a lock: safe while training runs in a
+ * worker thread. Returns their epoch. */
+guint            currents_trainer_copy_best_params (CurrentsTrainer     *trainer,
+                                                    double              *params);
 /* Train and validation MSE of the best parameters (recomputed on the full sets). */
 gboolean         currents_trainer_evaluate_best (CurrentsTrainer        *trainer,
                                                  double                 *train_mse,
