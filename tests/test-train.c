@@ -786,6 +786,101 @@ test_async_finishes (void)
   g_assert_true (isfinite (ht[14]) && isfinite (hv[14]));
 }
 
+
+/* With learned initial states, the validation trajectories' initial states are estimated
+ * from their own data while θ never sees validation data: changing the validation data
+ * leaves the θ path bit for bit the same, and a noisy first sample is corrected. */
+static gsize val_a[64];
+static gsize n_val_a;
+
+static void
+test_validation_initial_states (void)
+{
+  g_autoptr(CurrentsModel) model = decay_model ();
+  g_autoptr(CurrentsDataset) a = make_decay_data (1.7, 0.45, 8, FALSE);
+  g_autoptr(CurrentsDataset) b = NULL;
+  double theta_a[2], theta_b[2];
+  gsize k = 2;
+  gssize x0_index = -1;
+  double x0_true = NAN, x0_noisy = NAN, x0_learned = NAN;
+
+  for (int run = 0; run < 2; run++)
+    {
+      const CurrentsDataset *ds;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CurrentsTrainer) t = NULL;
+      CurrentsTrainOptions o;
+      CurrentsLoss *loss;
+      CurrentsTrainProgress p;
+      g_autofree double *theta0 = NULL;
+      const gsize *val;
+      gsize n_val;
+      double p0[2] = { 1.2, 0.3 };
+
+      if (run == 1)
+        {
+          /* the same data but for the validation trajectories, whose first sample of x
+           * is off by 0.2 (and so every later one stays exact) */
+          const char *states[] = { "x", "y", NULL }, *none[] = { NULL };
+          b = currents_dataset_new (states, none);
+          for (gsize r = 0; r < currents_dataset_get_n_trajectories (a); r++)
+            {
+              const CurrentsTrajectory *tr = currents_dataset_get_trajectory (a, r);
+              gsize ns = currents_trajectory_get_n_samples (tr);
+              g_autofree double *s = g_memdup2 (currents_trajectory_get_states (tr),
+                                                ns * 2 * sizeof (double));
+              gboolean is_val = FALSE;
+
+              for (gsize v = 0; v < n_val_a; v++)
+                is_val |= val_a[v] == r;
+              if (is_val)
+                s[0] += 0.2;
+              g_assert_true (currents_dataset_add_trajectory (b, currents_trajectory_get_id (tr),
+                                                              ns, currents_trajectory_get_times (tr),
+                                                              s, NULL, NULL));
+            }
+        }
+      ds = run == 0 ? a : b;
+      currents_train_options_init (&o);
+      o.epochs = 300;
+      o.lr = 0.02;
+      o.val_fraction = 0.25;
+      o.seed = 11;
+      o.schedule = CURRENTS_LR_CONSTANT;
+      o.loss.learn_initial = TRUE;
+      o.loss.adjoint.rtol = 1e-9;
+      o.loss.adjoint.atol = 1e-11;
+      loss = currents_loss_new (currents_model_get_field (model),
+                                currents_model_get_state_names (model), NULL, NULL, NULL, ds,
+                                &o.loss, &error);
+      g_assert_no_error (error);
+      theta0 = g_new0 (double, currents_loss_get_n_params (loss));
+      currents_loss_init_params (loss, p0, theta0);
+      t = currents_trainer_new (loss, theta0, NULL, &o, &error);
+      g_assert_no_error (error);
+      val = currents_trainer_get_val_set (t, &n_val);
+      if (run == 0)
+        {
+          n_val_a = n_val;
+          memcpy (val_a, val, n_val * sizeof (gsize));
+        }
+      else
+        {
+          x0_index = currents_loss_get_initial_index (currents_trainer_get_loss (t), val[0]);
+          x0_true = currents_trajectory_get_states (currents_dataset_get_trajectory (a, val[0]))[0];
+          x0_noisy = theta0[x0_index];
+        }
+      while (!currents_trainer_test (t))
+        g_assert_true (currents_trainer_iterate (t, &p, NULL, &error));
+      memcpy (run == 0 ? theta_a : theta_b, currents_trainer_get_params (t), k * sizeof (double));
+      if (run == 1)
+        x0_learned = currents_trainer_get_params (t)[x0_index];
+    }
+  g_assert_true (memcmp (theta_a, theta_b, sizeof theta_a) == 0);
+  g_assert_cmpfloat (fabs (x0_noisy - x0_true), >, 0.19);
+  g_assert_cmpfloat (fabs (x0_learned - x0_true), <, 0.5 * fabs (x0_noisy - x0_true));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -809,5 +904,6 @@ main (int    argc,
   g_test_add_func ("/engine/train/cancel-keeps-best", test_cancel_keeps_best);
   g_test_add_func ("/engine/train/async-cancel", test_async_cancel);
   g_test_add_func ("/engine/train/async-finishes", test_async_finishes);
+  g_test_add_func ("/engine/train/validation-initial-states", test_validation_initial_states);
   return g_test_run ();
 }

@@ -557,6 +557,43 @@ currents_loss_get_n_trajectories (const CurrentsLoss *loss)
   return loss->n_traj;
 }
 
+void
+currents_loss_set_weights_from (CurrentsLoss *loss,
+                                const gsize  *traj,
+                                gsize         n_traj)
+{
+  if (loss->options.unit_weights)
+    return;
+  for (gsize i = 0; i < loss->n; i++)
+    {
+      double mean = 0.0, m2 = 0.0;
+      gsize count = 0;
+
+      /* Welford's running variance over the observed values */
+      for (gsize q = 0; q < n_traj; q++)
+        {
+          const CurrentsTrajectory *tr = currents_dataset_get_trajectory (loss->dataset, traj[q]);
+          gsize ns = currents_trajectory_get_n_samples (tr);
+          const double *y = loss->obs[traj[q]];
+
+          for (gsize s = 0; s < ns; s++)
+            {
+              double v = y[s * loss->n + i], d;
+
+              if (isnan (v))
+                continue;
+              count++;
+              d = v - mean;
+              mean += d / (double) count;
+              m2 += d * (v - mean);
+            }
+        }
+      loss->weights[i] = 1.0;
+      if (count > 1 && m2 > 0.0 && isfinite (m2))
+        loss->weights[i] = (double) (count - 1) / m2;
+    }
+}
+
 gsize
 currents_loss_get_n_states (const CurrentsLoss *loss)
 {

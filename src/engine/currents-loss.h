@@ -93,6 +93,11 @@ void          currents_loss_init_params   (const CurrentsLoss        *loss,
                                            const double              *field_params,
                                            double                    *theta);
 const double *currents_loss_get_weights   (const CurrentsLoss        *loss);
+/* Takes the weights w_i = 1/Var(y_i) from these trajectories only (a trainer's training
+ * set, so that nothing about held-out data enters the objective). */
+void          currents_loss_set_weights_from (CurrentsLoss           *loss,
+                                              const gsize            *traj,
+                                              gsize                   n_traj);
 gsize         currents_loss_get_n_trajectories (const CurrentsLoss   *loss);
 gsize         currents_loss_get_n_states  (const CurrentsLoss        *loss);
 /* Index in θ of trajectory r's initial state when learning initial states, else -1. */

@@ -233,6 +233,10 @@ currents_trainer_new (CurrentsLoss               *loss,
           t->train[a] = t->train[b];
           t->train[b] = tmp;
         }
+  /* The objective's weights come from the training trajectories alone. */
+  if (t->n_train > 0)
+    currents_loss_set_weights_from (loss, t->train, t->n_train);
+
   /* With learned initial states, a validation trajectory's initial state is estimated
    * from its own data (θ is never fitted to validation data): its noisy first sample
    * would otherwise set a floor under the validation error that no model can pass. */
