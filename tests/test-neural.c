@@ -1037,6 +1037,77 @@ test_tanh_kernel (void)
     }
 }
 
+
+/* Exact second directional derivatives d/dε [J(x + εv) w] against central differences of
+ * the exact Jacobian, with non-trivial scaling and a log-scaled input. */
+static void
+check_hvp (CurrentsActivation activation)
+{
+  g_autoptr(CurrentsDataset) ds = make_dataset ();
+  const char *logs[] = { "iptg", NULL };
+  CurrentsNeuralSpec spec;
+  g_autoptr(CurrentsNeuralModel) model = NULL;
+  g_autoptr(CurrentsFieldWorkspace) ws = NULL;
+  CurrentsField *field;
+  GError *error = NULL;
+  g_autofree double *p = NULL;
+  gsize k;
+  const double pts[][4] = {
+    { 2.385, 3.1, 0.0, 1.7 }, { 0.4, 2.2, 0.35, 0.5 }, { 6.3, 4.8, 1.0, 3.9 },
+  };
+  const double v[2] = { 0.813, -0.291 }, w[2] = { -1.377, 0.731 };
+
+  currents_neural_spec_init (&spec);
+  spec.n_hidden = 2;
+  spec.hidden[0] = 6;
+  spec.hidden[1] = 5;
+  spec.activation = activation;
+  spec.seed = 11;
+  spec.log_inputs = logs;
+  model = currents_neural_model_new (ds, &spec, &error);
+  g_assert_no_error (error);
+  field = currents_neural_model_get_field (model);
+  g_assert_true (currents_field_has_hvp (field));
+  k = currents_field_get_n_params (field);
+  p = g_new (double, k);
+  for (gsize i = 0; i < k; i++)
+    p[i] = 2.5 * currents_neural_model_get_initial_params (model)[i] + 0.1 * sin ((double) i);
+  ws = currents_field_workspace_new (field);
+  for (gsize q = 0; q < G_N_ELEMENTS (pts); q++)
+    {
+      const double *x0 = pts[q], *u = pts[q] + 2;
+      double out[2], fd[2], xp[2], xm[2], jp[4], jm[4], num = 0, den = 0;
+      double h = 1e-5;
+
+      g_assert_true (currents_field_hvp (ws, 0.0, x0, u, p, v, w, out));
+      for (int j = 0; j < 2; j++)
+        {
+          xp[j] = x0[j] + h * v[j];
+          xm[j] = x0[j] - h * v[j];
+        }
+      currents_field_jacobian (ws, 0.0, xp, u, p, NULL, jp, NULL);
+      currents_field_jacobian (ws, 0.0, xm, u, p, NULL, jm, NULL);
+      for (int i = 0; i < 2; i++)
+        {
+          fd[i] = 0;
+          for (int j = 0; j < 2; j++)
+            fd[i] += (jp[i * 2 + j] - jm[i * 2 + j]) / (2 * h) * w[j];
+          num += (out[i] - fd[i]) * (out[i] - fd[i]);
+          den += fd[i] * fd[i];
+        }
+      g_assert_cmpfloat (den, >, 0.0);
+      g_assert_cmpfloat (sqrt (num / den), <=, 1e-7);
+    }
+}
+
+static void
+test_hvp (void)
+{
+  check_hvp (CURRENTS_ACTIVATION_TANH);
+  check_hvp (CURRENTS_ACTIVATION_SOFTPLUS);
+  check_hvp (CURRENTS_ACTIVATION_SILU);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1058,5 +1129,6 @@ main (int    argc,
   g_test_add_func ("/engine/neural/batch/other-activations", test_batch_others);
   g_test_add_func ("/engine/neural/batch/h64", test_batch_h64);
   g_test_add_func ("/engine/neural/batch/tanh-kernel", test_tanh_kernel);
+  g_test_add_func ("/engine/neural/hvp", test_hvp);
   return g_test_run ();
 }

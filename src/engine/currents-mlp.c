@@ -265,6 +265,119 @@ act_deriv (CurrentsActivation a,
     }
 }
 
+/* σ''(z), given z and h = σ(z). */
+static inline double
+act_second (CurrentsActivation a,
+            double             z,
+            double             h)
+{
+  switch (a)
+    {
+    case CURRENTS_ACTIVATION_TANH:
+      return -2.0 * h * (1.0 - h * h);
+    case CURRENTS_ACTIVATION_SOFTPLUS:
+      {
+        double s = 1.0 / (1.0 + exp (-z));
+        return s * (1.0 - s);
+      }
+    case CURRENTS_ACTIVATION_SILU:
+      {
+        double s = 1.0 / (1.0 + exp (-z));
+        return s * (1.0 - s) * (2.0 + z * (1.0 - 2.0 * s));
+      }
+    case CURRENTS_ACTIVATION_RELU:
+    case CURRENTS_ACTIVATION_IDENTITY:
+    default:
+      return 0.0;
+    }
+}
+
+gsize
+currents_mlp_n_hvp_scratch (const CurrentsMlpShape *shape)
+{
+  return 4 * currents_mlp_n_scratch (shape);
+}
+
+/**
+ * currents_mlp_hvp:
+ * @shape: the network
+ * @theta: its weights
+ * @x: the input (widths[0])
+ * @v: a direction in input space
+ * @w: another direction
+ * @out: (out): d/dε [J(x + εv) w] at ε = 0 (widths[L] values): the second directional
+ *   derivative, by forward mode over forward mode. Per layer, with z = W h + b:
+ *   ḣ' = σ'(z) W ḣ for each direction, ḧ' = σ''(z) (W ḣ_v)(W ḣ_w) + σ'(z) W ḧ;
+ *   the output layer is linear.
+ * @scratch: currents_mlp_n_hvp_scratch() doubles
+ */
+void
+currents_mlp_hvp (const CurrentsMlpShape *shape,
+                  const double           *theta,
+                  const double           *x,
+                  const double           *v,
+                  const double           *w,
+                  double                 *out,
+                  double                 *scratch)
+{
+  gsize maxw = currents_mlp_n_scratch (shape) / 2;
+  double *h = scratch, *hv = h + maxw, *hw = hv + maxw, *hvw = hw + maxw;
+  double *nh = hvw + maxw, *nhv = nh + maxw, *nhw = nhv + maxw, *nhvw = nhw + maxw;
+  const double *W = theta;
+
+  memcpy (h, x, shape->widths[0] * sizeof (double));
+  memcpy (hv, v, shape->widths[0] * sizeof (double));
+  memcpy (hw, w, shape->widths[0] * sizeof (double));
+  memset (hvw, 0, shape->widths[0] * sizeof (double));
+  for (gsize l = 0; l < shape->n_layers; l++)
+    {
+      gsize in = shape->widths[l], outw = shape->widths[l + 1];
+      const double *b = W + outw * in;
+      gboolean last = l + 1 == shape->n_layers;
+
+      for (gsize i = 0; i < outw; i++)
+        {
+          const double *row = W + i * in;
+          double z = b[i], zv = 0.0, zw = 0.0, zvw = 0.0;
+
+          for (gsize j = 0; j < in; j++)
+            {
+              z += row[j] * h[j];
+              zv += row[j] * hv[j];
+              zw += row[j] * hw[j];
+              zvw += row[j] * hvw[j];
+            }
+          if (last)
+            {
+              nh[i] = z;
+              nhv[i] = zv;
+              nhw[i] = zw;
+              nhvw[i] = zvw;
+            }
+          else
+            {
+              double s = act (shape->activation, z);
+              double s1 = act_deriv (shape->activation, z, s);
+              double s2 = act_second (shape->activation, z, s);
+
+              nh[i] = s;
+              nhv[i] = s1 * zv;
+              nhw[i] = s1 * zw;
+              nhvw[i] = s2 * zv * zw + s1 * zvw;
+            }
+        }
+      {
+        double *tmp;
+        tmp = h; h = nh; nh = tmp;
+        tmp = hv; hv = nhv; nhv = tmp;
+        tmp = hw; hw = nhw; nhw = tmp;
+        tmp = hvw; hvw = nhvw; nhvw = tmp;
+      }
+      W = b + outw;
+    }
+  memcpy (out, hvw, shape->widths[shape->n_layers] * sizeof (double));
+}
+
 void
 currents_mlp_forward (const CurrentsMlpShape *shape,
                       const double           *theta,

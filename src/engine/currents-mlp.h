@@ -61,6 +61,14 @@ void     currents_mlp_backward      (const CurrentsMlpShape *shape,
                                      double                 *dtheta,
                                      double                 *scratch);
 gsize    currents_mlp_n_scratch     (const CurrentsMlpShape *shape);
+gsize    currents_mlp_n_hvp_scratch (const CurrentsMlpShape *shape);
+void     currents_mlp_hvp           (const CurrentsMlpShape *shape,
+                                     const double           *theta,
+                                     const double           *x,
+                                     const double           *v,
+                                     const double           *w,
+                                     double                 *out,
+                                     double                 *scratch);
 gsize    currents_mlp_n_tape        (const CurrentsMlpShape *shape);
 gsize    currents_mlp_n_batch_scratch (const CurrentsMlpShape *shape,
                                        gsize                   n_rows);

@@ -79,6 +79,11 @@ typedef struct
   double *b_dy;      /* CHUNK × n */
   double *b_din;     /* CHUNK × (n + m) */
   double *b_scratch; /* n_batch_scratch */
+  /* second derivatives: directions in (ξ, η), output, MLP scratch */
+  double *h_v;       /* n + m */
+  double *h_w;       /* n + m */
+  double *h_out;     /* n */
+  double *h_scratch; /* currents_mlp_n_hvp_scratch */
 } NeuralWs;
 
 struct _CurrentsNeuralModel
@@ -119,6 +124,10 @@ neural_ws_new (gconstpointer data)
   ws->b_dy = ws->b_y + BATCH_CHUNK * impl->n;
   ws->b_din = ws->b_dy + BATCH_CHUNK * impl->n;
   ws->b_scratch = ws->b_din + BATCH_CHUNK * nin;
+  ws->h_v = g_new0 (double, 2 * nin + impl->n + currents_mlp_n_hvp_scratch (&impl->shape));
+  ws->h_w = ws->h_v + nin;
+  ws->h_out = ws->h_w + nin;
+  ws->h_scratch = ws->h_out + impl->n;
   currents_mlp_blas_init ();
   return ws;
 }
@@ -132,6 +141,7 @@ neural_ws_free (gpointer data)
     return;
   g_free (ws->in);
   g_aligned_free (ws->b_in);
+  g_free (ws->h_v);
   g_free (ws);
 }
 
@@ -383,7 +393,38 @@ neural_vjp_batch (gconstpointer data,
     }
 }
 
+/* out = d/dε [∂f/∂x(x + εv) · w]: with ξ = (x − m)/σ and f = c ⊙ g, the directions in
+ * network units are v/σ and w/σ (inputs fixed), and out = c ⊙ g''(ξ; v/σ, w/σ). */
+static void
+neural_hvp (gconstpointer data,
+            gpointer      wsp,
+            double        t,
+            const double *x,
+            const double *u,
+            const double *p,
+            const double *v,
+            const double *w,
+            double       *out)
+{
+  const NeuralImpl *impl = data;
+  NeuralWs *ws = wsp;
+  gsize n = impl->n, nin = impl->n + impl->m;
+
+  neural_forward (impl, ws, x, u, p, NULL);     /* fills ws->in = (ξ, η) */
+  memset (ws->h_v, 0, nin * sizeof (double));
+  memset (ws->h_w, 0, nin * sizeof (double));
+  for (gsize j = 0; j < n; j++)
+    {
+      ws->h_v[j] = v[j] / impl->x_scale[j];
+      ws->h_w[j] = w[j] / impl->x_scale[j];
+    }
+  currents_mlp_hvp (&impl->shape, p, ws->in, ws->h_v, ws->h_w, ws->h_out, ws->h_scratch);
+  for (gsize i = 0; i < n; i++)
+    out[i] = impl->out_scale[i] * ws->h_out[i];
+}
+
 static const CurrentsFieldVTable neural_vtable = {
+  .hvp = neural_hvp,
   .workspace_new = neural_ws_new,
   .workspace_free = neural_ws_free,
   .eval = neural_eval,
