@@ -59,7 +59,7 @@ main (int    argc,
   spec.hidden[0] = 64;
   spec.hidden[1] = 64;
   spec.activation = CURRENTS_ACTIVATION_TANH;
-  spec.seed = 7;
+  spec.seed = 6;
   neural = currents_neural_model_new_full (states, inputs, &spec, &scaling, &error);
   g_assert_no_error (error);
   n_weights = currents_neural_model_get_n_params (neural);

@@ -440,6 +440,95 @@ test_hopf_near_fold (void)
     }
 }
 
+/* A real pair ±√2 summing to zero (a neutral saddle) is no Hopf point; a pair ±i√2 is. */
+static void
+test_neutral_saddle (void)
+{
+  const double lo[] = { -1, -1 }, hi[] = { 1, 1 };
+
+  for (int k = 0; k < 2; k++)
+    {
+      g_autoptr(CurrentsSystem) sys = system_from (k == 0 ? "par lam=-0.5\n"
+                                                            "x' = lam*x + 2*y\ny' = x\n"
+                                                          : "par lam=-0.5\n"
+                                                            "x' = lam*x - 2*y\ny' = x\n");
+      g_autoptr(CurrentsContinuation) c = run_one (sys, "lam", -1.0, 1.0, lo, hi);
+      g_autoptr(GPtrArray) hopf = specials (c, CURRENTS_BIFURCATION_HOPF);
+
+      g_assert_cmpuint (hopf->len, ==, (guint) k);
+      if (k == 1)
+        {
+          const CurrentsBifurcation *hp = g_ptr_array_index (hopf, 0);
+
+          g_assert_cmpfloat (fabs (hp->param), <=, 1e-12);
+          g_assert_cmpfloat_with_epsilon (hp->frequency, sqrt (2.0), 1e-12);
+          g_assert_cmpfloat (fabs (hp->lyapunov), <=, 1e-12);   /* linear: l₁ = 0 */
+        }
+    }
+}
+
+/* An isola x² + λ² = 1: both starting equilibria lie on one closed branch with its two
+ * folds at λ = ±1. Then the other ends: the point limit and the box. */
+static void
+test_isola_and_ends (void)
+{
+  g_autoptr(CurrentsSystem) sys = system_from ("par lam=0\nx' = x^2 + lam^2 - 1\n");
+  g_autoptr(CurrentsSystem) lin = system_from ("par r=0.001\nx' = r - 0.001*x\n");
+  const double lo[] = { -2 }, hi[] = { 2 };
+  g_autoptr(CurrentsContinuation) c = run_one (sys, "lam", -2.0, 2.0, lo, hi);
+  const CurrentsContinuationResult *res = currents_continuation_get_result (c);
+  g_autoptr(GPtrArray) folds = specials (c, CURRENTS_BIFURCATION_FOLD);
+  const CurrentsContinuationBranch *br;
+  CurrentsContinuationOptions o;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (res->branches->len, ==, 1);
+  br = g_ptr_array_index (res->branches, 0);
+  g_assert_cmpint (br->end_last, ==, CURRENTS_CONTINUATION_END_CLOSED);
+  g_assert_cmpint (br->end_first, ==, CURRENTS_CONTINUATION_END_CLOSED);
+  for (gsize k = 0; k < br->n_points; k++)
+    g_assert_cmpfloat (fabs (br->param[k] * br->param[k] + br->state[k] * br->state[k] - 1),
+                       <=, 1e-10);
+  g_assert_cmpuint (folds->len, ==, 2);
+  g_ptr_array_sort (folds, compare_param);
+  g_assert_cmpfloat (fabs (((CurrentsBifurcation *) g_ptr_array_index (folds, 0))->param + 1),
+                     <=, 1e-12);
+  g_assert_cmpfloat (fabs (((CurrentsBifurcation *) g_ptr_array_index (folds, 1))->param - 1),
+                     <=, 1e-12);
+
+  currents_continuation_options_init (&o);
+  o.lo = -1;
+  o.hi = 1;
+  o.max_points = 5;
+  o.box_lo = lo;
+  o.box_hi = hi;
+  {
+    g_autoptr(CurrentsContinuation) m = currents_continuation_new (sys, "lam", &o, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (currents_continuation_run (m, NULL, &error));
+    br = g_ptr_array_index (currents_continuation_get_result (m)->branches, 0);
+    g_assert_cmpint (br->end_last, ==, CURRENTS_CONTINUATION_END_MAX_POINTS);
+    g_assert_cmpuint (br->n_points, ==, 5);
+  }
+  /* x = 1000 r leaves the box (widened tenfold: |x| ≤ 42) */
+  o.max_points = 0;
+  {
+    g_autoptr(CurrentsContinuation) b = currents_continuation_new (lin, "r", &o, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (currents_continuation_run (b, NULL, &error));
+    br = g_ptr_array_index (currents_continuation_get_result (b)->branches, 0);
+    g_assert_cmpint (br->end_first, ==, CURRENTS_CONTINUATION_END_BOX);
+    g_assert_cmpint (br->end_last, ==, CURRENTS_CONTINUATION_END_BOX);
+    for (gsize k = 0; k < br->n_points; k++)
+      {
+        g_assert_cmpfloat (fabs (br->state[k]), <=, 42 + 5);
+        g_assert_cmpfloat_with_epsilon (br->state[k], 1000 * br->param[k], 1e-9);
+      }
+  }
+}
+
 /* ---------------------------------------------------------------------------------- */
 
 static CurrentsContinuation *
@@ -542,6 +631,73 @@ test_two_bt (void)
       have_hopf |= br->kind == CURRENTS_CURVE_HOPF;
     }
   g_assert_true (have_fold && have_hopf);
+}
+
+/* Hopf curves: Lorenz ρ_H(σ) = σ(σ+β+3)/(σ−β−1) (n = 3), and the Brusselator's
+ * b = 1 + a², ω = a on log scales in both parameters. */
+static void
+test_two_hopf_curves (void)
+{
+  g_autoptr(CurrentsSystem) lorenz = system_from ("par sigma=10, rho=28, beta=2.6666666666666667\n"
+                                                  "x' = sigma*(y - x)\n"
+                                                  "y' = x*(rho - z) - y\n"
+                                                  "z' = x*y - beta*z\n");
+  g_autoptr(CurrentsSystem) brus = system_from ("par a=1, b=3\n"
+                                                "x' = a - (b + 1)*x + x^2*y\n"
+                                                "y' = b*x - x^2*y\n");
+  const double llo[] = { -30, -30, -5 }, lhi[] = { 30, 30, 70 };
+  const double blo[] = { 0, 0 }, bhi[] = { 4, 6 };
+  double beta = 8.0 / 3.0;
+  CurrentsContinuationOptions o;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CurrentsContinuation) c = run_two (lorenz, "rho", 1, 60, "sigma", 5, 20, llo, lhi);
+  g_autoptr(CurrentsContinuation) d = NULL;
+  const CurrentsContinuationResult *res = currents_continuation_get_result (c);
+
+  g_assert_cmpuint (res->branches->len, ==, 2);   /* C+ and C− */
+  for (guint b = 0; b < res->branches->len; b++)
+    {
+      const CurrentsContinuationBranch *br = g_ptr_array_index (res->branches, b);
+
+      g_assert_cmpint (br->kind, ==, CURRENTS_CURVE_HOPF);
+      g_assert_cmpfloat_with_epsilon (br->param2[0], 5.0, 1e-12);
+      g_assert_cmpfloat_with_epsilon (br->param2[br->n_points - 1], 20.0, 1e-12);
+      for (gsize k = 0; k < br->n_points; k++)
+        {
+          double s = br->param2[k], r = br->param[k];
+
+          g_assert_cmpfloat (fabs (r - s * (s + beta + 3) / (s - beta - 1)), <=, 1e-9 * r);
+          g_assert_cmpfloat_with_epsilon (br->frequency[k], sqrt (beta * (s + r)), 1e-9);
+        }
+    }
+
+  currents_continuation_options_init (&o);
+  o.lo = 0.1;
+  o.hi = 10;
+  o.log_scale = TRUE;
+  o.lo2 = 0.1;
+  o.hi2 = 3;
+  o.log_scale2 = TRUE;
+  o.box_lo = blo;
+  o.box_hi = bhi;
+  d = currents_continuation_new_two (brus, "b", "a", &o, FALSE, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_true (currents_continuation_run (d, NULL, &error));
+  res = currents_continuation_get_result (d);
+  g_assert_cmpuint (res->branches->len, ==, 1);
+  {
+    const CurrentsContinuationBranch *br = g_ptr_array_index (res->branches, 0);
+
+    g_assert_cmpfloat_with_epsilon (br->param2[0], 0.1, 1e-12);
+    g_assert_cmpfloat_with_epsilon (br->param2[br->n_points - 1], 3.0, 1e-12);
+    for (gsize k = 0; k < br->n_points; k++)
+      {
+        double a = br->param2[k];
+
+        g_assert_cmpfloat (fabs (br->param[k] - 1 - a * a), <=, 1e-10);
+        g_assert_cmpfloat_with_epsilon (br->frequency[k], a, 1e-10);
+      }
+  }
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -703,8 +859,11 @@ main (int    argc,
   g_test_add_func ("/engine/continuation/hopf-normal-forms", test_hopf_normal_forms);
   g_test_add_func ("/engine/continuation/lorenz", test_lorenz);
   g_test_add_func ("/engine/continuation/hopf-near-fold", test_hopf_near_fold);
+  g_test_add_func ("/engine/continuation/neutral-saddle", test_neutral_saddle);
+  g_test_add_func ("/engine/continuation/isola-and-ends", test_isola_and_ends);
   g_test_add_func ("/engine/continuation/two/cusp", test_two_cusp);
   g_test_add_func ("/engine/continuation/two/bogdanov-takens", test_two_bt);
+  g_test_add_func ("/engine/continuation/two/hopf-curves", test_two_hopf_curves);
   g_test_add_func ("/engine/continuation/input-log", test_input_log);
   g_test_add_func ("/engine/continuation/bad-input", test_bad_input);
   g_test_add_func ("/engine/continuation/cancel", test_cancel);

@@ -21,8 +21,6 @@
 #include "currents-continuation.h"
 #include "currents-periodic.h"
 
-#define BOX_PAD 0.05   /* of the width, each side of a window or data range */
-
 static void
 json_num (JsonBuilder *b,
           double       v)
@@ -120,10 +118,8 @@ load_system (const char  *path,
   return g_steal_pointer (&sys);
 }
 
-/* The box for the starting equilibria, as `currents-cli equilibria` chooses it: the `@`
- * window of the plotted states or a trained model's data range, padded by BOX_PAD of the
- * width each side; other states x0 ± max(1, |x0|, the larger half-width of the window);
- * then --box. */
+/* The box for the starting equilibria: the default (as `currents-cli equilibria`), then
+ * --box. */
 static gboolean
 make_box (CurrentsSystem  *sys,
           char           **box_items,
@@ -131,61 +127,9 @@ make_box (CurrentsSystem  *sys,
           double          *hi,
           GError         **error)
 {
-  gsize n = currents_system_get_n_states (sys);
-  gsize m = currents_system_get_n_inputs (sys);
-  const CurrentsTrainedModel *tm = currents_system_get_trained (sys);
-  const CurrentsModel *model = currents_system_get_model (sys);
-  const double *x0 = currents_system_get_initial (sys);
-  g_autofree double *xmin = g_new (double, MAX (n, 1));
-  g_autofree double *xmax = g_new (double, MAX (n, 1));
-  g_autofree double *umin = g_new (double, MAX (m, 1));
-  g_autofree double *umax = g_new (double, MAX (m, 1));
   g_autoptr(GArray) boxes = NULL;
-  gboolean have_ranges = FALSE, have_window = FALSE;
-  int xa, ya;
-  double xlo, xhi, ylo, yhi, half = 1.0;
 
-  for (gsize i = 0; i < n; i++)
-    xmin[i] = xmax[i] = NAN;
-  if (tm != NULL)
-    have_ranges = currents_trained_model_get_ranges (tm, xmin, xmax, umin, umax);
-  currents_system_get_window (sys, &xa, &ya, &xlo, &xhi, &ylo, &yhi);
-  if (tm == NULL && model != NULL)
-    have_window = currents_model_get_options (model)->has_window;
-  if (have_window)
-    half = MAX (half, 0.5 * MAX (xhi - xlo, yhi - ylo));
-  for (gsize i = 0; i < n; i++)
-    {
-      double a = NAN, b = NAN;
-
-      if (have_ranges && isfinite (xmin[i]) && isfinite (xmax[i]))
-        {
-          a = xmin[i];
-          b = xmax[i];
-        }
-      else if (have_window && (int) i == xa)
-        {
-          a = xlo;
-          b = xhi;
-        }
-      else if (have_window && (int) i == ya)
-        {
-          a = ylo;
-          b = yhi;
-        }
-      if (isfinite (a) && isfinite (b) && b > a)
-        {
-          lo[i] = a - BOX_PAD * (b - a);
-          hi[i] = b + BOX_PAD * (b - a);
-        }
-      else
-        {
-          double c = isfinite (x0[i]) ? x0[i] : 0.0;
-          double h = MAX (half, fabs (c));
-          lo[i] = c - h;
-          hi[i] = c + h;
-        }
-    }
+  currents_continuation_default_box (sys, lo, hi);
   if (box_items != NULL && !(boxes = cli_parse_ranges (box_items, "--box", error)))
     return FALSE;
   for (guint b = 0; boxes != NULL && b < boxes->len; b++)
@@ -218,6 +162,7 @@ parse_steps (const char                  *ds_text,
              const char                  *ds_min_text,
              const char                  *ds_max_text,
              int                          max_points,
+             int                          max_branches,
              CurrentsContinuationOptions *o,
              GError                     **error)
 {
@@ -237,8 +182,16 @@ parse_steps (const char                  *ds_text,
                    "--max-points must be at least 2");
       return FALSE;
     }
+  if (max_branches < 0)
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "--max-branches must be positive");
+      return FALSE;
+    }
   if (max_points > 0)
     o->max_points = (gsize) max_points;
+  if (max_branches > 0)
+    o->max_branches = (gsize) max_branches;
   return TRUE;
 }
 
@@ -326,7 +279,8 @@ json_special (JsonBuilder               *b,
       json_member_num (b, "lyapunov", s->lyapunov);
       json_builder_set_member_name (b, "criticality");
       if (isfinite (s->lyapunov))
-        json_builder_add_string_value (b, s->lyapunov < 0 ? "supercritical" : "subcritical");
+        json_builder_add_string_value (b, s->lyapunov < 0 ? "supercritical"
+                                          : s->lyapunov > 0 ? "subcritical" : "degenerate");
       else
         json_builder_add_null_value (b);
       break;
@@ -455,7 +409,7 @@ cli_continue (int    argc,
   g_autofree char *param = NULL, *range_text = NULL, *ds_text = NULL, *ds_min_text = NULL;
   g_autofree char *ds_max_text = NULL, *start_text = NULL, *t_text = NULL;
   gboolean json = FALSE, log_scale = FALSE, periodic = FALSE, no_switch = FALSE;
-  int max_points = 0;
+  int max_points = 0, max_branches = 0;
   GOptionEntry entries[] = {
     { "param", 'p', 0, G_OPTION_ARG_STRING, &param,
       "The parameter (or input) to vary", "NAME" },
@@ -478,7 +432,9 @@ cli_continue (int    argc,
     { "ds-max", 0, 0, G_OPTION_ARG_STRING, &ds_max_text,
       "Largest step (default: 1/25 of the range)", "DS" },
     { "max-points", 0, 0, G_OPTION_ARG_INT, &max_points,
-      "Points per branch at most (default 2000)", "N" },
+      "Points per branch at most (default 1000)", "N" },
+    { "max-branches", 0, 0, G_OPTION_ARG_INT, &max_branches,
+      "Branches at most (default 32)", "N" },
     { "no-switch", 0, 0, G_OPTION_ARG_NONE, &no_switch,
       "Do not follow the other branches at branch points", NULL },
     { "periodic", 0, 0, G_OPTION_ARG_NONE, &periodic,
@@ -523,7 +479,7 @@ cli_continue (int    argc,
 
   currents_continuation_options_init (&o);
   if (!parse_range (range_text, "--range", &o.lo, &o.hi, &error) ||
-      !parse_steps (ds_text, ds_min_text, ds_max_text, max_points, &o, &error) ||
+      !parse_steps (ds_text, ds_min_text, ds_max_text, max_points, max_branches, &o, &error) ||
       (start_text && !cli_parse_double (start_text, "--start", &o.start, &error)))
     return cli_user_error (error);
   o.log_scale = log_scale;
@@ -551,11 +507,11 @@ cli_continue (int    argc,
 
   if (periodic)
     {
-      g_autoptr(GPtrArray) hopf = currents_continuation_result_get_special (res,
-                                                                           CURRENTS_BIFURCATION_HOPF);
+      g_autoptr(GPtrArray) hopf = NULL;
       int k = currents_system_find_param (sys, param);
       int j = currents_system_find_input (sys, param);
 
+      hopf = currents_continuation_result_get_special (res, CURRENTS_BIFURCATION_HOPF);
       hopf_orbits = g_array_new (FALSE, TRUE, sizeof (HopfOrbits));
       g_array_set_clear_func (hopf_orbits, hopf_orbits_clear);
       for (guint i = 0; i < hopf->len; i++)
@@ -603,6 +559,8 @@ cli_continue (int    argc,
       for (guint i = 0; i < res->branches->len; i++)
         json_branch (b, g_ptr_array_index (res->branches, i));
       json_builder_end_array (b);
+      json_builder_set_member_name (b, "truncated");
+      json_builder_add_boolean_value (b, res->truncated);
       json_specials (b, "folds", res, CURRENTS_BIFURCATION_FOLD, FALSE);
       json_specials (b, "hopf", res, CURRENTS_BIFURCATION_HOPF, FALSE);
       json_specials (b, "branch_points", res, CURRENTS_BIFURCATION_BRANCH_POINT, FALSE);
@@ -649,6 +607,8 @@ cli_continue (int    argc,
                br->n_points, currents_continuation_end_to_string (br->end_first),
                currents_continuation_end_to_string (br->end_last), param, stab);
     }
+  if (res->truncated)
+    g_print ("(stopped after %u branches: --max-branches)\n", res->branches->len);
   {
     static const struct { CurrentsBifurcationKind kind; const char *title; } kinds[] = {
       { CURRENTS_BIFURCATION_FOLD, "Folds (tipping points)" },
@@ -672,7 +632,8 @@ cli_continue (int    argc,
                 g_print (", ω = %.6g (period %.6g)", s->frequency, 2 * G_PI / s->frequency);
                 if (isfinite (s->lyapunov))
                   g_print (", l1 = %.4g (%s)", s->lyapunov,
-                           s->lyapunov < 0 ? "supercritical" : "subcritical");
+                           s->lyapunov < 0 ? "supercritical"
+                           : s->lyapunov > 0 ? "subcritical" : "degenerate");
               }
             g_print ("\n");
           }
@@ -708,7 +669,7 @@ cli_continue2 (int    argc,
   g_autofree char *from = NULL, *ds_text = NULL, *ds_min_text = NULL, *ds_max_text = NULL;
   g_autofree char *t_text = NULL;
   gboolean json = FALSE, log_scale = FALSE, log_scale2 = FALSE;
-  int max_points = 0;
+  int max_points = 0, max_branches = 0;
   GOptionEntry entries[] = {
     { "param", 'p', 0, G_OPTION_ARG_STRING, &param,
       "The first parameter (or input): the one-parameter run finds the starting points",
@@ -732,7 +693,9 @@ cli_continue2 (int    argc,
     { "ds-min", 0, 0, G_OPTION_ARG_STRING, &ds_min_text, "Smallest step", "DS" },
     { "ds-max", 0, 0, G_OPTION_ARG_STRING, &ds_max_text, "Largest step", "DS" },
     { "max-points", 0, 0, G_OPTION_ARG_INT, &max_points,
-      "Points per curve at most (default 2000)", "N" },
+      "Points per curve at most (default 1000)", "N" },
+    { "max-branches", 0, 0, G_OPTION_ARG_INT, &max_branches,
+      "Curves at most (default 32)", "N" },
     { "t", 0, 0, G_OPTION_ARG_STRING, &t_text,
       "Hold t here for a non-autonomous model (default: the model's t0)", "T" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
@@ -781,7 +744,7 @@ cli_continue2 (int    argc,
   currents_continuation_options_init (&o);
   if (!parse_range (range_text, "--range", &o.lo, &o.hi, &error) ||
       !parse_range (range2_text, "--range2", &o.lo2, &o.hi2, &error) ||
-      !parse_steps (ds_text, ds_min_text, ds_max_text, max_points, &o, &error))
+      !parse_steps (ds_text, ds_min_text, ds_max_text, max_points, max_branches, &o, &error))
     return cli_user_error (error);
   o.log_scale = log_scale;
   o.log_scale2 = log_scale2;
@@ -819,6 +782,8 @@ cli_continue2 (int    argc,
       for (guint i = 0; i < res->branches->len; i++)
         json_branch (b, g_ptr_array_index (res->branches, i));
       json_builder_end_array (b);
+      json_builder_set_member_name (b, "truncated");
+      json_builder_add_boolean_value (b, res->truncated);
       json_specials (b, "cusps", res, CURRENTS_BIFURCATION_CUSP, TRUE);
       json_specials (b, "bogdanov_takens", res, CURRENTS_BIFURCATION_BOGDANOV_TAKENS, TRUE);
       json_builder_end_object (b);
@@ -843,6 +808,8 @@ cli_continue2 (int    argc,
                currents_continuation_end_to_string (br->end_first),
                currents_continuation_end_to_string (br->end_last));
     }
+  if (res->truncated)
+    g_print ("(stopped after %u curves: --max-branches)\n", res->branches->len);
   {
     static const struct { CurrentsBifurcationKind kind; const char *title; } kinds[] = {
       { CURRENTS_BIFURCATION_CUSP, "Cusp points" },

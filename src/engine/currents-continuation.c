@@ -774,8 +774,9 @@ fjac (CurrentsContinuation *c,
           int seed = c->h[l].is_input ? (int) c->h[l].index : (int) (c->m + c->h[l].index);
           double dl = handle_dlds (&c->h[l], s[l]);
 
-          _currents_tape_tangent2 (c->tape, c->tape_ws, c->t, x, c->u, c->p, NULL, seed, NULL,
-                                   NULL, Fs + l * n, NULL, NULL);
+          if (!_currents_tape_tangent2 (c->tape, c->tape_ws, c->t, x, c->u, c->p, NULL, seed,
+                                        NULL, NULL, Fs + l * n, NULL, NULL))
+            return FALSE;
           for (gsize i = 0; i < n; i++)
             Fs[l * n + i] *= dl;
         }
@@ -823,8 +824,10 @@ mixed (CurrentsContinuation *c,
   double dl = handle_dlds (&c->h[l], s[l]);
 
   g_assert (c->deriv == DERIV_TAPE);
-  _currents_tape_tangent2 (c->tape, c->tape_ws, c->t, x, c->u, c->p, NULL, seed, w, NULL,
-                           NULL, NULL, out);
+  if (!_currents_tape_tangent2 (c->tape, c->tape_ws, c->t, x, c->u, c->p, NULL, seed, w, NULL,
+                                NULL, NULL, out))
+    for (gsize i = 0; i < c->n; i++)
+      out[i] = NAN;
   for (gsize i = 0; i < c->n; i++)
     out[i] *= dl;
 }
@@ -2200,7 +2203,9 @@ tracer_step (CurrentsContinuation *c,
           return;
         }
     }
-  if (pass_len (tr, 0) + pass_len (tr, 1) >= c->opt.max_points)
+  /* half the points each way when the branch goes both ways from its start */
+  if (pass_len (tr, 0) + (pass_len (tr, 1) > 0 ? pass_len (tr, 1) - 1 : 0) >= c->opt.max_points ||
+      (tr->pass == 0 && tr->n_passes == 2 && pass_len (tr, 0) >= (c->opt.max_points + 1) / 2))
     {
       end_pass (c, tr, CURRENTS_CONTINUATION_END_MAX_POINTS);
       return;
@@ -2522,7 +2527,8 @@ currents_continuation_options_init (CurrentsContinuationOptions *options)
   options->lo = options->hi = NAN;
   options->lo2 = options->hi2 = NAN;
   options->start = NAN;
-  options->max_points = 2000;
+  options->max_points = 1000;
+  options->max_branches = 32;
   options->switch_branches = TRUE;
   options->lyapunov = TRUE;
   options->seed = 1;
@@ -2538,45 +2544,54 @@ currents_continuation_default_box (const CurrentsSystem *system,
   const double *x0 = currents_system_get_initial (sys);
   const CurrentsModel *model = currents_system_get_model (system);
   const CurrentsTrainedModel *tm = currents_system_get_trained (system);
+  g_autofree double *xmin = g_new (double, MAX (n, 1));
+  g_autofree double *xmax = g_new (double, MAX (n, 1));
+  g_autofree double *umin = g_new (double, MAX (m, 1));
+  g_autofree double *umax = g_new (double, MAX (m, 1));
+  gboolean have_ranges = FALSE, have_window = FALSE;
+  int xa, ya;
+  double xlo, xhi, ylo, yhi, half = 1.0;
 
   for (gsize i = 0; i < n; i++)
-    {
-      double r = 10.0 * (1.0 + fabs (x0[i]));
-      lo[i] = x0[i] - r;
-      hi[i] = x0[i] + r;
-    }
-  if (model != NULL && currents_model_get_options (model)->has_window)
-    {
-      int xa, ya;
-      double xlo, xhi, ylo, yhi;
-
-      currents_system_get_window (system, &xa, &ya, &xlo, &xhi, &ylo, &yhi);
-      if (xhi > xlo)
-        {
-          lo[xa] = xlo - 0.5 * (xhi - xlo);
-          hi[xa] = xhi + 0.5 * (xhi - xlo);
-        }
-      if (yhi > ylo)
-        {
-          lo[ya] = ylo - 0.5 * (yhi - ylo);
-          hi[ya] = yhi + 0.5 * (yhi - ylo);
-        }
-    }
+    xmin[i] = xmax[i] = NAN;
   if (tm != NULL)
+    have_ranges = currents_trained_model_get_ranges (tm, xmin, xmax, umin, umax);
+  currents_system_get_window (system, &xa, &ya, &xlo, &xhi, &ylo, &yhi);
+  if (tm == NULL && model != NULL)
+    have_window = currents_model_get_options (model)->has_window;
+  if (have_window)
+    half = MAX (half, 0.5 * MAX (xhi - xlo, yhi - ylo));
+  for (gsize i = 0; i < n; i++)
     {
-      g_autofree double *xmin = g_new (double, MAX (n, 1));
-      g_autofree double *xmax = g_new (double, MAX (n, 1));
-      g_autofree double *umin = g_new (double, MAX (m, 1));
-      g_autofree double *umax = g_new (double, MAX (m, 1));
+      double a = NAN, b = NAN;
 
-      if (currents_trained_model_get_ranges (tm, xmin, xmax, umin, umax))
-        for (gsize i = 0; i < n; i++)
-          if (isfinite (xmin[i]) && isfinite (xmax[i]) && xmax[i] >= xmin[i])
-            {
-              double w = xmax[i] > xmin[i] ? xmax[i] - xmin[i] : 1.0 + fabs (xmin[i]);
-              lo[i] = xmin[i] - 0.5 * w;
-              hi[i] = xmax[i] + 0.5 * w;
-            }
+      if (have_ranges && isfinite (xmin[i]) && isfinite (xmax[i]))
+        {
+          a = xmin[i];
+          b = xmax[i];
+        }
+      else if (have_window && (int) i == xa)
+        {
+          a = xlo;
+          b = xhi;
+        }
+      else if (have_window && (int) i == ya)
+        {
+          a = ylo;
+          b = yhi;
+        }
+      if (isfinite (a) && isfinite (b) && b > a)
+        {
+          lo[i] = a - 0.05 * (b - a);
+          hi[i] = b + 0.05 * (b - a);
+        }
+      else
+        {
+          double c = isfinite (x0[i]) ? x0[i] : 0.0;
+          double h = MAX (half, fabs (c));
+          lo[i] = c - h;
+          hi[i] = c + h;
+        }
     }
 }
 
@@ -2659,7 +2674,9 @@ cont_new (CurrentsSystem                    *system,
   c->opt = *options;
   c->opt.box_lo = c->opt.box_hi = NULL;
   if (c->opt.max_points < 2)
-    c->opt.max_points = options->max_points == 0 ? 2000 : 2;
+    c->opt.max_points = options->max_points == 0 ? 1000 : 2;
+  if (c->opt.max_branches == 0)
+    c->opt.max_branches = 32;
 
   c->field = currents_field_ref (currents_system_get_field (system));
   c->n = n = currents_system_get_n_states (system);
@@ -2696,6 +2713,14 @@ cont_new (CurrentsSystem                    *system,
         }
       c->n_par = 2;
       c->two = TRUE;
+      if (!(get_lambda (c, 1) >= c->h[1].lo && get_lambda (c, 1) <= c->h[1].hi))
+        {
+          g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                       "two-parameter continuation starts at %s = %g, outside its range "
+                       "%g:%g (set it inside)", param2, get_lambda (c, 1), c->h[1].lo,
+                       c->h[1].hi);
+          return NULL;
+        }
     }
 
   /* how to differentiate with respect to the parameters */
@@ -3114,7 +3139,14 @@ currents_continuation_iterate (CurrentsContinuation  *c,
     }
   if (c->tr == NULL)
     {
-      Task *task = g_queue_pop_head (&c->tasks);
+      Task *task;
+
+      if (c->result.branches->len >= c->opt.max_branches && !g_queue_is_empty (&c->tasks))
+        {
+          c->result.truncated = TRUE;
+          g_queue_clear_full (&c->tasks, task_free);
+        }
+      task = g_queue_pop_head (&c->tasks);
 
       if (task == NULL)
         {

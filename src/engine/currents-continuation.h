@@ -160,11 +160,13 @@ void                 currents_bifurcation_free (CurrentsBifurcation       *b);
  *   curves of folds and Hopf points
  * @special: (element-type CurrentsBifurcation): every special point, each once, in the
  *   order found
+ * @truncated: branches were left unexplored because options->max_branches was reached
  */
 typedef struct
 {
   GPtrArray *branches;
   GPtrArray *special;
+  gboolean   truncated;
 } CurrentsContinuationResult;
 
 /* The special points of one kind, in order (transfer container). */
@@ -184,7 +186,9 @@ GPtrArray *currents_continuation_result_get_special (const CurrentsContinuationR
  * @ds: the first pseudo-arclength step, in s units (0: 1/100 of the range)
  * @ds_min: the smallest step before a branch is given up (0: 1e-7 of the range)
  * @ds_max: the largest step (0: 1/25 of the range)
- * @max_points: points per branch at most (0: 2000)
+ * @max_points: points per branch at most (0: 1000)
+ * @max_branches: branches (or curves) at most; further starts and branch switches are
+ *   left out and the result says so (0: 32)
  * @switch_branches: leave branch points along the second branch (one parameter)
  * @lyapunov: compute l₁ at Hopf points when the field has exact second derivatives
  * @box_lo: (nullable): where to look for starting equilibria (n values; %NULL: a default
@@ -207,6 +211,7 @@ typedef struct
   double        ds_min;
   double        ds_max;
   gsize         max_points;
+  gsize         max_branches;
   gboolean      switch_branches;
   gboolean      lyapunov;
   const double *box_lo;
@@ -217,9 +222,10 @@ typedef struct
 
 void currents_continuation_options_init (CurrentsContinuationOptions *options);
 
-/* The default box for the starting equilibria: a trained model's data range widened by
- * half its width on each side; for a model, the `@` window's axes widened by half, and
- * x₀ ± 10 (1 + |x₀|) for other states. @lo, @hi: n values each. */
+/* The default box for the starting equilibria, as `currents-cli equilibria` chooses it:
+ * the `@` window of the plotted states or a trained model's data range, padded by 5% of
+ * the width each side; other states x₀ ± max(1, |x₀|, the larger half-width of the
+ * window). @lo, @hi: n values each. */
 void currents_continuation_default_box (const CurrentsSystem *system,
                                         double               *lo,
                                         double               *hi);
@@ -285,7 +291,8 @@ gboolean   currents_continuation_run              (CurrentsContinuation      *co
                                                    GError                   **error);
 
 /* The branches and special points so far (owned by @cont). */
-const CurrentsContinuationResult *currents_continuation_get_result (const CurrentsContinuation *cont);
+const CurrentsContinuationResult *
+           currents_continuation_get_result       (const CurrentsContinuation *cont);
 
 gsize      currents_continuation_get_n_states     (const CurrentsContinuation *cont);
 /* Whether l₁ and the normal forms can be computed (the field has exact second

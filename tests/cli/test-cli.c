@@ -1068,7 +1068,10 @@ test_continue_errors (void)
 {
   g_autofree char *sn = write_temp ("sn.ode", "par r=0.5\nx' = r + x^2\n");
   g_autofree char *brus = example ("brusselator.ode");
+  g_autofree char *line = write_temp ("line.ode", "par q=1\nx' = q*(y - x)\ny' = q*(x - y)\n");
   struct { const char *args[12]; int status; const char *says; } cases[] = {
+    /* a line of equilibria: nothing isolated to follow */
+    { { "continue", line, "--param", "q", "--range", "0.5:2" }, 1, "singular" },
     { { "continue", sn, "--param", "q", "--range", "-1:1" }, 1,
       "no parameter or input named 'q'" },
     { { "continue", sn, "--param", "r", "--range", "1:1" }, 1, "zero width" },
@@ -1089,6 +1092,8 @@ test_continue_errors (void)
         "0.5:2", "--from", "nowhere" }, 2, "--from" },
     { { "continue2", sn, "--param", "r", "--param2", "r2", "--range", "-1:1", "--range2",
         "0:1" }, 1, "no parameter or input named 'r2'" },
+    { { "continue2", brus, "--param", "b", "--param2", "a", "--range", "0:4", "--range2",
+        "2:3" }, 1, "outside its range" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
