@@ -295,6 +295,101 @@ test_parse_ignore (void)
   assert_doubles (currents_trajectory_get_states (traj (ds, 0)), x, 2);
 }
 
+/* A time and a trajectory column with names the reader does not know, chosen by name. */
+static void
+test_parse_named_roles (void)
+{
+  const char *ignore[] = { "t", NULL };
+  const char *inputs[] = { "IPTG", NULL };
+  CurrentsCsvOptions opts = { .time_column = "Hours", .trajectory_column = "well",
+                              .input_columns = inputs, .ignore_columns = ignore };
+  g_autoptr (CurrentsDataset) ds =
+    parse_ok ("well;hours;GFP;iptg;t\nA1;0,5;1,25;0,1;x\nB2;0;2,385;1;y\nA1;0;1;0,1;z\n",
+              &opts);
+  const double times_a[] = { 0.0, 0.5 }, gfp_a[] = { 1.0, 1.25 };
+
+  g_assert_cmpuint (currents_dataset_get_n_states (ds), ==, 1);
+  g_assert_cmpstr (currents_dataset_get_state_name (ds, 0), ==, "GFP");
+  g_assert_cmpuint (currents_dataset_get_n_inputs (ds), ==, 1);
+  g_assert_cmpstr (currents_dataset_get_input_name (ds, 0), ==, "iptg");
+  g_assert_cmpuint (currents_dataset_get_n_trajectories (ds), ==, 2);
+  g_assert_cmpstr (currents_trajectory_get_id (traj (ds, 0)), ==, "A1");
+  assert_doubles (currents_trajectory_get_times (traj (ds, 0)), times_a, 2);
+  assert_doubles (currents_trajectory_get_states (traj (ds, 0)), gfp_a, 2);
+
+  /* A known name may be chosen explicitly too. */
+  {
+    CurrentsCsvOptions same = { .time_column = "T" };
+    g_autoptr (CurrentsDataset) ds2 = parse_ok ("t,x\n0,1\n1,2.385\n", &same);
+
+    g_assert_cmpuint (currents_dataset_get_n_states (ds2), ==, 1);
+  }
+}
+
+static void
+test_error_named_roles (void)
+{
+  CurrentsCsvOptions unknown = { .time_column = "hours" };
+  CurrentsCsvOptions clash = { .time_column = "hours" };
+  CurrentsCsvOptions traj_clash = { .trajectory_column = "well" };
+  CurrentsCsvOptions both = { .time_column = "hours", .trajectory_column = "hours" };
+  const char *ignore[] = { "hours", NULL };
+  CurrentsCsvOptions ignored = { .time_column = "hours", .ignore_columns = ignore };
+
+  expect_error_full ("t,x\n0,1\n", -1, &unknown, FILE_NAME ":1:", "no column named \"hours\"",
+                     "the time column", NULL);
+  expect_error_full ("hours,x,t\n0,1,2\n", -1, &clash, FILE_NAME ":1:",
+                     "column 3 (\"t\") is named like a time column",
+                     "column 1 (\"hours\") is the time column", "ignore column 3", NULL);
+  expect_error_full ("t,well,id,x\n0,a,b,1\n", -1, &traj_clash, FILE_NAME ":1:",
+                     "column 3 (\"id\") is named like a trajectory column", NULL);
+  expect_error_full ("hours,x\n0,1\n", -1, &both, FILE_NAME ":1:",
+                     "column 1 (\"hours\") cannot be the trajectory column",
+                     "it is the time column", NULL);
+  expect_error_full ("hours,x\n0,1\n", -1, &ignored, FILE_NAME ":1:",
+                     "cannot be the time column", "ignored", NULL);
+}
+
+static void
+test_preview (void)
+{
+  g_autoptr (CurrentsCsvPreview) pv =
+    currents_csv_preview_new ("\xEF\xBB\xBF# made by hand\n\n trajectory ;t;x\r\n"
+                              "a;0;1,5\r\n# a comment\nb;\"0;5\";oops;extra\n"
+                              "c;1;\"unterminated\n", -1, 2);
+  g_autoptr (CurrentsCsvPreview) few = currents_csv_preview_new ("t,x\n0,1\n1,2\n2,3\n", -1, 0);
+  g_autoptr (CurrentsCsvPreview) empty = currents_csv_preview_new ("# nothing\n\n", -1, 10);
+  g_autoptr (CurrentsCsvPreview) bad = currents_csv_preview_new ("t,x\n0,\"1\n", -1, 10);
+
+  g_assert_cmpint (pv->separator, ==, ';');
+  g_assert_cmpuint (pv->header_line, ==, 3);
+  g_assert_cmpuint (pv->n_cols, ==, 3);
+  g_assert_cmpstr (pv->names[0], ==, "trajectory");
+  g_assert_cmpstr (pv->names[2], ==, "x");
+  g_assert_cmpuint (pv->n_rows, ==, 2);
+  g_assert_cmpuint (pv->lines[0], ==, 4);
+  g_assert_cmpuint (pv->lines[1], ==, 6);
+  g_assert_cmpstr (pv->rows[0][2], ==, "1,5");
+  g_assert_cmpuint (g_strv_length (pv->rows[1]), ==, 4);
+  g_assert_cmpstr (pv->rows[1][1], ==, "0;5");
+
+  g_assert_cmpuint (few->n_cols, ==, 2);
+  g_assert_cmpuint (few->n_rows, ==, 0);
+
+  g_assert_cmpuint (empty->n_cols, ==, 0);
+  g_assert_cmpuint (empty->header_line, ==, 0);
+  g_assert_nonnull (empty->names);
+
+  /* A line the reader cannot cut is shown whole. */
+  g_assert_cmpuint (bad->n_rows, ==, 1);
+  g_assert_cmpstr (bad->rows[0][0], ==, "0,\"1");
+
+  g_assert_true (currents_csv_is_time_name ("Time"));
+  g_assert_false (currents_csv_is_time_name ("hours"));
+  g_assert_true (currents_csv_is_trajectory_name ("experiment"));
+  g_assert_false (currents_csv_is_trajectory_name (NULL));
+}
+
 static void
 test_parse_same_time_other_trajectory (void)
 {
@@ -1011,6 +1106,9 @@ main (int    argc,
   g_test_add_func ("/engine/data/parse/inputs-constant", test_parse_inputs_constant);
   g_test_add_func ("/engine/data/parse/inputs-varying", test_parse_inputs_varying);
   g_test_add_func ("/engine/data/parse/ignore", test_parse_ignore);
+  g_test_add_func ("/engine/data/parse/named-roles", test_parse_named_roles);
+  g_test_add_func ("/engine/data/error/named-roles", test_error_named_roles);
+  g_test_add_func ("/engine/data/preview", test_preview);
   g_test_add_func ("/engine/data/parse/same-time-other-trajectory",
                    test_parse_same_time_other_trajectory);
   g_test_add_func ("/engine/data/parse/length", test_parse_length);

@@ -21,37 +21,8 @@
 #include "currents-continuation.h"
 #include "currents-periodic.h"
 
-static void
-json_num (JsonBuilder *b,
-          double       v)
-{
-  if (isfinite (v))
-    json_builder_add_double_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
 
-static void
-json_member_num (JsonBuilder *b,
-                 const char  *key,
-                 double       v)
-{
-  json_builder_set_member_name (b, key);
-  json_num (b, v);
-}
 
-static void
-json_vector (JsonBuilder  *b,
-             const char   *key,
-             const double *v,
-             gsize         n)
-{
-  json_builder_set_member_name (b, key);
-  json_builder_begin_array (b);
-  for (gsize i = 0; i < n; i++)
-    json_num (b, v[i]);
-  json_builder_end_array (b);
-}
 
 /* LO:HI (either may be negative). */
 static gboolean
@@ -226,15 +197,15 @@ json_header (JsonBuilder          *b,
   if (autonomous)
     json_builder_add_null_value (b);
   else
-    json_num (b, t);
+    cli_json_number (b, t);
   json_builder_set_member_name (b, "box");
   json_builder_begin_object (b);
   for (gsize i = 0; i < n; i++)
     {
       json_builder_set_member_name (b, names[i]);
       json_builder_begin_array (b);
-      json_num (b, lo[i]);
-      json_num (b, hi[i]);
+      cli_json_number (b, lo[i]);
+      cli_json_number (b, hi[i]);
       json_builder_end_array (b);
     }
   json_builder_end_object (b);
@@ -254,8 +225,8 @@ json_parameter (JsonBuilder *b,
   json_builder_add_string_value (b, name);
   json_builder_set_member_name (b, "range");
   json_builder_begin_array (b);
-  json_num (b, lo);
-  json_num (b, hi);
+  cli_json_number (b, lo);
+  cli_json_number (b, hi);
   json_builder_end_array (b);
   json_builder_set_member_name (b, "log");
   json_builder_add_boolean_value (b, log_scale);
@@ -268,15 +239,15 @@ json_special (JsonBuilder               *b,
               gboolean                   two)
 {
   json_builder_begin_object (b);
-  json_member_num (b, "param", s->param);
+  cli_json_member_number (b, "param", s->param);
   if (two)
-    json_member_num (b, "param2", s->param2);
-  json_vector (b, "state", s->state, s->n);
+    cli_json_member_number (b, "param2", s->param2);
+  cli_json_member_vector (b, "state", s->state, s->n);
   switch (s->kind)
     {
     case CURRENTS_BIFURCATION_HOPF:
-      json_member_num (b, "frequency", s->frequency);
-      json_member_num (b, "lyapunov", s->lyapunov);
+      cli_json_member_number (b, "frequency", s->frequency);
+      cli_json_member_number (b, "lyapunov", s->lyapunov);
       json_builder_set_member_name (b, "criticality");
       if (isfinite (s->lyapunov))
         json_builder_add_string_value (b, s->lyapunov < 0 ? "supercritical"
@@ -285,10 +256,10 @@ json_special (JsonBuilder               *b,
         json_builder_add_null_value (b);
       break;
     case CURRENTS_BIFURCATION_FOLD:
-      json_member_num (b, "normal_form", s->normal_form);
+      cli_json_member_number (b, "normal_form", s->normal_form);
       break;
     case CURRENTS_BIFURCATION_BRANCH_POINT:
-      json_vector (b, "direction", s->evec_re, s->n);
+      cli_json_member_vector (b, "direction", s->evec_re, s->n);
       break;
     default:
       break;
@@ -338,12 +309,12 @@ json_branch (JsonBuilder                      *b,
   for (gsize k = 0; k < br->n_points; k++)
     {
       json_builder_begin_object (b);
-      json_member_num (b, "param", br->param[k]);
+      cli_json_member_number (b, "param", br->param[k]);
       if (two)
-        json_member_num (b, "param2", br->param2[k]);
-      json_vector (b, "state", br->state + k * br->n, br->n);
+        cli_json_member_number (b, "param2", br->param2[k]);
+      cli_json_member_vector (b, "state", br->state + k * br->n, br->n);
       if (br->frequency != NULL)
-        json_member_num (b, "frequency", br->frequency[k]);
+        cli_json_member_number (b, "frequency", br->frequency[k]);
       if (!two)
         {
           json_builder_set_member_name (b, "stable");
@@ -553,7 +524,7 @@ cli_continue (int    argc,
       json_builder_begin_object (b);
       json_header (b, sys, cmd, autonomous, o.t, lo, hi);
       json_parameter (b, "parameter", param, o.lo, o.hi, log_scale);
-      json_member_num (b, "start", currents_continuation_get_start (cont));
+      cli_json_member_number (b, "start", currents_continuation_get_start (cont));
       json_builder_set_member_name (b, "branches");
       json_builder_begin_array (b);
       for (guint i = 0; i < res->branches->len; i++)
@@ -575,10 +546,10 @@ cli_continue (int    argc,
               const CurrentsPeriodicOrbit *orb = g_ptr_array_index (ho->orbits, k);
 
               json_builder_begin_object (b);
-              json_member_num (b, "param", orb->param);
-              json_member_num (b, "period", orb->period);
-              json_vector (b, "max", orb->max, orb->n);
-              json_vector (b, "min", orb->min, orb->n);
+              cli_json_member_number (b, "param", orb->param);
+              cli_json_member_number (b, "period", orb->period);
+              cli_json_member_vector (b, "max", orb->max, orb->n);
+              cli_json_member_vector (b, "min", orb->min, orb->n);
               json_builder_set_member_name (b, "stable");
               json_builder_add_boolean_value (b, orb->stable);
               json_builder_set_member_name (b, "hopf");

@@ -17,39 +17,9 @@
 
 #include "currents-cli-private.h"
 
-#define BOX_PAD 0.05   /* of the width, each side of a window or data range */
 
-static void
-json_num (JsonBuilder *b,
-          double       v)
-{
-  if (isfinite (v))
-    json_builder_add_double_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
 
-static void
-json_member_num (JsonBuilder *b,
-                 const char  *key,
-                 double       v)
-{
-  json_builder_set_member_name (b, key);
-  json_num (b, v);
-}
 
-static void
-json_vector (JsonBuilder  *b,
-             const char   *key,
-             const double *v,
-             gsize         n)
-{
-  json_builder_set_member_name (b, key);
-  json_builder_begin_array (b);
-  for (gsize i = 0; i < n; i++)
-    json_num (b, v[i]);
-  json_builder_end_array (b);
-}
 
 static void
 json_strings (JsonBuilder       *b,
@@ -76,8 +46,8 @@ json_linearisation (JsonBuilder               *b,
   for (gsize j = 0; j < n; j++)
     {
       json_builder_begin_array (b);
-      json_num (b, eq->eig_re[j]);
-      json_num (b, eq->eig_im[j]);
+      cli_json_number (b, eq->eig_re[j]);
+      cli_json_number (b, eq->eig_im[j]);
       json_builder_end_array (b);
     }
   json_builder_end_array (b);
@@ -89,8 +59,8 @@ json_linearisation (JsonBuilder               *b,
       for (gsize i = 0; i < n; i++)
         {
           json_builder_begin_array (b);
-          json_num (b, eq->evec_re[i * n + j]);
-          json_num (b, eq->evec_im[i * n + j]);
+          cli_json_number (b, eq->evec_re[i * n + j]);
+          cli_json_number (b, eq->evec_im[i * n + j]);
           json_builder_end_array (b);
         }
       json_builder_end_array (b);
@@ -132,7 +102,7 @@ json_header (JsonBuilder          *b,
   if (autonomous)
     json_builder_add_null_value (b);
   else
-    json_num (b, t);
+    cli_json_number (b, t);
 }
 
 static char *
@@ -215,71 +185,6 @@ frozen_time (const CurrentsSystem *sys,
   return t_text == NULL || cli_parse_double (t_text, "--t", t, error);
 }
 
-/* Default box: the `@` window of the plotted states, or a trained model's data range,
- * padded by BOX_PAD of the width each side; other states x0 ± max(1, |x0|, the larger
- * half-width of the window). */
-static void
-default_box (CurrentsSystem *sys,
-             double         *lo,
-             double         *hi)
-{
-  gsize n = currents_system_get_n_states (sys);
-  gsize m = currents_system_get_n_inputs (sys);
-  const CurrentsTrainedModel *tm = currents_system_get_trained (sys);
-  const CurrentsModel *model = currents_system_get_model (sys);
-  const double *x0 = currents_system_get_initial (sys);
-  g_autofree double *xmin = g_new (double, n);
-  g_autofree double *xmax = g_new (double, n);
-  g_autofree double *umin = g_new (double, MAX (m, 1));
-  g_autofree double *umax = g_new (double, MAX (m, 1));
-  gboolean have_ranges = FALSE, have_window = FALSE;
-  int xa, ya;
-  double xlo, xhi, ylo, yhi, half = 1.0;
-
-  for (gsize i = 0; i < n; i++)
-    xmin[i] = xmax[i] = NAN;
-  if (tm != NULL)
-    have_ranges = currents_trained_model_get_ranges (tm, xmin, xmax, umin, umax);
-  currents_system_get_window (sys, &xa, &ya, &xlo, &xhi, &ylo, &yhi);
-  if (tm == NULL && model != NULL)
-    have_window = currents_model_get_options (model)->has_window;
-  if (have_window)
-    half = MAX (half, 0.5 * MAX (xhi - xlo, yhi - ylo));
-
-  for (gsize i = 0; i < n; i++)
-    {
-      double a = NAN, b = NAN;
-
-      if (have_ranges && isfinite (xmin[i]) && isfinite (xmax[i]))
-        {
-          a = xmin[i];
-          b = xmax[i];
-        }
-      else if (have_window && (int) i == xa)
-        {
-          a = xlo;
-          b = xhi;
-        }
-      else if (have_window && (int) i == ya)
-        {
-          a = ylo;
-          b = yhi;
-        }
-      if (isfinite (a) && isfinite (b) && b > a)
-        {
-          double pad = BOX_PAD * (b - a);
-          lo[i] = a - pad;
-          hi[i] = b + pad;
-        }
-      else
-        {
-          double c = isfinite (x0[i]) ? x0[i] : 0.0;
-          double h = MAX (half, fabs (c));
-          lo[i] = c - h;
-          hi[i] = c + h;
-        }
-    }
-}
 
 int
 cli_equilibria (int    argc,
@@ -355,7 +260,7 @@ cli_equilibria (int    argc,
 
   lo = g_new (double, n);
   hi = g_new (double, n);
-  default_box (sys, lo, hi);
+  currents_system_get_default_box (sys, lo, hi);
   if (box_items != NULL && !(boxes = cli_parse_ranges (box_items, "--box", &error)))
     return cli_user_error (error);
   for (guint b = 0; boxes != NULL && b < boxes->len; b++)
@@ -403,8 +308,8 @@ cli_equilibria (int    argc,
         {
           json_builder_set_member_name (b, names[i]);
           json_builder_begin_array (b);
-          json_num (b, lo[i]);
-          json_num (b, hi[i]);
+          cli_json_number (b, lo[i]);
+          cli_json_number (b, hi[i]);
           json_builder_end_array (b);
         }
       json_builder_end_object (b);
@@ -415,7 +320,7 @@ cli_equilibria (int    argc,
         json_builder_add_null_value (b);
       json_builder_set_member_name (b, "seed");
       json_builder_add_int_value (b, (gint64) seed);
-      json_member_num (b, "tol", o.tol);
+      cli_json_member_number (b, "tol", o.tol);
       json_builder_set_member_name (b, "equilibria");
       json_builder_begin_array (b);
       for (guint k = 0; k < eqs->len; k++)
@@ -423,9 +328,9 @@ cli_equilibria (int    argc,
           const CurrentsEquilibrium *eq = g_ptr_array_index (eqs, k);
 
           json_builder_begin_object (b);
-          json_vector (b, "state", eq->state, n);
+          cli_json_member_vector (b, "state", eq->state, n);
           json_linearisation (b, eq);
-          json_member_num (b, "residual", eq->residual);
+          cli_json_member_number (b, "residual", eq->residual);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
@@ -469,14 +374,14 @@ static void
 json_steady (JsonBuilder               *b,
              const CurrentsSteadyState *ss)
 {
-  json_vector (b, "state", ss->state, ss->n);
+  cli_json_member_vector (b, "state", ss->state, ss->n);
   json_builder_set_member_name (b, "stable");
   json_builder_add_boolean_value (b, ss->stable);
   json_builder_set_member_name (b, "steady");
   json_builder_add_boolean_value (b, ss->steady);
   json_builder_set_member_name (b, "settled");
   json_builder_add_boolean_value (b, ss->settled);
-  json_member_num (b, "residual", ss->residual);
+  cli_json_member_number (b, "residual", ss->residual);
   json_builder_set_member_name (b, "type");
   if (ss->linear != NULL)
     json_builder_add_string_value (b, currents_equilibrium_type_to_string (ss->linear->type));
@@ -489,8 +394,8 @@ json_steady (JsonBuilder               *b,
       for (gsize j = 0; j < ss->linear->n; j++)
         {
           json_builder_begin_array (b);
-          json_num (b, ss->linear->eig_re[j]);
-          json_num (b, ss->linear->eig_im[j]);
+          cli_json_number (b, ss->linear->eig_re[j]);
+          cli_json_number (b, ss->linear->eig_im[j]);
           json_builder_end_array (b);
         }
       json_builder_end_array (b);
@@ -677,7 +582,7 @@ cli_knockout (int    argc,
 
       json_builder_begin_object (b);
       json_header (b, sys, cmd, autonomous, t);
-      json_vector (b, "from", x0, n);
+      cli_json_member_vector (b, "from", x0, n);
       json_builder_set_member_name (b, "reference");
       json_builder_begin_object (b);
       json_steady (b, ref);
@@ -691,7 +596,7 @@ cli_knockout (int    argc,
           json_builder_begin_object (b);
           json_builder_set_member_name (b, "gene");
           json_builder_add_string_value (b, names[ko->gene]);
-          json_member_num (b, "shift", ko->shift);
+          cli_json_member_number (b, "shift", ko->shift);
           json_builder_set_member_name (b, "extrapolated");
           json_builder_add_boolean_value (b, ko->extrapolated);
           json_steady (b, ko->result);

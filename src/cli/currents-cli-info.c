@@ -13,17 +13,6 @@
 
 #include "currents-cli-private.h"
 
-static void
-json_number (JsonBuilder *b,
-             const char  *key,
-             double       v)
-{
-  json_builder_set_member_name (b, key);
-  if (isfinite (v))
-    json_builder_add_double_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
 
 static void
 json_column (JsonBuilder               *b,
@@ -36,15 +25,15 @@ json_column (JsonBuilder               *b,
   json_builder_add_string_value (b, name);
   json_builder_set_member_name (b, "role");
   json_builder_add_string_value (b, role);
-  json_number (b, "min", s->min);
-  json_number (b, "max", s->max);
-  json_number (b, "mean", s->mean);
-  json_number (b, "sd", s->sd);
+  cli_json_member_number (b, "min", s->min);
+  cli_json_member_number (b, "max", s->max);
+  cli_json_member_number (b, "mean", s->mean);
+  cli_json_member_number (b, "sd", s->sd);
   json_builder_set_member_name (b, "observed");
   json_builder_add_int_value (b, (gint64) s->n_observed);
   json_builder_set_member_name (b, "missing");
   json_builder_add_int_value (b, (gint64) s->n_missing);
-  json_number (b, "missing_fraction", s->missing_fraction);
+  cli_json_member_number (b, "missing_fraction", s->missing_fraction);
   json_builder_end_object (b);
 }
 
@@ -101,8 +90,8 @@ cli_info (int    argc,
       json_builder_add_int_value (b, (gint64) currents_dataset_get_n_trajectories (ds));
       json_builder_set_member_name (b, "samples");
       json_builder_add_int_value (b, (gint64) currents_dataset_get_n_samples (ds));
-      json_number (b, "t_min", t0);
-      json_number (b, "t_max", t1);
+      cli_json_member_number (b, "t_min", t0);
+      cli_json_member_number (b, "t_max", t1);
       json_builder_set_member_name (b, "columns");
       json_builder_begin_array (b);
       for (gsize i = 0; i < currents_dataset_get_n_states (ds); i++)
@@ -280,20 +269,20 @@ cli_check (int    argc,
           json_builder_begin_object (b);
           json_builder_set_member_name (b, "name");
           json_builder_add_string_value (b, currents_model_get_state_name (model, i));
-          json_number (b, "initial", currents_model_get_initial (model)[i]);
+          cli_json_member_number (b, "initial", currents_model_get_initial (model)[i]);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
       json_builder_set_member_name (b, "parameters");
       json_builder_begin_object (b);
       for (gsize i = 0; i < k; i++)
-        json_number (b, currents_model_get_param_name (model, i),
+        cli_json_member_number (b, currents_model_get_param_name (model, i),
                      currents_model_get_params (model)[i]);
       json_builder_end_object (b);
       json_builder_set_member_name (b, "inputs");
       json_builder_begin_object (b);
       for (gsize i = 0; i < currents_model_get_n_inputs (model); i++)
-        json_number (b, currents_model_get_input_name (model, i),
+        cli_json_member_number (b, currents_model_get_input_name (model, i),
                      currents_model_get_input_defaults (model)[i]);
       json_builder_end_object (b);
       json_builder_set_member_name (b, "aux");
@@ -324,12 +313,12 @@ cli_check (int    argc,
                                       currents_field_is_autonomous (currents_model_get_field (model)));
       json_builder_set_member_name (b, "method");
       json_builder_add_string_value (b, currents_method_to_string (o->method));
-      json_number (b, "dt", o->dt);
-      json_number (b, "total", o->total);
-      json_number (b, "t0", o->t0);
-      json_number (b, "bound", o->bound);
-      json_number (b, "tol", o->tol);
-      json_number (b, "atol", o->atol);
+      cli_json_member_number (b, "dt", o->dt);
+      cli_json_member_number (b, "total", o->total);
+      cli_json_member_number (b, "t0", o->t0);
+      cli_json_member_number (b, "bound", o->bound);
+      cli_json_member_number (b, "tol", o->tol);
+      cli_json_member_number (b, "atol", o->atol);
       json_builder_set_member_name (b, "ignored");
       json_builder_begin_array (b);
       for (gsize i = 0; ignored[i] != NULL; i++)

@@ -21,38 +21,8 @@
 /* ------------------------------------------------------------------------------------ */
 /* JSON helpers                                                                          */
 
-static void
-jnum (JsonBuilder *b,
-      double       v)
-{
-  if (isfinite (v))
-    json_builder_add_double_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
 
-static void
-jmember_num (JsonBuilder *b,
-             const char  *key,
-             double       v)
-{
-  json_builder_set_member_name (b, key);
-  jnum (b, v);
-}
 
-static void
-jvector (JsonBuilder  *b,
-         const char   *key,
-         const double *v,
-         gsize         n)
-{
-  if (key != NULL)
-    json_builder_set_member_name (b, key);
-  json_builder_begin_array (b);
-  for (gsize i = 0; i < n; i++)
-    jnum (b, v[i]);
-  json_builder_end_array (b);
-}
 
 /* [[x, y], …] */
 static void
@@ -65,7 +35,7 @@ jpoints (JsonBuilder  *b,
     json_builder_set_member_name (b, key);
   json_builder_begin_array (b);
   for (gsize k = 0; k < n_points; k++)
-    jvector (b, NULL, xy + 2 * k, 2);
+    cli_json_member_vector (b, NULL, xy + 2 * k, 2);
   json_builder_end_array (b);
 }
 
@@ -268,15 +238,15 @@ json_plane_header (JsonBuilder *b,
   json_builder_end_array (b);
   json_builder_set_member_name (b, "view");
   json_builder_begin_object (b);
-  jvector (b, states[pl->ax], pl->view, 2);
-  jvector (b, states[pl->ay], pl->view + 2, 2);
+  cli_json_member_vector (b, states[pl->ax], pl->view, 2);
+  cli_json_member_vector (b, states[pl->ay], pl->view + 2, 2);
   json_builder_end_object (b);
   /* the states held fixed in a slice of an n-D model */
   json_builder_set_member_name (b, "fixed");
   json_builder_begin_object (b);
   for (gsize i = 0; i < n; i++)
     if (i != pl->ax && i != pl->ay)
-      jmember_num (b, states[i], x0[i]);
+      cli_json_member_number (b, states[i], x0[i]);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "autonomous");
   json_builder_add_boolean_value (b, autonomous);
@@ -284,7 +254,7 @@ json_plane_header (JsonBuilder *b,
   if (autonomous)
     json_builder_add_null_value (b);
   else
-    jnum (b, currents_system_get_t0 (pl->sys));
+    cli_json_number (b, currents_system_get_t0 (pl->sys));
 }
 
 static void
@@ -459,22 +429,22 @@ json_orbit (JsonBuilder                 *b,
             const CurrentsPeriodicOrbit *orbit)
 {
   json_builder_begin_object (b);
-  jmember_num (b, "period", orbit->period);
+  cli_json_member_number (b, "period", orbit->period);
   json_builder_set_member_name (b, "multipliers");
   json_builder_begin_array (b);
   for (gsize i = 0; i < orbit->n; i++)
     {
       json_builder_begin_array (b);
-      jnum (b, orbit->mult_re[i]);
-      jnum (b, orbit->mult_im[i]);
+      cli_json_number (b, orbit->mult_re[i]);
+      cli_json_number (b, orbit->mult_im[i]);
       json_builder_end_array (b);
     }
   json_builder_end_array (b);
   json_builder_set_member_name (b, "stable");
   json_builder_add_boolean_value (b, orbit->stable);
-  jvector (b, "point", orbit->x0, orbit->n);
-  jvector (b, "min", orbit->min, orbit->n);
-  jvector (b, "max", orbit->max, orbit->n);
+  cli_json_member_vector (b, "point", orbit->x0, orbit->n);
+  cli_json_member_vector (b, "min", orbit->min, orbit->n);
+  cli_json_member_vector (b, "max", orbit->max, orbit->n);
   json_builder_end_object (b);
 }
 
@@ -605,7 +575,7 @@ cli_trajectory (int    argc,
 
       json_builder_begin_object (b);
       json_plane_header (b, &pl, "trajectory");
-      jvector (b, "from", start, 2);
+      cli_json_member_vector (b, "from", start, 2);
       json_builder_set_member_name (b, "trajectories");
       json_builder_begin_array (b);
       for (guint k = 0; k < trajs->len; k++)
@@ -615,7 +585,7 @@ cli_trajectory (int    argc,
           json_builder_begin_object (b);
           json_builder_set_member_name (b, "direction");
           json_builder_add_string_value (b, tr->direction == 1 ? "forward" : "backward");
-          jvector (b, "t", tr->t, tr->n_points);
+          cli_json_member_vector (b, "t", tr->t, tr->n_points);
           jpoints (b, "points", tr->xy, tr->n_points);
           json_builder_set_member_name (b, "stopped");
           json_builder_add_string_value (b, currents_phase_stop_to_string (tr->stopped));
@@ -771,7 +741,7 @@ cli_basins (int    argc,
       json_builder_add_int_value (b, (gint64) basins->nx);
       json_builder_add_int_value (b, (gint64) basins->ny);
       json_builder_end_array (b);
-      jmember_num (b, "t_max", bo.trajectory.t_max);
+      cli_json_member_number (b, "t_max", bo.trajectory.t_max);
       json_builder_set_member_name (b, "attractors");
       json_builder_begin_array (b);
       for (guint k = 0; k < basins->attractors->len; k++)
@@ -783,8 +753,8 @@ cli_basins (int    argc,
           json_builder_add_string_value (b, at->kind == CURRENTS_ATTRACTOR_EQUILIBRIUM
                                               ? "equilibrium" : "limit cycle");
           currents_phase_plane_embed (pl.plane, at->state, full);
-          jvector (b, "state", full, n);
-          jvector (b, "point", at->state, 2);
+          cli_json_member_vector (b, "state", full, n);
+          cli_json_member_vector (b, "point", at->state, 2);
           if (at->orbit != NULL)
             {
               json_builder_set_member_name (b, "orbit");

@@ -42,6 +42,7 @@ int      cli_basins    (int argc, char **argv);
 int      cli_trajectory (int argc, char **argv);
 int      cli_continue  (int argc, char **argv);
 int      cli_continue2 (int argc, char **argv);
+int      cli_plot      (int argc, char **argv);
 
 gboolean cli_parse_double     (const char *text, const char *what, double *value, GError **error);
 GArray  *cli_parse_assignments (char **items, const char *option, GError **error);
@@ -51,5 +52,8 @@ int      cli_usage_error      (GOptionContext *context, const char *fmt, ...) G_
 int      cli_user_error       (const GError *error);
 char    *cli_command_line     (void);
 void     cli_json_print       (JsonBuilder *builder);
+void     cli_json_number      (JsonBuilder *b, double v);
+void     cli_json_member_number (JsonBuilder *b, const char *key, double v);
+void     cli_json_member_vector (JsonBuilder *b, const char *key, const double *v, gsize n);
 
 G_END_DECLS

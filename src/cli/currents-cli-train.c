@@ -108,111 +108,69 @@ setup_add_entries (GOptionContext *ctx,
   g_option_context_add_group (ctx, group);
 }
 
-/* The model behind the loss: a field, its names, defaults and starting θ. */
-typedef struct
+static gboolean
+parse_seed (Setup    *s,
+            guint64  *seed,
+            GError  **error)
 {
-  CurrentsNeuralModel *neural;
-  CurrentsModel       *model;
-  CurrentsField       *field;
-  const char *const   *state_names;
-  const char *const   *input_names;
-  const double        *input_defaults;
-  const double        *initial_defaults;
-  double              *theta0;        /* field parameters */
-  gboolean            *trainable;
-  guint64              seed;
-} Learner;
+  char *end = NULL;
 
-static void
-learner_clear (Learner *l)
-{
-  currents_neural_model_free (l->neural);
-  currents_model_free (l->model);
-  g_free (l->theta0);
-  g_free (l->trainable);
+  *seed = 0;
+  if (s->seed == NULL)
+    return TRUE;
+  *seed = g_ascii_strtoull (s->seed, &end, 10);
+  if (end == s->seed || *end != '\0')
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "--seed: expected a whole number, found '%s'", s->seed);
+      return FALSE;
+    }
+  return TRUE;
 }
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Learner, learner_clear)
-
-static gboolean
-learner_init (Learner               *l,
-              Setup                 *s,
-              const CurrentsDataset *ds,
-              GError               **error)
+/* The model behind the loss (currents-learner.h): a neural ODE for the data, a .ode
+ * file's learned terms and parameters, or a trained model to start from. */
+static CurrentsLearner *
+learner_new (Setup                 *s,
+             const CurrentsDataset *ds,
+             guint64                seed,
+             GError               **error)
 {
-  memset (l, 0, sizeof *l);
-  if (s->seed != NULL)
-    {
-      char *end = NULL;
-      l->seed = g_ascii_strtoull (s->seed, &end, 10);
-      if (end == s->seed || *end != '\0')
-        {
-          g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
-                       "--seed: expected a whole number, found '%s'", s->seed);
-          return FALSE;
-        }
-    }
+  g_autoptr(CurrentsLearner) l = NULL;
 
   if (s->params_path != NULL)
     {
       g_autoptr(CurrentsTrainedModel) tm = currents_trained_model_load (s->params_path, error);
-      gsize k;
 
       if (tm == NULL)
-        return FALSE;
-      k = currents_trained_model_get_n_params (tm);
-      if (currents_trained_model_get_kind (tm) == CURRENTS_TRAINED_NEURAL)
-        {
-          const CurrentsNeuralModel *nm = currents_trained_model_get_neural (tm);
-          const CurrentsNeuralSpec *spec = currents_neural_model_get_spec (nm);
-          const CurrentsNeuralScaling *sc = currents_neural_model_get_scaling (nm);
-
-          l->neural = currents_neural_model_new_full (currents_neural_model_get_state_names (nm),
-                                                      currents_neural_model_get_input_names (nm),
-                                                      spec, sc, error);
-          if (l->neural == NULL)
-            return FALSE;
-          l->field = currents_neural_model_get_field (l->neural);
-          l->state_names = currents_neural_model_get_state_names (l->neural);
-          l->input_names = currents_neural_model_get_input_names (l->neural);
-        }
-      else
-        {
-          const CurrentsModel *om = currents_trained_model_get_ode (tm);
-
-          l->model = currents_model_new_from_string (currents_model_get_source (om),
-                                                     currents_model_get_filename (om), error);
-          if (l->model == NULL)
-            return FALSE;
-          l->field = currents_model_get_field (l->model);
-          l->state_names = currents_model_get_state_names (l->model);
-          l->input_names = currents_model_get_input_names (l->model);
-          l->input_defaults = currents_model_get_input_defaults (l->model);
-          l->initial_defaults = currents_model_get_initial (l->model);
-        }
-      l->theta0 = g_memdup2 (currents_trained_model_get_params (tm), MAX (k, 1) * sizeof (double));
+        return NULL;
+      l = currents_learner_new_trained (tm, s->fit_params, error);
     }
   else if (s->model_path != NULL)
     {
-      gsize k;
+      CurrentsModel *model = currents_model_new_from_file (s->model_path, error);
+      gsize k, named;
 
-      l->model = currents_model_new_from_file (s->model_path, error);
-      if (l->model == NULL)
-        return FALSE;
-      l->field = currents_model_get_field (l->model);
-      l->state_names = currents_model_get_state_names (l->model);
-      l->input_names = currents_model_get_input_names (l->model);
-      l->input_defaults = currents_model_get_input_defaults (l->model);
-      l->initial_defaults = currents_model_get_initial (l->model);
-      k = currents_model_get_n_params (l->model);
-      l->theta0 = g_memdup2 (currents_model_get_params (l->model), MAX (k, 1) * sizeof (double));
+      if (model == NULL)
+        return NULL;
+      k = currents_model_get_n_params (model);
+      named = currents_model_get_n_named_params (model);
+      if (k > 0 && !s->fit_params && named == k)
+        {
+          g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                       "%s has no learned terms; add --fit-params to fit its parameters",
+                       currents_model_get_filename (model));
+          currents_model_free (model);
+          return NULL;
+        }
+      l = currents_learner_new_model (model, s->fit_params, error);
     }
   else
     {
       CurrentsNeuralSpec spec;
 
       currents_neural_spec_init (&spec);
-      spec.seed = l->seed;
+      spec.seed = seed;
       spec.log_inputs = (const char *const *) s->log_inputs;
       if (s->hidden != NULL)
         {
@@ -229,7 +187,7 @@ learner_init (Learner               *l,
                                CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
                                "--hidden: expected up to %d widths from 1 to 4096, as in 64,64",
                                CURRENTS_NEURAL_MAX_LAYERS);
-                  return FALSE;
+                  return NULL;
                 }
               spec.hidden[spec.n_hidden++] = (gsize) v;
             }
@@ -240,81 +198,18 @@ learner_init (Learner               *l,
           g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
                        "--activation: unknown activation '%s' (expected tanh, softplus or "
                        "silu)", s->activation);
-          return FALSE;
+          return NULL;
         }
-      if (s->no_standardize)
-        {
-          gsize n = currents_dataset_get_n_states (ds), m = currents_dataset_get_n_inputs (ds);
-          g_autofree double *zeros = g_new0 (double, MAX (n + m, 1));
-          g_autofree double *ones = g_new (double, MAX (n + m, 1));
-          g_autofree gboolean *nolog = g_new0 (gboolean, MAX (m, 1));
-          g_autofree const char **snames = g_new0 (const char *, n + 1);
-          g_autofree const char **inames = g_new0 (const char *, m + 1);
-          CurrentsNeuralScaling sc;
-
-          for (gsize i = 0; i < n + m; i++)
-            ones[i] = 1.0;
-          for (gsize i = 0; i < n; i++)
-            snames[i] = currents_dataset_get_state_name (ds, i);
-          for (gsize i = 0; i < m; i++)
-            inames[i] = currents_dataset_get_input_name (ds, i);
-          sc.x_mean = zeros;
-          sc.x_scale = ones;
-          sc.u_mean = zeros;
-          sc.u_scale = ones;
-          sc.u_log = nolog;
-          sc.u_offset = zeros;
-          sc.t_scale = 1.0;
-          if (s->log_inputs != NULL)
-            {
-              g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
-                           "--log-input needs standardisation (drop --no-standardize)");
-              return FALSE;
-            }
-          l->neural = currents_neural_model_new_full (snames, inames, &spec, &sc, error);
-        }
-      else
-        l->neural = currents_neural_model_new (ds, &spec, error);
-      if (l->neural == NULL)
-        return FALSE;
-      l->field = currents_neural_model_get_field (l->neural);
-      l->state_names = currents_neural_model_get_state_names (l->neural);
-      l->input_names = currents_neural_model_get_input_names (l->neural);
-      l->theta0 = g_memdup2 (currents_neural_model_get_initial_params (l->neural),
-                             MAX (currents_neural_model_get_n_params (l->neural), 1) *
-                             sizeof (double));
+      l = currents_learner_new_neural (ds, &spec, !s->no_standardize, error);
     }
+  if (l == NULL)
+    return NULL;
 
   if (s->init_weights != NULL &&
-      !currents_mlp_load_text (s->init_weights, currents_field_get_n_params (l->field),
-                               l->theta0, error))
-    return FALSE;
-
-  /* What to fit: every weight of a network; for a .ode model its learned terms, and its
-   * ordinary parameters with --fit-params. */
-  {
-    gsize k = currents_field_get_n_params (l->field);
-    gsize named = l->model != NULL ? currents_model_get_n_named_params (l->model) : 0;
-
-    l->trainable = g_new0 (gboolean, MAX (k, 1));
-    for (gsize j = 0; j < k; j++)
-      l->trainable[j] = j >= named || s->fit_params;
-    if (l->model != NULL && k == 0)
-      {
-        g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
-                     "%s has nothing to fit: no parameters and no learned terms",
-                     currents_model_get_filename (l->model));
-        return FALSE;
-      }
-    if (l->model != NULL && !s->fit_params && named == k)
-      {
-        g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
-                     "%s has no learned terms; add --fit-params to fit its parameters",
-                     currents_model_get_filename (l->model));
-        return FALSE;
-      }
-  }
-  return TRUE;
+      !currents_mlp_load_text (s->init_weights, currents_learner_get_n_params (l),
+                               currents_learner_get_initial_params (l), error))
+    return NULL;
+  return g_steal_pointer (&l);
 }
 
 static gboolean
@@ -371,17 +266,6 @@ norm2 (const double *v,
   return sqrt (s);
 }
 
-static void
-json_num (JsonBuilder *b,
-          const char  *key,
-          double       v)
-{
-  json_builder_set_member_name (b, key);
-  if (isfinite (v))
-    json_builder_add_double_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
 
 static int
 compare_doubles (gconstpointer a,
@@ -398,7 +282,8 @@ cli_gradient (int    argc,
               char **argv)
 {
   g_auto(Setup) s = { 0 };
-  g_auto(Learner) l = { 0 };
+  g_autoptr(CurrentsLearner) l = NULL;
+  guint64 seed = 0;
   int repeat = 1;
   gboolean check = FALSE, json = FALSE;
   GOptionEntry entries[] = {
@@ -417,6 +302,7 @@ cli_gradient (int    argc,
   g_autofree double *theta = NULL, *grad = NULL, *times = NULL;
   CurrentsLossOptions lo;
   CurrentsLossResult res;
+  const gboolean *trainable;
   gsize n_traj, n_p;
   double median, fd_err = NAN;
 
@@ -434,13 +320,14 @@ cli_gradient (int    argc,
     return cli_usage_error (ctx, "--repeat must be at least 1");
 
   ds = load_data (argv[1], &s, &error);
-  if (ds == NULL || !learner_init (&l, &s, ds, &error) ||
+  if (ds == NULL || !parse_seed (&s, &seed, &error) ||
+      (l = learner_new (&s, ds, seed, &error)) == NULL ||
       !loss_options_from_setup (&s, &lo, &error))
     return cli_user_error (error);
-  loss = currents_loss_new (l.field, l.state_names, l.input_names, l.input_defaults,
-                            l.initial_defaults, ds, &lo, &error);
+  loss = currents_learner_new_loss (l, ds, &lo, &error);
   if (loss == NULL)
     return cli_user_error (error);
+  trainable = currents_learner_get_trainable (l);
   n_traj = currents_dataset_get_n_trajectories (ds);
   all = g_new (gsize, n_traj);
   for (gsize i = 0; i < n_traj; i++)
@@ -448,12 +335,12 @@ cli_gradient (int    argc,
   n_p = currents_loss_get_n_params (loss);
   theta = g_new0 (double, MAX (n_p, 1));
   grad = g_new0 (double, MAX (n_p, 1));
-  currents_loss_init_params (loss, l.theta0, theta);
+  currents_loss_init_params (loss, currents_learner_get_initial_params (l), theta);
   times = g_new0 (double, repeat);
   for (int r = 0; r < repeat; r++)
     {
       gint64 t0 = g_get_monotonic_time ();
-      if (!currents_loss_eval (loss, theta, all, n_traj, l.trainable, grad, &res, NULL, &error))
+      if (!currents_loss_eval (loss, theta, all, n_traj, trainable, grad, &res, NULL, &error))
         return cli_user_error (error);
       times[r] = (double) (g_get_monotonic_time () - t0) / 1e6;
     }
@@ -471,10 +358,10 @@ cli_gradient (int    argc,
           CurrentsLossResult rp, rm;
 
           theta[j] = save + h;
-          if (!currents_loss_eval (loss, theta, all, n_traj, l.trainable, NULL, &rp, NULL, &error))
+          if (!currents_loss_eval (loss, theta, all, n_traj, trainable, NULL, &rp, NULL, &error))
             return cli_user_error (error);
           theta[j] = save - h;
-          if (!currents_loss_eval (loss, theta, all, n_traj, l.trainable, NULL, &rm, NULL, &error))
+          if (!currents_loss_eval (loss, theta, all, n_traj, trainable, NULL, &rm, NULL, &error))
             return cli_user_error (error);
           theta[j] = save;
           fd[j] = (rp.objective - rm.objective) / (2 * h);
@@ -489,16 +376,16 @@ cli_gradient (int    argc,
       g_autoptr(JsonBuilder) b = json_builder_new ();
 
       json_builder_begin_object (b);
-      json_num (b, "loss", res.objective);
-      json_num (b, "mse", res.mse);
-      json_num (b, "grad_norm", norm2 (grad, n_p));
+      cli_json_member_number (b, "loss", res.objective);
+      cli_json_member_number (b, "mse", res.mse);
+      cli_json_member_number (b, "grad_norm", norm2 (grad, n_p));
       json_builder_set_member_name (b, "nfe_forward");
       json_builder_add_int_value (b, (gint64) res.nfe_forward);
       json_builder_set_member_name (b, "nfe_backward");
       json_builder_add_int_value (b, (gint64) res.nfe_backward);
       json_builder_set_member_name (b, "steps");
       json_builder_add_int_value (b, (gint64) res.n_steps);
-      json_num (b, "seconds_median", median);
+      cli_json_member_number (b, "seconds_median", median);
       json_builder_set_member_name (b, "repeat");
       json_builder_add_int_value (b, repeat);
       json_builder_set_member_name (b, "params");
@@ -506,7 +393,7 @@ cli_gradient (int    argc,
       json_builder_set_member_name (b, "gradient");
       json_builder_add_string_value (b, currents_gradient_method_to_string (lo.adjoint.method));
       if (check)
-        json_num (b, "fd_rel_error", fd_err);
+        cli_json_member_number (b, "fd_rel_error", fd_err);
       json_builder_end_object (b);
       cli_json_print (b);
     }
@@ -608,64 +495,12 @@ on_trained (GObject      *source,
   g_main_loop_quit (r->loop);
 }
 
-static JsonObject *
-settings_object (const CurrentsTrainOptions *o,
-                 const Setup                *s,
-                 const CurrentsDataset      *ds,
-                 guint64                     seed)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) node = NULL;
-  g_autofree char *cmd = cli_command_line ();
-  double t0, t1;
-
-  currents_dataset_get_time_span (ds, &t0, &t1);
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "program");
-  json_builder_add_string_value (b, "currents-cli " PACKAGE_VERSION);
-  json_builder_set_member_name (b, "command");
-  json_builder_add_string_value (b, cmd);
-  json_builder_set_member_name (b, "seed");
-  json_builder_add_int_value (b, (gint64) seed);
-  json_builder_set_member_name (b, "epochs");
-  json_builder_add_int_value (b, o->epochs);
-  json_num (b, "lr", o->lr);
-  json_builder_set_member_name (b, "schedule");
-  json_builder_add_string_value (b, currents_lr_schedule_to_string (o->schedule));
-  json_num (b, "clip_norm", o->clip_norm);
-  json_builder_set_member_name (b, "batch");
-  json_builder_add_int_value (b, (gint64) o->batch_size);
-  json_num (b, "val_fraction", o->val_fraction);
-  json_builder_set_member_name (b, "patience");
-  json_builder_add_int_value (b, o->patience);
-  json_num (b, "weight_decay", o->loss.weight_decay);
-  json_builder_set_member_name (b, "gradient");
-  json_builder_add_string_value (b, currents_gradient_method_to_string (o->loss.adjoint.method));
-  json_num (b, "rtol", o->loss.adjoint.rtol);
-  json_num (b, "atol", o->loss.adjoint.atol);
-  json_builder_set_member_name (b, "stiff");
-  json_builder_add_boolean_value (b, o->loss.adjoint.stiff);
-  json_builder_set_member_name (b, "unit_weights");
-  json_builder_add_boolean_value (b, o->loss.unit_weights);
-  json_builder_set_member_name (b, "learn_initial");
-  json_builder_add_boolean_value (b, o->loss.learn_initial);
-  json_builder_set_member_name (b, "polish");
-  json_builder_add_boolean_value (b, o->polish);
-  json_builder_set_member_name (b, "fit_params");
-  json_builder_add_boolean_value (b, s->fit_params);
-  json_num (b, "t_min", t0);
-  json_num (b, "t_max", t1);
-  json_builder_end_object (b);
-  node = json_builder_get_root (b);
-  return json_object_ref (json_node_get_object (node));
-}
-
 int
 cli_train (int    argc,
            char **argv)
 {
   g_auto(Setup) s = { 0 };
-  g_auto(Learner) l = { 0 };
+  g_autoptr(CurrentsLearner) l = NULL;
   g_autofree char *output = NULL, *lr_text = NULL, *val_text = NULL, *schedule = NULL;
   g_autofree char *clip_text = NULL, *decay_text = NULL, *lr_min_text = NULL;
   int epochs = 500, batch = 0, patience = 0, polish_iters = 200;
@@ -701,13 +536,10 @@ cli_train (int    argc,
   g_autoptr(CurrentsTrainedModel) tm = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GMainLoop) loop = NULL;
-  g_autofree double *theta0 = NULL;
-  g_autofree gboolean *trainable = NULL;
   CurrentsTrainOptions o;
-  CurrentsLoss *loss;
   TrainRun run = { 0 };
   double train_mse = NAN, val_mse = NAN, seconds;
-  gsize n_p, k;
+  guint64 seed = 0;
   gboolean cancelled = FALSE;
 
   g_option_context_set_summary (ctx,
@@ -746,22 +578,20 @@ cli_train (int    argc,
     return cli_usage_error (ctx, "--schedule: expected cosine, step or constant");
 
   ds = load_data (argv[1], &s, &error);
-  if (ds == NULL || !learner_init (&l, &s, ds, &error) ||
+  if (ds == NULL || !parse_seed (&s, &seed, &error) ||
+      (l = learner_new (&s, ds, seed, &error)) == NULL ||
       !loss_options_from_setup (&s, &o.loss, &error))
     return cli_user_error (error);
-  o.seed = l.seed;
-  loss = currents_loss_new (l.field, l.state_names, l.input_names, l.input_defaults,
-                            l.initial_defaults, ds, &o.loss, &error);
-  if (loss == NULL)
-    return cli_user_error (error);
-  if (l.neural != NULL && !quiet)
+  o.seed = seed;
+  if (currents_learner_get_neural (l) != NULL && !quiet)
     {
       /* what the network sees, in the user's terms */
-      const CurrentsNeuralScaling *sc = currents_neural_model_get_scaling (l.neural);
-      const char *const *in = currents_neural_model_get_input_names (l.neural);
+      const CurrentsNeuralModel *nm = currents_learner_get_neural (l);
+      const CurrentsNeuralScaling *sc = currents_neural_model_get_scaling (nm);
+      const char *const *in = currents_neural_model_get_input_names (nm);
 
       g_printerr ("neural ODE: %" G_GSIZE_FORMAT " parameters, time scale %.4g",
-                  currents_neural_model_get_n_params (l.neural), sc->t_scale);
+                  currents_neural_model_get_n_params (nm), sc->t_scale);
       for (gsize j = 0; in[j] != NULL; j++)
         {
           if (sc->u_log[j])
@@ -771,14 +601,7 @@ cli_train (int    argc,
         }
       g_printerr ("\n");
     }
-  n_p = currents_loss_get_n_params (loss);
-  k = currents_field_get_n_params (l.field);
-  theta0 = g_new0 (double, MAX (n_p, 1));
-  currents_loss_init_params (loss, l.theta0, theta0);
-  trainable = g_new0 (gboolean, MAX (n_p, 1));
-  for (gsize j = 0; j < n_p; j++)
-    trainable[j] = j >= k || l.trainable[j];
-  trainer = currents_trainer_new (loss, theta0, trainable, &o, &error);
+  trainer = currents_learner_new_trainer (l, ds, &o, &error);
   if (trainer == NULL)
     return cli_user_error (error);
 
@@ -821,51 +644,12 @@ cli_train (int    argc,
 
   /* The trained model: the best parameters, how they were made, the loss history. */
   {
-    const double *best = currents_trainer_get_best_params (trainer);
-    const double *ht, *hv;
-    gsize nh = currents_trainer_get_history (trainer, &ht, &hv);
-    g_autoptr(JsonObject) settings = settings_object (&o, &s, ds, l.seed);
-    gsize n = currents_dataset_get_n_states (ds), m = currents_dataset_get_n_inputs (ds);
-    gsize mn = currents_field_get_n_states (l.field), mm = currents_field_get_n_inputs (l.field);
-    g_autofree double *xlo = g_new (double, MAX (mn, 1)), *xhi = g_new (double, MAX (mn, 1));
-    g_autofree double *ulo = g_new (double, MAX (mm, 1)), *uhi = g_new (double, MAX (mm, 1));
+    g_autofree char *cmd = cli_command_line ();
+    g_autoptr(JsonObject) settings =
+      currents_learner_describe_training (l, &o, ds, "currents-cli " PACKAGE_VERSION, cmd);
 
-    for (gsize i = 0; i < mn; i++)
-      xlo[i] = xhi[i] = NAN;
-    for (gsize j = 0; j < mm; j++)
-      ulo[j] = uhi[j] = NAN;
-    for (gsize c = 0; c < n; c++)
-      {
-        int i = -1;
-        CurrentsColumnStats st;
-        for (gsize q = 0; q < mn; q++)
-          if (g_ascii_strcasecmp (l.state_names[q], currents_dataset_get_state_name (ds, c)) == 0)
-            i = (int) q;
-        currents_dataset_get_state_stats (ds, c, &st);
-        if (i >= 0)
-          {
-            xlo[i] = st.min;
-            xhi[i] = st.max;
-          }
-      }
-    for (gsize c = 0; c < m; c++)
-      {
-        int j = -1;
-        CurrentsColumnStats st;
-        for (gsize q = 0; q < mm; q++)
-          if (g_ascii_strcasecmp (l.input_names[q], currents_dataset_get_input_name (ds, c)) == 0)
-            j = (int) q;
-        currents_dataset_get_input_stats (ds, c, &st);
-        if (j >= 0)
-          {
-            ulo[j] = st.min;
-            uhi[j] = st.max;
-          }
-      }
-    if (l.neural != NULL)
-      tm = currents_trained_model_new_neural (g_steal_pointer (&l.neural), best);
-    else
-      tm = currents_trained_model_new_ode (g_steal_pointer (&l.model), best);
+    tm = currents_learner_new_trained_model (l, currents_trainer_get_best_params (trainer), ds,
+                                             trainer);
     json_object_set_int_member (settings, "best_epoch", currents_trainer_get_best_epoch (trainer));
     json_object_set_member (settings, "train_mse",
                             isfinite (train_mse) ? json_node_init_double (json_node_alloc (), train_mse)
@@ -877,9 +661,6 @@ cli_train (int    argc,
     json_object_set_double_member (settings, "seconds", seconds);
     currents_trained_model_set_training (tm, settings);
     currents_trained_model_set_data (tm, argv[1], currents_dataset_get_sha256 (ds));
-    currents_trained_model_set_ranges (tm, xlo, xhi, ulo, uhi);
-    for (gsize e = 0; e < nh; e++)
-      currents_trained_model_add_history (tm, (guint) (e + 1), ht[e], hv[e]);
     if (!currents_trained_model_save (tm, output, &error))
       return cli_user_error (error);
   }
@@ -889,8 +670,8 @@ cli_train (int    argc,
       g_autoptr(JsonBuilder) b = json_builder_new ();
 
       json_builder_begin_object (b);
-      json_num (b, "train_loss", train_mse);
-      json_num (b, "val_loss", val_mse);
+      cli_json_member_number (b, "train_loss", train_mse);
+      cli_json_member_number (b, "val_loss", val_mse);
       json_builder_set_member_name (b, "best_epoch");
       json_builder_add_int_value (b, currents_trainer_get_best_epoch (trainer));
       json_builder_set_member_name (b, "epochs");
@@ -899,7 +680,7 @@ cli_train (int    argc,
         json_builder_add_int_value (b, (gint64) currents_trainer_get_history (trainer, &ht,
                                                                               &hv));
       }
-      json_num (b, "seconds", seconds);
+      cli_json_member_number (b, "seconds", seconds);
       json_builder_set_member_name (b, "model_file");
       json_builder_add_string_value (b, output);
       json_builder_set_member_name (b, "stopped_by_user");

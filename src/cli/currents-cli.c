@@ -37,6 +37,7 @@ static const struct
   { "basins", cli_basins, "Basins of attraction on a grid" },
   { "continue", cli_continue, "Continue equilibria in a parameter: folds, Hopf points" },
   { "continue2", cli_continue2, "Continue folds and Hopf points in two parameters" },
+  { "plot", cli_plot, "Render a phase portrait to PNG, SVG or PDF" },
 };
 
 static char *global_command_line;
@@ -203,6 +204,41 @@ cli_user_error (const GError *error)
 {
   g_printerr ("currents-cli: %s\n", error->message);
   return CLI_ERROR;
+}
+
+/* A number, or null where it is not finite (JSON has no NaN). */
+void
+cli_json_number (JsonBuilder *b,
+                 double       v)
+{
+  if (isfinite (v))
+    json_builder_add_double_value (b, v);
+  else
+    json_builder_add_null_value (b);
+}
+
+void
+cli_json_member_number (JsonBuilder *b,
+                        const char  *key,
+                        double       v)
+{
+  json_builder_set_member_name (b, key);
+  cli_json_number (b, v);
+}
+
+/* An array of numbers, as a member when @key is given. */
+void
+cli_json_member_vector (JsonBuilder  *b,
+                        const char   *key,
+                        const double *v,
+                        gsize         n)
+{
+  if (key != NULL)
+    json_builder_set_member_name (b, key);
+  json_builder_begin_array (b);
+  for (gsize i = 0; i < n; i++)
+    cli_json_number (b, v[i]);
+  json_builder_end_array (b);
 }
 
 void

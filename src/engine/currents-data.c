@@ -161,6 +161,46 @@ currents_dataset_free (CurrentsDataset *dataset)
   g_free (dataset);
 }
 
+/**
+ * currents_dataset_copy:
+ * @dataset: a data set
+ *
+ * A deep copy with the same file name and checksum, for work that must own its data
+ * (a training thread, a second view of it).
+ *
+ * Returns: (transfer full): the copy
+ */
+CurrentsDataset *
+currents_dataset_copy (const CurrentsDataset *dataset)
+{
+  CurrentsDataset *copy;
+
+  g_return_val_if_fail (dataset != NULL, NULL);
+
+  copy = dataset_alloc ();
+  copy->filename = g_strdup (dataset->filename);
+  copy->sha256 = g_strdup (dataset->sha256);
+  copy->checksum = dataset->checksum != NULL ? g_checksum_copy (dataset->checksum) : NULL;
+  copy->state_names = g_strdupv (dataset->state_names);
+  copy->input_names = g_strdupv (dataset->input_names);
+  copy->n_states = dataset->n_states;
+  copy->n_inputs = dataset->n_inputs;
+  for (guint j = 0; j < dataset->trajectories->len; j++)
+    {
+      const CurrentsTrajectory *tr = g_ptr_array_index (dataset->trajectories, j);
+      CurrentsTrajectory *t = trajectory_new (tr->id, tr->n_states, tr->n_inputs);
+
+      t->n_samples = tr->n_samples;
+      t->times = g_memdup2 (tr->times, tr->n_samples * sizeof (double));
+      t->states = g_memdup2 (tr->states, tr->n_samples * tr->n_states * sizeof (double));
+      if (tr->n_inputs > 0)
+        t->inputs = g_memdup2 (tr->inputs, tr->n_samples * tr->n_inputs * sizeof (double));
+      g_ptr_array_add (copy->trajectories, t);
+      g_hash_table_insert (copy->by_id, t->id, t);
+    }
+  return copy;
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* Writing                                                                              */
 
@@ -981,6 +1021,45 @@ find_role_column (Parser            *ps,
   return TRUE;
 }
 
+/* The time (@what = "time") or trajectory column: the one named @name when given, and
+ * then no other column may carry one of @aliases unless it is ignored; else by alias. */
+static gboolean
+choose_role_column (Parser            *ps,
+                    const char        *name,
+                    const char *const *aliases,
+                    const char        *what,
+                    gssize            *col,
+                    GError           **error)
+{
+  g_autofree char *article = g_strdup_printf ("a %s", what);
+  g_autofree char *asked = g_strdup_printf ("the %s column", what);
+  gsize c;
+
+  if (name == NULL)
+    return find_role_column (ps, aliases, article, col, error);
+
+  if (!find_named_column (ps, name, asked, &c, error))
+    return FALSE;
+  if (ps->roles[c] != ROLE_STATE)
+    {
+      parse_error (error, ps, ps->header_line, "column %" G_GSIZE_FORMAT " (\"%s\") cannot "
+                   "be the %s column: it is %s", c + 1, ps->names[c], what,
+                   ps->roles[c] == ROLE_TIME ? "the time column" : "ignored");
+      return FALSE;
+    }
+  for (gsize i = 0; i < ps->n_cols; i++)
+    if (i != c && ps->roles[i] == ROLE_STATE && name_in (ps->names[i], aliases))
+      {
+        parse_error (error, ps, ps->header_line, "column %" G_GSIZE_FORMAT " (\"%s\") is "
+                     "named like %s column, but column %" G_GSIZE_FORMAT " (\"%s\") is the "
+                     "%s column; ignore column %" G_GSIZE_FORMAT " or rename it", i + 1,
+                     ps->names[i], article, c + 1, ps->names[c], what, i + 1);
+        return FALSE;
+      }
+  *col = (gssize) c;
+  return TRUE;
+}
+
 static gboolean
 parse_header (Parser                   *ps,
               const char               *line,
@@ -1042,8 +1121,8 @@ parse_header (Parser                   *ps,
       ps->roles[col] = ROLE_IGNORE;
     }
 
-  if (!find_role_column (ps, time_aliases, "a time", &t_col, error)
-      || !find_role_column (ps, trajectory_aliases, "a trajectory", &traj_col, error))
+  if (!choose_role_column (ps, options != NULL ? options->time_column : NULL, time_aliases,
+                           "time", &t_col, error))
     return FALSE;
   if (t_col < 0)
     {
@@ -1053,6 +1132,9 @@ parse_header (Parser                   *ps,
       return FALSE;
     }
   ps->roles[t_col] = ROLE_TIME;
+  if (!choose_role_column (ps, options != NULL ? options->trajectory_column : NULL,
+                           trajectory_aliases, "trajectory", &traj_col, error))
+    return FALSE;
   if (traj_col >= 0)
     ps->roles[traj_col] = ROLE_TRAJECTORY;
 
@@ -1959,4 +2041,156 @@ currents_trajectory_input_is_constant (const CurrentsTrajectory *traj,
     if (traj->inputs[k * traj->n_inputs + i] != traj->inputs[i])
       return FALSE;
   return TRUE;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Preview                                                                              */
+
+/**
+ * currents_csv_is_time_name:
+ * @name: a column name
+ *
+ * Returns: %TRUE when the reader takes a column called @name as the time column
+ */
+gboolean
+currents_csv_is_time_name (const char *name)
+{
+  return name != NULL && name_in (name, time_aliases);
+}
+
+/**
+ * currents_csv_is_trajectory_name:
+ * @name: a column name
+ *
+ * Returns: %TRUE when the reader takes a column called @name as the trajectory column
+ */
+gboolean
+currents_csv_is_trajectory_name (const char *name)
+{
+  return name != NULL && name_in (name, trajectory_aliases);
+}
+
+static char **
+preview_fields (Parser     *ps,
+                const char *line,
+                const char *end,
+                gsize       lineno)
+{
+  char **cells;
+  gsize n = 0;
+
+  if (!split_line (ps, line, end, lineno, &n, NULL))
+    {
+      /* Show what is there: the line as one cell. */
+      cells = g_new0 (char *, 2);
+      cells[0] = g_strndup (line, end - line);
+      return cells;
+    }
+  cells = g_new0 (char *, n + 1);
+  for (gsize i = 0; i < n; i++)
+    cells[i] = g_strndup (ps->fields[i].s, ps->fields[i].len);
+  return cells;
+}
+
+/**
+ * currents_csv_preview_new:
+ * @contents: CSV text
+ * @length: its length in bytes, or -1 when NUL-terminated
+ * @max_rows: how many data rows to keep at most
+ *
+ * Cuts the header and the first @max_rows data rows of @contents into fields, as
+ * currents_dataset_parse() would, without checking the values: the preview shows even
+ * a file the reader refuses. Text that is not valid UTF-8 is made valid for display.
+ *
+ * Returns: (transfer full): the preview; n_cols is 0 when there is no header
+ */
+CurrentsCsvPreview *
+currents_csv_preview_new (const char *contents,
+                          gssize      length,
+                          gsize       max_rows)
+{
+  CurrentsCsvPreview *preview = g_new0 (CurrentsCsvPreview, 1);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  g_autoptr(GArray) lines = g_array_new (FALSE, FALSE, sizeof (gsize));
+  g_autofree char *valid = NULL;
+  Parser ps = { 0 };
+  const char *p, *end;
+  gsize lineno = 0;
+
+  g_return_val_if_fail (contents != NULL || length <= 0, preview);
+
+  if (contents == NULL)
+    contents = "";
+  if (length < 0)
+    length = strlen (contents);
+  if (!g_utf8_validate_len (contents, length, NULL))
+    {
+      valid = g_utf8_make_valid (contents, length);
+      contents = valid;
+      length = strlen (valid);
+    }
+  p = contents;
+  end = contents + length;
+  if (end - p >= 3 && memcmp (p, "\xEF\xBB\xBF", 3) == 0)
+    p += 3;
+
+  ps.display = g_strdup ("<preview>");
+  preview->separator = ',';
+  while (p < end && (preview->header_line == 0 || rows->len < max_rows))
+    {
+      const char *nl = memchr (p, '\n', end - p);
+      const char *line_end = nl != NULL ? nl : end;
+      const char *next = nl != NULL ? nl + 1 : end;
+      const char *q = p;
+
+      lineno++;
+      if (line_end > p && line_end[-1] == '\r')
+        line_end--;
+      while (q < line_end && (*q == ' ' || *q == '\t'))
+        q++;
+      if (q < line_end && *q != '#')
+        {
+          if (preview->header_line == 0)
+            {
+              preview->header_line = lineno;
+              preview->separator = ps.sep = detect_separator (p, line_end);
+              preview->names = preview_fields (&ps, p, line_end, lineno);
+              preview->n_cols = g_strv_length (preview->names);
+              for (gsize i = 0; i < preview->n_cols; i++)
+                g_strstrip (preview->names[i]);
+            }
+          else
+            {
+              g_ptr_array_add (rows, preview_fields (&ps, p, line_end, lineno));
+              g_array_append_val (lines, lineno);
+            }
+        }
+      p = next;
+    }
+  parser_clear (&ps);
+
+  if (preview->names == NULL)
+    preview->names = g_new0 (char *, 1);
+  preview->n_rows = rows->len;
+  g_ptr_array_add (rows, NULL);
+  preview->rows = (char ***) g_ptr_array_steal (rows, NULL);
+  preview->lines = (gsize *) (void *) g_array_free (g_steal_pointer (&lines), FALSE);
+  return preview;
+}
+
+/**
+ * currents_csv_preview_free:
+ * @preview: (nullable): a preview
+ */
+void
+currents_csv_preview_free (CurrentsCsvPreview *preview)
+{
+  if (preview == NULL)
+    return;
+  g_strfreev (preview->names);
+  for (gsize i = 0; i < preview->n_rows; i++)
+    g_strfreev (preview->rows[i]);
+  g_free (preview->rows);
+  g_free (preview->lines);
+  g_free (preview);
 }

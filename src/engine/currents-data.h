@@ -25,6 +25,10 @@ typedef struct _CurrentsTrajectory CurrentsTrajectory;
  * @input_columns: (nullable): %NULL-terminated names of columns to read as inputs
  * @constant_inputs: when %TRUE, every input must be constant within a trajectory
  * @ignore_columns: (nullable): %NULL-terminated names of columns to skip
+ * @time_column: (nullable): the name of the time column, when it is not called `t` or
+ *   `time`; other columns with those names must then be ignored
+ * @trajectory_column: (nullable): the name of the trajectory column, when it is not
+ *   called `trajectory`, `traj`, `id` or `experiment`; likewise
  *
  * Zero-initialise and set what you need.
  */
@@ -33,7 +37,42 @@ typedef struct
   const char *const *input_columns;
   gboolean           constant_inputs;
   const char *const *ignore_columns;
+  const char        *time_column;
+  const char        *trajectory_column;
 } CurrentsCsvOptions;
+
+/**
+ * CurrentsCsvPreview:
+ * @separator: the field separator the reader would use
+ * @n_cols: the number of header fields
+ * @names: (array length=n_cols): the header's column names (%NULL-terminated)
+ * @n_rows: the number of data rows kept
+ * @rows: (array length=n_rows): each row's fields (%NULL-terminated; a row may have
+ *   more or fewer fields than the header)
+ * @lines: (array length=n_rows): each row's line number in the file (from 1)
+ * @header_line: the header's line number (0 when the text has none)
+ *
+ * The first rows of CSV text cut into fields the way the reader cuts them, for an
+ * import preview. Comment and blank lines are skipped.
+ */
+typedef struct
+{
+  char    separator;
+  gsize   n_cols;
+  char  **names;
+  gsize   n_rows;
+  char ***rows;
+  gsize  *lines;
+  gsize   header_line;
+} CurrentsCsvPreview;
+
+CurrentsCsvPreview       *currents_csv_preview_new           (const char               *contents,
+                                                              gssize                    length,
+                                                              gsize                     max_rows);
+void                      currents_csv_preview_free          (CurrentsCsvPreview       *preview);
+/* TRUE when @name is one the reader takes as the time (or trajectory) column by itself. */
+gboolean                  currents_csv_is_time_name          (const char               *name);
+gboolean                  currents_csv_is_trajectory_name    (const char               *name);
 
 /**
  * CurrentsColumnStats:
@@ -75,6 +114,7 @@ gboolean                  currents_dataset_save_csv          (const CurrentsData
 char                     *currents_dataset_to_csv            (const CurrentsDataset    *dataset,
                                                               const char               *comment);
 void                      currents_dataset_free              (CurrentsDataset          *dataset);
+CurrentsDataset          *currents_dataset_copy              (const CurrentsDataset    *dataset);
 
 const char               *currents_dataset_get_filename      (const CurrentsDataset    *dataset);
 const char               *currents_dataset_get_sha256        (const CurrentsDataset    *dataset);
@@ -112,5 +152,6 @@ gboolean                  currents_trajectory_input_is_constant (const CurrentsT
                                                                  gsize                     i);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CurrentsDataset, currents_dataset_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CurrentsCsvPreview, currents_csv_preview_free)
 
 G_END_DECLS

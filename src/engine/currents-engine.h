@@ -18,6 +18,7 @@
 #include "currents-adjoint.h"
 #include "currents-loss.h"
 #include "currents-train.h"
+#include "currents-learner.h"
 #include "currents-system.h"
 #include "currents-equilibria.h"
 #include "currents-knockout.h"
@@ -26,3 +27,4 @@
 #include "currents-phase.h"
 #include "currents-continuation.h"
 #include "currents-version.h"
+#include "currents-workspace.h"

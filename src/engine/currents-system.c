@@ -394,3 +394,74 @@ currents_system_get_total (const CurrentsSystem *s)
     }
   return m != NULL ? currents_model_get_options (m)->total : 10.0;
 }
+
+/**
+ * currents_system_get_default_box:
+ * @system: a system
+ * @lo: (out): n lower bounds
+ * @hi: (out): n upper bounds
+ *
+ * Where to look for equilibria by default: the `@` window of the plotted states, or a
+ * trained model's data range, padded by 5% of the width each side; every other state
+ * x0 ± max(1, |x0|, the larger half-width of the window).
+ */
+void
+currents_system_get_default_box (const CurrentsSystem *system,
+                                 double               *lo,
+                                 double               *hi)
+{
+  CurrentsSystem *sys = (CurrentsSystem *) system;
+  gsize n = currents_system_get_n_states (system), m = currents_system_get_n_inputs (system);
+  const double *x0 = currents_system_get_initial (sys);
+  const CurrentsModel *model = currents_system_get_model (system);
+  const CurrentsTrainedModel *tm = currents_system_get_trained (system);
+  g_autofree double *xmin = g_new (double, MAX (n, 1));
+  g_autofree double *xmax = g_new (double, MAX (n, 1));
+  g_autofree double *umin = g_new (double, MAX (m, 1));
+  g_autofree double *umax = g_new (double, MAX (m, 1));
+  gboolean have_ranges = FALSE, have_window = FALSE;
+  int xa, ya;
+  double xlo, xhi, ylo, yhi, half = 1.0;
+
+  for (gsize i = 0; i < n; i++)
+    xmin[i] = xmax[i] = NAN;
+  if (tm != NULL)
+    have_ranges = currents_trained_model_get_ranges (tm, xmin, xmax, umin, umax);
+  currents_system_get_window (system, &xa, &ya, &xlo, &xhi, &ylo, &yhi);
+  if (tm == NULL && model != NULL)
+    have_window = currents_model_get_options (model)->has_window;
+  if (have_window)
+    half = MAX (half, 0.5 * MAX (xhi - xlo, yhi - ylo));
+  for (gsize i = 0; i < n; i++)
+    {
+      double a = NAN, b = NAN;
+
+      if (have_ranges && isfinite (xmin[i]) && isfinite (xmax[i]))
+        {
+          a = xmin[i];
+          b = xmax[i];
+        }
+      else if (have_window && (int) i == xa)
+        {
+          a = xlo;
+          b = xhi;
+        }
+      else if (have_window && (int) i == ya)
+        {
+          a = ylo;
+          b = yhi;
+        }
+      if (isfinite (a) && isfinite (b) && b > a)
+        {
+          lo[i] = a - 0.05 * (b - a);
+          hi[i] = b + 0.05 * (b - a);
+        }
+      else
+        {
+          double c = isfinite (x0[i]) ? x0[i] : 0.0;
+          double h = MAX (half, fabs (c));
+          lo[i] = c - h;
+          hi[i] = c + h;
+        }
+    }
+}

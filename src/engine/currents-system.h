@@ -71,6 +71,9 @@ void                  currents_system_get_window        (const CurrentsSystem *s
                                                          double               *xhi,
                                                          double               *ylo,
                                                          double               *yhi);
+void                  currents_system_get_default_box (const CurrentsSystem *system,
+                                                         double               *lo,
+                                                         double               *hi);
 double                currents_system_get_t0            (const CurrentsSystem *system);
 double                currents_system_get_total         (const CurrentsSystem *system);
 

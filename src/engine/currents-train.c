@@ -42,7 +42,8 @@ struct _CurrentsTrainer
   gsize                 n_params;
   double               *theta;
   double               *best;
-  GMutex                best_lock;   /* guards best and best_epoch for snapshots */
+  GMutex                best_lock;   /* guards best, best_epoch and the history for
+                                      * snapshots taken while a worker trains */
   double               *grad;
   double               *m1;
   double               *m2;
@@ -483,8 +484,10 @@ polish_step (CurrentsTrainer       *t,
   p->val_loss = val;
   p->objective = gsl_multimin_fdfminimizer_minimum (t->bfgs);
   p->grad_norm = gsl_blas_dnrm2 (gsl_multimin_fdfminimizer_gradient (t->bfgs));
+  g_mutex_lock (&t->best_lock);
   g_array_append_val (t->hist_train, p->train_loss);
   g_array_append_val (t->hist_val, p->val_loss);
+  g_mutex_unlock (&t->best_lock);
   if (crit < t->best_crit)
     {
       t->best_crit = crit;
@@ -696,8 +699,10 @@ currents_trainer_iterate (CurrentsTrainer       *t,
   p->val_loss = val;
   p->objective = obj;
   p->grad_norm = gnorm;
+  g_mutex_lock (&t->best_lock);
   g_array_append_val (t->hist_train, p->train_loss);
   g_array_append_val (t->hist_val, p->val_loss);
+  g_mutex_unlock (&t->best_lock);
 
   if (!failed && crit < t->best_crit)
     {
@@ -770,6 +775,37 @@ currents_trainer_get_best_epoch (const CurrentsTrainer *t)
  *
  * Returns: the epoch they come from (0: the starting parameters)
  */
+/**
+ * currents_trainer_copy_history:
+ * @trainer: a trainer, possibly training in a worker thread right now
+ * @from: the first epoch's index to copy (0-based)
+ * @train_loss: (out): appended to: training MSE per epoch from @from on
+ * @val_loss: (out): appended to likewise
+ *
+ * Copies the loss history from @from on; safe to call from any thread while
+ * currents_trainer_train_async() runs.
+ *
+ * Returns: the number of epochs in the history
+ */
+gsize
+currents_trainer_copy_history (CurrentsTrainer *t,
+                               gsize            from,
+                               GArray          *train_loss,
+                               GArray          *val_loss)
+{
+  gsize n;
+
+  g_mutex_lock (&t->best_lock);
+  n = t->hist_train->len;
+  if (from < n)
+    {
+      g_array_append_vals (train_loss, &g_array_index (t->hist_train, double, from), n - from);
+      g_array_append_vals (val_loss, &g_array_index (t->hist_val, double, from), n - from);
+    }
+  g_mutex_unlock (&t->best_lock);
+  return n;
+}
+
 guint
 currents_trainer_copy_best_params (CurrentsTrainer *t,
                                    double          *params)

@@ -136,6 +136,12 @@ guint            currents_trainer_get_best_epoch (const CurrentsTrainer *trainer
  * worker thread. Returns their epoch. */
 guint            currents_trainer_copy_best_params (CurrentsTrainer     *trainer,
                                                     double              *params);
+/* The loss history from epoch index @from on, appended to two GArrays of double, under
+ * the same lock. Returns the history's length. */
+gsize            currents_trainer_copy_history (CurrentsTrainer         *trainer,
+                                                gsize                    from,
+                                                GArray                  *train_loss,
+                                                GArray                  *val_loss);
 /* Train and validation MSE of the best parameters (recomputed on the full sets). */
 gboolean         currents_trainer_evaluate_best (CurrentsTrainer        *trainer,
                                                  double                 *train_mse,

@@ -11,6 +11,7 @@
 
 #include "currents-application.h"
 #include "currents-window.h"
+#include "currents-window-workspace-private.h"
 
 struct _CurrentsApplication
 {
@@ -37,6 +38,8 @@ currents_application_activate (GApplication *app)
   window = currents_window_new (CURRENTS_APPLICATION (app));
   currents_window_open_example (window);
   gtk_window_present (GTK_WINDOW (window));
+  /* After a crash (or a close with unsaved changes): offer what was autosaved. */
+  currents_window_offer_recovery (window);
 }
 
 /* `currents FILE…` opens the files together in one window: a model and data
@@ -106,6 +109,19 @@ currents_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.open", open_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.swap-axes", swap_accels);
+  _currents_window_workspace_set_accels (GTK_APPLICATION (app));
+  currents_preferences_follow_style ();
+}
+
+/* Quitting does not close windows one by one: keep their unsaved work here. */
+static void
+currents_application_shutdown (GApplication *app)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
+    if (CURRENTS_IS_WINDOW (l->data))
+      _currents_window_workspace_close (l->data);
+
+  G_APPLICATION_CLASS (currents_application_parent_class)->shutdown (app);
 }
 
 static void
@@ -116,6 +132,7 @@ currents_application_class_init (CurrentsApplicationClass *klass)
   app_class->activate = currents_application_activate;
   app_class->open = currents_application_open;
   app_class->startup = currents_application_startup;
+  app_class->shutdown = currents_application_shutdown;
 }
 
 static void

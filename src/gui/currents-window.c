@@ -10,6 +10,8 @@
 #include <glib/gi18n.h>
 
 #include "currents-window.h"
+#include "currents-window-training-private.h"
+#include "currents-window-workspace-private.h"
 
 #define EXAMPLE_MODEL "/org/currents/Currents/examples/toggle.ode"
 #define EXAMPLE_DATA  "/org/currents/Currents/examples/toggle.csv"
@@ -26,6 +28,8 @@ struct _CurrentsWindow
   GtkDropDown          *x_dropdown;
   GtkDropDown          *y_dropdown;
   GtkSpinner           *spinner;
+  CurrentsTrainingPanel  *training_panel;
+  CurrentsTimeseriesView *timeseries_view;
 
   GSettings            *settings;
   GCancellable         *cancellable;
@@ -81,6 +85,17 @@ update_title (CurrentsWindow *self)
       title = self->model_name;
       subtitle = g_strdup_printf (ngettext ("Model with %u state", "Model with %u states", n), n);
     }
+  else if (currents_portrait_get_system (self->portrait) != NULL)
+    {
+      /* a trained neural model: no equations */
+      guint n = currents_system_get_n_states (currents_portrait_get_system (self->portrait));
+
+      title = self->model_name != NULL ? self->model_name : _("Trained model");
+      subtitle = dataset != NULL
+                 ? g_strdup_printf (_("With data from %s"), self->data_name)
+                 : g_strdup_printf (ngettext ("Trained model with %u state",
+                                              "Trained model with %u states", n), n);
+    }
   else if (dataset != NULL)
     {
       guint n = currents_dataset_get_n_trajectories (dataset);
@@ -93,10 +108,13 @@ update_title (CurrentsWindow *self)
   adw_window_title_set_title (self->window_title, title);
   adw_window_title_set_subtitle (self->window_title, subtitle != NULL ? subtitle : "");
   gtk_window_set_title (GTK_WINDOW (self), title);
-  gtk_stack_set_visible_child_name (self->stack, model != NULL || dataset != NULL
-                                                 ? "plot" : "empty");
+  gtk_stack_set_visible_child_name (self->stack,
+                                    currents_portrait_get_system (self->portrait) != NULL
+                                    || dataset != NULL ? "plot" : "empty");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.swap-axes",
-                                 model != NULL || dataset != NULL);
+                                 currents_portrait_get_system (self->portrait) != NULL
+                                 || dataset != NULL);
+  _currents_window_training_source_changed (self);
 }
 
 /* Data recorded from a model shares its state names: then both go on one plane. */
@@ -130,6 +148,31 @@ show_model (CurrentsWindow *self,
   update_title (self);
 }
 
+/* A model of either kind, trained models included. */
+void
+currents_window_show_system (CurrentsWindow *self,
+                             CurrentsSystem *system,
+                             const char     *name)
+{
+  const CurrentsDataset *dataset = currents_portrait_get_dataset (self->portrait);
+  const char *const *states = currents_system_get_state_names (system);
+  gsize n = currents_system_get_n_states (system), found = 0;
+
+  g_return_if_fail (CURRENTS_IS_WINDOW (self));
+
+  for (gsize i = 0; dataset != NULL && i < n; i++)
+    found += currents_dataset_find_state (dataset, states[i]) >= 0;
+  if (dataset != NULL && !(n > 0 && found >= MIN (n, 2)))
+    {
+      currents_portrait_set_dataset (self->portrait, NULL);
+      g_clear_pointer (&self->data_name, g_free);
+    }
+  g_free (self->model_name);
+  self->model_name = g_strdup (name);
+  currents_portrait_set_system (self->portrait, system);
+  update_title (self);
+}
+
 static void
 show_dataset (CurrentsWindow  *self,
               CurrentsDataset *dataset,
@@ -157,6 +200,8 @@ typedef struct
   char           **model_inputs;   /* the shown model's inputs, or NULL */
   CurrentsModel   *model;
   CurrentsDataset *dataset;
+  char            *contents;       /* the file's text, recorded in the workspace */
+  gsize            length;
 } OpenJob;
 
 static void
@@ -169,6 +214,7 @@ open_job_free (gpointer data)
   g_strfreev (job->model_inputs);
   g_clear_pointer (&job->model, currents_model_free);
   g_clear_pointer (&job->dataset, currents_dataset_free);
+  g_free (job->contents);
   g_free (job);
 }
 
@@ -274,6 +320,8 @@ open_thread (GTask        *task,
                                _("%s: the data set has no state columns"), job->name);
       return;
     }
+  job->contents = g_steal_pointer (&contents);
+  job->length = length;
   g_task_return_boolean (task, TRUE);
 }
 
@@ -310,9 +358,16 @@ open_loaded_cb (GObject      *object,
     }
 
   if (job->model != NULL)
-    show_model (self, g_steal_pointer (&job->model), job->name);
+    {
+      _currents_window_opened_model (self, job->file, job->name, job->contents);
+      show_model (self, g_steal_pointer (&job->model), job->name);
+    }
   else
-    show_dataset (self, g_steal_pointer (&job->dataset), job->name);
+    {
+      _currents_window_opened_dataset (self, job->file, job->name, job->contents, job->length,
+                                       job->dataset);
+      show_dataset (self, g_steal_pointer (&job->dataset), job->name);
+    }
   g_task_return_boolean (outer, TRUE);
 }
 
@@ -333,6 +388,10 @@ currents_window_open_async (CurrentsWindow      *self,
 
   outer = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (outer, currents_window_open_async);
+
+  /* Workspaces and trained models (takes @outer). */
+  if (_currents_window_open_special (self, file, cancellable, outer))
+    return;
 
   job = g_new0 (OpenJob, 1);
   job->file = g_object_ref (file);
@@ -491,11 +550,81 @@ currents_window_get_portrait (CurrentsWindow *self)
   return self->portrait;
 }
 
+CurrentsTrainingPanel *
+currents_window_get_training_panel (CurrentsWindow *self)
+{
+  g_return_val_if_fail (CURRENTS_IS_WINDOW (self), NULL);
+  return self->training_panel;
+}
+
+CurrentsTimeseriesView *
+currents_window_get_timeseries_view (CurrentsWindow *self)
+{
+  g_return_val_if_fail (CURRENTS_IS_WINDOW (self), NULL);
+  return self->timeseries_view;
+}
+
 const char *
 currents_window_get_last_error (CurrentsWindow *self)
 {
   g_return_val_if_fail (CURRENTS_IS_WINDOW (self), NULL);
   return self->last_error;
+}
+
+void
+currents_window_show (CurrentsWindow  *self,
+                      CurrentsModel   *model,
+                      const char      *model_name,
+                      CurrentsDataset *dataset,
+                      const char      *dataset_name)
+{
+  g_return_if_fail (CURRENTS_IS_WINDOW (self));
+
+  currents_portrait_set_dataset (self->portrait, NULL);
+  g_clear_pointer (&self->data_name, g_free);
+  currents_portrait_set_model (self->portrait, NULL);
+  g_clear_pointer (&self->model_name, g_free);
+  if (model != NULL)
+    show_model (self, model, model_name);
+  if (dataset != NULL)
+    show_dataset (self, dataset, dataset_name);
+  update_title (self);
+}
+
+void
+currents_window_show_model (CurrentsWindow *self,
+                            CurrentsModel  *model,
+                            const char     *name)
+{
+  g_return_if_fail (CURRENTS_IS_WINDOW (self));
+  g_return_if_fail (model != NULL);
+  show_model (self, model, name);
+}
+
+void
+currents_window_show_dataset (CurrentsWindow  *self,
+                              CurrentsDataset *dataset,
+                              const char      *name)
+{
+  g_return_if_fail (CURRENTS_IS_WINDOW (self));
+  g_return_if_fail (dataset != NULL);
+  show_dataset (self, dataset, name);
+}
+
+void
+currents_window_show_error (CurrentsWindow *self,
+                            const char     *message)
+{
+  g_return_if_fail (CURRENTS_IS_WINDOW (self));
+  show_error (self, message);
+}
+
+void
+currents_window_add_toast (CurrentsWindow *self,
+                           AdwToast       *toast)
+{
+  g_return_if_fail (CURRENTS_IS_WINDOW (self));
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
 /* ---- actions ---- */
@@ -542,7 +671,10 @@ open_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *parameter)
 {
-  static const char *const all_patterns[] = { "*.ode", "*.ODE", "*.csv", "*.CSV", "*.tsv", NULL };
+  static const char *const all_patterns[] = { "*.ode", "*.ODE", "*.csv", "*.CSV", "*.tsv",
+                                              "*.currents", "*.json", NULL };
+  static const char *const workspace_patterns[] = { "*.currents", NULL };
+  static const char *const trained_patterns[] = { "*.json", NULL };
   static const char *const model_patterns[] = { "*.ode", "*.ODE", NULL };
   static const char *const data_patterns[] = { "*.csv", "*.CSV", "*.tsv", NULL };
   static const char *const data_types[] = { "text/csv", "text/tab-separated-values", NULL };
@@ -556,6 +688,8 @@ open_action (GtkWidget  *widget,
   add_filter (GTK_FILE_CHOOSER (native), _("Models and Data"), all_patterns, data_types);
   add_filter (GTK_FILE_CHOOSER (native), _("Models (.ode)"), model_patterns, NULL);
   add_filter (GTK_FILE_CHOOSER (native), _("Data (.csv)"), data_patterns, data_types);
+  add_filter (GTK_FILE_CHOOSER (native), _("Workspaces (.currents)"), workspace_patterns, NULL);
+  add_filter (GTK_FILE_CHOOSER (native), _("Trained Models (.json)"), trained_patterns, NULL);
 
   g_signal_connect (native, "response", G_CALLBACK (open_response_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
@@ -614,6 +748,11 @@ currents_window_close_request (GtkWindow *window)
 {
   CurrentsWindow *self = CURRENTS_WINDOW (window);
 
+  /* training asks first */
+  if (_currents_window_training_close_request (self))
+    return TRUE;
+  /* unsaved work is kept for recovery */
+  _currents_window_workspace_close (self);
   g_cancellable_cancel (self->cancellable);
   if (self->settings != NULL)
     {
@@ -741,6 +880,10 @@ currents_window_class_init (CurrentsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, x_dropdown);
   gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, y_dropdown);
   gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, spinner);
+  gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, training_panel);
+  gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, timeseries_view);
+  _currents_window_class_init_training (widget_class);
+  _currents_window_class_init_workspace (widget_class);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.open-example", NULL, open_example_action);
@@ -781,6 +924,8 @@ currents_window_init (CurrentsWindow *self)
   self->cancellable = g_cancellable_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  _currents_window_init_training (self);
+  _currents_window_init_workspace (self);
 
   gtk_drop_down_set_model (self->x_dropdown,
                            currents_portrait_get_variables (self->portrait));

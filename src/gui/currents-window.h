@@ -8,7 +8,13 @@
 #include <adwaita.h>
 
 #include "currents-application.h"
+#include "currents-document.h"
+#include "currents-import-sheet.h"
+#include "currents-model-editor.h"
 #include "currents-portrait.h"
+#include "currents-preferences.h"
+#include "currents-timeseries-view.h"
+#include "currents-training-panel.h"
 
 G_BEGIN_DECLS
 
@@ -43,7 +49,65 @@ void                currents_window_open_files        (CurrentsWindow      *self
 gboolean            currents_window_open_example      (CurrentsWindow      *self);
 
 CurrentsPortrait *currents_window_get_portrait   (CurrentsWindow      *self);
+CurrentsTrainingPanel  *currents_window_get_training_panel  (CurrentsWindow *self);
+CurrentsTimeseriesView *currents_window_get_timeseries_view (CurrentsWindow *self);
 /* The message of the last error toast, or NULL. */
 const char         *currents_window_get_last_error    (CurrentsWindow      *self);
+
+/* Shows a model and a data set (both nullable; taken) in place of what was shown, or
+ * one of them (a data set recorded from the shown model goes over its field). */
+void                currents_window_show              (CurrentsWindow      *self,
+                                                       CurrentsModel       *model,
+                                                       const char          *model_name,
+                                                       CurrentsDataset     *dataset,
+                                                       const char          *dataset_name);
+void                currents_window_show_model        (CurrentsWindow      *self,
+                                                       CurrentsModel       *model,
+                                                       const char          *name);
+/* (transfer full): an equation or trained model in the phase portrait. */
+void                currents_window_show_system       (CurrentsWindow      *self,
+                                                       CurrentsSystem      *system,
+                                                       const char          *name);
+void                currents_window_show_dataset      (CurrentsWindow      *self,
+                                                       CurrentsDataset     *dataset,
+                                                       const char          *name);
+/* An error toast (see currents_window_get_last_error()), or any toast. */
+void                currents_window_show_error        (CurrentsWindow      *self,
+                                                       const char          *message);
+void                currents_window_add_toast         (CurrentsWindow      *self,
+                                                       AdwToast            *toast);
+
+/* ---- workspaces (currents-window-workspace.c) ---- */
+
+/* (transfer none): the workspace the window shows; opening `.currents` files and trained
+ * models (`.json`) goes through currents_window_open_async() too. */
+CurrentsDocument   *currents_window_get_document      (CurrentsWindow      *self);
+/* Saves the workspace to @file (nullable: its own file). */
+void                currents_window_save_async        (CurrentsWindow      *self,
+                                                       GFile               *file,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+gboolean            currents_window_save_finish       (CurrentsWindow      *self,
+                                                       GAsyncResult        *result,
+                                                       GError             **error);
+/* Asks whether to restore the newest autosave no window has open; returns the
+ * question (an AdwMessageDialog), or NULL when there is nothing to recover. */
+GtkWindow          *currents_window_offer_recovery    (CurrentsWindow      *self);
+/* Restores an autosaved workspace (the question's "Restore"). */
+void                currents_window_restore_async     (CurrentsWindow      *self,
+                                                       GFile               *recovered,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+gboolean            currents_window_restore_finish    (CurrentsWindow      *self,
+                                                       GAsyncResult        *result,
+                                                       GError             **error);
+/* Shows the import sheet for a CSV file. */
+CurrentsImportSheet *currents_window_import           (CurrentsWindow      *self,
+                                                       GFile               *file);
+/* Shows the model editor on the shown model; ::apply redraws the portrait. */
+CurrentsModelEditor *currents_window_edit_model       (CurrentsWindow      *self);
+CurrentsPreferences *currents_window_show_preferences (CurrentsWindow      *self);
 
 G_END_DECLS

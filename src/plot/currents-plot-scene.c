@@ -17,6 +17,7 @@
 #include "currents-plot-scene.h"
 
 #define MAX_ARROWS_PER_SIDE 80
+#define GLYPH_RADIUS        5.5
 
 typedef struct
 {
@@ -25,7 +26,23 @@ typedef struct
   gsize                 color_index;
   gsize                 n;
   double               *xy;   /* n × 2, interleaved */
+  gboolean              has_start;
+  double                start[2];
+  gboolean              dimmed;
 } Curve;
+
+typedef struct
+{
+  double            x, y;
+  CurrentsPlotGlyph glyph;
+  char             *label;
+} Equilibrium;
+
+typedef struct
+{
+  char *key;
+  char *value;
+} Metadata;
 
 struct _CurrentsPlotScene
 {
@@ -33,6 +50,9 @@ struct _CurrentsPlotScene
   double                 xlo, xhi, ylo, yhi;
   char                  *x_label;
   char                  *y_label;
+
+  CurrentsPlotLayers     layers;
+  double                 opacity[CURRENTS_PLOT_N_LAYERS];
 
   CurrentsPlotFieldFunc  field_func;
   gpointer               field_data;
@@ -47,10 +67,139 @@ struct _CurrentsPlotScene
   double                 cache_window[4];
   double                *cache_fx, *cache_fy;
 
+  /* A field grid given from outside. */
+  gboolean               has_grid;
+  gsize                  grid_nx, grid_ny;
+  double                 grid_window[4];
+  double                *grid_fx, *grid_fy;
+
+  /* Basins of attraction. */
+  gsize                  basins_nx, basins_ny;
+  double                 basins_window[4];
+  int                   *basins;
+  GStrv                  basin_labels;
+
   gboolean               show_legend;
+  double                 top_margin;
   GPtrArray             *curves;
   GPtrArray             *notes;
+  GArray                *equilibria;
+  GArray                *metadata;
+
+  gboolean               has_viewport;
+  CurrentsPlotViewport   viewport;
 };
+
+static const char *const layer_names[CURRENTS_PLOT_N_LAYERS] = {
+  "basins", "field", "nullclines", "separatrices", "trajectories", "launched", "data",
+  "equilibria",
+};
+
+const char *
+currents_plot_layer_to_string (CurrentsPlotLayers layer)
+{
+  for (guint i = 0; i < CURRENTS_PLOT_N_LAYERS; i++)
+    if (layer == (CurrentsPlotLayers) (1u << i))
+      return layer_names[i];
+  return NULL;
+}
+
+CurrentsPlotLayers
+currents_plot_layer_from_string (const char *name)
+{
+  g_return_val_if_fail (name != NULL, 0);
+
+  for (guint i = 0; i < CURRENTS_PLOT_N_LAYERS; i++)
+    if (g_ascii_strcasecmp (name, layer_names[i]) == 0)
+      return (CurrentsPlotLayers) (1u << i);
+  return 0;
+}
+
+gboolean
+currents_plot_layers_parse (const char          *text,
+                            CurrentsPlotLayers  *layers,
+                            GError             **error)
+{
+  g_auto(GStrv) parts = NULL;
+  CurrentsPlotLayers out = 0;
+
+  g_return_val_if_fail (text != NULL && layers != NULL, FALSE);
+
+  parts = g_strsplit (text, ",", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      const char *name = g_strstrip (parts[i]);
+      CurrentsPlotLayers layer;
+
+      if (*name == '\0')
+        continue;
+      if (g_ascii_strcasecmp (name, "all") == 0)
+        {
+          out = CURRENTS_PLOT_LAYERS_ALL;
+          continue;
+        }
+      layer = currents_plot_layer_from_string (name);
+      if (layer == 0)
+        {
+          g_autoptr(GString) known = g_string_new (NULL);
+
+          for (guint k = 0; k < CURRENTS_PLOT_N_LAYERS; k++)
+            g_string_append_printf (known, "%s, ", layer_names[k]);
+
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "unknown layer '%s' (the layers: %sall)", name, known->str);
+          return FALSE;
+        }
+      out |= layer;
+    }
+  *layers = out;
+  return TRUE;
+}
+
+CurrentsPlotLayers
+currents_plot_curve_kind_layer (CurrentsPlotCurveKind kind)
+{
+  switch (kind)
+    {
+    case CURRENTS_PLOT_CURVE_TRAJECTORY:
+    case CURRENTS_PLOT_CURVE_INITIAL:
+      return CURRENTS_PLOT_LAYER_TRAJECTORIES;
+    case CURRENTS_PLOT_CURVE_DATA:
+      return CURRENTS_PLOT_LAYER_DATA;
+    case CURRENTS_PLOT_CURVE_NULLCLINE_X:
+    case CURRENTS_PLOT_CURVE_NULLCLINE_Y:
+      return CURRENTS_PLOT_LAYER_NULLCLINES;
+    case CURRENTS_PLOT_CURVE_STABLE_MANIFOLD:
+    case CURRENTS_PLOT_CURVE_UNSTABLE_MANIFOLD:
+      return CURRENTS_PLOT_LAYER_SEPARATRICES;
+    case CURRENTS_PLOT_CURVE_LAUNCHED:
+      return CURRENTS_PLOT_LAYER_LAUNCHED;
+    case CURRENTS_PLOT_CURVE_CYCLE:
+      return CURRENTS_PLOT_LAYER_BASINS;
+    default:
+      return 0;
+    }
+}
+
+const char *
+currents_plot_curve_kind_to_string (CurrentsPlotCurveKind kind)
+{
+  static const char *const names[CURRENTS_PLOT_N_CURVE_KINDS] = {
+    "trajectory", "initial", "data", "nullcline-x", "nullcline-y", "stable-manifold",
+    "unstable-manifold", "launched", "cycle",
+  };
+
+  return (guint) kind < G_N_ELEMENTS (names) ? names[kind] : NULL;
+}
+
+static guint
+layer_index (CurrentsPlotLayers layer)
+{
+  for (guint i = 0; i < CURRENTS_PLOT_N_LAYERS; i++)
+    if (layer == (CurrentsPlotLayers) (1u << i))
+      return i;
+  return 0;
+}
 
 static void
 curve_free (gpointer data)
@@ -62,16 +211,40 @@ curve_free (gpointer data)
   g_free (curve);
 }
 
+static void
+equilibrium_clear (gpointer data)
+{
+  Equilibrium *eq = data;
+
+  g_free (eq->label);
+}
+
+static void
+metadata_clear (gpointer data)
+{
+  Metadata *m = data;
+
+  g_free (m->key);
+  g_free (m->value);
+}
+
 CurrentsPlotScene *
 currents_plot_scene_new (void)
 {
   CurrentsPlotScene *scene = g_new0 (CurrentsPlotScene, 1);
 
+  scene->layers = CURRENTS_PLOT_LAYERS_ALL;
+  for (guint i = 0; i < CURRENTS_PLOT_N_LAYERS; i++)
+    scene->opacity[i] = 1.0;
   scene->arrow_style = CURRENTS_PLOT_ARROWS_NORMALIZED;
   scene->arrow_spacing = 30.0;
   scene->show_legend = TRUE;
   scene->curves = g_ptr_array_new_with_free_func (curve_free);
   scene->notes = g_ptr_array_new_with_free_func (g_free);
+  scene->equilibria = g_array_new (FALSE, TRUE, sizeof (Equilibrium));
+  g_array_set_clear_func (scene->equilibria, equilibrium_clear);
+  scene->metadata = g_array_new (FALSE, TRUE, sizeof (Metadata));
+  g_array_set_clear_func (scene->metadata, metadata_clear);
   return scene;
 }
 
@@ -91,8 +264,14 @@ currents_plot_scene_free (CurrentsPlotScene *scene)
   g_free (scene->y_label);
   g_free (scene->cache_fx);
   g_free (scene->cache_fy);
+  g_free (scene->grid_fx);
+  g_free (scene->grid_fy);
+  g_free (scene->basins);
+  g_strfreev (scene->basin_labels);
   g_ptr_array_unref (scene->curves);
   g_ptr_array_unref (scene->notes);
+  g_array_unref (scene->equilibria);
+  g_array_unref (scene->metadata);
   g_free (scene);
 }
 
@@ -149,6 +328,39 @@ currents_plot_scene_set_labels (CurrentsPlotScene *scene,
 }
 
 void
+currents_plot_scene_set_layers (CurrentsPlotScene  *scene,
+                                CurrentsPlotLayers  layers)
+{
+  g_return_if_fail (scene != NULL);
+  scene->layers = layers & CURRENTS_PLOT_LAYERS_ALL;
+}
+
+CurrentsPlotLayers
+currents_plot_scene_get_layers (const CurrentsPlotScene *scene)
+{
+  g_return_val_if_fail (scene != NULL, 0);
+  return scene->layers;
+}
+
+void
+currents_plot_scene_set_layer_opacity (CurrentsPlotScene  *scene,
+                                       CurrentsPlotLayers  layer,
+                                       double              opacity)
+{
+  g_return_if_fail (scene != NULL);
+  g_return_if_fail (currents_plot_layer_to_string (layer) != NULL);
+
+  scene->opacity[layer_index (layer)] = isfinite (opacity) ? CLAMP (opacity, 0.0, 1.0) : 1.0;
+}
+
+static gboolean
+shown (const CurrentsPlotScene *scene,
+       CurrentsPlotLayers       layer)
+{
+  return (scene->layers & layer) != 0 && scene->opacity[layer_index (layer)] > 0.0;
+}
+
+void
 currents_plot_scene_set_field (CurrentsPlotScene     *scene,
                                CurrentsPlotFieldFunc  func,
                                gpointer               user_data,
@@ -162,8 +374,11 @@ currents_plot_scene_set_field (CurrentsPlotScene     *scene,
   scene->field_func = func;
   scene->field_data = user_data;
   scene->field_destroy = destroy;
-  g_free (scene->speed_label);
-  scene->speed_label = g_strdup (speed_label);
+  if (func != NULL || !scene->has_grid)
+    {
+      g_free (scene->speed_label);
+      scene->speed_label = g_strdup (speed_label);
+    }
   invalidate_field (scene);
 }
 
@@ -171,7 +386,48 @@ gboolean
 currents_plot_scene_has_field (const CurrentsPlotScene *scene)
 {
   g_return_val_if_fail (scene != NULL, FALSE);
-  return scene->field_func != NULL;
+  return scene->field_func != NULL || scene->has_grid;
+}
+
+void
+currents_plot_scene_set_field_grid (CurrentsPlotScene *scene,
+                                    const double       window[4],
+                                    gsize              nx,
+                                    gsize              ny,
+                                    const double      *fx,
+                                    const double      *fy,
+                                    const char        *speed_label)
+{
+  g_return_if_fail (scene != NULL);
+
+  g_clear_pointer (&scene->grid_fx, g_free);
+  g_clear_pointer (&scene->grid_fy, g_free);
+  scene->has_grid = FALSE;
+  if (fx == NULL || fy == NULL || nx == 0 || ny == 0)
+    return;
+  g_return_if_fail (window != NULL && window[0] < window[1] && window[2] < window[3]);
+
+  scene->has_grid = TRUE;
+  scene->grid_nx = nx;
+  scene->grid_ny = ny;
+  memcpy (scene->grid_window, window, sizeof scene->grid_window);
+  scene->grid_fx = g_memdup2 (fx, nx * ny * sizeof (double));
+  scene->grid_fy = g_memdup2 (fy, nx * ny * sizeof (double));
+  g_free (scene->speed_label);
+  scene->speed_label = g_strdup (speed_label);
+}
+
+void
+currents_plot_scene_get_field_grid_size (const CurrentsPlotScene *scene,
+                                         double                   width,
+                                         double                   height,
+                                         gsize                   *nx,
+                                         gsize                   *ny)
+{
+  g_return_if_fail (scene != NULL && nx != NULL && ny != NULL);
+
+  *nx = (gsize) CLAMP (round (width / scene->arrow_spacing), 2, MAX_ARROWS_PER_SIDE);
+  *ny = (gsize) CLAMP (round (height / scene->arrow_spacing), 2, MAX_ARROWS_PER_SIDE);
 }
 
 void
@@ -189,6 +445,7 @@ currents_plot_scene_set_arrow_spacing (CurrentsPlotScene *scene,
   g_return_if_fail (scene != NULL);
   g_return_if_fail (spacing > 0.0);
   scene->arrow_spacing = spacing;
+  invalidate_field (scene);
 }
 
 void
@@ -197,6 +454,14 @@ currents_plot_scene_set_show_legend (CurrentsPlotScene *scene,
 {
   g_return_if_fail (scene != NULL);
   scene->show_legend = !!show;
+}
+
+void
+currents_plot_scene_set_top_margin (CurrentsPlotScene *scene,
+                                    double             height)
+{
+  g_return_if_fail (scene != NULL);
+  scene->top_margin = MAX (height, 0.0);
 }
 
 void
@@ -217,7 +482,7 @@ currents_plot_scene_add_curve (CurrentsPlotScene     *scene,
 
   curve = g_new0 (Curve, 1);
   curve->kind = kind;
-  curve->label = g_strdup (label);
+  curve->label = label != NULL && *label != '\0' ? g_strdup (label) : NULL;
   curve->color_index = color_index;
   curve->n = n;
   curve->xy = g_new (double, 2 * MAX (n, 1));
@@ -227,6 +492,34 @@ currents_plot_scene_add_curve (CurrentsPlotScene     *scene,
       curve->xy[2 * k + 1] = y[k * y_stride];
     }
   g_ptr_array_add (scene->curves, curve);
+}
+
+void
+currents_plot_scene_mark_start (CurrentsPlotScene *scene,
+                                double             x,
+                                double             y)
+{
+  Curve *curve;
+
+  g_return_if_fail (scene != NULL);
+  g_return_if_fail (scene->curves->len > 0);
+
+  curve = g_ptr_array_index (scene->curves, scene->curves->len - 1);
+  curve->has_start = TRUE;
+  curve->start[0] = x;
+  curve->start[1] = y;
+}
+
+void
+currents_plot_scene_dim_last (CurrentsPlotScene *scene)
+{
+  Curve *curve;
+
+  g_return_if_fail (scene != NULL);
+  g_return_if_fail (scene->curves->len > 0);
+
+  curve = g_ptr_array_index (scene->curves, scene->curves->len - 1);
+  curve->dimmed = TRUE;
 }
 
 void
@@ -298,6 +591,9 @@ currents_plot_scene_get_extent (const CurrentsPlotScene *scene,
 
       if (!same_group (curve->kind, kind))
         continue;
+      if (kind != CURRENTS_PLOT_CURVE_DATA && curve->kind != CURRENTS_PLOT_CURVE_TRAJECTORY
+          && curve->kind != CURRENTS_PLOT_CURVE_INITIAL && curve->kind != kind)
+        continue;
       for (gsize k = 0; k < curve->n; k++)
         {
           double x = curve->xy[2 * k], y = curve->xy[2 * k + 1];
@@ -318,17 +614,135 @@ currents_plot_scene_get_extent (const CurrentsPlotScene *scene,
   return any;
 }
 
-static void
-field_grid_size (const CurrentsPlotScene    *scene,
-                 const CurrentsPlotViewport *vp,
-                 gsize                      *nx,
-                 gsize                      *ny)
+void
+currents_plot_scene_add_equilibrium (CurrentsPlotScene *scene,
+                                     double             x,
+                                     double             y,
+                                     CurrentsPlotGlyph  glyph,
+                                     const char        *label)
 {
-  *nx = (gsize) CLAMP (round (vp->width / scene->arrow_spacing), 2, MAX_ARROWS_PER_SIDE);
-  *ny = (gsize) CLAMP (round (vp->height / scene->arrow_spacing), 2, MAX_ARROWS_PER_SIDE);
+  Equilibrium eq = { x, y, glyph, g_strdup (label) };
+
+  g_return_if_fail (scene != NULL);
+  g_array_append_val (scene->equilibria, eq);
 }
 
-/* Samples the field at the cell centres of an nx × ny grid over the window. */
+void
+currents_plot_scene_clear_equilibria (CurrentsPlotScene *scene)
+{
+  g_return_if_fail (scene != NULL);
+  g_array_set_size (scene->equilibria, 0);
+}
+
+gsize
+currents_plot_scene_get_n_equilibria (const CurrentsPlotScene *scene)
+{
+  g_return_val_if_fail (scene != NULL, 0);
+  return scene->equilibria->len;
+}
+
+int
+currents_plot_scene_find_equilibrium (const CurrentsPlotScene *scene,
+                                      double                   device_x,
+                                      double                   device_y,
+                                      double                   radius)
+{
+  double best = radius;
+  int found = -1;
+
+  g_return_val_if_fail (scene != NULL, -1);
+
+  if (!scene->has_viewport || !(scene->layers & CURRENTS_PLOT_LAYER_EQUILIBRIA))
+    return -1;
+  for (guint i = 0; i < scene->equilibria->len; i++)
+    {
+      const Equilibrium *eq = &g_array_index (scene->equilibria, Equilibrium, i);
+      double dx, dy, d;
+
+      currents_plot_viewport_to_device (&scene->viewport, eq->x, eq->y, &dx, &dy);
+      d = hypot (dx - device_x, dy - device_y);
+      if (d <= best)
+        {
+          best = d;
+          found = (int) i;
+        }
+    }
+  return found;
+}
+
+void
+currents_plot_scene_set_basins (CurrentsPlotScene  *scene,
+                                const double        window[4],
+                                gsize               nx,
+                                gsize               ny,
+                                const int          *labels,
+                                const char *const  *labels_text)
+{
+  g_return_if_fail (scene != NULL);
+
+  g_clear_pointer (&scene->basins, g_free);
+  g_clear_pointer (&scene->basin_labels, g_strfreev);
+  if (labels == NULL || nx == 0 || ny == 0)
+    return;
+  g_return_if_fail (window != NULL && window[0] < window[1] && window[2] < window[3]);
+
+  scene->basins_nx = nx;
+  scene->basins_ny = ny;
+  memcpy (scene->basins_window, window, sizeof scene->basins_window);
+  scene->basins = g_memdup2 (labels, nx * ny * sizeof (int));
+  scene->basin_labels = g_strdupv ((char **) labels_text);
+}
+
+void
+currents_plot_scene_set_metadata (CurrentsPlotScene *scene,
+                                  const char        *key,
+                                  const char        *value)
+{
+  Metadata m;
+
+  g_return_if_fail (scene != NULL);
+  g_return_if_fail (key != NULL && *key != '\0');
+
+  for (guint i = 0; i < scene->metadata->len; i++)
+    {
+      Metadata *old = &g_array_index (scene->metadata, Metadata, i);
+
+      if (strcmp (old->key, key) == 0)
+        {
+          if (value == NULL)
+            g_array_remove_index (scene->metadata, i);
+          else
+            {
+              g_free (old->value);
+              old->value = g_strdup (value);
+            }
+          return;
+        }
+    }
+  if (value == NULL)
+    return;
+  m.key = g_strdup (key);
+  m.value = g_strdup (value);
+  g_array_append_val (scene->metadata, m);
+}
+
+const char *
+currents_plot_scene_get_metadata (const CurrentsPlotScene *scene,
+                                  const char              *key)
+{
+  g_return_val_if_fail (scene != NULL && key != NULL, NULL);
+
+  for (guint i = 0; i < scene->metadata->len; i++)
+    {
+      const Metadata *m = &g_array_index (scene->metadata, Metadata, i);
+
+      if (strcmp (m->key, key) == 0)
+        return m->value;
+    }
+  return NULL;
+}
+
+/* Samples the field callback at the cell centres of an nx × ny grid over the window. */
 static double
 sample_field (CurrentsPlotScene *scene,
               gsize              nx,
@@ -373,6 +787,21 @@ sample_field (CurrentsPlotScene *scene,
   return max_speed;
 }
 
+static double
+grid_speed (const CurrentsPlotScene *scene)
+{
+  double max_speed = 0.0;
+
+  for (gsize k = 0; k < scene->grid_nx * scene->grid_ny; k++)
+    {
+      double s = hypot (scene->grid_fx[k], scene->grid_fy[k]);
+
+      if (isfinite (s) && s > max_speed)
+        max_speed = s;
+    }
+  return max_speed;
+}
+
 static guint
 count_points_in (const CurrentsPlotScene    *scene,
                  const CurrentsPlotViewport *vp,
@@ -387,6 +816,8 @@ count_points_in (const CurrentsPlotScene    *scene,
     {
       const Curve *curve = g_ptr_array_index (scene->curves, i);
 
+      if (!shown (scene, currents_plot_curve_kind_layer (curve->kind)))
+        continue;
       for (gsize k = 0; k < curve->n; k++)
         {
           double dx, dy;
@@ -396,6 +827,16 @@ count_points_in (const CurrentsPlotScene    *scene,
           currents_plot_viewport_to_device (vp, curve->xy[2 * k], curve->xy[2 * k + 1], &dx, &dy);
           n += dx >= x0 && dx <= x0 + w && dy >= y0 && dy <= y0 + h;
         }
+    }
+  /* An equilibrium under the legend would be hidden: count it heavily. */
+  for (guint i = 0; shown (scene, CURRENTS_PLOT_LAYER_EQUILIBRIA) && i < scene->equilibria->len;
+       i++)
+    {
+      const Equilibrium *eq = &g_array_index (scene->equilibria, Equilibrium, i);
+      double dx, dy;
+
+      currents_plot_viewport_to_device (vp, eq->x, eq->y, &dx, &dy);
+      n += 1000 * (dx >= x0 && dx <= x0 + w && dy >= y0 && dy <= y0 + h);
     }
   return n;
 }
@@ -411,7 +852,7 @@ choose_legend_corner (const CurrentsPlotScene    *scene,
     CURRENTS_PLOT_CORNER_TOP_RIGHT, CURRENTS_PLOT_CORNER_TOP_LEFT,
     CURRENTS_PLOT_CORNER_BOTTOM_RIGHT, CURRENTS_PLOT_CORNER_BOTTOM_LEFT,
   };
-  CurrentsPlotCorner best = order[0];
+  CurrentsPlotCorner best = order[1];
   guint best_count = G_MAXUINT;
 
   for (guint i = 0; i < G_N_ELEMENTS (order); i++)
@@ -422,8 +863,9 @@ choose_legend_corner (const CurrentsPlotScene    *scene,
                      || order[i] == CURRENTS_PLOT_CORNER_TOP_RIGHT;
       double x0 = left ? vp->left : vp->left + vp->width - w - 20;
       double y0 = top ? vp->top : vp->top + vp->height - h - 20;
-      guint count = count_points_in (scene, vp, x0, y0, w + 20, h + 20);
+      guint count;
 
+      count = count_points_in (scene, vp, x0, y0, w + 20, h + 20);
       if (count < best_count)
         {
           best = order[i];
@@ -434,48 +876,112 @@ choose_legend_corner (const CurrentsPlotScene    *scene,
 }
 
 static void
+legend_line (GArray                  *entries,
+             const char              *label,
+             const CurrentsPlotColor *color,
+             CurrentsPlotLegendSymbol symbol,
+             double                   line_width)
+{
+  CurrentsPlotLegendEntry e = { 0 };
+
+  e.label = label;
+  e.color = *color;
+  e.symbol = symbol;
+  e.line_width = line_width;
+  g_array_append_val (entries, e);
+}
+
+static void
 draw_legend (CurrentsPlotScene          *scene,
              cairo_t                    *cr,
              const CurrentsPlotTheme    *theme,
              const CurrentsPlotViewport *vp)
 {
   g_autoptr(GArray) entries = g_array_new (FALSE, TRUE, sizeof (CurrentsPlotLegendEntry));
-  CurrentsPlotCurveKind order[] = {
+  static const CurrentsPlotCurveKind order[] = {
+    CURRENTS_PLOT_CURVE_NULLCLINE_X, CURRENTS_PLOT_CURVE_NULLCLINE_Y,
+    CURRENTS_PLOT_CURVE_STABLE_MANIFOLD, CURRENTS_PLOT_CURVE_UNSTABLE_MANIFOLD,
+    CURRENTS_PLOT_CURVE_CYCLE, CURRENTS_PLOT_CURVE_LAUNCHED,
     CURRENTS_PLOT_CURVE_INITIAL, CURRENTS_PLOT_CURVE_TRAJECTORY, CURRENTS_PLOT_CURVE_DATA,
   };
-  double w, h;
+  static const CurrentsPlotGlyph glyphs[] = {
+    CURRENTS_PLOT_GLYPH_STABLE, CURRENTS_PLOT_GLYPH_SADDLE, CURRENTS_PLOT_GLYPH_UNSTABLE,
+    CURRENTS_PLOT_GLYPH_NEUTRAL,
+  };
+  double w = 0.0, h = 0.0;
+  guint columns;
+
+  if (shown (scene, CURRENTS_PLOT_LAYER_EQUILIBRIA))
+    for (guint g = 0; g < G_N_ELEMENTS (glyphs); g++)
+      for (guint i = 0; i < scene->equilibria->len; i++)
+        {
+          const Equilibrium *eq = &g_array_index (scene->equilibria, Equilibrium, i);
+          CurrentsPlotLegendEntry e = { 0 };
+
+          if (eq->glyph != glyphs[g] || eq->label == NULL)
+            continue;
+          e.label = eq->label;
+          e.symbol = CURRENTS_PLOT_LEGEND_GLYPH;
+          e.glyph = eq->glyph;
+          e.color = theme->equilibrium;
+          e.paper = theme->plot_background;
+          g_array_append_val (entries, e);
+          break;
+        }
 
   for (guint o = 0; o < G_N_ELEMENTS (order); o++)
     for (guint i = 0; i < scene->curves->len; i++)
       {
         const Curve *curve = g_ptr_array_index (scene->curves, i);
-        CurrentsPlotLegendEntry e = { 0 };
+        CurrentsPlotColor color;
 
-        if (curve->kind != order[o] || curve->label == NULL)
+        if (curve->kind != order[o] || curve->label == NULL
+            || !shown (scene, currents_plot_curve_kind_layer (curve->kind)))
           continue;
-        e.label = curve->label;
         switch (curve->kind)
           {
+          case CURRENTS_PLOT_CURVE_NULLCLINE_X:
+            legend_line (entries, curve->label, &theme->nullcline[0], CURRENTS_PLOT_LEGEND_LINE,
+                         2.4);
+            break;
+          case CURRENTS_PLOT_CURVE_NULLCLINE_Y:
+            legend_line (entries, curve->label, &theme->nullcline[1], CURRENTS_PLOT_LEGEND_LINE,
+                         2.4);
+            break;
+          case CURRENTS_PLOT_CURVE_STABLE_MANIFOLD:
+            legend_line (entries, curve->label, &theme->separatrix, CURRENTS_PLOT_LEGEND_LINE,
+                         2.0);
+            break;
+          case CURRENTS_PLOT_CURVE_UNSTABLE_MANIFOLD:
+            legend_line (entries, curve->label, &theme->separatrix,
+                         CURRENTS_PLOT_LEGEND_DASHED, 2.0);
+            break;
+          case CURRENTS_PLOT_CURVE_CYCLE:
+            legend_line (entries, curve->label, &theme->equilibrium, CURRENTS_PLOT_LEGEND_LINE,
+                         2.6);
+            break;
+          case CURRENTS_PLOT_CURVE_LAUNCHED:
+            legend_line (entries, curve->label, &theme->launched, CURRENTS_PLOT_LEGEND_LINE_MARKER,
+                         2.0);
+            break;
           case CURRENTS_PLOT_CURVE_INITIAL:
-            e.color = theme->highlight;
-            e.symbol = CURRENTS_PLOT_LEGEND_LINE_MARKER;
-            e.line_width = 2.2;
+            legend_line (entries, curve->label, &theme->highlight,
+                         CURRENTS_PLOT_LEGEND_LINE_MARKER, 2.2);
             break;
           case CURRENTS_PLOT_CURVE_TRAJECTORY:
-            e.color = theme->trajectory;
-            e.symbol = CURRENTS_PLOT_LEGEND_LINE;
-            e.line_width = 1.3;
+            legend_line (entries, curve->label, &theme->trajectory, CURRENTS_PLOT_LEGEND_LINE, 1.3);
             break;
           case CURRENTS_PLOT_CURVE_DATA:
           default:
-            currents_plot_theme_palette_color (theme, curve->color_index, &e.color);
-            e.symbol = CURRENTS_PLOT_LEGEND_LINE_MARKER;
-            e.line_width = 1.3;
+            currents_plot_theme_palette_color (theme, curve->color_index, &color);
+            legend_line (entries, curve->label, &color, CURRENTS_PLOT_LEGEND_LINE_MARKER, 1.3);
             break;
           }
-        g_array_append_val (entries, e);
+        /* one entry per kind, except data, whose curves each have their own */
+        if (curve->kind != CURRENTS_PLOT_CURVE_DATA)
+          break;
       }
-  for (guint i = 0; i < scene->notes->len; i++)
+  for (guint i = 0; shown (scene, CURRENTS_PLOT_LAYER_DATA) && i < scene->notes->len; i++)
     {
       CurrentsPlotLegendEntry e = { 0 };
 
@@ -483,16 +989,132 @@ draw_legend (CurrentsPlotScene          *scene,
       e.symbol = CURRENTS_PLOT_LEGEND_TEXT;
       g_array_append_val (entries, e);
     }
+  if (scene->basins != NULL && scene->basin_labels != NULL
+      && shown (scene, CURRENTS_PLOT_LAYER_BASINS))
+    for (guint i = 0; scene->basin_labels[i] != NULL; i++)
+      {
+        CurrentsPlotLegendEntry e = { 0 };
+
+        e.label = scene->basin_labels[i];
+        e.symbol = CURRENTS_PLOT_LEGEND_PATCH;
+        e.color = theme->basin[i % CURRENTS_PLOT_PALETTE_SIZE];
+        e.color.alpha = MIN (1.0, 1.6 * theme->basin_alpha);
+        g_array_append_val (entries, e);
+      }
   if (entries->len == 0)
     return;
 
-  currents_plot_measure_legend (cr, theme, (CurrentsPlotLegendEntry *) entries->data,
-                                entries->len, &w, &h);
-  /* A legend bigger than a third of the plot hides more than it tells. */
-  if (w > 0.6 * vp->width || h > 0.6 * vp->height)
+  /* Two columns rather than a tall legend; one bigger than a third of the plot hides more
+   * than it tells. */
+  for (columns = 1; columns <= 2; columns++)
+    {
+      currents_plot_measure_legend_columns (cr, theme, (CurrentsPlotLegendEntry *) entries->data,
+                                            entries->len, columns, &w, &h);
+      if (h <= 0.45 * vp->height && w <= 0.7 * vp->width)
+        break;
+    }
+  if (w > 0.7 * vp->width || h > 0.6 * vp->height)
     return;
-  currents_plot_draw_legend (cr, theme, vp, (CurrentsPlotLegendEntry *) entries->data,
-                             entries->len, choose_legend_corner (scene, vp, w, h));
+  currents_plot_draw_legend_columns (cr, theme, vp, (CurrentsPlotLegendEntry *) entries->data,
+                                     entries->len, MIN (columns, 2),
+                                     choose_legend_corner (scene, vp, w, h));
+}
+
+static void
+begin_layer (CurrentsPlotScene  *scene,
+             cairo_t            *cr,
+             CurrentsPlotLayers  layer)
+{
+  if (scene->opacity[layer_index (layer)] < 1.0)
+    cairo_push_group (cr);
+}
+
+static void
+end_layer (CurrentsPlotScene  *scene,
+           cairo_t            *cr,
+           CurrentsPlotLayers  layer)
+{
+  double opacity = scene->opacity[layer_index (layer)];
+
+  if (opacity < 1.0)
+    {
+      cairo_pop_group_to_source (cr);
+      cairo_paint_with_alpha (cr, opacity);
+    }
+}
+
+static guint
+draw_kind (CurrentsPlotScene          *scene,
+           cairo_t                    *cr,
+           const CurrentsPlotTheme    *theme,
+           const CurrentsPlotViewport *vp,
+           CurrentsPlotCurveKind       kind)
+{
+  guint visible = 0;
+
+  for (guint i = 0; i < scene->curves->len; i++)
+    {
+      const Curve *curve = g_ptr_array_index (scene->curves, i);
+      const double dash[] = { 6.0, 4.0 };
+      CurrentsPlotColor color;
+      double width = 1.4, arrow = -1.0;
+
+      if (curve->kind != kind)
+        continue;
+      switch (kind)
+        {
+        case CURRENTS_PLOT_CURVE_NULLCLINE_X:
+        case CURRENTS_PLOT_CURVE_NULLCLINE_Y:
+          color = theme->nullcline[kind == CURRENTS_PLOT_CURVE_NULLCLINE_Y];
+          width = 2.4;
+          break;
+        case CURRENTS_PLOT_CURVE_STABLE_MANIFOLD:
+        case CURRENTS_PLOT_CURVE_UNSTABLE_MANIFOLD:
+          color = theme->separatrix;
+          width = 2.0;
+          arrow = 0.5;
+          break;
+        case CURRENTS_PLOT_CURVE_CYCLE:
+          color = theme->equilibrium;
+          width = 2.6;
+          arrow = 0.25;
+          break;
+        case CURRENTS_PLOT_CURVE_LAUNCHED:
+          color = theme->launched;
+          width = 2.0;
+          arrow = 0.35;
+          break;
+        case CURRENTS_PLOT_CURVE_INITIAL:
+          color = theme->highlight;
+          width = 2.2;
+          arrow = 0.4;
+          break;
+        case CURRENTS_PLOT_CURVE_TRAJECTORY:
+        default:
+          color = theme->trajectory;
+          width = 1.2;
+          arrow = 0.4;
+          break;
+        }
+      if (kind == CURRENTS_PLOT_CURVE_UNSTABLE_MANIFOLD)
+        cairo_set_dash (cr, dash, G_N_ELEMENTS (dash), 0.0);
+      if (currents_plot_draw_polyline (cr, vp, curve->xy, 2, curve->xy + 1, 2, curve->n, &color,
+                                       width, arrow) > 0)
+        visible++;
+      cairo_set_dash (cr, NULL, 0, 0.0);
+
+      if (kind == CURRENTS_PLOT_CURVE_INITIAL)
+        currents_plot_draw_markers (cr, vp, curve->xy, 2, curve->xy + 1, 2, MIN (curve->n, 1),
+                                    &theme->highlight, &theme->plot_background, 4.0);
+      if (curve->has_start)
+        {
+          CurrentsPlotColor paper = theme->plot_background;
+
+          currents_plot_draw_markers (cr, vp, curve->start, 1, curve->start + 1, 1, 1, &paper,
+                                      &color, 3.2);
+        }
+    }
+  return visible;
 }
 
 void
@@ -507,6 +1129,7 @@ currents_plot_scene_draw (CurrentsPlotScene       *scene,
   CurrentsPlotStats st = { 0 };
   double right_extra = 0.0, max_speed = 0.0, marker_radius;
   gsize nx = 0, ny = 0, n_data_samples = 0;
+  gboolean field = FALSE;
   CurrentsPlotColor outline;
 
   g_return_if_fail (scene != NULL);
@@ -528,21 +1151,35 @@ currents_plot_scene_draw (CurrentsPlotScene       *scene,
 
   /* With a field, lay out twice: the colour bar's width depends on the top speed,
    * which depends on the grid the first layout gives. */
-  currents_plot_layout (cr, theme, width, height, scene->xlo, scene->xhi, scene->ylo,
-                        scene->yhi, 0.0, &vp);
-  if (scene->field_func != NULL)
+  currents_plot_layout_full (cr, theme, width, height, scene->xlo, scene->xhi, scene->ylo,
+                             scene->yhi, 0.0, scene->top_margin, &vp);
+  if (shown (scene, CURRENTS_PLOT_LAYER_FIELD))
     {
-      field_grid_size (scene, &vp, &nx, &ny);
-      max_speed = sample_field (scene, nx, ny);
-      if (max_speed > 0.0)
+      if (scene->has_grid)
         {
-          right_extra = currents_plot_colorbar_width (cr, theme, scene->speed_label, max_speed);
-          currents_plot_layout (cr, theme, width, height, scene->xlo, scene->xhi, scene->ylo,
-                                scene->yhi, right_extra, &vp);
-          field_grid_size (scene, &vp, &nx, &ny);
+          field = TRUE;
+          max_speed = grid_speed (scene);
+        }
+      else if (scene->field_func != NULL)
+        {
+          field = TRUE;
+          currents_plot_scene_get_field_grid_size (scene, vp.width, vp.height, &nx, &ny);
           max_speed = sample_field (scene, nx, ny);
         }
+      if (field && max_speed > 0.0)
+        {
+          right_extra = currents_plot_colorbar_width (cr, theme, scene->speed_label, max_speed);
+          currents_plot_layout_full (cr, theme, width, height, scene->xlo, scene->xhi,
+                                     scene->ylo, scene->yhi, right_extra, scene->top_margin, &vp);
+          if (!scene->has_grid)
+            {
+              currents_plot_scene_get_field_grid_size (scene, vp.width, vp.height, &nx, &ny);
+              max_speed = sample_field (scene, nx, ny);
+            }
+        }
     }
+  scene->viewport = vp;
+  scene->has_viewport = TRUE;
 
   currents_plot_draw_background (cr, theme, width, height, &vp);
   currents_plot_draw_grid (cr, theme, &vp);
@@ -551,75 +1188,353 @@ currents_plot_scene_draw (CurrentsPlotScene       *scene,
   cairo_rectangle (cr, vp.left, vp.top, vp.width, vp.height);
   cairo_clip (cr);
 
-  if (scene->field_func != NULL)
-    st.n_arrows = currents_plot_draw_field (cr, theme, &vp, nx, ny, scene->cache_fx,
-                                            scene->cache_fy, scene->arrow_style, max_speed);
-  st.max_speed = max_speed;
+  if (scene->basins != NULL && shown (scene, CURRENTS_PLOT_LAYER_BASINS))
+    st.n_basin_cells = currents_plot_draw_basins (
+      cr, theme, &vp, scene->basins_window, scene->basins_nx, scene->basins_ny, scene->basins,
+      scene->opacity[layer_index (CURRENTS_PLOT_LAYER_BASINS)]);
 
-  for (guint i = 0; i < scene->curves->len; i++)
+  if (field)
     {
-      const Curve *curve = g_ptr_array_index (scene->curves, i);
-
-      if (curve->kind == CURRENTS_PLOT_CURVE_TRAJECTORY
-          && currents_plot_draw_polyline (cr, &vp, curve->xy, 2, curve->xy + 1, 2, curve->n,
-                                          &theme->trajectory, 1.4, 0.4) > 0)
-        st.n_trajectories++;
-      if (curve->kind == CURRENTS_PLOT_CURVE_DATA)
-        n_data_samples += curve->n;
-    }
-  for (guint i = 0; i < scene->curves->len; i++)
-    {
-      const Curve *curve = g_ptr_array_index (scene->curves, i);
-
-      if (curve->kind != CURRENTS_PLOT_CURVE_INITIAL)
-        continue;
-      if (currents_plot_draw_polyline (cr, &vp, curve->xy, 2, curve->xy + 1, 2, curve->n,
-                                       &theme->highlight, 2.2, 0.4) > 0)
-        st.n_trajectories++;
-      currents_plot_draw_markers (cr, &vp, curve->xy, 2, curve->xy + 1, 2, MIN (curve->n, 1),
-                                  &theme->highlight, &theme->plot_background, 4.0);
+      begin_layer (scene, cr, CURRENTS_PLOT_LAYER_FIELD);
+      if (scene->has_grid)
+        st.n_arrows = currents_plot_draw_field_grid (cr, theme, &vp, scene->grid_window,
+                                                     scene->grid_nx, scene->grid_ny,
+                                                     scene->grid_fx, scene->grid_fy,
+                                                     scene->arrow_style, max_speed);
+      else
+        st.n_arrows = currents_plot_draw_field_grid (cr, theme, &vp, scene->cache_window, nx, ny,
+                                                     scene->cache_fx, scene->cache_fy,
+                                                     scene->arrow_style, max_speed);
+      end_layer (scene, cr, CURRENTS_PLOT_LAYER_FIELD);
+      st.max_speed = max_speed;
     }
 
-  /* Data last, on top: lines first, then all markers, so no line crosses a marker. */
-  marker_radius = n_data_samples > 3000 ? 1.6 : n_data_samples > 800 ? 2.2
-                  : n_data_samples > 200 ? 2.8 : 3.4;
-  outline = theme->plot_background;
-  for (guint i = 0; i < scene->curves->len; i++)
+  if (shown (scene, CURRENTS_PLOT_LAYER_BASINS))
     {
-      const Curve *curve = g_ptr_array_index (scene->curves, i);
-      CurrentsPlotColor color;
-
-      if (curve->kind != CURRENTS_PLOT_CURVE_DATA)
-        continue;
-      currents_plot_theme_palette_color (theme, curve->color_index, &color);
-      color.alpha = 0.6;
-      currents_plot_draw_polyline (cr, &vp, curve->xy, 2, curve->xy + 1, 2, curve->n, &color,
-                                   1.2, -1.0);
+      begin_layer (scene, cr, CURRENTS_PLOT_LAYER_BASINS);
+      draw_kind (scene, cr, theme, &vp, CURRENTS_PLOT_CURVE_CYCLE);
+      end_layer (scene, cr, CURRENTS_PLOT_LAYER_BASINS);
     }
-  for (guint i = 0; i < scene->curves->len; i++)
-    {
-      const Curve *curve = g_ptr_array_index (scene->curves, i);
-      CurrentsPlotColor color;
-      guint n;
 
-      if (curve->kind != CURRENTS_PLOT_CURVE_DATA)
-        continue;
-      currents_plot_theme_palette_color (theme, curve->color_index, &color);
-      n = currents_plot_draw_markers (cr, &vp, curve->xy, 2, curve->xy + 1, 2, curve->n, &color,
-                                      marker_radius > 2.0 ? &outline : NULL, marker_radius);
-      st.n_markers += n;
-      st.n_data_curves += n > 0;
+  if (shown (scene, CURRENTS_PLOT_LAYER_TRAJECTORIES))
+    {
+      begin_layer (scene, cr, CURRENTS_PLOT_LAYER_TRAJECTORIES);
+      st.n_trajectories = draw_kind (scene, cr, theme, &vp, CURRENTS_PLOT_CURVE_TRAJECTORY);
+      end_layer (scene, cr, CURRENTS_PLOT_LAYER_TRAJECTORIES);
+    }
+
+  if (shown (scene, CURRENTS_PLOT_LAYER_NULLCLINES))
+    {
+      begin_layer (scene, cr, CURRENTS_PLOT_LAYER_NULLCLINES);
+      st.n_nullclines = draw_kind (scene, cr, theme, &vp, CURRENTS_PLOT_CURVE_NULLCLINE_X);
+      st.n_nullclines += draw_kind (scene, cr, theme, &vp, CURRENTS_PLOT_CURVE_NULLCLINE_Y);
+      end_layer (scene, cr, CURRENTS_PLOT_LAYER_NULLCLINES);
+    }
+
+  if (shown (scene, CURRENTS_PLOT_LAYER_SEPARATRICES))
+    {
+      begin_layer (scene, cr, CURRENTS_PLOT_LAYER_SEPARATRICES);
+      st.n_separatrices = draw_kind (scene, cr, theme, &vp, CURRENTS_PLOT_CURVE_STABLE_MANIFOLD);
+      st.n_separatrices += draw_kind (scene, cr, theme, &vp,
+                                      CURRENTS_PLOT_CURVE_UNSTABLE_MANIFOLD);
+      end_layer (scene, cr, CURRENTS_PLOT_LAYER_SEPARATRICES);
+    }
+
+  if (shown (scene, CURRENTS_PLOT_LAYER_TRAJECTORIES))
+    st.n_trajectories += draw_kind (scene, cr, theme, &vp, CURRENTS_PLOT_CURVE_INITIAL);
+
+  /* Data: lines first, then all markers, so no line crosses a marker. */
+  if (shown (scene, CURRENTS_PLOT_LAYER_DATA))
+    {
+      begin_layer (scene, cr, CURRENTS_PLOT_LAYER_DATA);
+      for (guint i = 0; i < scene->curves->len; i++)
+        {
+          const Curve *curve = g_ptr_array_index (scene->curves, i);
+
+          if (curve->kind == CURRENTS_PLOT_CURVE_DATA)
+            n_data_samples += curve->n;
+        }
+      marker_radius = n_data_samples > 3000 ? 1.6 : n_data_samples > 800 ? 2.2
+                      : n_data_samples > 200 ? 2.8 : 3.4;
+      outline = theme->plot_background;
+      for (guint i = 0; i < scene->curves->len; i++)
+        {
+          const Curve *curve = g_ptr_array_index (scene->curves, i);
+          CurrentsPlotColor color;
+
+          if (curve->kind != CURRENTS_PLOT_CURVE_DATA)
+            continue;
+          currents_plot_theme_palette_color (theme, curve->color_index, &color);
+          color.alpha = curve->dimmed ? 0.15 : 0.6;
+          currents_plot_draw_polyline (cr, &vp, curve->xy, 2, curve->xy + 1, 2, curve->n, &color,
+                                       1.2, -1.0);
+        }
+      for (guint i = 0; i < scene->curves->len; i++)
+        {
+          const Curve *curve = g_ptr_array_index (scene->curves, i);
+          CurrentsPlotColor color, faint;
+          guint n;
+
+          if (curve->kind != CURRENTS_PLOT_CURVE_DATA)
+            continue;
+          currents_plot_theme_palette_color (theme, curve->color_index, &color);
+          faint = outline;
+          if (curve->dimmed)
+            {
+              color.alpha = 0.25;
+              faint.alpha = 0.25;
+            }
+          n = currents_plot_draw_markers (cr, &vp, curve->xy, 2, curve->xy + 1, 2, curve->n,
+                                          &color, marker_radius > 2.0 ? &faint : NULL,
+                                          marker_radius);
+          st.n_markers += n;
+          st.n_data_curves += n > 0;
+        }
+      end_layer (scene, cr, CURRENTS_PLOT_LAYER_DATA);
+    }
+
+  if (shown (scene, CURRENTS_PLOT_LAYER_LAUNCHED))
+    st.n_launched = draw_kind (scene, cr, theme, &vp, CURRENTS_PLOT_CURVE_LAUNCHED);
+
+  if (shown (scene, CURRENTS_PLOT_LAYER_EQUILIBRIA))
+    {
+      begin_layer (scene, cr, CURRENTS_PLOT_LAYER_EQUILIBRIA);
+      for (guint i = 0; i < scene->equilibria->len; i++)
+        {
+          const Equilibrium *eq = &g_array_index (scene->equilibria, Equilibrium, i);
+          double dx, dy;
+
+          if (!isfinite (eq->x) || !isfinite (eq->y))
+            continue;
+          currents_plot_viewport_to_device (&vp, eq->x, eq->y, &dx, &dy);
+          if (dx < vp.left - GLYPH_RADIUS || dx > vp.left + vp.width + GLYPH_RADIUS
+              || dy < vp.top - GLYPH_RADIUS || dy > vp.top + vp.height + GLYPH_RADIUS)
+            continue;
+          currents_plot_draw_glyph (cr, dx, dy, GLYPH_RADIUS, eq->glyph, &theme->equilibrium,
+                                    &theme->plot_background);
+          st.n_equilibria++;
+        }
+      end_layer (scene, cr, CURRENTS_PLOT_LAYER_EQUILIBRIA);
     }
   cairo_restore (cr);
 
   currents_plot_draw_axes (cr, theme, &vp, scene->x_label, scene->y_label);
-  if (scene->field_func != NULL && max_speed > 0.0)
+  if (field && max_speed > 0.0)
     currents_plot_draw_colorbar (cr, theme, &vp, scene->speed_label, max_speed);
   if (scene->show_legend)
     draw_legend (scene, cr, theme, &vp);
 
   if (stats != NULL)
     *stats = st;
+}
+
+gboolean
+currents_plot_scene_get_viewport (const CurrentsPlotScene *scene,
+                                  CurrentsPlotViewport    *vp)
+{
+  g_return_val_if_fail (scene != NULL, FALSE);
+
+  if (vp != NULL && scene->has_viewport)
+    *vp = scene->viewport;
+  return scene->has_viewport;
+}
+
+/* ---- export ---- */
+
+static guint32
+png_crc (const guint8 *data,
+         gsize         len,
+         guint32       crc)
+{
+  static guint32 table[256];
+  static gsize initialised = 0;
+
+  if (g_once_init_enter (&initialised))
+    {
+      for (guint32 n = 0; n < 256; n++)
+        {
+          guint32 c = n;
+
+          for (int k = 0; k < 8; k++)
+            c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
+          table[n] = c;
+        }
+      g_once_init_leave (&initialised, 1);
+    }
+  for (gsize i = 0; i < len; i++)
+    crc = table[(crc ^ data[i]) & 0xff] ^ (crc >> 8);
+  return crc;
+}
+
+static void
+png_append_chunk (GByteArray   *out,
+                  const char   *type,
+                  const guint8 *data,
+                  gsize         len)
+{
+  guint8 be[4];
+  guint32 crc;
+
+  be[0] = (len >> 24) & 0xff;
+  be[1] = (len >> 16) & 0xff;
+  be[2] = (len >> 8) & 0xff;
+  be[3] = len & 0xff;
+  g_byte_array_append (out, be, 4);
+  g_byte_array_append (out, (const guint8 *) type, 4);
+  g_byte_array_append (out, data, len);
+  crc = png_crc ((const guint8 *) type, 4, 0xffffffffu);
+  crc = png_crc (data, len, crc) ^ 0xffffffffu;
+  be[0] = (crc >> 24) & 0xff;
+  be[1] = (crc >> 16) & 0xff;
+  be[2] = (crc >> 8) & 0xff;
+  be[3] = crc & 0xff;
+  g_byte_array_append (out, be, 4);
+}
+
+static gboolean
+is_latin1_printable (const char *s)
+{
+  for (const guchar *p = (const guchar *) s; *p != '\0'; p++)
+    if (*p >= 0x80 || (*p < 0x20 && *p != '\n'))
+      return FALSE;
+  return TRUE;
+}
+
+/* tEXt for plain ASCII text, iTXt (UTF-8) otherwise; keywords are 1–79 Latin-1 bytes. */
+static void
+png_append_text (GByteArray *out,
+                 const char *key,
+                 const char *value)
+{
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+  gsize klen = MIN (strlen (key), 79);
+  const guint8 zero[3] = { 0, 0, 0 };
+
+  g_byte_array_append (data, (const guint8 *) key, klen);
+  g_byte_array_append (data, zero, 1);
+  if (is_latin1_printable (value))
+    {
+      g_byte_array_append (data, (const guint8 *) value, strlen (value));
+      png_append_chunk (out, "tEXt", data->data, data->len);
+    }
+  else
+    {
+      /* compression flag, method, empty language tag and translated keyword */
+      g_byte_array_append (data, zero, 3);
+      g_byte_array_append (data, zero, 1);
+      g_byte_array_append (data, (const guint8 *) value, strlen (value));
+      png_append_chunk (out, "iTXt", data->data, data->len);
+    }
+}
+
+static cairo_status_t
+write_to_bytes (void                *closure,
+                const unsigned char *data,
+                unsigned int         length)
+{
+  g_byte_array_append (closure, data, length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+static cairo_status_t
+write_to_string (void                *closure,
+                 const unsigned char *data,
+                 unsigned int         length)
+{
+  g_string_append_len (closure, (const char *) data, length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+static char *
+xml_comment_text (const char *text)
+{
+  /* "--" may not appear in an XML comment */
+  g_autoptr(GString) s = g_string_new (text);
+
+  g_string_replace (s, "--", "- -", 0);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static void
+svg_insert_metadata (GString                 *svg,
+                     const CurrentsPlotScene *scene)
+{
+  g_autoptr(GString) meta = g_string_new ("\n");
+  static const struct { const char *key; const char *dc; } dc[] = {
+    { "Title", "title" }, { "Software", "creator" }, { "Description", "description" },
+    { "Source", "source" }, { "Creation Time", "date" },
+  };
+  const char *open_tag, *close;
+
+  if (scene->metadata->len == 0)
+    return;
+  for (guint i = 0; i < scene->metadata->len; i++)
+    {
+      const Metadata *m = &g_array_index (scene->metadata, Metadata, i);
+      g_autofree char *value = xml_comment_text (m->value);
+
+      g_string_append_printf (meta, "<!-- %s: %s -->\n", m->key, value);
+    }
+  g_string_append (meta, "<metadata>\n<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/"
+                         "22-rdf-syntax-ns#\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n"
+                         "<rdf:Description rdf:about=\"\">\n");
+  for (guint i = 0; i < G_N_ELEMENTS (dc); i++)
+    {
+      const char *value = currents_plot_scene_get_metadata (scene, dc[i].key);
+      g_autofree char *escaped = NULL;
+
+      if (value == NULL)
+        continue;
+      escaped = g_markup_escape_text (value, -1);
+      g_string_append_printf (meta, "<dc:%s>%s</dc:%s>\n", dc[i].dc, escaped, dc[i].dc);
+    }
+  g_string_append (meta, "</rdf:Description>\n</rdf:RDF>\n</metadata>\n");
+
+  /* right after the opening <svg …> tag */
+  open_tag = strstr (svg->str, "<svg");
+  close = open_tag != NULL ? strchr (open_tag, '>') : NULL;
+  if (close == NULL)
+    return;
+  g_string_insert (svg, close + 1 - svg->str, meta->str);
+}
+
+static void
+pdf_set_metadata (cairo_surface_t         *surface,
+                  const CurrentsPlotScene *scene)
+{
+  const char *title = currents_plot_scene_get_metadata (scene, "Title");
+  const char *software = currents_plot_scene_get_metadata (scene, "Software");
+  const char *description = currents_plot_scene_get_metadata (scene, "Description");
+  g_autoptr(GString) keywords = g_string_new (NULL);
+
+  if (title != NULL)
+    cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, title);
+  if (software != NULL)
+    cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, software);
+  if (description != NULL)
+    cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_SUBJECT, description);
+  /* the rest, "Key: value; …", in the keywords (cairo 1.16 has no custom entries) */
+  for (guint i = 0; i < scene->metadata->len; i++)
+    {
+      const Metadata *m = &g_array_index (scene->metadata, Metadata, i);
+
+      if (strcmp (m->key, "Title") == 0 || strcmp (m->key, "Software") == 0
+          || strcmp (m->key, "Description") == 0)
+        continue;
+      g_string_append_printf (keywords, "%s%s: %s", keywords->len > 0 ? "; " : "", m->key,
+                              m->value);
+    }
+  if (keywords->len > 0)
+    cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_KEYWORDS, keywords->str);
+}
+
+static gboolean
+has_suffix (const char *path,
+            const char *suffix)
+{
+  g_autofree char *lower = g_ascii_strdown (path, -1);
+
+  return g_str_has_suffix (lower, suffix);
 }
 
 gboolean
@@ -630,25 +1545,47 @@ currents_plot_scene_export (CurrentsPlotScene       *scene,
                             double                   height,
                             GError                 **error)
 {
+  return currents_plot_scene_export_scaled (scene, theme, path, width, height, 1.0, error);
+}
+
+gboolean
+currents_plot_scene_export_scaled (CurrentsPlotScene       *scene,
+                                   const CurrentsPlotTheme *theme,
+                                   const char              *path,
+                                   double                   width,
+                                   double                   height,
+                                   double                   scale,
+                                   GError                 **error)
+{
+  g_autoptr(GByteArray) png = NULL;
+  g_autoptr(GString) svg = NULL;
   cairo_surface_t *surface;
   cairo_status_t status;
-  gboolean png = FALSE;
   cairo_t *cr;
 
   g_return_val_if_fail (scene != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (width >= 1.0 && height >= 1.0, FALSE);
+  g_return_val_if_fail (scale > 0.0 && scale <= 16.0, FALSE);
 
-  if (g_str_has_suffix (path, ".png") || g_str_has_suffix (path, ".PNG"))
+  if (has_suffix (path, ".png"))
     {
-      surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) ceil (width),
-                                            (int) ceil (height));
-      png = TRUE;
+      surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) ceil (width * scale),
+                                            (int) ceil (height * scale));
+      cairo_surface_set_device_scale (surface, scale, scale);
+      png = g_byte_array_new ();
     }
-  else if (g_str_has_suffix (path, ".svg") || g_str_has_suffix (path, ".SVG"))
-    surface = cairo_svg_surface_create (path, width, height);
-  else if (g_str_has_suffix (path, ".pdf") || g_str_has_suffix (path, ".PDF"))
-    surface = cairo_pdf_surface_create (path, width, height);
+  else if (has_suffix (path, ".svg"))
+    {
+      svg = g_string_new (NULL);
+      surface = cairo_svg_surface_create_for_stream (write_to_string, svg, width, height);
+      cairo_svg_surface_restrict_to_version (surface, CAIRO_SVG_VERSION_1_1);
+    }
+  else if (has_suffix (path, ".pdf"))
+    {
+      surface = cairo_pdf_surface_create (path, width, height);
+      pdf_set_metadata (surface, scene);
+    }
   else
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -660,7 +1597,8 @@ currents_plot_scene_export (CurrentsPlotScene       *scene,
   currents_plot_scene_draw (scene, cr, theme, width, height, NULL);
   cairo_destroy (cr);
   cairo_surface_flush (surface);
-  status = png ? cairo_surface_write_to_png (surface, path) : cairo_surface_status (surface);
+  status = png != NULL ? cairo_surface_write_to_png_stream (surface, write_to_bytes, png)
+                       : cairo_surface_status (surface);
   cairo_surface_finish (surface);
   if (status == CAIRO_STATUS_SUCCESS)
     status = cairo_surface_status (surface);
@@ -672,5 +1610,131 @@ currents_plot_scene_export (CurrentsPlotScene       *scene,
                    cairo_status_to_string (status));
       return FALSE;
     }
+
+  if (png != NULL)
+    {
+      /* text chunks right after the signature (8 bytes) and IHDR (25 bytes) */
+      g_autoptr(GByteArray) out = g_byte_array_new ();
+
+      if (png->len < 33)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: no image was written", path);
+          return FALSE;
+        }
+      g_byte_array_append (out, png->data, 33);
+      for (guint i = 0; i < scene->metadata->len; i++)
+        {
+          const Metadata *m = &g_array_index (scene->metadata, Metadata, i);
+
+          png_append_text (out, m->key, m->value);
+        }
+      g_byte_array_append (out, png->data + 33, png->len - 33);
+      return g_file_set_contents (path, (const char *) out->data, out->len, error);
+    }
+  if (svg != NULL)
+    {
+      svg_insert_metadata (svg, scene);
+      return g_file_set_contents (path, svg->str, svg->len, error);
+    }
   return TRUE;
+}
+
+static void
+csv_field (GString    *out,
+           const char *text)
+{
+  if (text == NULL)
+    return;
+  if (strpbrk (text, ",\"\n\r") != NULL)
+    {
+      g_autoptr(GString) q = g_string_new (text);
+
+      g_string_replace (q, "\"", "\"\"", 0);
+      g_string_append_printf (out, "\"%s\"", q->str);
+    }
+  else
+    g_string_append (out, text);
+}
+
+static void
+csv_number (GString *out,
+            double   v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (isfinite (v))
+    g_string_append (out, g_ascii_formatd (buf, sizeof buf, "%.12g", v));
+  else
+    g_string_append (out, "NaN");
+}
+
+gboolean
+currents_plot_scene_export_csv (CurrentsPlotScene  *scene,
+                                const char         *path,
+                                GError            **error)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  static const char *const glyph_names[] = { "stable", "unstable", "saddle", "neutral" };
+  guint id = 0;
+
+  g_return_val_if_fail (scene != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  for (guint i = 0; i < scene->metadata->len; i++)
+    {
+      const Metadata *m = &g_array_index (scene->metadata, Metadata, i);
+      g_autofree char *value = g_strdup (m->value);
+
+      g_strdelimit (value, "\n\r", ' ');
+      g_string_append_printf (out, "# %s: %s\n", m->key, value);
+    }
+  g_string_append (out, "curve,kind,label,");
+  csv_field (out, scene->x_label != NULL ? scene->x_label : "x");
+  g_string_append_c (out, ',');
+  csv_field (out, scene->y_label != NULL ? scene->y_label : "y");
+  g_string_append_c (out, '\n');
+
+  for (guint i = 0; i < scene->curves->len; i++)
+    {
+      const Curve *curve = g_ptr_array_index (scene->curves, i);
+      const char *label = curve->label;
+
+      if (curve->kind == CURRENTS_PLOT_CURVE_DATA
+          || !(scene->layers & currents_plot_curve_kind_layer (curve->kind)))
+        continue;
+      /* unlabelled curves of a kind share the first one's label */
+      for (guint j = 0; label == NULL && j < i; j++)
+        {
+          const Curve *other = g_ptr_array_index (scene->curves, j);
+
+          if (other->kind == curve->kind && other->label != NULL)
+            label = other->label;
+        }
+      for (gsize k = 0; k < curve->n; k++)
+        {
+          g_string_append_printf (out, "%u,%s,", id,
+                                  currents_plot_curve_kind_to_string (curve->kind));
+          csv_field (out, label);
+          g_string_append_c (out, ',');
+          csv_number (out, curve->xy[2 * k]);
+          g_string_append_c (out, ',');
+          csv_number (out, curve->xy[2 * k + 1]);
+          g_string_append_c (out, '\n');
+        }
+      id++;
+    }
+  if (scene->layers & CURRENTS_PLOT_LAYER_EQUILIBRIA)
+    for (guint i = 0; i < scene->equilibria->len; i++)
+      {
+        const Equilibrium *eq = &g_array_index (scene->equilibria, Equilibrium, i);
+
+        g_string_append_printf (out, "%u,equilibrium,", id++);
+        csv_field (out, eq->label != NULL ? eq->label : glyph_names[eq->glyph]);
+        g_string_append_c (out, ',');
+        csv_number (out, eq->x);
+        g_string_append_c (out, ',');
+        csv_number (out, eq->y);
+        g_string_append_c (out, '\n');
+      }
+  return g_file_set_contents (path, out->str, out->len, error);
 }

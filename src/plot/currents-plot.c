@@ -72,7 +72,29 @@ currents_plot_theme_init (CurrentsPlotTheme *theme,
     0xcdab8f, /* brown 2 */
     0xdeddda, /* light 3 */
   };
+  /* Basins: light tints that stay behind the arrows, the field's blue last. */
+  static const guint32 light_basins[CURRENTS_PLOT_PALETTE_SIZE] = {
+    0x8ff0a4, /* green 1 */
+    0xf9f06b, /* yellow 1 */
+    0xf66151, /* red 1 */
+    0xdc8add, /* purple 1 */
+    0xffbe6f, /* orange 1 */
+    0xcdab8f, /* brown 1 */
+    0x99c1f1, /* blue 1 */
+    0xc0bfbc, /* light 4 */
+  };
+  static const guint32 dark_basins[CURRENTS_PLOT_PALETTE_SIZE] = {
+    0x33d17a, /* green 3 */
+    0xf6d32d, /* yellow 3 */
+    0xe01b24, /* red 3 */
+    0x9141ac, /* purple 3 */
+    0xff7800, /* orange 3 */
+    0x986a44, /* brown 3 */
+    0x3584e4, /* blue 3 */
+    0x77767b, /* dark 1 */
+  };
   const guint32 *palette = dark ? dark_palette : light_palette;
+  const guint32 *basins = dark ? dark_basins : light_basins;
 
   g_return_if_fail (theme != NULL);
 
@@ -85,12 +107,18 @@ currents_plot_theme_init (CurrentsPlotTheme *theme,
       theme->foreground = rgba (0xffffff, 0.85);
       theme->frame = rgba (0xffffff, 0.35);
       theme->grid = rgba (0xffffff, 0.07);
-      theme->trajectory = rgba (0xdeddda, 0.75);
+      theme->trajectory = rgba (0xdeddda, 0.55);
       theme->highlight = rgb (0xffffff);
-      theme->field[0] = rgb (0x1a5fb4);
+      theme->field[0] = rgba (0x1a5fb4, 0.9);
       theme->field[1] = rgb (0x3584e4);
-      theme->field[2] = rgb (0x99c1f1);
-      theme->field[3] = rgb (0xdc8add);
+      theme->field[2] = rgb (0x62a0ea);
+      theme->field[3] = rgb (0x99c1f1);
+      theme->nullcline[0] = rgb (0xffa348);
+      theme->nullcline[1] = rgb (0xdc8add);
+      theme->equilibrium = rgb (0xffffff);
+      theme->separatrix = rgb (0x57e389);
+      theme->launched = rgba (0xffffff, 0.95);
+      theme->basin_alpha = 0.2;
     }
   else
     {
@@ -99,15 +127,24 @@ currents_plot_theme_init (CurrentsPlotTheme *theme,
       theme->foreground = rgba (0x000000, 0.8);
       theme->frame = rgba (0x000000, 0.35);
       theme->grid = rgba (0x000000, 0.06);
-      theme->trajectory = rgba (0x3d3846, 0.7);
+      theme->trajectory = rgba (0x5e5c64, 0.55);
       theme->highlight = rgb (0x241f31);
-      theme->field[0] = rgb (0x99c1f1);
-      theme->field[1] = rgb (0x3584e4);
-      theme->field[2] = rgb (0x1a5fb4);
-      theme->field[3] = rgb (0x613583);
+      theme->field[0] = rgba (0x99c1f1, 0.85);
+      theme->field[1] = rgba (0x62a0ea, 0.85);
+      theme->field[2] = rgba (0x3584e4, 0.85);
+      theme->field[3] = rgba (0x1a5fb4, 0.85);
+      theme->nullcline[0] = rgb (0xe66100);
+      theme->nullcline[1] = rgb (0x9141ac);
+      theme->equilibrium = rgb (0x241f31);
+      theme->separatrix = rgb (0x26a269);
+      theme->launched = rgba (0x241f31, 0.92);
+      theme->basin_alpha = 0.4;
     }
   for (guint i = 0; i < CURRENTS_PLOT_PALETTE_SIZE; i++)
-    theme->palette[i] = rgb (palette[i]);
+    {
+      theme->palette[i] = rgb (palette[i]);
+      theme->basin[i] = rgb (basins[i]);
+    }
   g_strlcpy (theme->font, "Sans 10", sizeof theme->font);
 }
 
@@ -344,6 +381,22 @@ currents_plot_layout (cairo_t                 *cr,
                       double                   right_extra,
                       CurrentsPlotViewport    *vp)
 {
+  currents_plot_layout_full (cr, theme, width, height, xlo, xhi, ylo, yhi, right_extra, 0.0, vp);
+}
+
+void
+currents_plot_layout_full (cairo_t                 *cr,
+                           const CurrentsPlotTheme *theme,
+                           double                   width,
+                           double                   height,
+                           double                   xlo,
+                           double                   xhi,
+                           double                   ylo,
+                           double                   yhi,
+                           double                   right_extra,
+                           double                   top_extra,
+                           CurrentsPlotViewport    *vp)
+{
   g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE);
   double em, label_w = 0.0, gap, pad;
   double first, step;
@@ -358,7 +411,7 @@ currents_plot_layout (cairo_t                 *cr,
   vp->xhi = xhi;
   vp->ylo = ylo;
   vp->yhi = yhi;
-  vp->top = pad;
+  vp->top = pad + MAX (top_extra, 0.0);
   vp->height = height - vp->top - (TICK_LENGTH + gap + em + gap + em + pad);
   vp->height = MAX (vp->height, 1.0);
 
@@ -543,6 +596,23 @@ arrow_head (cairo_t *cr,
   cairo_close_path (cr);
 }
 
+static double
+grid_max_speed (gsize         n,
+                const double *fx,
+                const double *fy)
+{
+  double max_speed = 0.0;
+
+  for (gsize k = 0; k < n; k++)
+    {
+      double s = hypot (fx[k], fy[k]);
+
+      if (isfinite (s) && s > max_speed)
+        max_speed = s;
+    }
+  return max_speed;
+}
+
 guint
 currents_plot_draw_field (cairo_t                    *cr,
                           const CurrentsPlotTheme    *theme,
@@ -554,44 +624,79 @@ currents_plot_draw_field (cairo_t                    *cr,
                           CurrentsPlotArrowStyle      style,
                           double                      max_speed)
 {
+  const double window[4] = { vp->xlo, vp->xhi, vp->ylo, vp->yhi };
+
+  return currents_plot_draw_field_grid (cr, theme, vp, window, nx, ny, fx, fy, style,
+                                        max_speed);
+}
+
+/* One arrow as one filled outline: a shaft of width @w from (x0, y0) along (ux, uy) to
+ * the head's base, and the head, whose tip is @len from the start. One fill per arrow is
+ * much cheaper for Cairo than a stroke and a fill, and one path for many arrows costs
+ * more than both (its scan conversion spans the whole plot). */
+static void
+arrow_outline (cairo_t *cr,
+               double   x0,
+               double   y0,
+               double   ux,
+               double   uy,
+               double   len,
+               double   w,
+               double   head,
+               double   half)
+{
+  double bx = x0 + ux * (len - head), by = y0 + uy * (len - head);
+  double nx = -uy, ny = ux, hw = 0.5 * w;
+
+  cairo_move_to (cr, x0 + nx * hw, y0 + ny * hw);
+  cairo_line_to (cr, bx + ux * 0.25 * head + nx * hw, by + uy * 0.25 * head + ny * hw);
+  cairo_line_to (cr, bx + nx * half, by + ny * half);
+  cairo_line_to (cr, x0 + ux * len, y0 + uy * len);
+  cairo_line_to (cr, bx - nx * half, by - ny * half);
+  cairo_line_to (cr, bx + ux * 0.25 * head - nx * hw, by + uy * 0.25 * head - ny * hw);
+  cairo_line_to (cr, x0 - nx * hw, y0 - ny * hw);
+  cairo_close_path (cr);
+}
+
+static guint
+draw_arrows (cairo_t                    *cr,
+             const CurrentsPlotTheme    *theme,
+             const CurrentsPlotViewport *vp,
+             const double                window[4],
+             gsize                       nx,
+             gsize                       ny,
+             const double               *fx,
+             const double               *fy,
+             CurrentsPlotArrowStyle      style,
+             double                      max_speed)
+{
   double sx, sy, cw, ch, full;
   guint drawn = 0;
 
-  g_return_val_if_fail (nx > 0 && ny > 0, 0);
-
-  if (!(max_speed > 0.0))
-    {
-      max_speed = 0.0;
-      for (gsize k = 0; k < nx * ny; k++)
-        {
-          double s = hypot (fx[k], fy[k]);
-
-          if (isfinite (s) && s > max_speed)
-            max_speed = s;
-        }
-    }
-
   sx = vp->width / (vp->xhi - vp->xlo);
   sy = vp->height / (vp->yhi - vp->ylo);
-  cw = vp->width / nx;
-  ch = vp->height / ny;
+  cw = (window[1] - window[0]) / nx * sx;
+  ch = (window[3] - window[2]) / ny * sy;
   full = 0.72 * MIN (cw, ch);
 
   cairo_save (cr);
-  cairo_set_line_width (cr, 1.1);
-  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
   for (gsize j = 0; j < ny; j++)
     for (gsize i = 0; i < nx; i++)
       {
         double vx = fx[j * nx + i], vy = fy[j * nx + i];
         double speed = hypot (vx, vy);
         double s = max_speed > 0.0 ? sqrt (MIN (speed / max_speed, 1.0)) : 0.0;
-        double cx = vp->left + (i + 0.5) * cw, cy = vp->top + vp->height - (j + 0.5) * ch;
         double dx = vx * sx, dy = -vy * sy, norm = hypot (dx, dy);
-        double len, head, ux, uy;
+        double len, head, ux, uy, cx, cy;
         CurrentsPlotColor color;
 
         if (!isfinite (speed) || !isfinite (norm))
+          continue;
+        currents_plot_viewport_to_device (vp, window[0] + (i + 0.5) * (window[1] - window[0]) / nx,
+                                          window[2] + (j + 0.5) * (window[3] - window[2]) / ny,
+                                          &cx, &cy);
+        if (cx < vp->left - full || cx > vp->left + vp->width + full
+            || cy < vp->top - full || cy > vp->top + vp->height + full)
           continue;
 
         currents_plot_theme_field_color (theme, s, &color);
@@ -608,14 +713,429 @@ currents_plot_draw_field (cairo_t                    *cr,
         ux = dx / norm;
         uy = dy / norm;
         head = CLAMP (0.36 * len, 3.0, 6.0);
-        cairo_move_to (cr, cx - ux * len / 2, cy - uy * len / 2);
-        cairo_line_to (cr, cx + ux * (len / 2 - 0.6 * head), cy + uy * (len / 2 - 0.6 * head));
-        cairo_stroke (cr);
-        arrow_head (cr, cx + ux * len / 2, cy + uy * len / 2, ux, uy, head, 0.42 * head);
+        arrow_outline (cr, cx - ux * len / 2, cy - uy * len / 2, ux, uy, len, 1.1, head,
+                       0.42 * head);
         cairo_fill (cr);
       }
   cairo_restore (cr);
   return drawn;
+}
+
+/* ---- streamlines ---- */
+
+/* The field of the grid at a device point, bilinear between cell centres, as a device
+ * velocity; FALSE where it is not finite. */
+typedef struct
+{
+  const CurrentsPlotViewport *vp;
+  const double               *window;
+  gsize                       nx, ny;
+  const double               *fx, *fy;
+  double                      sx, sy;
+} GridField;
+
+static gboolean
+grid_field_at (const GridField *g,
+               double           px,
+               double           py,
+               double          *vx,
+               double          *vy,
+               double          *speed)
+{
+  double x, y, gi, gj, a, b, fx = 0.0, fy = 0.0;
+  gsize i0, j0, i1, j1;
+
+  currents_plot_viewport_to_data (g->vp, px, py, &x, &y);
+  gi = (x - g->window[0]) / (g->window[1] - g->window[0]) * g->nx - 0.5;
+  gj = (y - g->window[2]) / (g->window[3] - g->window[2]) * g->ny - 0.5;
+  if (!(gi > -1.0 && gi < g->nx && gj > -1.0 && gj < g->ny))
+    return FALSE;
+  gi = CLAMP (gi, 0.0, g->nx - 1.0);
+  gj = CLAMP (gj, 0.0, g->ny - 1.0);
+  i0 = (gsize) gi;
+  j0 = (gsize) gj;
+  i1 = MIN (i0 + 1, g->nx - 1);
+  j1 = MIN (j0 + 1, g->ny - 1);
+  a = gi - i0;
+  b = gj - j0;
+#define AT(arr, i, j) (arr)[(j) * g->nx + (i)]
+  fx = (1 - a) * (1 - b) * AT (g->fx, i0, j0) + a * (1 - b) * AT (g->fx, i1, j0)
+       + (1 - a) * b * AT (g->fx, i0, j1) + a * b * AT (g->fx, i1, j1);
+  fy = (1 - a) * (1 - b) * AT (g->fy, i0, j0) + a * (1 - b) * AT (g->fy, i1, j0)
+       + (1 - a) * b * AT (g->fy, i0, j1) + a * b * AT (g->fy, i1, j1);
+#undef AT
+  if (!isfinite (fx) || !isfinite (fy))
+    return FALSE;
+  *speed = hypot (fx, fy);
+  *vx = fx * g->sx;
+  *vy = -fy * g->sy;
+  return TRUE;
+}
+
+typedef struct
+{
+  double  x0, y0;     /* the occupancy grid's origin and cell size */
+  double  cell;
+  int     cols, rows;
+  guint  *owner;      /* 0: free, else streamline id */
+} Occupancy;
+
+static guint *
+occupancy_cell (Occupancy *occ,
+                double     px,
+                double     py)
+{
+  int c = (int) floor ((px - occ->x0) / occ->cell);
+  int r = (int) floor ((py - occ->y0) / occ->cell);
+
+  if (c < 0 || r < 0 || c >= occ->cols || r >= occ->rows)
+    return NULL;
+  return &occ->owner[r * occ->cols + c];
+}
+
+/* Free within one cell around (px, py) of any line but @id. */
+static gboolean
+occupancy_free (Occupancy *occ,
+                double     px,
+                double     py,
+                guint      id)
+{
+  for (int dr = -1; dr <= 1; dr++)
+    for (int dc = -1; dc <= 1; dc++)
+      {
+        guint *o = occupancy_cell (occ, px + dc * occ->cell, py + dr * occ->cell);
+
+        if (o != NULL && *o != 0 && *o != id && (dr == 0 || dc == 0))
+          return FALSE;
+      }
+  return TRUE;
+}
+
+/* Follows the normalised field from (px, py) in @dir (±1) with midpoint steps of @h
+ * device units; appends (x, y, speed) triples to @out. */
+static void
+trace_streamline (const GridField            *g,
+                  Occupancy                  *occ,
+                  guint                       id,
+                  double                      px,
+                  double                      py,
+                  double                      dir,
+                  double                      h,
+                  double                      min_speed,
+                  GArray                     *out)
+{
+  const CurrentsPlotViewport *vp = g->vp;
+  const guint max_steps = (guint) (4.0 * (vp->width + vp->height) / h);
+
+  for (guint step = 0; step < max_steps; step++)
+    {
+      double vx, vy, sp, n, mx, my, vx2, vy2, sp2, n2;
+      double point[3];
+
+      if (!grid_field_at (g, px, py, &vx, &vy, &sp) || sp <= min_speed)
+        break;
+      n = hypot (vx, vy);
+      if (!(n > 0.0))
+        break;
+      mx = px + dir * 0.5 * h * vx / n;
+      my = py + dir * 0.5 * h * vy / n;
+      if (!grid_field_at (g, mx, my, &vx2, &vy2, &sp2))
+        break;
+      n2 = hypot (vx2, vy2);
+      if (!(n2 > 0.0))
+        break;
+      px += dir * h * vx2 / n2;
+      py += dir * h * vy2 / n2;
+      if (px < vp->left || px > vp->left + vp->width || py < vp->top
+          || py > vp->top + vp->height)
+        break;
+      if (!occupancy_free (occ, px, py, id))
+        break;
+      point[0] = px;
+      point[1] = py;
+      point[2] = sp2;
+      g_array_append_vals (out, point, 1);
+    }
+}
+
+static guint
+draw_streamlines (cairo_t                    *cr,
+                  const CurrentsPlotTheme    *theme,
+                  const CurrentsPlotViewport *vp,
+                  const double                window[4],
+                  gsize                       nx,
+                  gsize                       ny,
+                  const double               *fx,
+                  const double               *fy,
+                  double                      max_speed)
+{
+  GridField g = { vp, window, nx, ny, fx, fy, 0, 0 };
+  double sep, h;
+  Occupancy occ;
+  g_autoptr(GArray) back = g_array_new (FALSE, FALSE, 3 * sizeof (double));
+  g_autoptr(GArray) fwd = g_array_new (FALSE, FALSE, 3 * sizeof (double));
+  g_autoptr(GArray) line = g_array_new (FALSE, FALSE, 3 * sizeof (double));
+  guint drawn = 0, id = 0;
+  int seeds_x, seeds_y;
+
+  g.sx = vp->width / (vp->xhi - vp->xlo);
+  g.sy = vp->height / (vp->yhi - vp->ylo);
+  /* Lines about as far apart as the arrows would be. */
+  sep = MAX (12.0, 0.9 * MIN ((window[1] - window[0]) / nx * g.sx,
+                              (window[3] - window[2]) / ny * g.sy));
+  h = MAX (1.0, 0.12 * sep);
+
+  occ.cell = 0.5 * sep;
+  occ.x0 = vp->left;
+  occ.y0 = vp->top;
+  occ.cols = (int) ceil (vp->width / occ.cell) + 1;
+  occ.rows = (int) ceil (vp->height / occ.cell) + 1;
+  occ.owner = g_new0 (guint, (gsize) occ.cols * occ.rows);
+
+  cairo_save (cr);
+  cairo_set_line_width (cr, 1.2);
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+
+  seeds_x = MAX (1, (int) floor (vp->width / sep));
+  seeds_y = MAX (1, (int) floor (vp->height / sep));
+  /* Seeds in a fixed interleaved order, so the picture is the same every time and the
+   * first lines spread over the whole plane. */
+  for (int pass = 0; pass < 4; pass++)
+    for (int r = pass / 2; r < seeds_y; r += 2)
+      for (int c = pass % 2; c < seeds_x; c += 2)
+        {
+          double px = vp->left + (c + 0.5) * vp->width / seeds_x;
+          double py = vp->top + (r + 0.5) * vp->height / seeds_y;
+          double seed[3], vx, vy, sp, length = 0.0;
+          gsize mid;
+
+          if (!occupancy_free (&occ, px, py, G_MAXUINT)
+              || !grid_field_at (&g, px, py, &vx, &vy, &sp))
+            continue;
+          id++;
+          g_array_set_size (back, 0);
+          g_array_set_size (fwd, 0);
+          g_array_set_size (line, 0);
+          trace_streamline (&g, &occ, id, px, py, -1.0, h, 1e-9 * max_speed, back);
+          trace_streamline (&g, &occ, id, px, py, 1.0, h, 1e-9 * max_speed, fwd);
+          for (guint k = back->len; k > 0; k--)
+            g_array_append_vals (line, &g_array_index (back, double, 3 * (k - 1)), 1);
+          seed[0] = px;
+          seed[1] = py;
+          seed[2] = sp;
+          g_array_append_vals (line, seed, 1);
+          g_array_append_vals (line, fwd->data, fwd->len);
+          for (guint k = 1; k < line->len; k++)
+            {
+              const double *a = &g_array_index (line, double, 3 * (k - 1));
+              const double *b = &g_array_index (line, double, 3 * k);
+              length += hypot (b[0] - a[0], b[1] - a[1]);
+            }
+          if (length < 0.8 * sep)
+            continue;
+
+          for (guint k = 0; k < line->len; k++)
+            {
+              const double *a = &g_array_index (line, double, 3 * k);
+              guint *o = occupancy_cell (&occ, a[0], a[1]);
+
+              if (o != NULL)
+                *o = id;
+            }
+
+          /* Pieces of a few steps, each in the colour of its speed. */
+          for (guint k = 0; k + 1 < line->len; k += 6)
+            {
+              guint end = MIN (k + 6, line->len - 1);
+              const double *a = &g_array_index (line, double, 3 * ((k + end) / 2));
+              double s = max_speed > 0.0 ? sqrt (MIN (a[2] / max_speed, 1.0)) : 0.0;
+              CurrentsPlotColor color;
+
+              currents_plot_theme_field_color (theme, s, &color);
+              currents_plot_set_source_color (cr, &color);
+              cairo_move_to (cr, g_array_index (line, double, 3 * k),
+                             g_array_index (line, double, 3 * k + 1));
+              for (guint q = k + 1; q <= end; q++)
+                cairo_line_to (cr, g_array_index (line, double, 3 * q),
+                               g_array_index (line, double, 3 * q + 1));
+              cairo_stroke (cr);
+            }
+
+          /* An arrowhead halfway along, pointing forward in time. */
+          mid = line->len / 2;
+          if (mid + 1 < line->len)
+            {
+              const double *a = &g_array_index (line, double, 3 * mid);
+              const double *b = &g_array_index (line, double, 3 * (mid + 1));
+              double d = hypot (b[0] - a[0], b[1] - a[1]);
+              double s = max_speed > 0.0 ? sqrt (MIN (a[2] / max_speed, 1.0)) : 0.0;
+              CurrentsPlotColor color;
+
+              if (d > 0.0)
+                {
+                  currents_plot_theme_field_color (theme, s, &color);
+                  currents_plot_set_source_color (cr, &color);
+                  arrow_head (cr, a[0] + 2.5 * (b[0] - a[0]) / d, a[1] + 2.5 * (b[1] - a[1]) / d,
+                              (b[0] - a[0]) / d, (b[1] - a[1]) / d, 6.0, 2.8);
+                  cairo_fill (cr);
+                }
+            }
+          drawn++;
+        }
+  cairo_restore (cr);
+  g_free (occ.owner);
+  return drawn;
+}
+
+guint
+currents_plot_draw_field_grid (cairo_t                    *cr,
+                               const CurrentsPlotTheme    *theme,
+                               const CurrentsPlotViewport *vp,
+                               const double                window[4],
+                               gsize                       nx,
+                               gsize                       ny,
+                               const double               *fx,
+                               const double               *fy,
+                               CurrentsPlotArrowStyle      style,
+                               double                      max_speed)
+{
+  g_return_val_if_fail (nx > 0 && ny > 0, 0);
+  g_return_val_if_fail (window != NULL && window[0] < window[1] && window[2] < window[3], 0);
+
+  if (!(max_speed > 0.0))
+    max_speed = grid_max_speed (nx * ny, fx, fy);
+  if (style == CURRENTS_PLOT_ARROWS_STREAMLINES)
+    return draw_streamlines (cr, theme, vp, window, nx, ny, fx, fy, max_speed);
+  return draw_arrows (cr, theme, vp, window, nx, ny, fx, fy, style, max_speed);
+}
+
+void
+currents_plot_draw_glyph (cairo_t                 *cr,
+                          double                   x,
+                          double                   y,
+                          double                   radius,
+                          CurrentsPlotGlyph        glyph,
+                          const CurrentsPlotColor *ink,
+                          const CurrentsPlotColor *paper)
+{
+  const double line = MAX (1.2, 0.28 * radius);
+
+  cairo_save (cr);
+  cairo_new_path (cr);
+  /* A halo in the paper colour keeps the glyph readable over lines. */
+  cairo_arc (cr, x, y, radius + 0.5 * line + 1.0, 0, 2 * G_PI);
+  currents_plot_set_source_color (cr, paper);
+  cairo_fill (cr);
+
+  switch (glyph)
+    {
+    case CURRENTS_PLOT_GLYPH_STABLE:
+      cairo_arc (cr, x, y, radius, 0, 2 * G_PI);
+      currents_plot_set_source_color (cr, ink);
+      cairo_fill (cr);
+      break;
+    case CURRENTS_PLOT_GLYPH_SADDLE:
+      /* the left half filled */
+      cairo_move_to (cr, x, y - radius);
+      cairo_arc_negative (cr, x, y, radius, -G_PI / 2, G_PI / 2);
+      cairo_close_path (cr);
+      currents_plot_set_source_color (cr, ink);
+      cairo_fill (cr);
+      cairo_arc (cr, x, y, radius - 0.5 * line, 0, 2 * G_PI);
+      cairo_set_line_width (cr, line);
+      cairo_stroke (cr);
+      break;
+    case CURRENTS_PLOT_GLYPH_NEUTRAL:
+      cairo_arc (cr, x, y, 0.32 * radius, 0, 2 * G_PI);
+      currents_plot_set_source_color (cr, ink);
+      cairo_fill (cr);
+      G_GNUC_FALLTHROUGH;
+    case CURRENTS_PLOT_GLYPH_UNSTABLE:
+    default:
+      cairo_arc (cr, x, y, radius - 0.5 * line, 0, 2 * G_PI);
+      currents_plot_set_source_color (cr, ink);
+      cairo_set_line_width (cr, line);
+      cairo_stroke (cr);
+      break;
+    }
+  cairo_restore (cr);
+}
+
+guint
+currents_plot_draw_basins (cairo_t                    *cr,
+                           const CurrentsPlotTheme    *theme,
+                           const CurrentsPlotViewport *vp,
+                           const double                window[4],
+                           gsize                       nx,
+                           gsize                       ny,
+                           const int                  *labels,
+                           double                      alpha)
+{
+  cairo_surface_t *image;
+  cairo_pattern_t *pattern;
+  cairo_matrix_t matrix;
+  unsigned char *data;
+  double x0, y0, x1, y1;
+  guint coloured = 0;
+  int stride;
+
+  g_return_val_if_fail (nx > 0 && ny > 0 && labels != NULL, 0);
+  g_return_val_if_fail (window[0] < window[1] && window[2] < window[3], 0);
+
+  image = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) nx, (int) ny);
+  cairo_surface_flush (image);
+  data = cairo_image_surface_get_data (image);
+  stride = cairo_image_surface_get_stride (image);
+  for (gsize j = 0; j < ny; j++)
+    {
+      /* image rows go down, grid rows up */
+      guint32 *row = (guint32 *) (data + (ny - 1 - j) * stride);
+
+      for (gsize i = 0; i < nx; i++)
+        {
+          int l = labels[j * nx + i];
+          const CurrentsPlotColor *c;
+          guint32 a, r, g, b;
+
+          if (l < 0)
+            {
+              row[i] = 0;
+              continue;
+            }
+          c = &theme->basin[l % CURRENTS_PLOT_PALETTE_SIZE];
+          a = (guint32) round (255.0 * CLAMP (c->alpha, 0.0, 1.0));
+          r = (guint32) round (c->red * a);
+          g = (guint32) round (c->green * a);
+          b = (guint32) round (c->blue * a);
+          row[i] = (a << 24) | (r << 16) | (g << 8) | b;
+          coloured++;
+        }
+    }
+  cairo_surface_mark_dirty (image);
+
+  currents_plot_viewport_to_device (vp, window[0], window[3], &x0, &y0);
+  currents_plot_viewport_to_device (vp, window[1], window[2], &x1, &y1);
+  pattern = cairo_pattern_create_for_surface (image);
+  /* pattern space: image pixels; user space: device */
+  cairo_matrix_init_scale (&matrix, nx / (x1 - x0), ny / (y1 - y0));
+  cairo_matrix_translate (&matrix, -x0, -y0);
+  cairo_pattern_set_matrix (pattern, &matrix);
+  cairo_pattern_set_filter (pattern, CAIRO_FILTER_GOOD);
+  cairo_pattern_set_extend (pattern, CAIRO_EXTEND_PAD);
+
+  cairo_save (cr);
+  cairo_rectangle (cr, MAX (x0, vp->left), MAX (y0, vp->top),
+                   MIN (x1, vp->left + vp->width) - MAX (x0, vp->left),
+                   MIN (y1, vp->top + vp->height) - MAX (y0, vp->top));
+  cairo_clip (cr);
+  cairo_set_source (cr, pattern);
+  cairo_paint_with_alpha (cr, CLAMP (alpha * theme->basin_alpha, 0.0, 1.0));
+  cairo_restore (cr);
+
+  cairo_pattern_destroy (pattern);
+  cairo_surface_destroy (image);
+  return coloured;
 }
 
 /* Next point of the curve from @k on: FALSE at a gap. Points closer than @min_step to
@@ -642,7 +1162,8 @@ next_point (const CurrentsPlotViewport *vp,
 
       if (!to_device_clamped (vp, x[*k * x_stride], y[*k * y_stride], dx, dy))
         return FALSE;
-      last = *k + 1 == n || !isfinite (x[(*k + 1) * x_stride]) || !isfinite (y[(*k + 1) * y_stride]);
+      last = *k + 1 == n || !isfinite (x[(*k + 1) * x_stride])
+             || !isfinite (y[(*k + 1) * y_stride]);
       if (!pen_down || last || fabs (*dx - px) + fabs (*dy - py) >= min_step)
         return TRUE;
     }
@@ -791,11 +1312,28 @@ currents_plot_measure_legend (cairo_t                       *cr,
                               double                        *width,
                               double                        *height)
 {
-  g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE);
-  double em, text_w = 0.0;
+  currents_plot_measure_legend_columns (cr, theme, entries, n_entries, 1, width, height);
+}
 
-  text_size (layout, "0", NULL, &em);
-  for (gsize k = 0; k < n_entries; k++)
+/* Entry k goes in column k / rows, row k % rows. */
+static guint
+legend_rows (gsize n_entries,
+             guint columns)
+{
+  return (guint) ((n_entries + MAX (columns, 1) - 1) / MAX (columns, 1));
+}
+
+static double
+legend_column_width (PangoLayout                   *layout,
+                     const CurrentsPlotLegendEntry *entries,
+                     gsize                          n_entries,
+                     guint                          rows,
+                     guint                          column,
+                     double                         em)
+{
+  double text_w = 0.0;
+
+  for (gsize k = (gsize) column * rows; k < MIN ((gsize) (column + 1) * rows, n_entries); k++)
     {
       double w;
 
@@ -804,8 +1342,28 @@ currents_plot_measure_legend (cairo_t                       *cr,
         w += LEGEND_SYMBOL_WIDTH + 0.5 * em;
       text_w = MAX (text_w, w);
     }
-  *width = n_entries > 0 ? text_w + 1.4 * em : 0.0;
-  *height = n_entries > 0 ? n_entries * 1.3 * em + 0.8 * em : 0.0;
+  return text_w;
+}
+
+void
+currents_plot_measure_legend_columns (cairo_t                       *cr,
+                                      const CurrentsPlotTheme       *theme,
+                                      const CurrentsPlotLegendEntry *entries,
+                                      gsize                          n_entries,
+                                      guint                          columns,
+                                      double                        *width,
+                                      double                        *height)
+{
+  g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE);
+  guint rows = legend_rows (n_entries, columns);
+  double em, w = 0.0;
+
+  text_size (layout, "0", NULL, &em);
+  columns = rows > 0 ? (guint) ((n_entries + rows - 1) / rows) : 0;
+  for (guint c = 0; c < columns; c++)
+    w += legend_column_width (layout, entries, n_entries, rows, c, em) + (c > 0 ? 1.2 * em : 0.0);
+  *width = n_entries > 0 ? w + 1.4 * em : 0.0;
+  *height = n_entries > 0 ? rows * 1.3 * em + 0.8 * em : 0.0;
 }
 
 static void
@@ -832,15 +1390,28 @@ currents_plot_draw_legend (cairo_t                       *cr,
                            gsize                          n_entries,
                            CurrentsPlotCorner             corner)
 {
+  currents_plot_draw_legend_columns (cr, theme, vp, entries, n_entries, 1, corner);
+}
+
+void
+currents_plot_draw_legend_columns (cairo_t                       *cr,
+                                   const CurrentsPlotTheme       *theme,
+                                   const CurrentsPlotViewport    *vp,
+                                   const CurrentsPlotLegendEntry *entries,
+                                   gsize                          n_entries,
+                                   guint                          columns,
+                                   CurrentsPlotCorner             corner)
+{
   g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE);
-  double em, w, h, x, y, margin;
+  double em, w, h, x, y, margin, column_x;
   CurrentsPlotColor bg = theme->plot_background;
+  guint rows = legend_rows (n_entries, columns);
 
   if (n_entries == 0)
     return;
 
   text_size (layout, "0", NULL, &em);
-  currents_plot_measure_legend (cr, theme, entries, n_entries, &w, &h);
+  currents_plot_measure_legend_columns (cr, theme, entries, n_entries, columns, &w, &h);
   margin = 0.7 * em;
   x = (corner == CURRENTS_PLOT_CORNER_TOP_LEFT || corner == CURRENTS_PLOT_CORNER_BOTTOM_LEFT)
       ? vp->left + margin : vp->left + vp->width - margin - w;
@@ -858,30 +1429,61 @@ currents_plot_draw_legend (cairo_t                       *cr,
   currents_plot_set_source_color (cr, &theme->frame);
   cairo_stroke (cr);
 
+  column_x = x + 0.7 * em;
   for (gsize k = 0; k < n_entries; k++)
     {
       const CurrentsPlotLegendEntry *e = &entries[k];
-      double row = y + 0.4 * em + k * 1.3 * em;
+      double row = y + 0.4 * em + (k % rows) * 1.3 * em;
       double mid = row + 0.65 * em;
-      double tx = x + 0.7 * em, th;
+      double tx, th;
 
-      if (e->symbol != CURRENTS_PLOT_LEGEND_TEXT)
+      if (k > 0 && k % rows == 0)
+        column_x += legend_column_width (layout, entries, n_entries, rows, (guint) (k / rows) - 1,
+                                         em) + 1.2 * em;
+      tx = column_x;
+
+      switch (e->symbol)
         {
+        case CURRENTS_PLOT_LEGEND_TEXT:
+          break;
+        case CURRENTS_PLOT_LEGEND_GLYPH:
+          currents_plot_draw_glyph (cr, tx + LEGEND_SYMBOL_WIDTH / 2, mid, 0.36 * em, e->glyph,
+                                    &e->color, &e->paper);
+          break;
+        case CURRENTS_PLOT_LEGEND_PATCH:
+          currents_plot_set_source_color (cr, &e->color);
+          rounded_rectangle (cr, tx + 2, mid - 0.4 * em, LEGEND_SYMBOL_WIDTH - 4, 0.8 * em,
+                             0.15 * em);
+          cairo_fill (cr);
+          break;
+        case CURRENTS_PLOT_LEGEND_LINE:
+        case CURRENTS_PLOT_LEGEND_LINE_MARKER:
+        case CURRENTS_PLOT_LEGEND_MARKER:
+        case CURRENTS_PLOT_LEGEND_DASHED:
+        default:
           currents_plot_set_source_color (cr, &e->color);
           if (e->symbol != CURRENTS_PLOT_LEGEND_MARKER)
             {
+              const double dash[] = { 4.0, 3.0 };
+
               cairo_set_line_width (cr, e->line_width > 0 ? e->line_width : 1.5);
+              if (e->symbol == CURRENTS_PLOT_LEGEND_DASHED)
+                cairo_set_dash (cr, dash, G_N_ELEMENTS (dash), 0.0);
               cairo_move_to (cr, tx, mid);
               cairo_line_to (cr, tx + LEGEND_SYMBOL_WIDTH, mid);
               cairo_stroke (cr);
+              cairo_set_dash (cr, NULL, 0, 0.0);
             }
-          if (e->symbol != CURRENTS_PLOT_LEGEND_LINE)
+          if (e->symbol == CURRENTS_PLOT_LEGEND_LINE_MARKER
+              || e->symbol == CURRENTS_PLOT_LEGEND_MARKER)
             {
               cairo_arc (cr, tx + LEGEND_SYMBOL_WIDTH / 2, mid, 3.0, 0, 2 * G_PI);
               cairo_fill (cr);
             }
-          tx += LEGEND_SYMBOL_WIDTH + 0.5 * em;
+          break;
         }
+      if (e->symbol != CURRENTS_PLOT_LEGEND_TEXT)
+        tx += LEGEND_SYMBOL_WIDTH + 0.5 * em;
       text_size (layout, e->label, NULL, &th);
       currents_plot_set_source_color (cr, &theme->foreground);
       cairo_move_to (cr, round (tx), round (mid - th / 2));

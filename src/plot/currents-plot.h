@@ -49,6 +49,12 @@ typedef struct
   CurrentsPlotColor field[4];        /* speed colour map, slow to fast */
   CurrentsPlotColor palette[CURRENTS_PLOT_PALETTE_SIZE];
   char              font[64];
+  CurrentsPlotColor nullcline[2];    /* the x axis's nullcline (x′ = 0), the y axis's */
+  CurrentsPlotColor equilibrium;     /* glyph ink */
+  CurrentsPlotColor separatrix;
+  CurrentsPlotColor launched;        /* trajectories the user started */
+  CurrentsPlotColor basin[CURRENTS_PLOT_PALETTE_SIZE]; /* basin tints, per attractor */
+  double            basin_alpha;
 } CurrentsPlotTheme;
 
 void currents_plot_theme_init          (CurrentsPlotTheme       *theme,
@@ -121,6 +127,20 @@ void     currents_plot_layout             (cairo_t                    *cr,
                                            double                      right_extra,
                                            CurrentsPlotViewport       *vp);
 
+/* As currents_plot_layout(), with @top_extra device units kept free above the plot area
+ * (for controls floating over the figure). */
+void     currents_plot_layout_full        (cairo_t                    *cr,
+                                           const CurrentsPlotTheme    *theme,
+                                           double                      width,
+                                           double                      height,
+                                           double                      xlo,
+                                           double                      xhi,
+                                           double                      ylo,
+                                           double                      yhi,
+                                           double                      right_extra,
+                                           double                      top_extra,
+                                           CurrentsPlotViewport       *vp);
+
 void     currents_plot_draw_background    (cairo_t                    *cr,
                                            const CurrentsPlotTheme    *theme,
                                            double                      width,
@@ -141,7 +161,68 @@ typedef enum
 {
   CURRENTS_PLOT_ARROWS_NORMALIZED, /* all arrows the same length: direction only */
   CURRENTS_PLOT_ARROWS_SCALED,     /* length grows with speed */
+  CURRENTS_PLOT_ARROWS_STREAMLINES,/* evenly spaced streamlines instead of arrows */
 } CurrentsPlotArrowStyle;
+
+/**
+ * currents_plot_draw_field_grid:
+ * @window: xlo, xhi, ylo, yhi of the grid, which need not be the viewport's: a grid
+ *   sampled for an earlier view stays attached to the plane while the view moves
+ * @nx, @ny, @fx, @fy: as for currents_plot_draw_field(), over @window
+ *
+ * Returns: the number of arrows drawn (streamlines: the number of streamlines)
+ */
+guint    currents_plot_draw_field_grid    (cairo_t                    *cr,
+                                           const CurrentsPlotTheme    *theme,
+                                           const CurrentsPlotViewport *vp,
+                                           const double                window[4],
+                                           gsize                       nx,
+                                           gsize                       ny,
+                                           const double               *fx,
+                                           const double               *fy,
+                                           CurrentsPlotArrowStyle      style,
+                                           double                      max_speed);
+
+/**
+ * CurrentsPlotGlyph:
+ * Textbook marks for equilibria: a filled disc for a stable one, an open disc for an
+ * unstable one, a half-filled disc for a saddle, a ring with a dot where linearisation
+ * does not decide (a centre, a zero eigenvalue).
+ */
+typedef enum
+{
+  CURRENTS_PLOT_GLYPH_STABLE,
+  CURRENTS_PLOT_GLYPH_UNSTABLE,
+  CURRENTS_PLOT_GLYPH_SADDLE,
+  CURRENTS_PLOT_GLYPH_NEUTRAL,
+} CurrentsPlotGlyph;
+
+/* One glyph centred at device point (@x, @y), inked in @ink, filled parts of the open
+ * glyphs in @paper. */
+void     currents_plot_draw_glyph         (cairo_t                    *cr,
+                                           double                      x,
+                                           double                      y,
+                                           double                      radius,
+                                           CurrentsPlotGlyph           glyph,
+                                           const CurrentsPlotColor    *ink,
+                                           const CurrentsPlotColor    *paper);
+
+/**
+ * currents_plot_draw_basins:
+ * @labels: ny × nx, row-major, row j at y = ylo + (j + ½)·H/ny: an attractor index
+ *   (its tint from the theme), or negative for none
+ * @alpha: opacity of the tints (multiplied with the theme's basin_alpha)
+ *
+ * Returns: the number of cells coloured
+ */
+guint    currents_plot_draw_basins        (cairo_t                    *cr,
+                                           const CurrentsPlotTheme    *theme,
+                                           const CurrentsPlotViewport *vp,
+                                           const double                window[4],
+                                           gsize                       nx,
+                                           gsize                       ny,
+                                           const int                  *labels,
+                                           double                      alpha);
 
 /**
  * currents_plot_draw_field:
@@ -204,6 +285,9 @@ typedef enum
   CURRENTS_PLOT_LEGEND_LINE_MARKER,
   CURRENTS_PLOT_LEGEND_MARKER,
   CURRENTS_PLOT_LEGEND_TEXT,        /* no symbol, e.g. "… 12 more" */
+  CURRENTS_PLOT_LEGEND_GLYPH,       /* an equilibrium glyph (@glyph) */
+  CURRENTS_PLOT_LEGEND_DASHED,      /* a dashed line */
+  CURRENTS_PLOT_LEGEND_PATCH,       /* a filled square (a basin's tint) */
 } CurrentsPlotLegendSymbol;
 
 typedef struct
@@ -212,6 +296,8 @@ typedef struct
   CurrentsPlotColor         color;
   CurrentsPlotLegendSymbol  symbol;
   double                    line_width;
+  CurrentsPlotGlyph         glyph;
+  CurrentsPlotColor         paper;  /* the open glyphs' inside */
 } CurrentsPlotLegendEntry;
 
 typedef enum
@@ -234,6 +320,21 @@ void     currents_plot_draw_legend        (cairo_t                       *cr,
                                            const CurrentsPlotViewport    *vp,
                                            const CurrentsPlotLegendEntry *entries,
                                            gsize                          n_entries,
+                                           CurrentsPlotCorner             corner);
+/* The same in @columns columns (filled top to bottom, then left to right). */
+void     currents_plot_measure_legend_columns (cairo_t                   *cr,
+                                           const CurrentsPlotTheme       *theme,
+                                           const CurrentsPlotLegendEntry *entries,
+                                           gsize                          n_entries,
+                                           guint                          columns,
+                                           double                        *width,
+                                           double                        *height);
+void     currents_plot_draw_legend_columns (cairo_t                      *cr,
+                                           const CurrentsPlotTheme       *theme,
+                                           const CurrentsPlotViewport    *vp,
+                                           const CurrentsPlotLegendEntry *entries,
+                                           gsize                          n_entries,
+                                           guint                          columns,
                                            CurrentsPlotCorner             corner);
 
 /* Width the colour bar needs to the right of the plot area. */
