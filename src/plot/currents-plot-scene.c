@@ -266,6 +266,7 @@ currents_plot_scene_free (CurrentsPlotScene *scene)
   g_free (scene->cache_fy);
   g_free (scene->grid_fx);
   g_free (scene->grid_fy);
+  g_free (scene->speed_label);
   g_free (scene->basins);
   g_strfreev (scene->basin_labels);
   g_ptr_array_unref (scene->curves);
@@ -462,6 +463,13 @@ currents_plot_scene_set_top_margin (CurrentsPlotScene *scene,
 {
   g_return_if_fail (scene != NULL);
   scene->top_margin = MAX (height, 0.0);
+}
+
+double
+currents_plot_scene_get_top_margin (const CurrentsPlotScene *scene)
+{
+  g_return_val_if_fail (scene != NULL, 0.0);
+  return scene->top_margin;
 }
 
 void
@@ -1559,6 +1567,8 @@ currents_plot_scene_export_scaled (CurrentsPlotScene       *scene,
 {
   g_autoptr(GByteArray) png = NULL;
   g_autoptr(GString) svg = NULL;
+  CurrentsPlotViewport saved_viewport;
+  gboolean saved_has_viewport;
   cairo_surface_t *surface;
   cairo_status_t status;
   cairo_t *cr;
@@ -1593,9 +1603,14 @@ currents_plot_scene_export_scaled (CurrentsPlotScene       *scene,
       return FALSE;
     }
 
+  /* the figure on screen keeps its viewport (hit-testing goes by it) */
+  saved_viewport = scene->viewport;
+  saved_has_viewport = scene->has_viewport;
   cr = cairo_create (surface);
   currents_plot_scene_draw (scene, cr, theme, width, height, NULL);
   cairo_destroy (cr);
+  scene->viewport = saved_viewport;
+  scene->has_viewport = saved_has_viewport;
   cairo_surface_flush (surface);
   status = png != NULL ? cairo_surface_write_to_png_stream (surface, write_to_bytes, png)
                        : cairo_surface_status (surface);
