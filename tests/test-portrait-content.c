@@ -420,8 +420,21 @@ test_export (void)
   g_assert_cmpstr (currents_plot_scene_get_metadata (scene, "Source"), ==,
                    "toggle.ode (sha256 c4d6)");
 
-  g_assert_true (currents_plot_scene_export (scene, &theme, png, 320, 240, &error));
-  g_assert_no_error (error);
+  {
+    /* exporting leaves the viewport of the figure on screen (hit-testing uses it) */
+    cairo_surface_t *screen = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 800, 600);
+    cairo_t *cr = cairo_create (screen);
+    CurrentsPlotViewport before, after;
+
+    currents_plot_scene_draw (scene, cr, &theme, 800, 600, NULL);
+    g_assert_true (currents_plot_scene_get_viewport (scene, &before));
+    g_assert_true (currents_plot_scene_export (scene, &theme, png, 320, 240, &error));
+    g_assert_no_error (error);
+    g_assert_true (currents_plot_scene_get_viewport (scene, &after));
+    g_assert_cmpmem (&before, sizeof before, &after, sizeof after);
+    cairo_destroy (cr);
+    cairo_surface_destroy (screen);
+  }
   g_assert_true (png_has_text (png, "Software", "Currents " PACKAGE_VERSION));
   g_assert_true (png_has_text (png, "Source", "sha256 c4d6"));
   g_assert_true (png_has_text (png, "Description", "three equilibria"));

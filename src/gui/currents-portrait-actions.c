@@ -244,12 +244,15 @@ export_response_cb (GtkNativeDialog *dialog,
           int width = MAX (gtk_widget_get_width (GTK_WIDGET (self->canvas)), 480);
           int height = MAX (gtk_widget_get_height (GTK_WIDGET (self->canvas)), 360);
 
+          double margin = currents_plot_scene_get_top_margin (self->scene);
+
           currents_plot_theme_init (&theme, FALSE);
           _currents_portrait_set_provenance (self, self->scene);
+          /* the file has no toolbar over it */
           currents_plot_scene_set_top_margin (self->scene, 0);
           ok = currents_plot_scene_export_scaled (self->scene, &theme, path, width, height,
                                                   EXPORT_PNG_SCALE, &error);
-          gtk_widget_queue_draw (GTK_WIDGET (self->canvas));
+          currents_plot_scene_set_top_margin (self->scene, margin);
         }
       if (ok)
         {
@@ -368,6 +371,8 @@ _currents_portrait_update_actions (CurrentsPortrait *self)
                    && self->y_axis < self->n_states && self->x_axis != self->y_axis;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "portrait.clear", self->launches->len > 0);
+  /* clicks launch trajectories in the plane only */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "portrait.direction", plane);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "portrait.hold-at-equilibrium",
                                  plane && self->n_states > 2);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "portrait.export", self->n_states > 0);

@@ -93,6 +93,7 @@ struct _CurrentsPortrait
 
   CurrentsPlotStats       stats;
   guint                   n_frames;
+  guint                   n_updates;
 };
 
 /* currents-portrait-actions.c */

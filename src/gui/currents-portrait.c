@@ -686,6 +686,7 @@ live_done (GObject      *object,
                                         _currents_portrait_labels ());
       self->grid_nx = job->nx;
       self->grid_ny = job->ny;
+      self->n_updates++;
       if (job->live->equilibria != NULL)
         {
           g_clear_pointer (&self->equilibria, g_ptr_array_unref);
@@ -2727,6 +2728,13 @@ currents_portrait_get_n_frames (CurrentsPortrait *self)
   return self->n_frames;
 }
 
+guint
+currents_portrait_get_n_updates (CurrentsPortrait *self)
+{
+  g_return_val_if_fail (CURRENTS_IS_PORTRAIT (self), 0);
+  return self->n_updates;
+}
+
 gboolean
 currents_portrait_export (CurrentsPortrait  *self,
                           const char        *path,
@@ -2735,6 +2743,7 @@ currents_portrait_export (CurrentsPortrait  *self,
                           GError           **error)
 {
   CurrentsPlotTheme theme;
+  double margin;
   gboolean ok;
 
   g_return_val_if_fail (CURRENTS_IS_PORTRAIT (self), FALSE);
@@ -2743,9 +2752,11 @@ currents_portrait_export (CurrentsPortrait  *self,
   /* Figures for papers: the light style, whatever the window's. */
   currents_plot_theme_init (&theme, FALSE);
   _currents_portrait_set_provenance (self, self->scene);
+  /* the file has no toolbar over it */
+  margin = currents_plot_scene_get_top_margin (self->scene);
   currents_plot_scene_set_top_margin (self->scene, 0);
   ok = currents_plot_scene_export (self->scene, &theme, path, width, height, error);
-  gtk_widget_queue_draw (GTK_WIDGET (self->canvas));
+  currents_plot_scene_set_top_margin (self->scene, margin);
   return ok;
 }
 

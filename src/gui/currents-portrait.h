@@ -97,6 +97,8 @@ gboolean               currents_portrait_get_busy       (CurrentsPortrait *self)
 void                   currents_portrait_get_stats      (CurrentsPortrait *self,
                                                          CurrentsPlotStats *stats);
 guint                  currents_portrait_get_n_frames   (CurrentsPortrait *self);
+/* How many results of the live layers (field, nullclines, equilibria) were shown. */
+guint                  currents_portrait_get_n_updates  (CurrentsPortrait *self);
 
 /* Writes what is shown to a PNG, SVG or PDF file (by suffix) with its provenance;
  * @width × @height in pixels (PNG) or points. */

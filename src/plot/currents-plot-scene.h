@@ -162,6 +162,7 @@ void               currents_plot_scene_set_show_legend  (CurrentsPlotScene      
  * figure (0 by default). */
 void               currents_plot_scene_set_top_margin   (CurrentsPlotScene      *scene,
                                                          double                  height);
+double             currents_plot_scene_get_top_margin   (const CurrentsPlotScene *scene);
 
 /**
  * currents_plot_scene_add_curve:

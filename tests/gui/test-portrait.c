@@ -619,6 +619,47 @@ test_trained (Fixture       *fixture,
       g_assert_cmpfloat (((CurrentsEquilibrium *) g_ptr_array_index (eqs, i))->residual, <, 1e-8);
     }
   screenshot (fixture, "trained");
+
+  /* an input the network takes as log10(s + s₀): its slider moves on that scale */
+  {
+    const char *names[] = { "x", "y", NULL };
+    const char *inputs[] = { "s", NULL };
+    const char *log_inputs[] = { "s", NULL };
+    const double zeros[2] = { 0, 0 }, ones[2] = { 1, 1 };
+    const double u_mean[1] = { 0 }, u_scale[1] = { 1 }, offset[1] = { 0.1 };
+    const gboolean log_flag[1] = { TRUE };
+    const double x_min[2] = { -2, -2 }, x_max[2] = { 2, 2 }, u_min[1] = { 0 }, u_max[1] = { 100 };
+    CurrentsNeuralScaling sc = { zeros, ones, u_mean, u_scale, log_flag, offset, 1.0 };
+    CurrentsNeuralSpec spec;
+    CurrentsNeuralModel *nn;
+    CurrentsTrainedModel *logm;
+    GtkAdjustment *adj;
+
+    currents_neural_spec_init (&spec);
+    spec.seed = 5;
+    spec.log_inputs = log_inputs;
+    nn = currents_neural_model_new_full (names, inputs, &spec, &sc, &error);
+    g_assert_no_error (error);
+    logm = currents_trained_model_new_neural (nn, currents_neural_model_get_initial_params (nn));
+    currents_trained_model_set_ranges (logm, x_min, x_max, u_min, u_max);
+    currents_window_show_system (fixture->window, currents_system_new_from_trained (logm),
+                                 "log.json");
+    wait_for_portrait (fixture, &st);
+    adj = currents_parameter_panel_get_adjustment (panel, "s");
+    g_assert_nonnull (adj);
+    g_assert_cmpfloat_with_epsilon (gtk_adjustment_get_lower (adj), log10 (0.1), 1e-12);
+    g_assert_cmpfloat_with_epsilon (gtk_adjustment_get_upper (adj), log10 (100.1), 1e-12);
+    /* halfway along the slider is the geometric middle */
+    gtk_adjustment_set_value (adj, 0.5 * (log10 (0.1) + log10 (100.1)));
+    wait_for_portrait (fixture, &st);
+    sys = currents_portrait_get_system (fixture->portrait);
+    g_assert_cmpfloat_with_epsilon (currents_system_get_inputs (sys)[0],
+                                    sqrt (0.1 * 100.1) - 0.1, 1e-9);
+    g_assert_true (currents_parameter_panel_set_value (panel, "s", 10.0));
+    g_assert_cmpfloat_with_epsilon (gtk_adjustment_get_value (adj), log10 (10.1), 1e-12);
+    wait_for_portrait (fixture, &st);
+    g_assert_cmpfloat (currents_system_get_inputs (sys)[0], ==, 10.0);
+  }
 }
 
 /* More than two states: a slice, the others on sliders or held at an equilibrium. */
