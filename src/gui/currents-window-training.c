@@ -132,7 +132,8 @@ _currents_window_class_init_training (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK,
                                        "win.train-start", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.train-stop", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+  /* Shift+Ctrl+S stays GNOME's Save As (the workspace's); the trained model is exported */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "win.save-model", NULL);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_F9, 0, toggle_training_cb, NULL);
 }
