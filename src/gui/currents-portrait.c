@@ -501,6 +501,8 @@ simulate_done (GObject      *object,
   gtk_widget_queue_draw (GTK_WIDGET (self->canvas));
 }
 
+static void apply_tolerance_preferences (CurrentsSimOptions *o);
+
 static void
 start_simulation (CurrentsPortrait *self,
                   gboolean          initial_only,
@@ -521,6 +523,7 @@ start_simulation (CurrentsPortrait *self,
   job->field = currents_field_ref (currents_system_get_field (sys));
   currents_sim_options_init (&job->options);
   currents_system_get_sim_options (sys, &job->options);
+  apply_tolerance_preferences (&job->options);
   job->n = currents_system_get_n_states (sys);
   job->x0 = copy_doubles (currents_system_get_initial (sys), job->n);
   job->p = copy_doubles (currents_system_get_params (sys), currents_system_get_n_params (sys));
@@ -557,6 +560,25 @@ start_simulation (CurrentsPortrait *self,
 /* ------------------------------------------------------------------------------------ */
 /* The live layers                                                                       */
 
+/* The drawn trajectories' tolerances from the preferences (solver-rtol, solver-atol):
+ * for adaptive methods only, and never looser than the model's own. */
+static void
+apply_tolerance_preferences (CurrentsSimOptions *o)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = NULL;
+
+  if (source == NULL || currents_method_is_fixed_step (o->method))
+    return;
+  schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+  if (schema == NULL || !g_settings_schema_has_key (schema, "solver-rtol"))
+    return;
+  settings = g_settings_new (APP_ID);
+  o->rtol = MIN (o->rtol, g_settings_get_double (settings, "solver-rtol"));
+  o->atol = MIN (o->atol, g_settings_get_double (settings, "solver-atol"));
+}
+
 static CurrentsPortraitSpec *
 make_spec (CurrentsPortrait *self)
 {
@@ -564,6 +586,7 @@ make_spec (CurrentsPortrait *self)
 
   spec = currents_portrait_spec_new_for_system (self->system, (int) self->x_axis,
                                                 (int) self->y_axis, self->view);
+  apply_tolerance_preferences (&spec->sim);
   return spec;
 }
 
