@@ -55,40 +55,6 @@ parse_range (const char  *text,
   return TRUE;
 }
 
-/* Loads the model and applies --set; prints the error and returns NULL on failure. */
-static CurrentsSystem *
-load_system (const char  *path,
-             char       **set_items,
-             int         *status)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CurrentsSystem) sys = currents_system_load (path, &error);
-  g_autoptr(GArray) sets = NULL;
-
-  if (sys == NULL)
-    {
-      *status = cli_user_error (error);
-      return NULL;
-    }
-  if (set_items != NULL && !(sets = cli_parse_assignments (set_items, "--set", &error)))
-    {
-      *status = cli_user_error (error);
-      return NULL;
-    }
-  for (guint i = 0; sets != NULL && i < sets->len; i++)
-    {
-      const CliAssign *a = &g_array_index (sets, CliAssign, i);
-
-      if (!currents_system_set (sys, a->name, a->value, &error))
-        {
-          g_prefix_error (&error, "--set %s: ", a->name);
-          *status = cli_user_error (error);
-          return NULL;
-        }
-    }
-  return g_steal_pointer (&sys);
-}
-
 /* The box for the starting equilibria: the default (as `currents-cli equilibria`), then
  * --box. */
 static gboolean
@@ -456,7 +422,7 @@ cli_continue (int    argc,
   o.log_scale = log_scale;
   o.switch_branches = !no_switch;
 
-  sys = load_system (argv[1], set_items, &status);
+  sys = cli_load_system (argv[1], set_items, &status);
   if (sys == NULL)
     return status;
   n = currents_system_get_n_states (sys);
@@ -720,7 +686,7 @@ cli_continue2 (int    argc,
   o.log_scale = log_scale;
   o.log_scale2 = log_scale2;
 
-  sys = load_system (argv[1], set_items, &status);
+  sys = cli_load_system (argv[1], set_items, &status);
   if (sys == NULL)
     return status;
   n = currents_system_get_n_states (sys);

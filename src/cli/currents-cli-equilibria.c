@@ -140,40 +140,6 @@ format_eigenvalues (const CurrentsEquilibrium *eq)
   return g_string_free (s, FALSE);
 }
 
-/* Loads the model and applies --set; prints the error and returns NULL on failure. */
-static CurrentsSystem *
-load_system (const char  *path,
-             char       **set_items,
-             int         *status)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CurrentsSystem) sys = currents_system_load (path, &error);
-  g_autoptr(GArray) sets = NULL;
-
-  if (sys == NULL)
-    {
-      *status = cli_user_error (error);
-      return NULL;
-    }
-  if (set_items != NULL && !(sets = cli_parse_assignments (set_items, "--set", &error)))
-    {
-      *status = cli_user_error (error);
-      return NULL;
-    }
-  for (guint i = 0; sets != NULL && i < sets->len; i++)
-    {
-      const CliAssign *a = &g_array_index (sets, CliAssign, i);
-
-      if (!currents_system_set (sys, a->name, a->value, &error))
-        {
-          g_prefix_error (&error, "--set %s: ", a->name);
-          *status = cli_user_error (error);
-          return NULL;
-        }
-    }
-  return g_steal_pointer (&sys);
-}
-
 /* The time at which a non-autonomous field is frozen: --t, else the model's t0. */
 static gboolean
 frozen_time (const CurrentsSystem *sys,
@@ -249,7 +215,7 @@ cli_equilibria (int    argc,
         return cli_usage_error (ctx, "--seed: expected a whole number, found '%s'", seed_text);
     }
 
-  sys = load_system (argv[1], set_items, &status);
+  sys = cli_load_system (argv[1], set_items, &status);
   if (sys == NULL)
     return status;
   n = currents_system_get_n_states (sys);
@@ -479,7 +445,7 @@ cli_knockout (int    argc,
   if (all && gene_items != NULL)
     return cli_usage_error (ctx, "give either --gene or --all, not both");
 
-  sys = load_system (argv[1], set_items, &status);
+  sys = cli_load_system (argv[1], set_items, &status);
   if (sys == NULL)
     return status;
   n = currents_system_get_n_states (sys);

@@ -52,6 +52,7 @@ int      cli_usage_error      (GOptionContext *context, const char *fmt, ...) G_
 int      cli_user_error       (const GError *error);
 char    *cli_command_line     (void);
 void     cli_json_print       (JsonBuilder *builder);
+CurrentsSystem *cli_load_system (const char *path, char **set_items, int *status);
 void     cli_json_number      (JsonBuilder *b, double v);
 void     cli_json_member_number (JsonBuilder *b, const char *key, double v);
 void     cli_json_member_vector (JsonBuilder *b, const char *key, const double *v, gsize n);

@@ -206,6 +206,40 @@ cli_user_error (const GError *error)
   return CLI_ERROR;
 }
 
+/* Loads a model or trained model and applies --set; prints the error and returns NULL on failure. */
+CurrentsSystem *
+cli_load_system (const char  *path,
+                 char       **set_items,
+                 int         *status)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CurrentsSystem) sys = currents_system_load (path, &error);
+  g_autoptr(GArray) sets = NULL;
+
+  if (sys == NULL)
+    {
+      *status = cli_user_error (error);
+      return NULL;
+    }
+  if (set_items != NULL && !(sets = cli_parse_assignments (set_items, "--set", &error)))
+    {
+      *status = cli_user_error (error);
+      return NULL;
+    }
+  for (guint i = 0; sets != NULL && i < sets->len; i++)
+    {
+      const CliAssign *a = &g_array_index (sets, CliAssign, i);
+
+      if (!currents_system_set (sys, a->name, a->value, &error))
+        {
+          g_prefix_error (&error, "--set %s: ", a->name);
+          *status = cli_user_error (error);
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&sys);
+}
+
 /* A number, or null where it is not finite (JSON has no NaN). */
 void
 cli_json_number (JsonBuilder *b,
