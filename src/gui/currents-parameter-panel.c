@@ -453,10 +453,69 @@ currents_parameter_panel_set_value (CurrentsParameterPanel *self,
   row = find_row (self, name);
   if (row == NULL || !isfinite (value))
     return FALSE;
+  /* a value beyond the slider's range (a point picked in a wider diagram) widens it */
+  if (value < gtk_adjustment_get_lower (row->spin_adj)
+      && (!row->log || value + row->offset > 0.0))
+    {
+      gtk_adjustment_set_lower (row->spin_adj, value);
+      if (row->log)
+        gtk_adjustment_set_lower (row->scale_adj, log10 (value + row->offset));
+    }
+  if (value > gtk_adjustment_get_upper (row->spin_adj))
+    {
+      gtk_adjustment_set_upper (row->spin_adj, value);
+      if (row->log)
+        gtk_adjustment_set_upper (row->scale_adj, log10 (value + row->offset));
+    }
   if (row->log)
     gtk_adjustment_set_value (row->spin_adj, value);
   else
     gtk_adjustment_set_value (row->scale_adj, value);
+  return TRUE;
+}
+
+gboolean
+currents_parameter_panel_get_value (CurrentsParameterPanel *self,
+                                    const char             *name,
+                                    double                 *value)
+{
+  Row *row;
+
+  g_return_val_if_fail (CURRENTS_IS_PARAMETER_PANEL (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  row = find_row (self, name);
+  if (row == NULL)
+    return FALSE;
+  if (value != NULL)
+    *value = row_value (row);
+  return TRUE;
+}
+
+gboolean
+currents_parameter_panel_get_range (CurrentsParameterPanel *self,
+                                    const char             *name,
+                                    double                 *lo,
+                                    double                 *hi,
+                                    gboolean               *log_scale,
+                                    double                 *offset)
+{
+  Row *row;
+
+  g_return_val_if_fail (CURRENTS_IS_PARAMETER_PANEL (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  row = find_row (self, name);
+  if (row == NULL)
+    return FALSE;
+  if (lo != NULL)
+    *lo = gtk_adjustment_get_lower (row->spin_adj);
+  if (hi != NULL)
+    *hi = gtk_adjustment_get_upper (row->spin_adj);
+  if (log_scale != NULL)
+    *log_scale = row->log;
+  if (offset != NULL)
+    *offset = row->log ? row->offset : 0.0;
   return TRUE;
 }
 

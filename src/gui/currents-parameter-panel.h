@@ -52,6 +52,19 @@ GtkAdjustment *currents_parameter_panel_get_adjustment (CurrentsParameterPanel *
 gboolean       currents_parameter_panel_set_value      (CurrentsParameterPanel *self,
                                                         const char             *name,
                                                         double                  value);
+/* The value a slider holds, in the quantity's own units; FALSE when there is no such row. */
+gboolean       currents_parameter_panel_get_value      (CurrentsParameterPanel *self,
+                                                        const char             *name,
+                                                        double                 *value);
+/* A slider's range in the quantity's own units, whether it moves on a log scale
+ * (log10 (u + @offset)) and its offset u₀ (0 for a linear row). Any out argument may
+ * be NULL. */
+gboolean       currents_parameter_panel_get_range      (CurrentsParameterPanel *self,
+                                                        const char             *name,
+                                                        double                 *lo,
+                                                        double                 *hi,
+                                                        gboolean               *log_scale,
+                                                        double                 *offset);
 /* Shows @value for a state without emitting ::value-changed (held at an equilibrium). */
 void           currents_parameter_panel_show_state     (CurrentsParameterPanel *self,
                                                         guint                   index,

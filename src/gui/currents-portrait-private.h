@@ -91,6 +91,10 @@ struct _CurrentsPortrait
   gboolean                busy;
   AdwAnimation           *fades[CURRENTS_PLOT_N_LAYERS];
 
+  /* the state another view points at (a selected equilibrium), or none */
+  gboolean                has_highlight;
+  double                 *highlight;
+
   CurrentsPlotStats       stats;
   guint                   n_frames;
   guint                   n_updates;

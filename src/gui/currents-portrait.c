@@ -73,6 +73,13 @@ static const char *const directions[] = { "backward", "both", "forward" };
 
 static GParamSpec *properties[N_PROPS];
 
+enum {
+  CONTENT_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static const struct
 {
   guint              prop;
@@ -1344,6 +1351,9 @@ rebuild (CurrentsPortrait *self)
                             currents_parameter_panel_get_n_rows (self->parameter_panel) > 0
                             && !adw_flap_get_folded (self->flap));
   _currents_portrait_update_actions (self);
+  self->has_highlight = FALSE;
+  g_clear_pointer (&self->highlight, g_free);
+  g_signal_emit (self, signals[CONTENT_CHANGED], 0);
 
   if (self->n_states == 0)
     {
@@ -1462,6 +1472,38 @@ parameter_changed_cb (CurrentsParameterPanel *panel,
 /* ------------------------------------------------------------------------------------ */
 /* Drawing                                                                               */
 
+/* A ring around the state another view selected (an equilibrium in the table). */
+static void
+draw_highlight (CurrentsPortrait        *self,
+                cairo_t                 *cr,
+                const CurrentsPlotTheme *theme)
+{
+  CurrentsPlotViewport vp;
+  CurrentsPlotColor color;
+  double cx, cy;
+
+  if (!self->has_highlight || !plane_mode (self)
+      || !currents_plot_scene_get_viewport (self->scene, &vp))
+    return;
+  currents_plot_viewport_to_device (&vp, self->highlight[self->x_axis],
+                                    self->highlight[self->y_axis], &cx, &cy);
+  if (!isfinite (cx) || !isfinite (cy))
+    return;
+  currents_plot_theme_palette_color (theme, 1, &color);
+  cairo_save (cr);
+  cairo_rectangle (cr, vp.left, vp.top, vp.width, vp.height);
+  cairo_clip (cr);
+  currents_plot_set_source_color (cr, &color);
+  cairo_set_line_width (cr, 3.0);
+  cairo_new_path (cr);
+  cairo_arc (cr, cx, cy, 13.0, 0.0, 2.0 * G_PI);
+  cairo_stroke (cr);
+  cairo_set_line_width (cr, 1.0);
+  cairo_arc (cr, cx, cy, 18.0, 0.0, 2.0 * G_PI);
+  cairo_stroke (cr);
+  cairo_restore (cr);
+}
+
 static void
 draw_cb (GtkDrawingArea *area,
          cairo_t        *cr,
@@ -1494,6 +1536,7 @@ draw_cb (GtkDrawingArea *area,
 
   begin = g_get_monotonic_time ();
   currents_plot_scene_draw (self->scene, cr, &theme, width, height, &self->stats);
+  draw_highlight (self, cr, &theme);
   self->n_frames++;
   g_debug ("Frame %u: %u arrows, %u nullclines, %u equilibria, %u trajectories, "
            "%u launched, %u data curves in %.1f ms", self->n_frames, self->stats.n_arrows,
@@ -2047,6 +2090,7 @@ currents_portrait_finalize (GObject *object)
   g_clear_pointer (&self->equilibria, g_ptr_array_unref);
   g_clear_pointer (&self->launches, g_ptr_array_unref);
   g_clear_pointer (&self->readout_text, g_free);
+  g_clear_pointer (&self->highlight, g_free);
   g_clear_object (&self->variables);
 
   G_OBJECT_CLASS (currents_portrait_parent_class)->finalize (object);
@@ -2205,6 +2249,17 @@ currents_portrait_class_init (CurrentsPortraitClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  /**
+   * CurrentsPortrait::content-changed:
+   *
+   * The system, the data set or the axes changed (also when training replaced the
+   * model by a better one of the same shape). The parameter panel holds the new
+   * system's sliders by then. Views that follow the portrait recompute.
+   */
+  signals[CONTENT_CHANGED] =
+    g_signal_new ("content-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
+
   g_type_ensure (CURRENTS_TYPE_PARAMETER_PANEL);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/currents/Currents/ui/currents-portrait.ui");
@@ -2347,6 +2402,7 @@ currents_portrait_set_system (CurrentsPortrait *self,
                                            plane_mode (self) ? self->x_axis : G_MAXUINT,
                                            plane_mode (self) ? self->y_axis : G_MAXUINT);
       request_live (self, TRUE);
+      g_signal_emit (self, signals[CONTENT_CHANGED], 0);
       return;
     }
   /* the old one may still be in the panel's rows until the rebuild */
@@ -2793,4 +2849,35 @@ currents_portrait_export_csv (CurrentsPortrait  *self,
 
   _currents_portrait_set_provenance (self, self->scene);
   return currents_plot_scene_export_csv (self->scene, path, error);
+}
+
+void
+currents_portrait_highlight_state (CurrentsPortrait *self,
+                                   const double     *state)
+{
+  g_return_if_fail (CURRENTS_IS_PORTRAIT (self));
+
+  if (state == NULL || self->n_states == 0)
+    self->has_highlight = FALSE;
+  else
+    {
+      if (self->highlight == NULL)
+        self->highlight = g_new0 (double, self->n_states);
+      memcpy (self->highlight, state, self->n_states * sizeof (double));
+      self->has_highlight = TRUE;
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self->canvas));
+}
+
+gboolean
+currents_portrait_get_highlight (CurrentsPortrait *self,
+                                 double           *cx,
+                                 double           *cy)
+{
+  g_return_val_if_fail (CURRENTS_IS_PORTRAIT (self), FALSE);
+
+  if (!self->has_highlight || !plane_mode (self))
+    return FALSE;
+  return currents_portrait_data_to_canvas (self, self->highlight[self->x_axis],
+                                           self->highlight[self->y_axis], cx, cy);
 }

@@ -112,4 +112,13 @@ gboolean               currents_portrait_export_csv     (CurrentsPortrait *self,
                                                          const char       *path,
                                                          GError          **error);
 
+/* Rings the state @state (n_states values; %NULL clears) in the plane: the equilibrium
+ * another view selected. Cleared when the content changes. */
+void                   currents_portrait_highlight_state (CurrentsPortrait *self,
+                                                          const double     *state);
+/* Where the ring is drawn, in canvas coordinates (FALSE when there is none). */
+gboolean               currents_portrait_get_highlight   (CurrentsPortrait *self,
+                                                          double           *cx,
+                                                          double           *cy);
+
 G_END_DECLS

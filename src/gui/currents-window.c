@@ -30,6 +30,14 @@ struct _CurrentsWindow
   GtkSpinner           *spinner;
   CurrentsTrainingPanel  *training_panel;
   CurrentsTimeseriesView *timeseries_view;
+  AdwViewStack         *view_stack;   /* bound in currents-window-training.c */
+  CurrentsGallery      *gallery;
+  CurrentsBifurcationView *bifurcation_view;
+  CurrentsStabilityView *stability_view;
+  CurrentsKnockoutView *knockout_view;
+  CurrentsCompareView  *compare_view;
+  CurrentsResnetView   *resnet_view;
+  gboolean              show_gallery;
 
   GSettings            *settings;
   GCancellable         *cancellable;
@@ -46,6 +54,7 @@ enum {
   PROP_0,
   PROP_SCALE_ARROWS,
   PROP_SHOW_LEGEND,
+  PROP_SHOW_GALLERY,
   N_PROPS
 };
 
@@ -109,8 +118,9 @@ update_title (CurrentsWindow *self)
   adw_window_title_set_subtitle (self->window_title, subtitle != NULL ? subtitle : "");
   gtk_window_set_title (GTK_WINDOW (self), title);
   gtk_stack_set_visible_child_name (self->stack,
-                                    currents_portrait_get_system (self->portrait) != NULL
-                                    || dataset != NULL ? "plot" : "empty");
+                                    !self->show_gallery
+                                    && (currents_portrait_get_system (self->portrait) != NULL
+                                        || dataset != NULL) ? "plot" : "gallery");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.swap-axes",
                                  currents_portrait_get_system (self->portrait) != NULL
                                  || dataset != NULL);
@@ -543,6 +553,52 @@ currents_window_open_example (CurrentsWindow *self)
   return TRUE;
 }
 
+GtkWidget *
+currents_window_get_page (CurrentsWindow *self,
+                          const char     *name)
+{
+  g_return_val_if_fail (CURRENTS_IS_WINDOW (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  if (g_str_equal (name, "gallery"))
+    return GTK_WIDGET (self->gallery);
+  return adw_view_stack_get_child_by_name (self->view_stack, name);
+}
+
+gboolean
+currents_window_show_page (CurrentsWindow *self,
+                           const char     *name)
+{
+  GtkWidget *child;
+
+  g_return_val_if_fail (CURRENTS_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  if (g_str_equal (name, "gallery"))
+    {
+      g_object_set (self, "show-gallery", TRUE, NULL);
+      return TRUE;
+    }
+  child = adw_view_stack_get_child_by_name (self->view_stack, name);
+  if (child == NULL)
+    return FALSE;
+  gtk_widget_set_visible (child, TRUE);
+  adw_view_stack_page_set_visible (adw_view_stack_get_page (self->view_stack, child), TRUE);
+  adw_view_stack_set_visible_child (self->view_stack, child);
+  g_object_set (self, "show-gallery", FALSE, NULL);
+  return TRUE;
+}
+
+const char *
+currents_window_get_visible_page (CurrentsWindow *self)
+{
+  g_return_val_if_fail (CURRENTS_IS_WINDOW (self), NULL);
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "gallery") == 0)
+    return "gallery";
+  return adw_view_stack_get_visible_child_name (self->view_stack);
+}
+
 CurrentsPortrait *
 currents_window_get_portrait (CurrentsWindow *self)
 {
@@ -811,6 +867,9 @@ currents_window_get_property (GObject    *object,
     case PROP_SHOW_LEGEND:
       g_value_set_boolean (value, self->show_legend);
       break;
+    case PROP_SHOW_GALLERY:
+      g_value_set_boolean (value, self->show_gallery);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -843,6 +902,15 @@ currents_window_set_property (GObject      *object,
           g_object_notify_by_pspec (object, pspec);
         }
       break;
+    case PROP_SHOW_GALLERY:
+      b = g_value_get_boolean (value);
+      if (b != self->show_gallery)
+        {
+          self->show_gallery = b;
+          update_title (self);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -867,9 +935,19 @@ currents_window_class_init (CurrentsWindowClass *klass)
   properties[PROP_SHOW_LEGEND] =
     g_param_spec_boolean ("show-legend", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The gallery in place of the model shown (it is also what an empty window shows). */
+  properties[PROP_SHOW_GALLERY] =
+    g_param_spec_boolean ("show-gallery", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (CURRENTS_TYPE_PORTRAIT);
+  g_type_ensure (CURRENTS_TYPE_GALLERY);
+  g_type_ensure (CURRENTS_TYPE_BIFURCATION_VIEW);
+  g_type_ensure (CURRENTS_TYPE_STABILITY_VIEW);
+  g_type_ensure (CURRENTS_TYPE_KNOCKOUT_VIEW);
+  g_type_ensure (CURRENTS_TYPE_COMPARE_VIEW);
+  g_type_ensure (CURRENTS_TYPE_RESNET_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/currents/Currents/ui/currents-window.ui");
@@ -882,6 +960,12 @@ currents_window_class_init (CurrentsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, spinner);
   gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, training_panel);
   gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, timeseries_view);
+  gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, gallery);
+  gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, bifurcation_view);
+  gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, stability_view);
+  gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, knockout_view);
+  gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, compare_view);
+  gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, resnet_view);
   _currents_window_class_init_training (widget_class);
   _currents_window_class_init_workspace (widget_class);
 
@@ -890,6 +974,7 @@ currents_window_class_init (CurrentsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.swap-axes", NULL, swap_axes_action);
   gtk_widget_class_install_property_action (widget_class, "win.scale-arrows", "scale-arrows");
   gtk_widget_class_install_property_action (widget_class, "win.show-legend", "show-legend");
+  gtk_widget_class_install_property_action (widget_class, "win.show-gallery", "show-gallery");
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK,
                                        "win.open", NULL);
@@ -926,6 +1011,16 @@ currents_window_init (CurrentsWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   _currents_window_init_training (self);
   _currents_window_init_workspace (self);
+
+  self->view_stack = ADW_VIEW_STACK (gtk_widget_get_template_child (GTK_WIDGET (self),
+                                                                    CURRENTS_TYPE_WINDOW,
+                                                                    "view_stack"));
+  /* every view follows the portrait's model, data and sliders */
+  currents_bifurcation_view_set_portrait (self->bifurcation_view, self->portrait);
+  currents_stability_view_set_portrait (self->stability_view, self->portrait);
+  currents_knockout_view_set_portrait (self->knockout_view, self->portrait);
+  currents_compare_view_set_portrait (self->compare_view, self->portrait);
+  currents_resnet_view_set_portrait (self->resnet_view, self->portrait);
 
   gtk_drop_down_set_model (self->x_dropdown,
                            currents_portrait_get_variables (self->portrait));

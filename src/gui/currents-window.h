@@ -8,7 +8,13 @@
 #include <adwaita.h>
 
 #include "currents-application.h"
+#include "currents-bifurcation-view.h"
+#include "currents-compare-view.h"
 #include "currents-document.h"
+#include "currents-gallery.h"
+#include "currents-knockout-view.h"
+#include "currents-resnet-view.h"
+#include "currents-stability-view.h"
 #include "currents-import-sheet.h"
 #include "currents-model-editor.h"
 #include "currents-portrait.h"
@@ -49,6 +55,15 @@ void                currents_window_open_files        (CurrentsWindow      *self
 gboolean            currents_window_open_example      (CurrentsWindow      *self);
 
 CurrentsPortrait *currents_window_get_portrait   (CurrentsWindow      *self);
+/* The page @name: "portrait", "timeseries", "diagram", "stability", "knockouts",
+ * "compare", "resnet" (the view stack's) or "gallery"; NULL when unknown. */
+GtkWidget          *currents_window_get_page          (CurrentsWindow      *self,
+                                                       const char          *name);
+/* Shows that page (making a hidden one visible); FALSE when unknown. */
+gboolean            currents_window_show_page         (CurrentsWindow      *self,
+                                                       const char          *name);
+/* The name of the page shown ("gallery" while the gallery is). */
+const char         *currents_window_get_visible_page  (CurrentsWindow      *self);
 CurrentsTrainingPanel  *currents_window_get_training_panel  (CurrentsWindow *self);
 CurrentsTimeseriesView *currents_window_get_timeseries_view (CurrentsWindow *self);
 /* The message of the last error toast, or NULL. */
