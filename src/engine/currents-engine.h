@@ -26,5 +26,6 @@
 #include "currents-periodic.h"
 #include "currents-phase.h"
 #include "currents-continuation.h"
+#include "currents-hysteresis.h"
 #include "currents-version.h"
 #include "currents-workspace.h"
