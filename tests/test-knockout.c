@@ -25,6 +25,10 @@
 
 #include "currents-engine.h"
 
+/* The toggle switch with a1 = a2 = 3, whose equilibria have closed forms (the example
+ * itself is asymmetric, for its hysteresis loop); relative to data/examples. */
+#define SYMMETRIC_TOGGLE "../../tests/data/toggle-symmetric.ode"
+
 static const char cascade_src[] =
   "par a=2.385, b=3, K=1.5, c=2\n"
   "x' = a - x\n"
@@ -170,7 +174,7 @@ test_cascade (void)
 static void
 test_toggle (void)
 {
-  g_autofree char *path = example ("toggle.ode");
+  g_autofree char *path = example (SYMMETRIC_TOGGLE);
   g_autoptr(GError) error = NULL;
   g_autoptr(CurrentsModel) m = currents_model_new_from_file (path, &error);
   double hi = (3 + sqrt (5.0)) / 2, lo = (3 - sqrt (5.0)) / 2;

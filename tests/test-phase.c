@@ -30,6 +30,10 @@
 #include "currents-equilibria.h"
 #include "currents-phase.h"
 
+/* The toggle switch with a1 = a2 = 3, whose equilibria have closed forms (the example
+ * itself is asymmetric, for its hysteresis loop); relative to data/examples. */
+#define SYMMETRIC_TOGGLE "../../tests/data/toggle-symmetric.ode"
+
 static CurrentsSystem *
 load_string (const char *src)
 {
@@ -437,7 +441,7 @@ test_separatrices (void)
 static void
 test_basins_toggle (void)
 {
-  g_autoptr(CurrentsSystem) sys = load_example ("toggle.ode");
+  g_autoptr(CurrentsSystem) sys = load_example (SYMMETRIC_TOGGLE);
   g_autoptr(CurrentsPhasePlane) pl = plane_for (sys, 0, 3.5, 0, 3.5);
   g_autoptr(CurrentsBasins) b1 = NULL, b3 = NULL, b8 = NULL;
   g_autoptr(GError) error = NULL;

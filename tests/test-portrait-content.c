@@ -29,8 +29,9 @@
 static CurrentsSystem *
 toggle (void)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("CURRENTS_DATA_DIR"), "examples",
-                                            "toggle.ode", NULL);
+  /* the symmetric switch (a1 = a2 = 3) the example was until it got its hysteresis loop */
+  g_autofree char *path = g_build_filename (CURRENTS_SOURCE_DIR, "tests", "data",
+                                            "toggle-symmetric.ode", NULL);
   g_autoptr(GError) error = NULL;
   CurrentsSystem *sys = currents_system_load (path, &error);
 

@@ -7,8 +7,8 @@ set -eu
 cli="$1/src/cli/currents-cli"
 d=data/examples
 m="--method rk8pd --rtol 1e-10 --atol 1e-12 --samples 41 --irregular --seed 2026"
-"$cli" simulate $d/toggle.ode $m --t1 10 --trajectories 6 --init-box u=0:3,v=0:3 \
-  --levels iptg=0,0.5,1,2 --noise 0.01 -o $d/toggle.csv
+"$cli" simulate $d/toggle.ode $m --t1 10 --trajectories 6 --init-box u=0:5,v=0:3 \
+  --levels iptg=0,0.5,0.8,1.2 --noise 0.01 -o $d/toggle.csv
 "$cli" simulate $d/lotka-volterra.ode $m --t1 30 --trajectories 8 --init-box x=5:20,y=1:6 \
   --noise-rel 0.02 -o $d/lotka-volterra.csv
 "$cli" simulate $d/vanderpol.ode $m --t1 15 --trajectories 8 --init-box x=-3:3,y=-3:3 \

@@ -21,6 +21,10 @@
 
 #include "currents-plot-portrait.h"
 
+/* The toggle switch with a1 = a2 = 3, whose nullclines and equilibria have closed forms
+ * (the example itself is asymmetric, for its hysteresis loop); relative to data/examples. */
+#define SYMMETRIC_TOGGLE "../../tests/data/toggle-symmetric.ode"
+
 typedef struct
 {
   int   status;
@@ -255,7 +259,7 @@ check_glyphs (const Picture *p)
 static void
 test_png_layers (void)
 {
-  g_autofree char *model = example ("toggle.ode");
+  g_autofree char *model = example (SYMMETRIC_TOGGLE);
   g_autofree char *png = temp_path ("nullclines.png");
   g_autofree char *glyphs = temp_path ("glyphs.png");
   g_autofree char *dark = temp_path ("dark.png");
@@ -318,7 +322,9 @@ test_formats (void)
   g_autofree char *csv = temp_path ("curves.csv");
   g_auto(Run) r = { 0 }, r2 = { 0 }, r3 = { 0 };
 
-  run_cli (&r, "plot", model, "--layers", "all", "--basins-grid", "16", "--from", "u=1.5,v=2.385",
+  /* a1 = 3: the symmetric switch, bistable with a saddle at u = v = 1.2134 */
+  run_cli (&r, "plot", model, "--set", "a1=3", "--layers", "all", "--basins-grid", "16",
+           "--from", "u=1.5,v=2.385",
            "--direction", "forward", "--arrows", "streamlines", "-o", svg, "--csv", csv, NULL);
   g_assert_cmpstr (r.err, ==, "");
   g_assert_cmpint (r.status, ==, 0);

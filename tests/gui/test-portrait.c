@@ -163,6 +163,13 @@ screenshot (Fixture    *fixture,
   }
 }
 
+static gboolean
+has_a1_slider (gpointer data)
+{
+  return currents_parameter_panel_get_adjustment (
+           currents_portrait_get_parameter_panel (CURRENTS_PORTRAIT (data)), "a1") != NULL;
+}
+
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
@@ -177,6 +184,11 @@ fixture_set_up (Fixture       *fixture,
   gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1100, 720);
   g_assert_true (currents_window_open_example (fixture->window));
   gtk_window_present (GTK_WINDOW (fixture->window));
+  /* a1 = 3: the symmetric switch (bistable at iptg = 0, closed forms) the example was
+   * before it got its hysteresis loop; the slider moves as a user would move it */
+  g_assert_true (iterate_until (has_a1_slider, fixture->portrait, WAIT_SECONDS));
+  g_assert_true (currents_parameter_panel_set_value (
+    currents_portrait_get_parameter_panel (fixture->portrait), "a1", 3.0));
 }
 
 static gboolean
@@ -349,10 +361,10 @@ test_sliders (Fixture       *fixture,
   iptg = currents_parameter_panel_get_adjustment (panel, "iptg");
   g_assert_nonnull (a1);
   g_assert_nonnull (iptg);
-  /* a parameter's range is 0…2×value; an input's is the data's */
+  /* a parameter's range is 0…2×value (the file's a1 = 5); an input's is the data's */
   g_assert_cmpfloat (gtk_adjustment_get_lower (a1), ==, 0.0);
-  g_assert_cmpfloat (gtk_adjustment_get_upper (a1), ==, 6.0);
-  g_assert_cmpfloat (gtk_adjustment_get_upper (iptg), ==, 2.0);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (a1), ==, 10.0);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (iptg), ==, 1.2);
   g_assert_cmpuint (n_equilibria (fixture), ==, 3);
 
   /* dragging: several values in a row, only the last one counts */
@@ -380,7 +392,7 @@ test_sliders (Fixture       *fixture,
   g_assert_cmpuint (n_equilibria (fixture), ==, 3);
 
   /* the inducer flips the switch: only the v-high state is left */
-  gtk_adjustment_set_value (iptg, 2.0);
+  gtk_adjustment_set_value (iptg, 1.2);
   wait_for_portrait (fixture, &st);
   g_assert_cmpuint (n_equilibria (fixture), ==, 1);
   eqs = currents_portrait_get_equilibria (fixture->portrait);
@@ -448,7 +460,7 @@ test_view (Fixture       *fixture,
 
   wait_for_portrait (fixture, &st);
   g_assert_true (currents_portrait_get_view (fixture->portrait, home));
-  g_assert_cmpfloat (home[1], ==, 3.5);
+  g_assert_cmpfloat (home[1], ==, 5.5);   /* the file's xhi */
 
   g_assert_true (currents_portrait_data_to_canvas (fixture->portrait, 1.0, 2.0, &cx, &cy));
   text = currents_portrait_hover (fixture->portrait, cx, cy);
@@ -463,8 +475,8 @@ test_view (Fixture       *fixture,
   /* zoom in about (1, 2): it stays put */
   currents_portrait_zoom (fixture->portrait, 2.0, cx, cy);
   g_assert_true (currents_portrait_get_view (fixture->portrait, view));
-  g_assert_cmpfloat_with_epsilon (view[1] - view[0], 1.75, 1e-9);
-  g_assert_cmpfloat_with_epsilon ((1.0 - view[0]) / (view[1] - view[0]), 1.0 / 3.5, 1e-2);
+  g_assert_cmpfloat_with_epsilon (view[1] - view[0], 2.75, 1e-9);
+  g_assert_cmpfloat_with_epsilon ((1.0 - view[0]) / (view[1] - view[0]), 1.0 / 5.5, 1e-2);
   wait_for_portrait (fixture, &st);
   g_assert_cmpuint (st.n_arrows, >, 100);
   g_assert_cmpuint (st.n_nullclines, >=, 1);
