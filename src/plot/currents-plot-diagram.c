@@ -1926,7 +1926,7 @@ place_labels (CurrentsPlotDiagram        *d,
           double cy = CLAMP (s->dy, best.y, best.y + best.h);
           CurrentsPlotColor line = theme->foreground;
 
-          line.alpha *= 0.5;
+          line.alpha *= 0.75;
           currents_plot_set_source_color (cr, &line);
           cairo_set_line_width (cr, 0.8);
           cairo_move_to (cr, s->dx + (cx - s->dx) * SPECIAL_RADIUS / MAX (hypot (cx - s->dx, cy - s->dy), 1e-9),
