@@ -786,6 +786,8 @@ show_markup (cairo_t     *cr,
     {
       cairo_move_to (cr, round (x), round (y));
       pango_cairo_show_layout (cr, layout);
+      /* no current point left for the next arc to join */
+      cairo_new_path (cr);
     }
 }
 
@@ -850,6 +852,85 @@ emptiest_corner (const CurrentsPlotViewport *vp,
   return corners[best];
 }
 
+typedef struct
+{
+  const CurrentsPlotViewport *vp;
+  const double *xs[2], *ys[2];    /* the two curves, in data units */
+  guint         n[2];
+} Obstacles;
+
+/* Curve points (device) inside the box, the box inflated by @margin. */
+static guint
+count_inside (const Obstacles *ob,
+              double           left,
+              double           top,
+              double           w,
+              double           h,
+              double           margin)
+{
+  guint count = 0;
+
+  for (guint c = 0; c < 2; c++)
+    for (guint k = 0; k < ob->n[c]; k++)
+      {
+        double dx, dy;
+
+        currents_plot_viewport_to_device (ob->vp, ob->xs[c][k], ob->ys[c][k], &dx, &dy);
+        if (dx >= left - margin && dx <= left + w + margin && dy >= top - margin
+            && dy <= top + h + margin)
+          count++;
+      }
+  return count;
+}
+
+/* @markup beside device point (@x, @y), in whichever of eight directions covers the fewest
+ * points of the curves and stays off @taken (a box: left, top, width, height; updated to
+ * this label's box). Ties go to the direction first tried, (@ux, @uy). */
+static void
+label_point (cairo_t                 *cr,
+             PangoLayout             *layout,
+             const char              *markup,
+             double                   x,
+             double                   y,
+             double                   ux,
+             double                   uy,
+             const Obstacles         *ob,
+             double                   taken[4],
+             const CurrentsPlotColor *color)
+{
+  double w, h, best_left = 0, best_top = 0, a0 = atan2 (uy, ux);
+  guint best = G_MAXUINT;
+
+  show_markup (cr, layout, markup, NAN, NAN, &w, &h);
+  for (guint k = 0; k < 8; k++)
+    {
+      double a = a0 + k * G_PI / 4, cx = cos (a), cy = sin (a);
+      /* the box's edge, not its middle, sits 12 px out */
+      double mx = x + cx * (12 + w / 2), my = y + cy * (12 + h / 2);
+      double left = mx - w / 2, top = my - h / 2;
+      guint cost = count_inside (ob, left, top, w, h, 3.0);
+
+      if (left < ob->vp->left || left + w > ob->vp->left + ob->vp->width
+          || top < ob->vp->top || top + h > ob->vp->top + ob->vp->height)
+        cost += 1000;
+      if (taken[2] > 0 && left < taken[0] + taken[2] && left + w > taken[0]
+          && top < taken[1] + taken[3] && top + h > taken[1])
+        cost += 500;
+      if (cost < best)
+        {
+          best = cost;
+          best_left = left;
+          best_top = top;
+        }
+    }
+  currents_plot_set_source_color (cr, color);
+  show_markup (cr, layout, markup, best_left, best_top, NULL, NULL);
+  taken[0] = best_left;
+  taken[1] = best_top;
+  taken[2] = w;
+  taken[3] = h;
+}
+
 static void
 draw_flow_plot (CurrentsResnetView      *self,
                 cairo_t                 *cr,
@@ -861,6 +942,7 @@ draw_flow_plot (CurrentsResnetView      *self,
 {
   Result *r = self->result;
   g_autoptr(PangoLayout) caption = make_layout (cr, theme, 1.1);
+  g_autoptr(PangoLayout) point_label = make_layout (cr, theme, 1.1);
   CurrentsPlotViewport vp;
   CurrentsPlotColor flow_color = theme->highlight, euler_color = theme->palette[0];
   CurrentsPlotColor error_color = theme->palette[2], start_color = theme->palette[4];
@@ -949,6 +1031,7 @@ draw_flow_plot (CurrentsResnetView      *self,
         cairo_stroke (cr);
         cairo_restore (cr);
         /* x_N filled in the network's colour, x(T) a ring in the flow's */
+        cairo_new_path (cr);
         cairo_arc (cr, dax, day, 5.5, 0, 2 * G_PI);
         currents_plot_set_source_color (cr, &euler_color);
         cairo_fill_preserve (cr);
@@ -961,6 +1044,28 @@ draw_flow_plot (CurrentsResnetView      *self,
         currents_plot_set_source_color (cr, &flow_color);
         cairo_set_line_width (cr, 2.2);
         cairo_stroke (cr);
+
+        /* names for the two ends, on either side of the gap between them */
+        {
+          double ux = dax - dbx, uy = day - dby, len = hypot (ux, uy);
+
+          if (len < 1.0)
+            {
+              ux = 0.7071;
+              uy = -0.7071;
+            }
+          else
+            {
+              ux /= len;
+              uy /= len;
+            }
+          Obstacles ob = { &vp, { fxs, exs }, { fys, eys }, { r->n_flow, n_euler } };
+          double taken[4] = { 0 };
+
+          label_point (cr, point_label, "x(T)", dbx, dby, -ux, -uy, &ob, taken, &flow_color);
+          label_point (cr, point_label, "x<sub>N</sub>", dax, day, ux, uy, &ob, taken,
+                       &euler_color);
+        }
       }
   }
 
@@ -973,6 +1078,7 @@ draw_flow_plot (CurrentsResnetView      *self,
     currents_plot_viewport_to_device (&vp, sx, sy, &dx, &dy);
     if (isfinite (dx) && isfinite (dy))
       {
+        cairo_new_path (cr);
         cairo_arc (cr, dx, dy, 7.0, 0, 2 * G_PI);
         currents_plot_set_source_color (cr, &start_color);
         cairo_fill_preserve (cr);
@@ -1215,6 +1321,7 @@ draw_error_plot (CurrentsResnetView      *self,
 
       currents_plot_viewport_to_device (&vp, log10 (r->h), log10 (r->error), &dx, &dy);
       current_color.alpha = 1.0;
+      cairo_new_path (cr);
       cairo_arc (cr, dx, dy, 6.5, 0, 2 * G_PI);
       currents_plot_set_source_color (cr, &theme->plot_background);
       cairo_fill_preserve (cr);

@@ -417,6 +417,51 @@ test_rotation (Fixture       *fixture,
   screenshot (fixture, "rotation", TRUE);
 }
 
+/* Three states: the plane's two on the axes, the third held on its slider as part of the
+ * start point; swapping the axes keeps the start and the numbers. */
+static void
+test_slice (Fixture       *fixture,
+            gconstpointer  data)
+{
+  CurrentsParameterPanel *panel;
+  const double rates[3] = { 1.0, 2.0, 0.5 };
+  double start[3], end[3], h;
+  CurrentsResnetStats st;
+  guint n;
+
+  show_source (fixture,
+               "x' = -x\ny' = -2*y\nz' = -0.5*z\ninit x=1.2, y=0.8, z=-1.1\n"
+               "@ total=8, xp=x, yp=z, xlo=-2, xhi=2, ylo=-2, yhi=2\ndone\n", "slice.ode");
+  panel = currents_portrait_get_parameter_panel (fixture->portrait);
+  currents_resnet_view_set_h (fixture->view, 0.08);   /* T = 2: 25 layers */
+  wait_for_view (fixture, &st);
+  n = currents_resnet_view_get_n_layers (fixture->view);
+  h = currents_resnet_view_get_h (fixture->view);
+  g_assert_cmpuint (n, ==, 25);
+  g_assert_cmpuint (st.n_arrows, >, 300);
+
+  /* y is off the plane: its slider moves the start point */
+  g_assert_true (currents_parameter_panel_set_value (panel, "y", 1.5));
+  wait_for_view (fixture, &st);
+  g_assert_true (currents_resnet_view_get_start (fixture->view, start));
+  g_assert_cmpfloat (start[0], ==, 1.2);
+  g_assert_cmpfloat (start[1], ==, 1.5);
+  g_assert_cmpfloat (start[2], ==, -1.1);
+  g_assert_true (currents_resnet_view_get_euler_end (fixture->view, end));
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpfloat_with_epsilon (end[i], pow (1 - rates[i] * h, n) * start[i], 1e-12);
+
+  currents_portrait_swap_axes (fixture->portrait);
+  wait_for_view (fixture, &st);
+  g_assert_cmpuint (currents_portrait_get_x_axis (fixture->portrait), ==, 2);
+  g_assert_cmpuint (st.n_arrows, >, 300);
+  g_assert_true (currents_resnet_view_get_start (fixture->view, start));
+  g_assert_cmpfloat (start[1], ==, 1.5);
+  g_assert_true (currents_resnet_view_get_euler_end (fixture->view, end));
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpfloat_with_epsilon (end[i], pow (1 - rates[i] * h, n) * start[i], 1e-12);
+}
+
 /* Computes only while shown: hidden, a change waits; shown again, it is computed. */
 static void
 test_mapped_only (Fixture       *fixture,
@@ -513,6 +558,7 @@ main (int   argc,
 
   ADD ("decay", test_decay);
   ADD ("rotation", test_rotation);
+  ADD ("slice", test_slice);
   ADD ("mapped-only", test_mapped_only);
   ADD ("toggle", test_toggle);
 
