@@ -1766,6 +1766,22 @@ currents_resnet_view_get_stats (CurrentsResnetView  *self,
 }
 
 gboolean
+currents_resnet_view_data_to_canvas (CurrentsResnetView *self,
+                                     double              x,
+                                     double              y,
+                                     double             *cx,
+                                     double             *cy)
+{
+  g_return_val_if_fail (CURRENTS_IS_RESNET_VIEW (self), FALSE);
+  g_return_val_if_fail (cx != NULL && cy != NULL, FALSE);
+
+  if (!self->have_vp)
+    return FALSE;
+  currents_plot_viewport_to_device (&self->vp, x, y, cx, cy);
+  return isfinite (*cx) && isfinite (*cy);
+}
+
+gboolean
 currents_resnet_view_export_png (CurrentsResnetView *self,
                                  const char         *path,
                                  int                 width,

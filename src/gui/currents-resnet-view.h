@@ -79,6 +79,14 @@ typedef struct
 void       currents_resnet_view_get_stats    (CurrentsResnetView  *self,
                                               CurrentsResnetStats *stats);
 
+/* Where the point (@x, @y) of the flow plot's axes is on its canvas (after the first
+ * drawing of a result); FALSE before. */
+gboolean   currents_resnet_view_data_to_canvas (CurrentsResnetView *self,
+                                                double              x,
+                                                double              y,
+                                                double             *cx,
+                                                double             *cy);
+
 /* Writes the two plots side by side to a PNG file, @width × @height pixels. */
 gboolean   currents_resnet_view_export_png   (CurrentsResnetView *self,
                                               const char         *path,

@@ -462,6 +462,75 @@ test_slice (Fixture       *fixture,
     g_assert_cmpfloat_with_epsilon (end[i], pow (1 - rates[i] * h, n) * start[i], 1e-12);
 }
 
+static GtkGesture *
+find_drag (GtkWidget *canvas)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (canvas);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) c = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_DRAG (c))
+        return GTK_GESTURE (c);
+    }
+  return NULL;
+}
+
+/* Dragging the start point's handle moves it; a click elsewhere starts there. The
+ * gesture's signals are emitted as a pointer would (Xvfb has no pointer to move). */
+static void
+test_drag (Fixture       *fixture,
+           gconstpointer  data)
+{
+  guint skip = 0;
+  GtkWidget *canvas;
+  GtkGesture *drag;
+  double start[2], end[2], x0, y0, x1, y1, h;
+  CurrentsResnetStats st;
+  guint n;
+
+  show_source (fixture,
+               "x' = y\ny' = -x\ninit x=1.3, y=0\n@ total=12, xp=x, yp=y, xlo=-2, xhi=2, "
+               "ylo=-2, yhi=2\ndone\n", "rotation.ode");
+  wait_for_view (fixture, &st);
+  canvas = find_drawing_area (GTK_WIDGET (fixture->view), &skip);
+  drag = find_drag (canvas);
+  g_assert_nonnull (drag);
+
+  /* grab the handle at (1.3, 0) and pull it to (−0.5, 1.25) */
+  g_assert_true (currents_resnet_view_data_to_canvas (fixture->view, 1.3, 0.0, &x0, &y0));
+  g_assert_true (currents_resnet_view_data_to_canvas (fixture->view, -0.5, 1.25, &x1, &y1));
+  g_signal_emit_by_name (drag, "drag-begin", x0 + 3, y0 - 2);
+  g_signal_emit_by_name (drag, "drag-update", (x1 - x0) / 2, (y1 - y0) / 2);
+  g_main_context_iteration (NULL, FALSE);
+  g_signal_emit_by_name (drag, "drag-update", x1 - x0, y1 - y0);
+  g_signal_emit_by_name (drag, "drag-end", x1 - x0, y1 - y0);
+  wait_for_view (fixture, &st);
+  g_assert_true (currents_resnet_view_get_start (fixture->view, start));
+  /* the handle moves by the pointer's offset, not to where it was grabbed */
+  g_assert_cmpfloat_with_epsilon (start[0], -0.5, 1e-9);
+  g_assert_cmpfloat_with_epsilon (start[1], 1.25, 1e-9);
+  n = currents_resnet_view_get_n_layers (fixture->view);
+  h = currents_resnet_view_get_h (fixture->view);
+  {
+    double r = pow (1 + h * h, n / 2.0), th = n * atan (h);
+
+    g_assert_true (currents_resnet_view_get_euler_end (fixture->view, end));
+    g_assert_cmpfloat_with_epsilon (end[0], r * (cos (th) * start[0] + sin (th) * start[1]), 1e-12);
+    g_assert_cmpfloat_with_epsilon (end[1], r * (-sin (th) * start[0] + cos (th) * start[1]), 1e-12);
+  }
+
+  /* a press away from the handle starts there */
+  g_assert_true (currents_resnet_view_data_to_canvas (fixture->view, 0.75, -1.5, &x1, &y1));
+  g_signal_emit_by_name (drag, "drag-begin", x1, y1);
+  g_signal_emit_by_name (drag, "drag-end", 0.0, 0.0);
+  wait_for_view (fixture, &st);
+  g_assert_true (currents_resnet_view_get_start (fixture->view, start));
+  g_assert_cmpfloat_with_epsilon (start[0], 0.75, 1e-9);
+  g_assert_cmpfloat_with_epsilon (start[1], -1.5, 1e-9);
+}
+
 /* Computes only while shown: hidden, a change waits; shown again, it is computed. */
 static void
 test_mapped_only (Fixture       *fixture,
@@ -559,6 +628,7 @@ main (int   argc,
   ADD ("decay", test_decay);
   ADD ("rotation", test_rotation);
   ADD ("slice", test_slice);
+  ADD ("drag", test_drag);
   ADD ("mapped-only", test_mapped_only);
   ADD ("toggle", test_toggle);
 
