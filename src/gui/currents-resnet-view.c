@@ -817,6 +817,58 @@ curve_coordinates (const Result *r,
     }
 }
 
+/* A dot for each layer's output x_1 … x_N (x_0 is the start handle), as large as the
+ * distance to its neighbours allows: where many layers crowd together (a slow stretch of
+ * the flow) their dots shrink or give way to the line rather than bury the curves.
+ * Returns the number drawn. */
+static guint
+draw_layer_dots (cairo_t                    *cr,
+                 const CurrentsPlotViewport *vp,
+                 const double               *xs,
+                 const double               *ys,
+                 guint                       n,
+                 const CurrentsPlotColor    *color,
+                 const CurrentsPlotColor    *outline)
+{
+  g_autofree double *dx = g_new (double, MAX (n, 1));
+  g_autofree double *dy = g_new (double, MAX (n, 1));
+  guint drawn = 0;
+
+  for (guint k = 0; k < n; k++)
+    currents_plot_viewport_to_device (vp, xs[k], ys[k], &dx[k], &dy[k]);
+  cairo_save (cr);
+  cairo_set_line_width (cr, 1.0);
+  for (guint k = 1; k < n; k++)
+    {
+      double gap = INFINITY, radius;
+
+      if (!isfinite (dx[k]) || !isfinite (dy[k]) || dx[k] < vp->left
+          || dx[k] > vp->left + vp->width || dy[k] < vp->top || dy[k] > vp->top + vp->height)
+        continue;
+      if (isfinite (dx[k - 1]) && isfinite (dy[k - 1]))
+        gap = hypot (dx[k] - dx[k - 1], dy[k] - dy[k - 1]);
+      if (k + 1 < n && isfinite (dx[k + 1]) && isfinite (dy[k + 1]))
+        gap = MIN (gap, hypot (dx[k + 1] - dx[k], dy[k + 1] - dy[k]));
+      radius = MIN (4.5, gap / 2.2);
+      if (radius < 1.3)
+        continue;
+      cairo_new_path (cr);
+      cairo_arc (cr, dx[k], dy[k], radius, 0, 2 * G_PI);
+      currents_plot_set_source_color (cr, color);
+      if (radius >= 2.5)
+        {
+          cairo_fill_preserve (cr);
+          currents_plot_set_source_color (cr, outline);
+          cairo_stroke (cr);
+        }
+      else
+        cairo_fill (cr);
+      drawn++;
+    }
+  cairo_restore (cr);
+  return drawn;
+}
+
 /* The corner of the plot area with the fewest points of the curves near it. */
 static CurrentsPlotCorner
 emptiest_corner (const CurrentsPlotViewport *vp,
@@ -995,17 +1047,8 @@ draw_flow_plot (CurrentsResnetView      *self,
   stats->n_euler_segments = currents_plot_draw_polyline (cr, &vp, exs, 1, eys, 1, n_euler,
                                                          &euler_color, r->n_layers > 200 ? 1.2 : 1.8,
                                                          -1.0);
-  if (r->n_layers <= 400)
-    {
-      double radius = r->n_layers <= 25 ? 4.5 : r->n_layers <= 100 ? 3.2 : 2.0;
-
-      /* the first dot is the start point, drawn on its own below */
-      stats->n_euler_dots = currents_plot_draw_markers (cr, &vp, exs + 1, 1, eys + 1, 1,
-                                                        n_euler - 1, &euler_color,
-                                                        &theme->plot_background, radius);
-    }
-  else
-    stats->n_euler_dots = 0;
+  stats->n_euler_dots = draw_layer_dots (cr, &vp, exs, eys, n_euler, &euler_color,
+                                         &theme->plot_background);
 
   /* the error at T: from the network's output to the flow's */
   {
