@@ -1344,6 +1344,9 @@ draw_error_plot (CurrentsResnetView      *self,
   {
     double dx, dy, lh = log10 (r->h);
 
+    g_autofree char *hs = format_number (r->h);
+    g_autofree char *text = g_strdup_printf ("h = %s", hs);
+
     currents_plot_viewport_to_device (&vp, lh, vp.ylo, &dx, &dy);
     current_color.alpha = 0.7;
     currents_plot_set_source_color (cr, &current_color);
@@ -1351,6 +1354,12 @@ draw_error_plot (CurrentsResnetView      *self,
     cairo_move_to (cr, crisp (dx), vp.top);
     cairo_line_to (cr, crisp (dx), vp.top + vp.height);
     cairo_stroke (cr);
+    /* named at the top, on the side with room */
+    show_markup (cr, small, text, NAN, NAN, &w, &h);
+    current_color.alpha = 1.0;
+    currents_plot_set_source_color (cr, &current_color);
+    show_markup (cr, small, text, dx + 4 + w <= vp.left + vp.width - 2 ? dx + 4 : dx - 4 - w,
+                 vp.top + 3, NULL, NULL);
   }
 
   currents_plot_draw_polyline (cr, &vp, xs, 1, ys, 1, CURRENTS_RESNET_N_ERRORS, &point_color,
