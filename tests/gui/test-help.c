@@ -200,6 +200,22 @@ source_links (const char *source)
   return links;
 }
 
+#define HELP_PATH "/org/currents/Currents/help/"
+
+/* The page @id in language @lang exactly as stored, or NULL. */
+static char *
+stored_source (const char *lang,
+               const char *id)
+{
+  g_autofree char *path = g_strdup_printf (HELP_PATH "%s/%s.md", lang, id);
+  g_autoptr(GBytes) bytes = g_resources_lookup_data (path, G_RESOURCE_LOOKUP_FLAGS_NONE,
+                                                     NULL);
+
+  if (bytes == NULL)
+    return NULL;
+  return g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
 static void
 test_pages (Fixture       *fixture,
             gconstpointer  data)
@@ -227,6 +243,34 @@ test_pages (Fixture       *fixture,
       id = g_strndup (resources[i], strlen (resources[i]) - 3);
       g_assert_true (strv_has (listed, id));
     }
+
+  /* a translation holds the same pages (the German one all of them) */
+  {
+    g_auto(GStrv) languages = g_resources_enumerate_children (HELP_PATH,
+                                                              G_RESOURCE_LOOKUP_FLAGS_NONE,
+                                                              &error);
+
+    g_assert_no_error (error);
+    g_assert_true (g_strv_contains ((const char * const *) languages, "C/"));
+    g_assert_true (g_strv_contains ((const char * const *) languages, "de/"));
+    for (guint l = 0; languages[l] != NULL; l++)
+      {
+        g_autofree char *path = g_strconcat (HELP_PATH, languages[l], NULL);
+        g_auto(GStrv) files = g_resources_enumerate_children (path,
+                                                              G_RESOURCE_LOOKUP_FLAGS_NONE,
+                                                              &error);
+
+        g_assert_no_error (error);
+        for (guint i = 0; files[i] != NULL; i++)
+          {
+            g_autofree char *id = g_strndup (files[i], strlen (files[i]) - 3);
+
+            g_assert_true (strv_has (listed, id));
+          }
+        if (g_str_equal (languages[l], "de/"))
+          g_assert_cmpuint (g_strv_length (files), ==, N_PAGES);
+      }
+  }
 
   g_assert_null (currents_help_page_get_source ("no-such-page"));
   g_assert_false (currents_help_window_show_page (fixture->help, "no-such-page"));
@@ -323,6 +367,23 @@ test_links (Fixture       *fixture,
   g_assert_cmpuint (g_hash_table_size (reached), ==, N_PAGES - 1);
   g_assert_cmpuint (n_internal, >=, 40);
   g_assert_cmpuint (n_web, >=, 1);
+
+  /* a translated page links to the same pages, in the same order */
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      g_autofree char *english = stored_source ("C", ids[i]);
+      g_autofree char *german = stored_source ("de", ids[i]);
+      g_autoptr(GPtrArray) english_links = source_links (english);
+      g_autoptr(GPtrArray) german_links = NULL;
+
+      g_assert_nonnull (german);
+      g_assert_cmpstr (german, !=, english);
+      german_links = source_links (german);
+      g_assert_cmpuint (german_links->len, ==, english_links->len);
+      for (guint k = 0; k < german_links->len; k++)
+        g_assert_cmpstr (g_ptr_array_index (german_links, k), ==,
+                         g_ptr_array_index (english_links, k));
+    }
 }
 
 static void
@@ -458,6 +519,7 @@ static void
 translation_child (void)
 {
   const char *localedir = g_getenv ("CURRENTS_LOCALEDIR");
+  g_auto(GStrv) ids = currents_help_list_page_ids ();
   CurrentsWindow *window;
   CurrentsHelpWindow *help;
 
@@ -485,6 +547,40 @@ translation_child (void)
   help = currents_help_window_new (GTK_WINDOW (window));
   g_object_add_weak_pointer (G_OBJECT (help), (gpointer *) &help);
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (help)), ==, "Currents-Hilfe");
+
+  /* the guide in German: its pages, rendered with their German titles */
+  {
+    GtkTextBuffer *buffer = currents_help_window_get_buffer (help);
+    g_autoptr(GPtrArray) h1 = tagged_ranges (buffer, "h1");
+    g_autofree char *source = currents_help_page_get_source ("ode");
+    g_autofree char *german = stored_source ("de", "ode");
+
+    g_assert_cmpstr (currents_help_window_get_page (help), ==, "index");
+    g_assert_cmpuint (h1->len, ==, 1);
+    g_assert_cmpstr (g_ptr_array_index (h1, 0), ==, "Erste Schritte mit Currents");
+    g_assert_cmpstr (source, ==, german);
+    g_assert_true (currents_help_window_activate_link (help, "bifurcations"));
+    g_clear_pointer (&h1, g_ptr_array_unref);
+    h1 = tagged_ranges (buffer, "h1");
+    g_assert_cmpstr (g_ptr_array_index (h1, 0), ==, "Bifurkationen und Kipppunkte");
+    g_assert_true (currents_help_window_go_back (help));
+
+    for (guint i = 0; ids[i] != NULL; i++)
+      {
+        g_autofree char *prose = NULL;
+
+        g_assert_true (currents_help_window_show_page (help, ids[i]));
+        g_clear_pointer (&h1, g_ptr_array_unref);
+        h1 = tagged_ranges (buffer, "h1");
+        g_assert_cmpuint (h1->len, ==, 1);
+        prose = prose_text (buffer);
+        g_assert_null (strstr (prose, "**"));
+        g_assert_null (strstr (prose, "]("));
+      }
+    g_assert_true (currents_help_window_show_page (help, "index"));
+    gtk_window_present (GTK_WINDOW (help));
+    screenshot (GTK_WIDGET (help), "de-index");
+  }
 
   gtk_window_destroy (GTK_WINDOW (help));
   gtk_window_destroy (GTK_WINDOW (window));
