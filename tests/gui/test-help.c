@@ -458,6 +458,38 @@ test_search (Fixture       *fixture,
   assert_visible (fixture->help, "", (const char * const *) all);
 }
 
+static gboolean
+is_folded (gpointer data)
+{
+  return adw_leaflet_get_folded (data);
+}
+
+/* On a narrow screen the list and the page take turns. */
+static void
+test_narrow (void)
+{
+  CurrentsHelpWindow *help = currents_help_window_new (NULL);
+  AdwLeaflet *leaflet;
+
+  g_object_add_weak_pointer (G_OBJECT (help), (gpointer *) &help);
+  gtk_window_set_default_size (GTK_WINDOW (help), 380, 600);
+  gtk_window_present (GTK_WINDOW (help));
+  leaflet = ADW_LEAFLET (adw_window_get_content (ADW_WINDOW (help)));
+  g_assert_true (iterate_until (is_folded, leaflet, WAIT_SECONDS));
+
+  adw_leaflet_set_visible_child_name (leaflet, "sidebar");
+  g_assert_true (currents_help_window_show_page (help, "csv"));
+  g_assert_cmpstr (adw_leaflet_get_visible_child_name (leaflet), ==, "content");
+  g_assert_true (adw_leaflet_navigate (leaflet, ADW_NAVIGATION_DIRECTION_BACK));
+  g_assert_cmpstr (adw_leaflet_get_visible_child_name (leaflet), ==, "sidebar");
+  g_assert_true (currents_help_window_go_back (help));
+  g_assert_cmpstr (currents_help_window_get_page (help), ==, "index");
+  g_assert_cmpstr (adw_leaflet_get_visible_child_name (leaflet), ==, "content");
+
+  gtk_window_destroy (GTK_WINDOW (help));
+  g_assert_true (iterate_until (is_null, &help, WAIT_SECONDS));
+}
+
 static void
 test_application (void)
 {
@@ -647,6 +679,7 @@ main (int   argc,
   ADD ("links", test_links);
   ADD ("navigate", test_navigate);
   ADD ("search", test_search);
+  g_test_add_func ("/help/narrow", test_narrow);
   g_test_add_func ("/help/application", test_application);
   g_test_add_func ("/help/translation", test_translation);
 
