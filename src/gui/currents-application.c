@@ -10,12 +10,15 @@
 #include <glib/gi18n.h>
 
 #include "currents-application.h"
+#include "currents-help-window.h"
 #include "currents-window.h"
 #include "currents-window-workspace-private.h"
 
 struct _CurrentsApplication
 {
   AdwApplication parent_instance;
+
+  CurrentsHelpWindow *help_window; /* weak: one user guide for all windows */
 };
 
 G_DEFINE_FINAL_TYPE (CurrentsApplication, currents_application, ADW_TYPE_APPLICATION)
@@ -80,6 +83,48 @@ currents_application_about (GSimpleAction *action,
                          NULL);
 }
 
+/* Opens the user guide on page @page (or the index); it stays one window. */
+gboolean
+currents_application_show_help (CurrentsApplication *self,
+                                const char          *page)
+{
+  GtkWindow *parent;
+  gboolean found;
+
+  g_return_val_if_fail (CURRENTS_IS_APPLICATION (self), FALSE);
+
+  if (self->help_window == NULL)
+    {
+      parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+      self->help_window = currents_help_window_new (parent);
+      gtk_window_set_application (GTK_WINDOW (self->help_window), GTK_APPLICATION (self));
+      g_object_add_weak_pointer (G_OBJECT (self->help_window),
+                                 (gpointer *) &self->help_window);
+    }
+  found = currents_help_window_show_page (self->help_window, page ? page : "index");
+  gtk_window_present (GTK_WINDOW (self->help_window));
+  return found;
+}
+
+static void
+currents_application_help (GSimpleAction *action,
+                           GVariant      *parameter,
+                           gpointer       user_data)
+{
+  currents_application_show_help (CURRENTS_APPLICATION (user_data), "index");
+}
+
+static void
+currents_application_help_page (GSimpleAction *action,
+                                GVariant      *parameter,
+                                gpointer       user_data)
+{
+  const char *page = g_variant_get_string (parameter, NULL);
+
+  if (!currents_application_show_help (CURRENTS_APPLICATION (user_data), page))
+    g_debug ("no help page “%s”", page);
+}
+
 static void
 currents_application_quit (GSimpleAction *action,
                            GVariant      *parameter,
@@ -91,6 +136,8 @@ currents_application_quit (GSimpleAction *action,
 static const GActionEntry app_actions[] = {
   { "about", currents_application_about },
   { "quit", currents_application_quit },
+  { "help", currents_application_help },
+  { "help-page", currents_application_help_page, "s" },
 };
 
 static void
@@ -100,6 +147,7 @@ currents_application_startup (GApplication *app)
   static const char *open_accels[] = { "<Control>o", NULL };
   static const char *close_accels[] = { "<Control>w", NULL };
   static const char *swap_accels[] = { "<Control>backslash", NULL };
+  static const char *help_accels[] = { "F1", NULL };
 
   G_APPLICATION_CLASS (currents_application_parent_class)->startup (app);
 
@@ -109,6 +157,7 @@ currents_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.open", open_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.swap-axes", swap_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.help", help_accels);
   _currents_window_workspace_set_accels (GTK_APPLICATION (app));
   currents_preferences_follow_style ();
 }

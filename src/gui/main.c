@@ -19,12 +19,15 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(CurrentsApplication) app = NULL;
+  const char *localedir;
 
   /* GSL's default handler aborts; the engine checks status codes itself. */
   gsl_set_error_handler_off ();
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* CURRENTS_LOCALEDIR: the catalogs of a build tree (tools/currents-dev run, tests) */
+  localedir = g_getenv ("CURRENTS_LOCALEDIR");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
