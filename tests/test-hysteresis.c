@@ -9,12 +9,12 @@
  *                                         branch folds at +2/(3√3) and jumps to
  *                                         x = 2/√3 (the other root of r + x − x³ there)
  *   linear         x' = p − x             one stable equilibrium everywhere
- *   toggle switch  data/examples/toggle.ode in iptg on 0.01:100 (log). As shipped
+ *   toggle switch  data/examples/toggle.ode in iptg on 0.01:100 (log). Made symmetric
  *                  (a1 = a2 = 3) it is bistable from iptg = 0 up to its one fold at
- *                  0.333; with a2 = 2.5 the u-high state needs no inducer and the
- *                  bistable range lies between two folds (0.350, 0.507): the range's
- *                  ends are those folds, and quasi-static sweeps by simulation jump
- *                  between the grid values that bracket them
+ *                  0.333; as shipped (a1 = 5) the u-high state needs no inducer and
+ *                  the bistable range lies between two folds (0.641, 0.923): the
+ *                  range's ends are those folds, and quasi-static sweeps by simulation
+ *                  jump between the grid values that bracket them
  */
 #include "config.h"
 
@@ -212,8 +212,10 @@ test_toggle (void)
 
   g_assert_no_error (error);
 
-  /* as shipped: one fold inside the range; below it bistable down to the range's end,
-   * where no switch happens */
+  /* the symmetric switch (a1 = a2 = 3): one fold inside the range; below it bistable
+   * down to the range's end, where no switch happens */
+  currents_system_set (sys, "a1", 3.0, &error);
+  g_assert_no_error (error);
   {
     g_autoptr(CurrentsContinuation) c0 = continue_in (sys, "iptg", lo, hi, TRUE);
     const CurrentsContinuationResult *res0 = currents_continuation_get_result (c0);
@@ -234,7 +236,8 @@ test_toggle (void)
     g_assert_cmpstr (text, ==, expected);
   }
 
-  currents_system_set (sys, "a2", 2.5, &error);
+  /* as shipped (a1 = 5): monostable without IPTG, a hysteresis loop between two folds */
+  currents_system_set (sys, "a1", 5.0, &error);
   g_assert_no_error (error);
   c = continue_in (sys, "iptg", lo, hi, TRUE);
   res = currents_continuation_get_result (c);

@@ -4,11 +4,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * `currents-cli continue --plot` and `continue2 --plot` as a user runs them. The toggle
- * switch with a2 = 2.5, continued in iptg over 0.01:100 on a log scale, is bistable
- * between its two folds (iptg ≈ 0.350 and 0.507): the JSON's bistable range must be
- * exactly those folds, the summary the sentence built from them, and the diagram a PNG
- * with its provenance. As shipped (a2 = 3) the switch is bistable from below the range
- * up to one fold, so there is no downward switch inside it (null). A linear model is
+ * switch as shipped (a1 = 5, a2 = 3), continued in iptg over 0.01:100 on a log scale, is
+ * bistable between its two folds (iptg ≈ 0.641 and 0.923): the JSON's bistable range must
+ * be exactly those folds, the summary the sentence built from them, and the diagram a PNG
+ * with its provenance. The symmetric switch (a1 = a2 = 3) is bistable from below the
+ * range up to one fold, so there is no downward switch inside it (null). A linear model is
  * monostable. Also SVG/PDF, continue2 on the cusp, and the usage errors.
  */
 #include "config.h"
@@ -113,7 +113,7 @@ test_toggle_plot_json (void)
   cairo_surface_t *image;
 
   run_cli (&r, "continue", model, "--param", "iptg", "--range", "0.01:100", "--log",
-           "--set", "a2=2.5", "--plot-y", "u", "--data", data, "--plot", png, "--json", NULL);
+           "--plot-y", "u", "--data", data, "--plot", png, "--json", NULL);
   g_assert_cmpstr (r.err, ==, "");
   g_assert_cmpint (r.status, ==, 0);
   root = parse (parser, r.out);
@@ -130,8 +130,8 @@ test_toggle_plot_json (void)
   g_test_message ("bistable for %.12g < iptg < %.12g; folds %.12g, %.12g", lo, hi, f0, f1);
   g_assert_cmpfloat (lo, ==, MIN (f0, f1));
   g_assert_cmpfloat (hi, ==, MAX (f0, f1));
-  g_assert_cmpfloat_with_epsilon (lo, 0.3505, 1e-3);
-  g_assert_cmpfloat_with_epsilon (hi, 0.5069, 1e-3);
+  g_assert_cmpfloat_with_epsilon (lo, 0.6415, 1e-3);
+  g_assert_cmpfloat_with_epsilon (hi, 0.9227, 1e-3);
   g_assert_cmpfloat (json_object_get_double_member (range, "up"), ==, hi);
   g_assert_cmpfloat (json_object_get_double_member (range, "down"), ==, lo);
   /* sweeping up, u falls from the u-high branch onto the v-high one */
@@ -142,7 +142,7 @@ test_toggle_plot_json (void)
                               lo, hi, hi, lo);
   g_assert_cmpstr (json_object_get_string_member (root, "summary"), ==, expected);
   g_assert_cmpstr (json_object_get_string_member (root, "summary"), ==,
-                   "bistable for 0.35 < iptg < 0.507; switching up at 0.507, down at 0.35");
+                   "bistable for 0.641 < iptg < 0.923; switching up at 0.923, down at 0.641");
   g_assert_cmpstr (json_object_get_string_member (root, "plot"), ==, png);
 
   /* the image: a PNG of the default size with its provenance */
@@ -174,18 +174,18 @@ test_toggle_text (void)
   double fold;
 
   run_cli (&r, "continue", model, "--param", "iptg", "--range", "0.01:100", "--log",
-           "--set", "a2=2.5", "--plot", svg, "--size", "600x400", NULL);
+           "--plot", svg, "--size", "600x400", NULL);
   g_assert_cmpint (r.status, ==, 0);
-  g_assert_nonnull (strstr (r.out, "Hysteresis: bistable for 0.35 < iptg < 0.507; switching up "
-                                   "at 0.507, down at 0.35\n"));
+  g_assert_nonnull (strstr (r.out, "Hysteresis: bistable for 0.641 < iptg < 0.923; switching up "
+                                   "at 0.923, down at 0.641\n"));
   g_assert_true (file_contains (svg, "<svg"));
   g_assert_true (file_contains (svg, "width=\"600"));
   g_assert_true (file_contains (svg, "<dc:title>Bifurcation diagram of"));
   g_remove (svg);
 
-  /* as shipped: one fold, no downward switch inside the range */
+  /* the symmetric switch (a1 = a2 = 3): one fold, no downward switch inside the range */
   run_cli (&j, "continue", model, "--param", "iptg", "--range", "0.01:100", "--log", "--json",
-           NULL);
+           "--set", "a1=3", NULL);
   g_assert_cmpint (j.status, ==, 0);
   root = parse (parser, j.out);
   folds = json_object_get_array_member (root, "folds");

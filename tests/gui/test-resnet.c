@@ -671,6 +671,9 @@ test_toggle (Fixture       *fixture,
   g_assert_true (currents_window_open_example (fixture->window));
   g_assert_true (currents_window_show_page (fixture->window, "resnet"));
   wait_for_view (fixture, &st);
+  /* the symmetric switch (a1 = 3), bistable, as the slider sets it */
+  g_assert_true (currents_parameter_panel_set_value (panel, "a1", 3.0));
+  wait_for_view (fixture, &st);
   g_assert_cmpfloat_with_epsilon (currents_resnet_view_get_time (fixture->view), 5.0, 1e-15);
   g_assert_cmpuint (st.n_arrows, >, 300);
   g_assert_cmpuint (st.n_flow_segments, >, 0);
