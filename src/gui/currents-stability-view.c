@@ -117,6 +117,8 @@ struct _CurrentsStabilityView
   gboolean          detail_running;
   guint             detail_id;
   CurrentsStabilityShow show;
+  double            discrepancy;
+  double           *follow;           /* the selected state, followed across updates */
 
   CurrentsStabilityStats stats;
   gboolean          disposed;
@@ -747,6 +749,17 @@ update_captions (CurrentsStabilityView *self)
   else
     caption = g_strdup (_("The model's field; exact linear trajectories solid, the "
                           "model's trajectories dashed from the same starting points."));
+  if (self->show != CURRENTS_STABILITY_SHOW_LINEAR && isfinite (self->discrepancy))
+    {
+      g_autofree char *more = g_strdup_printf (_(" In this window the model's field differs "
+                                                 "from J y by at most %.2g %% of J y's "
+                                                 "largest arrow."),
+                                               100.0 * self->discrepancy);
+      char *joined = g_strconcat (caption, more, NULL);
+
+      g_free (caption);
+      caption = joined;
+    }
   if (self->n > 2)
     {
       g_autofree char *more = g_strdup_printf (_(" J here is the 2 × 2 block of the %zu × %zu "
@@ -782,6 +795,7 @@ update_captions (CurrentsStabilityView *self)
 static void
 invalidate_detail (CurrentsStabilityView *self)
 {
+  self->discrepancy = NAN;
   self->detail_generation++;
   g_cancellable_cancel (self->detail_cancellable);
   g_clear_object (&self->detail_cancellable);
@@ -805,6 +819,8 @@ select_internal (CurrentsStabilityView *self,
     {
       self->selected = row;
       eq = g_ptr_array_index (self->eqs, row);
+      g_free (self->follow);
+      self->follow = g_memdup2 (eq->state, eq->n * sizeof (double));
       if (self->portrait != NULL)
         currents_portrait_highlight_state (self->portrait, eq->state);
       if (self->n >= 2)
@@ -936,6 +952,19 @@ detail_done (GObject      *object,
     }
   g_clear_pointer (&self->nonlinear, g_free);
   self->nonlinear = g_steal_pointer (&job->sketch);
+  if (self->linear != NULL)
+    {
+      double worst = 0.0, largest = 0.0;
+
+      for (guint i = 0; i < GRID * GRID; i++)
+        {
+          worst = MAX (worst, hypot (self->nonlinear->fx[i] - self->linear->fx[i],
+                                     self->nonlinear->fy[i] - self->linear->fy[i]));
+          largest = MAX (largest, hypot (self->linear->fx[i], self->linear->fy[i]));
+        }
+      self->discrepancy = largest > 0.0 ? worst / largest : NAN;
+    }
+  update_captions (self);
   self->n_updates++;
   update_busy (self);
   gtk_widget_queue_draw (GTK_WIDGET (self->linear_area));
@@ -1027,7 +1056,7 @@ find_done (GObject      *object,
   CurrentsStabilityView *self = CURRENTS_STABILITY_VIEW (object);
   FindJob *job = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
-  g_autofree double *previous = NULL;
+  const double *previous = NULL;
   guint row = G_MAXUINT;
   CurrentsSystem *system;
 
@@ -1048,10 +1077,6 @@ find_done (GObject      *object,
       return;
     }
 
-  if (self->eqs != NULL && self->selected < self->eqs->len)
-    previous = g_memdup2 (((CurrentsEquilibrium *) g_ptr_array_index (self->eqs,
-                                                                      self->selected))->state,
-                          self->n * sizeof (double));
   g_clear_pointer (&self->eqs, g_ptr_array_unref);
   g_free (self->jac);
   self->eqs = g_steal_pointer (&job->eqs);
@@ -1070,6 +1095,7 @@ find_done (GObject      *object,
     set_message (self, NULL, FALSE);
 
   /* keep following the equilibrium that was selected (the nearest one now) */
+  previous = self->follow;
   if (previous != NULL && self->eqs->len > 0)
     {
       double best = INFINITY;
@@ -1254,12 +1280,19 @@ static void
 content_changed_cb (CurrentsPortrait      *portrait,
                     CurrentsStabilityView *self)
 {
-  /* a new model: nothing of the old one is followed */
+  CurrentsSystem *system = portrait != NULL ? currents_portrait_get_system (portrait) : NULL;
+  g_autofree double *follow = g_steal_pointer (&self->follow);
+
+  /* the old table goes; the selection is followed into a model of the same shape (a
+   * better trained one, other axes) */
   g_clear_pointer (&self->eqs, g_ptr_array_unref);
   g_clear_pointer (&self->jac, g_free);
   self->selected = G_MAXUINT;
   rebuild_list (self);
   select_internal (self, G_MAXUINT);
+  g_clear_pointer (&self->follow, g_free);
+  if (system != NULL && currents_system_get_n_states (system) == self->n)
+    self->follow = g_steal_pointer (&follow);
   schedule (self, 0);
 }
 
@@ -1407,6 +1440,34 @@ draw_message (cairo_t                 *cr,
              FALSE, &dim);
 }
 
+/* As currents_plot_layout(), with the plot area's height between 0.75 and 1.2 times its
+ * width (centred across, at the top down): the linearisation's directions are not
+ * stretched much more than the portrait's. */
+static void
+square_layout (cairo_t                 *cr,
+               const CurrentsPlotTheme *theme,
+               int                      width,
+               int                      height,
+               const double             r[4],
+               CurrentsPlotViewport    *vp)
+{
+  double d;
+
+  currents_plot_layout (cr, theme, width, height, r[0], r[1], r[2], r[3], 0.0, vp);
+  d = vp->height - 1.2 * vp->width;
+  if (d > 0.0)
+    {
+      vp->top += 0.25 * d;
+      vp->height -= d;
+    }
+  d = 0.75 * vp->width - vp->height;
+  if (d > 0.0)
+    {
+      vp->left += 0.5 * d / 0.75;
+      vp->width -= d / 0.75;
+    }
+}
+
 static void
 theme_for (CurrentsPlotTheme *theme)
 {
@@ -1503,15 +1564,19 @@ draw_eigen_directions (CurrentsStabilityView      *self,
 
       /* the label where the line leaves the plot area, inside it */
       {
-        double t = INFINITY, dxp, dyp;
+        double t = INFINITY, dxp, dyp, sign;
 
         if (vx != 0.0)
           t = MIN (t, fabs (0.5 * (vp->xhi - vp->xlo) / vx));
         if (vy != 0.0)
           t = MIN (t, fabs (0.5 * (vp->yhi - vp->ylo) / vy));
         t *= 0.8;
-        ex = x0 + t * vx * (k == 0 ? 1.0 : -1.0);
-        ey = y0 + t * vy * (k == 0 ? 1.0 : -1.0);
+        /* the first label in the upper half (or on the right), the second opposite */
+        sign = vy > 0.0 || (vy == 0.0 && vx > 0.0) ? 1.0 : -1.0;
+        if (k == 1)
+          sign = -sign;
+        ex = x0 + t * vx * sign;
+        ey = y0 + t * vy * sign;
         currents_plot_viewport_to_device (vp, ex, ey, &dxp, &dyp);
         label = g_strdup_printf ("λ = %s", lv);
         if (dxp > vp->left + 0.5 * vp->width)
@@ -1555,7 +1620,7 @@ linear_draw (GtkDrawingArea *area,
     }
   eq = g_ptr_array_index (self->eqs, self->selected);
   w = self->linear->window;
-  currents_plot_layout (cr, &theme, width, height, w[0], w[1], w[2], w[3], 0.0, &vp);
+  square_layout (cr, &theme, width, height, w, &vp);
   currents_plot_draw_background (cr, &theme, width, height, &vp);
   currents_plot_draw_grid (cr, &theme, &vp);
 
@@ -1590,6 +1655,21 @@ linear_draw (GtkDrawingArea *area,
     }
 
   cairo_restore (cr);
+  if (self->show != CURRENTS_STABILITY_SHOW_LINEAR && self->nonlinear != NULL)
+    {
+      CurrentsPlotLegendEntry entries[2] = {
+        { _("linearisation"), traj, CURRENTS_PLOT_LEGEND_LINE, 1.6, 0, { 0 } },
+        { _("model"), model_traj, self->show == CURRENTS_STABILITY_SHOW_BOTH
+                                    ? CURRENTS_PLOT_LEGEND_DASHED : CURRENTS_PLOT_LEGEND_LINE,
+          1.6, 0, { 0 } },
+      };
+
+      if (self->show == CURRENTS_STABILITY_SHOW_BOTH)
+        currents_plot_draw_legend (cr, &theme, &vp, entries, 2, CURRENTS_PLOT_CORNER_TOP_LEFT);
+      else
+        currents_plot_draw_legend (cr, &theme, &vp, entries + 1, 1,
+                                   CURRENTS_PLOT_CORNER_TOP_LEFT);
+    }
   currents_plot_viewport_to_device (&vp, eq->state[self->xa], eq->state[self->ya], &gx, &gy);
   paper = theme.plot_background;
   currents_plot_draw_glyph (cr, gx, gy, 6.0, glyph_of (eq), &theme.equilibrium, &paper);
@@ -1658,7 +1738,7 @@ draw_trace_determinant (CurrentsStabilityView      *self,
 
   plane_range (self, r);
   s = r[1];
-  currents_plot_layout (cr, theme, width, height, r[0], r[1], r[2], r[3], 0.0, &vp);
+  square_layout (cr, theme, width, height, r, &vp);
   currents_plot_draw_background (cr, theme, width, height, &vp);
 
   currents_plot_theme_palette_color (theme, 4, &stable);
@@ -1691,6 +1771,9 @@ draw_trace_determinant (CurrentsStabilityView      *self,
   currents_plot_draw_grid (cr, theme, &vp);
 
   /* Δ = 0 (a zero eigenvalue) dashed, the parabola, the centre half-line */
+  cairo_save (cr);
+  cairo_rectangle (cr, vp.left, vp.top, vp.width, vp.height);
+  cairo_clip (cr);
   xs[0] = r[0];
   xs[1] = r[1];
   ys[0] = ys[1] = 0.0;
@@ -1708,6 +1791,7 @@ draw_trace_determinant (CurrentsStabilityView      *self,
   ys[0] = 0.0;
   ys[1] = r[3] * 2.0;
   currents_plot_draw_polyline (cr, &vp, xs, 1, ys, 1, 2, &centre, 3.0, -1.0);
+  cairo_restore (cr);
 
   /* region names */
   /* "saddles" on the side away from the point */
@@ -1727,9 +1811,12 @@ draw_trace_determinant (CurrentsStabilityView      *self,
   currents_plot_viewport_to_device (&vp, 0.0, 0.97 * r[3], &dx, &dy);
   draw_text (cr, theme, dx + 5.0, dy, _("centres (τ = 0)"), ANCHOR_START, ANCHOR_START, 0.85,
              FALSE, &centre);
-  currents_plot_viewport_to_device (&vp, -0.8 * s, 0.25 * 0.64 * s * s, &dx, &dy);
-  draw_text (cr, theme, dx + 8.0, dy, _("Δ = τ²/4:\ndegenerate\nnodes / stars"), ANCHOR_START,
-             ANCHOR_START, 0.85, FALSE, &ink);
+  /* the parabola's name inside it, on the side away from the point */
+  currents_plot_viewport_to_device (&vp, self->tau < 0.0 ? 0.7 * s : -0.7 * s,
+                                    0.25 * 0.49 * s * s, &dx, &dy);
+  draw_text (cr, theme, self->tau < 0.0 ? dx - 8.0 : dx + 8.0, dy,
+             _("Δ = τ²/4:\ndegenerate\nnodes / stars"),
+             self->tau < 0.0 ? ANCHOR_END : ANCHOR_START, ANCHOR_END, 0.85, FALSE, &ink);
   currents_plot_viewport_to_device (&vp, r[0], 0.0, &dx, &dy);
   draw_text (cr, theme, dx + 4.0, dy - 2.0, _("Δ = 0: non-hyperbolic"), ANCHOR_START,
              ANCHOR_END, 0.85, FALSE, &ink);
@@ -1788,7 +1875,7 @@ draw_complex_plane (CurrentsStabilityView      *self,
   if (!(m > 0.0) || !isfinite (m))
     m = 1.0;
   m *= 1.3;
-  currents_plot_layout (cr, theme, width, height, -m, m, -m, m, 0.0, &vp);
+  square_layout (cr, theme, width, height, (double[4]) { -m, m, -m, m }, &vp);
   currents_plot_draw_background (cr, theme, width, height, &vp);
   currents_plot_theme_palette_color (theme, 4, &stable);
   stable.alpha = 0.15;
@@ -1808,11 +1895,17 @@ draw_complex_plane (CurrentsStabilityView      *self,
   draw_text (cr, theme, dx, dy, _("stable half-plane"), ANCHOR_MIDDLE, ANCHOR_MIDDLE, 0.9, TRUE,
              &stable);
 
-  currents_plot_theme_palette_color (theme, 1, &mark);
   self->stats.n_eigenvalue_marks = 0;
   cairo_set_line_width (cr, 2.5);
   for (gsize j = 0; j < eq->n; j++)
     {
+      /* sorted by decreasing real part: red grows, grey undecided, blue decays */
+      if (j < eq->n_unstable)
+        currents_plot_theme_palette_color (theme, 2, &mark);
+      else if (j >= eq->n - eq->n_stable)
+        currents_plot_theme_palette_color (theme, 4, &mark);
+      else
+        mark = theme->foreground;
       currents_plot_viewport_to_device (&vp, eq->eig_re[j], eq->eig_im[j], &dx, &dy);
       currents_plot_set_source_color (cr, &mark);
       cairo_move_to (cr, dx - 6, dy - 6);
@@ -1910,6 +2003,7 @@ currents_stability_view_finalize (GObject *object)
   g_free (self->verdict);
   g_free (self->linear);
   g_free (self->nonlinear);
+  g_free (self->follow);
   G_OBJECT_CLASS (currents_stability_view_parent_class)->finalize (object);
 }
 
@@ -1952,6 +2046,7 @@ currents_stability_view_init (CurrentsStabilityView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->selected = G_MAXUINT;
   self->show = CURRENTS_STABILITY_SHOW_LINEAR;
+  self->discrepancy = NAN;
   gtk_drawing_area_set_draw_func (self->linear_area, linear_draw, self, NULL);
   gtk_drawing_area_set_draw_func (self->plane_area, plane_draw, self, NULL);
   g_signal_connect (self, "map", G_CALLBACK (map_cb), self);
@@ -2130,4 +2225,11 @@ currents_stability_view_get_stats (CurrentsStabilityView  *self,
 {
   g_return_if_fail (CURRENTS_IS_STABILITY_VIEW (self));
   *stats = self->stats;
+}
+
+double
+currents_stability_view_get_discrepancy (CurrentsStabilityView *self)
+{
+  g_return_val_if_fail (CURRENTS_IS_STABILITY_VIEW (self), NAN);
+  return self->discrepancy;
 }

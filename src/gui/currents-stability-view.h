@@ -101,6 +101,10 @@ void       currents_stability_view_set_show     (CurrentsStabilityView *self,
  * (0.005 … 0.5). */
 void       currents_stability_view_set_neighbourhood (CurrentsStabilityView *self,
                                                       double                 fraction);
+/* How far the model's field departs from the linearisation's in the neighbourhood shown:
+ * max over the arrow grid of |f(x* + y) − J y| / max |J y| (NaN until the model's field
+ * there is computed). Shrinks in proportion to the neighbourhood near a smooth field. */
+double     currents_stability_view_get_discrepancy (CurrentsStabilityView *self);
 void       currents_stability_view_get_stats    (CurrentsStabilityView  *self,
                                                  CurrentsStabilityStats *stats);
 

@@ -16,6 +16,7 @@
  *   τ = 1, Δ = 1;
  * - Lorenz (σ = 10, ρ = 28, β = 8/3) at the origin, plotted in x and z: a saddle of the
  *   full system whose x–z block [−σ, 0; 0, −β] is a stable node (τ = −σ − β, Δ = σβ);
+ * - x' = 1.5, y' = −y has no equilibrium: the view says so;
  * - nothing is computed while the view is hidden.
  *
  * With CURRENTS_SCREENSHOT_DIR set, writes stability-*.png there.
@@ -269,7 +270,7 @@ test_toggle (Fixture       *fixture,
   CurrentsStabilityStats st;
   g_autoptr(GPtrArray) eqs = NULL;
   double s = symmetric_root (3.0), k = 6.0 * s / ((1.0 + s * s) * (1.0 + s * s));
-  double tau, delta, cx, cy, hx, hy;
+  double tau, delta, cx, cy, hx, hy, small, large;
   guint n_stable = 0, n_saddle = 0, row, updates;
   const CurrentsEquilibrium *eq;
 
@@ -342,6 +343,22 @@ test_toggle (Fixture       *fixture,
   g_assert_cmpuint (st.n_nonlinear_trajectories, ==, 12);
   g_assert_cmpuint (st.n_eigen_directions, ==, 2);
   screenshot (fixture, "toggle-both");
+
+  /* Hartman–Grobman in figures: |f(x* + y) − J y| is second order in y, so relative to
+   * J y it shrinks in proportion to the neighbourhood */
+  updates = currents_stability_view_get_n_updates (fixture->view);
+  currents_stability_view_set_neighbourhood (fixture->view, 0.01);
+  wait_for_view (fixture, updates, &st);
+  small = currents_stability_view_get_discrepancy (fixture->view);
+  updates = currents_stability_view_get_n_updates (fixture->view);
+  currents_stability_view_set_neighbourhood (fixture->view, 0.3);
+  wait_for_view (fixture, updates, &st);
+  large = currents_stability_view_get_discrepancy (fixture->view);
+  g_test_message ("field discrepancy: %.3g at 1%% of the view, %.3g at 30%%", small, large);
+  g_assert_cmpfloat (small, <, 0.05);
+  g_assert_cmpfloat (large / small, >, 10.0);
+  g_assert_cmpfloat (large / small, <, 60.0);
+  currents_stability_view_set_neighbourhood (fixture->view, 0.1);
   currents_stability_view_set_show (fixture->view, CURRENTS_STABILITY_SHOW_LINEAR);
 
   /* dark: drawn again in the dark theme without a warning */
@@ -459,6 +476,28 @@ test_centre (Fixture       *fixture,
   g_assert_cmpuint (st.n_eigen_directions, ==, 0);
   g_assert_cmpuint (st.n_linear_trajectories, ==, 12);
   screenshot (fixture, "centre");
+}
+
+/* No equilibrium: said in words, nothing selected. */
+static void
+test_none (Fixture       *fixture,
+           gconstpointer  data)
+{
+  CurrentsStabilityStats st;
+  guint updates;
+
+  show_stability (fixture, NULL);
+  updates = currents_stability_view_get_n_updates (fixture->view);
+  show_source (fixture, "x' = 1.5\ny' = -y\n", "drift.ode");
+  wait_for_view (fixture, updates, &st);
+  g_assert_cmpuint (currents_stability_view_get_n_rows (fixture->view), ==, 0);
+  g_assert_nonnull (strstr (currents_stability_view_get_message (fixture->view),
+                            "No equilibrium"));
+  g_assert_cmpuint (currents_stability_view_get_selected (fixture->view), ==, G_MAXUINT);
+  g_assert_false (currents_stability_view_get_trace_determinant (fixture->view, NULL, NULL));
+  g_assert_null (currents_stability_view_get_region (fixture->view));
+  g_assert_cmpuint (st.n_arrows, ==, 0);
+  g_assert_cmpuint (st.n_plane_points, ==, 0);
 }
 
 typedef struct
@@ -581,6 +620,7 @@ main (int   argc,
   ADD ("toggle", test_toggle, NULL);
   ADD ("hidden", test_hidden, NULL);
   ADD ("centre", test_centre, NULL);
+  ADD ("none", test_none, NULL);
   ADD ("vanderpol", test_spiral, &vanderpol);
   ADD ("brusselator", test_spiral, &brusselator);
   ADD ("lorenz", test_lorenz, NULL);
