@@ -252,7 +252,8 @@ region_sentence (const char *region)
     return _("Centre (linear): nonlinear terms decide. The linearisation (τ = 0, Δ > 0) "
              "has closed orbits but cannot decide whether the model spirals in, spirals "
              "out or really circles.");
-  if (g_str_equal (region, "stable degenerate node") || g_str_equal (region, "unstable degenerate node"))
+  if (g_str_equal (region, "stable degenerate node")
+      || g_str_equal (region, "unstable degenerate node"))
     return _("Degenerate node / star (Δ = τ²/4): a repeated eigenvalue with one "
              "eigen-direction, on the border between nodes and spirals.");
   if (g_str_equal (region, "stable star") || g_str_equal (region, "unstable star"))
@@ -700,14 +701,17 @@ update_captions (CurrentsStabilityView *self)
 
   if (self->eqs == NULL || self->selected >= self->eqs->len || self->n < 2)
     {
+      gboolean one_state = self->eqs != NULL && self->selected < self->eqs->len && self->n < 2;
+
       gtk_label_set_text (self->verdict_label,
-                          self->eqs != NULL && self->eqs->len > 0 && self->n < 2
-                            ? _("A model with one state has no phase plane: the sign of its "
-                                "eigenvalue decides.")
-                            : _("Select an equilibrium in the list."));
+                          one_state ? _("A model with one state has no phase plane: the sign "
+                                        "of its eigenvalue decides.")
+                          : self->eqs != NULL && self->eqs->len > 0
+                            ? _("Select an equilibrium in the list.") : "");
       gtk_label_set_text (self->numbers_label, "");
       gtk_label_set_text (self->linear_title, _("Linearisation"));
-      gtk_label_set_text (self->plane_title, _("Trace–Determinant Plane"));
+      gtk_label_set_text (self->plane_title, one_state ? _("Eigenvalues in the Complex Plane")
+                                                       : _("Trace–Determinant Plane"));
       gtk_label_set_text (self->linear_caption, "");
       gtk_label_set_text (self->plane_caption, "");
       return;

@@ -16,7 +16,8 @@
  *   τ = 1, Δ = 1;
  * - Lorenz (σ = 10, ρ = 28, β = 8/3) at the origin, plotted in x and z: a saddle of the
  *   full system whose x–z block [−σ, 0; 0, −β] is a stable node (τ = −σ − β, Δ = σβ);
- * - x' = 1.5, y' = −y has no equilibrium: the view says so;
+ * - x' = 1.5, y' = −y has no equilibrium: the view says so; x' = x(1 − x) has two,
+ *   with eigenvalues 1 and −1, and no phase plane;
  * - nothing is computed while the view is hidden.
  *
  * With CURRENTS_SCREENSHOT_DIR set, writes stability-*.png there.
@@ -500,6 +501,37 @@ test_none (Fixture       *fixture,
   g_assert_cmpuint (st.n_plane_points, ==, 0);
 }
 
+/* One state, x' = x (1 − x): the equilibria 0 (λ = 1) and 1 (λ = −1), no phase plane. */
+static void
+test_one_state (Fixture       *fixture,
+                gconstpointer  data)
+{
+  CurrentsStabilityStats st;
+  const CurrentsEquilibrium *eq;
+  guint updates;
+
+  show_stability (fixture, NULL);
+  updates = currents_stability_view_get_n_updates (fixture->view);
+  show_source (fixture, "x' = x*(1 - x)\ninit x=0.5\n", "logistic.ode");
+  wait_for_view (fixture, updates, &st);
+  g_assert_cmpuint (currents_stability_view_get_n_rows (fixture->view), ==, 2);
+  eq = currents_stability_view_get_equilibrium (fixture->view, 0);
+  g_assert_cmpfloat (fabs (eq->state[0]), <, 1e-12);
+  g_assert_cmpfloat_with_epsilon (eq->eig_re[0], 1.0, 1e-9);
+  g_assert_cmpstr (currents_stability_view_get_type_label (fixture->view, 0), ==,
+                   "unstable node");
+  /* one state: nothing to compute in a neighbourhood, the drawing follows at once */
+  currents_stability_view_select_row (fixture->view, 1);
+  wait_for_view (fixture, 0, &st);
+  eq = currents_stability_view_get_equilibrium (fixture->view, 1);
+  g_assert_cmpfloat_with_epsilon (eq->state[0], 1.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (eq->eig_re[0], -1.0, 1e-9);
+  g_assert_false (currents_stability_view_get_trace_determinant (fixture->view, NULL, NULL));
+  g_assert_null (currents_stability_view_get_region (fixture->view));
+  g_assert_cmpuint (st.n_arrows, ==, 0);
+  g_assert_cmpuint (st.n_eigenvalue_marks, ==, 1);
+}
+
 typedef struct
 {
   const char *file;
@@ -621,6 +653,7 @@ main (int   argc,
   ADD ("hidden", test_hidden, NULL);
   ADD ("centre", test_centre, NULL);
   ADD ("none", test_none, NULL);
+  ADD ("one-state", test_one_state, NULL);
   ADD ("vanderpol", test_spiral, &vanderpol);
   ADD ("brusselator", test_spiral, &brusselator);
   ADD ("lorenz", test_lorenz, NULL);
