@@ -252,13 +252,18 @@ region_sentence (const char *region)
     return _("Centre (linear): nonlinear terms decide. The linearisation (τ = 0, Δ > 0) "
              "has closed orbits but cannot decide whether the model spirals in, spirals "
              "out or really circles.");
-  if (g_str_equal (region, "stable degenerate node")
-      || g_str_equal (region, "unstable degenerate node"))
-    return _("Degenerate node / star (Δ = τ²/4): a repeated eigenvalue with one "
-             "eigen-direction, on the border between nodes and spirals.");
-  if (g_str_equal (region, "stable star") || g_str_equal (region, "unstable star"))
-    return _("Star (Δ = τ²/4, J = λI): a repeated eigenvalue, every direction is an "
-             "eigen-direction.");
+  if (g_str_equal (region, "stable degenerate node"))
+    return _("Degenerate node / star (Δ = τ²/4), stable (τ < 0): a repeated eigenvalue "
+             "with one eigen-direction, on the border between nodes and spirals.");
+  if (g_str_equal (region, "unstable degenerate node"))
+    return _("Degenerate node / star (Δ = τ²/4), unstable (τ > 0): a repeated eigenvalue "
+             "with one eigen-direction, on the border between nodes and spirals.");
+  if (g_str_equal (region, "stable star"))
+    return _("Star (Δ = τ²/4, J = λI), stable (τ < 0): a repeated eigenvalue, every "
+             "direction is an eigen-direction.");
+  if (g_str_equal (region, "unstable star"))
+    return _("Star (Δ = τ²/4, J = λI), unstable (τ > 0): a repeated eigenvalue, every "
+             "direction is an eigen-direction.");
   return _("Non-hyperbolic: a zero eigenvalue (Δ = 0). The linearisation cannot decide "
            "stability; the nonlinear terms do.");
 }

@@ -16,6 +16,8 @@
  *   τ = 1, Δ = 1;
  * - Lorenz (σ = 10, ρ = 28, β = 8/3) at the origin, plotted in x and z: a saddle of the
  *   full system whose x–z block [−σ, 0; 0, −β] is a stable node (τ = −σ − β, Δ = σβ);
+ * - the trace-determinant borderlines, and a defective J = [−2, 1; 0, −2] with its one
+ *   eigen-direction;
  * - x' = 1.5, y' = −y has no equilibrium: the view says so; x' = x(1 − x) has two,
  *   with eigenvalues 1 and −1, and no phase plane;
  * - nothing is computed while the view is hidden.
@@ -532,6 +534,62 @@ test_one_state (Fixture       *fixture,
   g_assert_cmpuint (st.n_eigenvalue_marks, ==, 1);
 }
 
+/* The borderlines of the trace-determinant plane, J row-major. */
+static void
+test_classify (void)
+{
+  static const struct
+  {
+    double      J[4];
+    const char *region;
+  } cases[] = {
+    { { 1.0, 2.0, 3.0, 4.0 }, "saddle" },                       /* Δ = −2 */
+    { { -3.0, 0.5, 0.0, -1.25 }, "stable node" },               /* λ = −3, −1.25 */
+    { { 3.0, 0.0, 0.0, 1.0 }, "unstable node" },
+    { { -1.0, -5.0, 1.0, -1.0 }, "stable spiral" },             /* −1 ± √5 i */
+    { { 0.5, 2.0, -2.0, 0.5 }, "unstable spiral" },
+    { { 0.0, 2.385, -1.0, 0.0 }, "centre" },                    /* τ = 0, Δ = 2.385 */
+    { { -2.0, 1.0, 0.0, -2.0 }, "stable degenerate node" },     /* one eigenvector */
+    { { 2.0, 0.0, 1.0, 2.0 }, "unstable degenerate node" },
+    { { -2.0, 0.0, 0.0, -2.0 }, "stable star" },                /* J = −2I */
+    { { 1.0, 0.0, 0.0, 0.0 }, "non-hyperbolic" },               /* a zero eigenvalue */
+    { { 0.0, 0.0, 0.0, 0.0 }, "non-hyperbolic" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_assert_cmpstr (currents_stability_classify_jacobian (cases[i].J), ==, cases[i].region);
+}
+
+/* A defective J (x' = −2x + y, y' = −2y): one eigen-direction, exact trajectories. */
+static void
+test_degenerate (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  CurrentsStabilityStats st;
+  double tau, delta;
+  guint updates;
+
+  show_stability (fixture, NULL);
+  updates = currents_stability_view_get_n_updates (fixture->view);
+  show_source (fixture, "x' = -2*x + y\ny' = -2*y\ninit x=1, y=1\n", "jordan.ode");
+  wait_for_view (fixture, updates, &st);
+  g_assert_cmpuint (currents_stability_view_get_n_rows (fixture->view), ==, 1);
+  g_assert_cmpint (currents_stability_view_get_equilibrium (fixture->view, 0)->type, ==,
+                   CURRENTS_EQUILIBRIUM_DEGENERATE);
+  g_assert_cmpstr (currents_stability_view_get_type_label (fixture->view, 0), ==,
+                   "stable degenerate node / star");
+  g_assert_true (currents_stability_view_get_trace_determinant (fixture->view, &tau, &delta));
+  g_assert_cmpfloat (tau, ==, -4.0);
+  g_assert_cmpfloat (delta, ==, 4.0);
+  g_assert_cmpstr (currents_stability_view_get_region (fixture->view), ==,
+                   "stable degenerate node");
+  g_assert_nonnull (strstr (currents_stability_view_get_verdict (fixture->view),
+                            "Degenerate node / star"));
+  g_assert_cmpuint (st.n_eigen_directions, ==, 1);
+  g_assert_cmpuint (st.n_linear_trajectories, ==, 12);
+  screenshot (fixture, "degenerate");
+}
+
 typedef struct
 {
   const char *file;
@@ -646,12 +704,15 @@ main (int   argc,
                                                 GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
   }
 
+  g_test_add_func ("/gui/stability/classify", test_classify);
+
 #define ADD(path, func, data) \
   g_test_add ("/gui/stability/" path, Fixture, data, fixture_set_up, func, fixture_tear_down)
 
   ADD ("toggle", test_toggle, NULL);
   ADD ("hidden", test_hidden, NULL);
   ADD ("centre", test_centre, NULL);
+  ADD ("degenerate", test_degenerate, NULL);
   ADD ("none", test_none, NULL);
   ADD ("one-state", test_one_state, NULL);
   ADD ("vanderpol", test_spiral, &vanderpol);
