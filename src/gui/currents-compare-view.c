@@ -262,6 +262,7 @@ struct _CurrentsCompareView
   GtkWidget         parent_instance;
 
   CurrentsPortrait *portrait;
+  CurrentsParameterPanel *panel;
 
   GtkWidget        *compare_known_label;
   GtkWidget        *compare_relative_button;
@@ -1341,13 +1342,19 @@ draw_cb (GtkDrawingArea *area,
 static void
 disconnect_portrait (CurrentsCompareView *self)
 {
-  if (self->portrait == NULL)
-    return;
-  g_signal_handlers_disconnect_by_data (self->portrait, self);
-  g_signal_handlers_disconnect_by_data (currents_portrait_get_parameter_panel (self->portrait),
-                                        self);
-  g_object_remove_weak_pointer (G_OBJECT (self->portrait), (gpointer *) &self->portrait);
-  self->portrait = NULL;
+  /* either may be going away already: the weak pointers say which are left */
+  if (self->panel != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->panel, self);
+      g_object_remove_weak_pointer (G_OBJECT (self->panel), (gpointer *) &self->panel);
+      self->panel = NULL;
+    }
+  if (self->portrait != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->portrait, self);
+      g_object_remove_weak_pointer (G_OBJECT (self->portrait), (gpointer *) &self->portrait);
+      self->portrait = NULL;
+    }
 }
 
 static void
@@ -1452,8 +1459,13 @@ currents_compare_view_set_portrait (CurrentsCompareView *self,
     {
       g_object_add_weak_pointer (G_OBJECT (portrait), (gpointer *) &self->portrait);
       g_signal_connect_swapped (portrait, "content-changed", G_CALLBACK (content_changed_cb), self);
-      g_signal_connect_swapped (currents_portrait_get_parameter_panel (portrait), "value-changed",
-                                G_CALLBACK (value_changed_cb), self);
+      self->panel = currents_portrait_get_parameter_panel (portrait);
+      if (self->panel != NULL)
+        {
+          g_object_add_weak_pointer (G_OBJECT (self->panel), (gpointer *) &self->panel);
+          g_signal_connect_swapped (self->panel, "value-changed", G_CALLBACK (value_changed_cb),
+                                    self);
+        }
       content_changed_cb (self);
     }
   else

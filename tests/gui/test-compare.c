@@ -450,6 +450,32 @@ test_toggle (Fixture       *fixture,
     assert_close (currents_compare_view_get_difference (fixture->view, cells[k][0], cells[k][1]),
                   direct_difference (learned, known, window, nx, cells[k][0], cells[k][1], NULL));
 
+  /* several moves at once: the shown result is the last one's */
+  results = currents_compare_view_get_n_results (fixture->view);
+  g_assert_true (currents_parameter_panel_set_value (panel, "iptg", 0.3));
+  g_assert_true (currents_parameter_panel_set_value (panel, "iptg", 0.6));
+  g_assert_true (currents_parameter_panel_set_value (panel, "iptg", 0.9));
+  wait_for_result (fixture, results);
+  g_assert_cmpfloat (currents_system_get_inputs (learned)[0], ==, 0.9);
+  assert_close (currents_compare_view_get_difference (fixture->view, 12, 14),
+                direct_difference (learned, known, window, nx, 12, 14, NULL));
+
+  /* nothing is computed while the page is hidden; showing it catches up */
+  g_assert_true (currents_window_show_page (fixture->window, "portrait"));
+  pause_for (0.5);
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (fixture->view)));
+  results = currents_compare_view_get_n_results (fixture->view);
+  g_assert_true (currents_parameter_panel_set_value (panel, "iptg", 0.45));
+  pause_for (1.0);
+  g_assert_cmpuint (currents_compare_view_get_n_results (fixture->view), ==, results);
+  g_assert_false (currents_compare_view_get_busy (fixture->view));
+  g_assert_true (currents_window_show_page (fixture->window, "compare"));
+  wait_for_result (fixture, results);
+  g_assert_cmpuint (currents_compare_view_get_n_results (fixture->view), ==, results + 1);
+  for (guint k = 0; k < G_N_ELEMENTS (cells); k++)
+    assert_close (currents_compare_view_get_difference (fixture->view, cells[k][0], cells[k][1]),
+                  direct_difference (learned, known, window, nx, cells[k][0], cells[k][1], NULL));
+
   /* dark */
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
                                       ADW_COLOR_SCHEME_FORCE_DARK);
