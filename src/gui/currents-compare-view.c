@@ -728,6 +728,18 @@ project_data (const CurrentsDataset *dataset,
   *n_points = n;
 }
 
+/* A copy of @n values, never empty (a field may take no inputs or parameters). */
+static double *
+copy_values (const double *values,
+             gsize         n)
+{
+  double *copy = g_new0 (double, MAX (n, 1));
+
+  if (n > 0)
+    memcpy (copy, values, n * sizeof (double));
+  return copy;
+}
+
 /* A snapshot of what the worker needs; NULL (and a message shown) when nothing can be
  * compared. */
 static Job *
@@ -786,22 +798,23 @@ make_job (CurrentsCompareView *self)
   job = g_new0 (Job, 1);
   job->learned = currents_field_ref (currents_system_get_field (system));
   job->known = currents_field_ref (currents_system_get_field (known));
-  job->lp = g_memdup2 (currents_system_get_params (system),
-                       MAX (currents_system_get_n_params (system), 1) * sizeof (double));
-  job->lu = g_memdup2 (currents_system_get_inputs (system),
-                       MAX (currents_system_get_n_inputs (system), 1) * sizeof (double));
-  job->kp = g_memdup2 (currents_system_get_params (known),
-                       MAX (currents_system_get_n_params (known), 1) * sizeof (double));
-  job->ku = g_memdup2 (currents_system_get_inputs (known),
-                       MAX (currents_system_get_n_inputs (known), 1) * sizeof (double));
+  job->lp = copy_values (currents_system_get_params (system),
+                         currents_system_get_n_params (system));
+  job->lu = copy_values (currents_system_get_inputs (system),
+                         currents_system_get_n_inputs (system));
+  job->kp = copy_values (currents_system_get_params (known),
+                         currents_system_get_n_params (known));
+  job->ku = copy_values (currents_system_get_inputs (known),
+                         currents_system_get_n_inputs (known));
   /* the known model's parameters and inputs at the sliders' values, by name */
   for (gsize k = 0; k < currents_system_get_n_named_params (known); k++)
     {
-      int l = currents_system_find_param (system, currents_system_get_param_name (known, k));
+      const char *name = currents_system_get_param_name (known, k);
+      int l = currents_system_find_param (system, name);
+      int q = currents_system_find_param (known, name);
 
-      if (l >= 0 && (gsize) l < currents_system_get_n_named_params (system))
-        job->kp[currents_system_find_param (known, currents_system_get_param_name (known, k))]
-          = job->lp[l];
+      if (l >= 0 && q >= 0 && (gsize) l < currents_system_get_n_params (system))
+        job->kp[q] = job->lp[l];
     }
   names = currents_system_get_input_names (known);
   for (gsize k = 0; k < currents_system_get_n_inputs (known); k++)
@@ -812,7 +825,7 @@ make_job (CurrentsCompareView *self)
         job->ku[k] = job->lu[l];
     }
   job->n = n;
-  job->base = g_memdup2 (currents_system_get_initial (system), n * sizeof (double));
+  job->base = copy_values (currents_system_get_initial (system), n);
   job->k_of_l = g_new (gsize, n);
   names = currents_system_get_state_names (system);
   for (gsize i = 0; i < n; i++)
