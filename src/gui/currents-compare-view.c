@@ -55,6 +55,7 @@ typedef struct
   guint     n_in, n_out;
   double   *px, *py;     /* the data points on the plane */
   gsize     n_points;
+  gboolean  has_data;    /* FALSE: no data shown, coverage unknown */
 } Result;
 
 static void
@@ -86,6 +87,7 @@ typedef struct
   double         window[4];
   double        *px, *py;
   gsize          n_points;
+  gboolean       has_data;
   guint          generation;
 } Job;
 
@@ -251,6 +253,7 @@ compare_thread (GTask        *task,
   r->px = g_steal_pointer (&job->px);
   r->py = g_steal_pointer (&job->py);
   r->n_points = job->n_points;
+  r->has_data = job->has_data;
   g_task_return_pointer (task, g_steal_pointer (&r), (GDestroyNotify) result_free);
 }
 
@@ -667,20 +670,30 @@ compare_done (GObject      *source,
   {
     g_autofree char *in = NULL, *out = NULL, *text = NULL;
 
-    if (result->n_in > 0)
-      in = g_strdup_printf (_("Inside the data’s coverage (%u cells): RMS ‖Δf‖ = %.4g, "
-                              "%.3g %% of the known field’s RMS speed."),
-                            result->n_in, result->rms_in,
-                            100.0 * result->rms_in / result->rms_known_in);
+    if (!result->has_data)
+      {
+        in = g_strdup (_("Show the data the network learned from to see where it has evidence."));
+        out = g_strdup_printf (_("Over the whole view: RMS ‖Δf‖ = %.4g, %.3g %% of the known "
+                                 "field’s RMS speed."),
+                               result->rms_out, 100.0 * result->rms_out / result->rms_known_out);
+      }
     else
-      in = g_strdup (_("No data points on this view: the network guesses everywhere."));
-    if (result->n_out > 0)
-      out = g_strdup_printf (_("Outside, where the network guesses (%u cells): "
-                               "RMS ‖Δf‖ = %.4g, %.3g %%."),
-                             result->n_out, result->rms_out,
-                             100.0 * result->rms_out / result->rms_known_out);
-    else
-      out = g_strdup (_("The data cover the whole view."));
+      {
+        if (result->n_in > 0)
+          in = g_strdup_printf (_("Inside the data’s coverage (%u cells): RMS ‖Δf‖ = %.4g, "
+                                  "%.3g %% of the known field’s RMS speed."),
+                                result->n_in, result->rms_in,
+                                100.0 * result->rms_in / result->rms_known_in);
+        else
+          in = g_strdup (_("No data points on this view."));
+        if (result->n_out > 0)
+          out = g_strdup_printf (_("Outside, where the network guesses (%u cells): "
+                                   "RMS ‖Δf‖ = %.4g, %.3g %%."),
+                                 result->n_out, result->rms_out,
+                                 100.0 * result->rms_out / result->rms_known_out);
+        else
+          out = g_strdup (_("The data cover the whole view."));
+      }
     text = g_strdup_printf ("%s %s", in, out);
     gtk_label_set_label (GTK_LABEL (self->compare_summary), text);
     gtk_widget_set_visible (self->compare_summary, TRUE);
@@ -856,6 +869,7 @@ make_job (CurrentsCompareView *self)
     }
   project_data (currents_portrait_get_dataset (self->portrait), names[ix], names[iy], &job->px,
                 &job->py, &job->n_points);
+  job->has_data = job->px != NULL;
 
   g_free (self->known_title);
   self->known_title = g_strdup_printf (_("Known · %s"),
@@ -1148,7 +1162,7 @@ draw_heat (cairo_t                    *cr,
         if (!isnan (v))
           currents_plot_theme_field_color (theme, isfinite (v) ? sqrt (v / max_value) : 1.0,
                                            &col);
-        if (!r->covered[c])
+        if (r->has_data && !r->covered[c])
           {
             col.red = (1 - veil) * col.red + veil * grey;
             col.green = (1 - veil) * col.green + veil * grey;
@@ -1328,25 +1342,26 @@ draw_cb (GtkDrawingArea *area,
   currents_plot_draw_colorbar (cr, &theme, &vp[2], bar_label, max_value);
   draw_title (cr, &theme, &vp[2], self->relative ? _("Relative difference ‖Δf‖ / ‖f‖")
                                                   : _("Difference ‖Δf‖"));
-  {
-    CurrentsPlotLegendEntry entries[2] = { { 0 } };
-    gsize n = 0;
+  if (r->has_data)
+    {
+      CurrentsPlotLegendEntry entries[2] = { { 0 } };
+      gsize n = 0;
 
-    entries[n].label = _("data coverage");
-    entries[n].color = outline;
-    entries[n].symbol = CURRENTS_PLOT_LEGEND_LINE;
-    entries[n].line_width = 1.6;
-    n++;
-    entries[n].label = _("no data: the network guesses");
-    /* a middling difference, faded as where there are no data */
-    currents_plot_theme_field_color (&theme, 0.5, &entries[n].color);
-    entries[n].color.red = (1 - VEIL) * entries[n].color.red + VEIL * VEIL_GREY (&theme);
-    entries[n].color.green = (1 - VEIL) * entries[n].color.green + VEIL * VEIL_GREY (&theme);
-    entries[n].color.blue = (1 - VEIL) * entries[n].color.blue + VEIL * VEIL_GREY (&theme);
-    entries[n].symbol = CURRENTS_PLOT_LEGEND_PATCH;
-    n++;
-    currents_plot_draw_legend (cr, &theme, &vp[2], entries, n, CURRENTS_PLOT_CORNER_TOP_RIGHT);
-  }
+      entries[n].label = _("data coverage");
+      entries[n].color = outline;
+      entries[n].symbol = CURRENTS_PLOT_LEGEND_LINE;
+      entries[n].line_width = 1.6;
+      n++;
+      entries[n].label = _("no data: the network guesses");
+      /* a middling difference, faded as where there are no data */
+      currents_plot_theme_field_color (&theme, 0.5, &entries[n].color);
+      entries[n].color.red = (1 - VEIL) * entries[n].color.red + VEIL * VEIL_GREY (&theme);
+      entries[n].color.green = (1 - VEIL) * entries[n].color.green + VEIL * VEIL_GREY (&theme);
+      entries[n].color.blue = (1 - VEIL) * entries[n].color.blue + VEIL * VEIL_GREY (&theme);
+      entries[n].symbol = CURRENTS_PLOT_LEGEND_PATCH;
+      n++;
+      currents_plot_draw_legend (cr, &theme, &vp[2], entries, n, CURRENTS_PLOT_CORNER_TOP_RIGHT);
+    }
 }
 
 /* ------------------------------------------------------------------------------------ */
