@@ -5,7 +5,8 @@
  *
  * The stability view in the window, under a display (`xvfb-run -a`):
  *
- * - the genetic toggle switch u' = 3/(1 + v²) − u, v' = 3/(1 + u²) − v at iptg = 0 has
+ * - the genetic toggle switch made symmetric (a1 = 3 on its slider),
+ *   u' = 3/(1 + v²) − u, v' = 3/(1 + u²) − v at iptg = 0, has
  *   two stable nodes and a saddle at u = v = s, s³ + s = 3, where
  *   J = [−1, −k; −k, −1], k = 6s/(1 + s²)², so τ = −2 and Δ = 1 − k² < 0; the table
  *   matches an engine call, follows the iptg slider to one equilibrium at iptg = 2,
@@ -197,6 +198,10 @@ fixture_set_up (Fixture       *fixture,
   gtk_window_present (GTK_WINDOW (fixture->window));
   /* the portrait lays out its view first: the neighbourhoods are fractions of it */
   g_assert_true (iterate_until (portrait_drawn, fixture->portrait, WAIT_SECONDS));
+  /* a1 = 3: the symmetric switch, bistable at iptg = 0 with closed forms (the example
+   * itself has a1 = 5, for its hysteresis loop) */
+  g_assert_true (currents_parameter_panel_set_value (
+    currents_portrait_get_parameter_panel (fixture->portrait), "a1", 3.0));
 }
 
 static gboolean
