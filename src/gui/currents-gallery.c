@@ -1198,6 +1198,13 @@ show_detail (CurrentsGallery *self,
   gtk_label_set_label (self->detail_data, data->str);
   card_show_thumbnail (self, card);
   gtk_stack_set_visible_child_name (self->pages, "detail");
+  /* its picture next */
+  if (card->error == NULL && !g_hash_table_contains (self->thumbnails, card->thumb_key)
+      && g_strcmp0 (card->thumb_key, self->thumb_running) != 0)
+    {
+      g_queue_push_head (&self->thumb_queue, g_strdup (card->thumb_key));
+      thumb_pump (self);
+    }
 }
 
 static void

@@ -609,6 +609,49 @@ test_teacher_monitored (Fixture       *fixture,
                    "Relaxation toward a set point");
 }
 
+typedef struct
+{
+  CurrentsGallery *gallery;
+  const char      *id;
+} ThumbWait;
+
+static gboolean
+has_thumbnail (gpointer data)
+{
+  ThumbWait *w = data;
+
+  return currents_gallery_has_thumbnail (w->gallery, w->id);
+}
+
+static gboolean
+unmapped (gpointer data)
+{
+  return !gtk_widget_get_mapped (data);
+}
+
+/* Thumbnails are drawn only while the gallery is shown. */
+static void
+test_thumbnails_when_shown (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  ThumbWait w = { fixture->gallery, "user:hidden" };
+
+  g_assert_true (currents_gallery_open_card (fixture->gallery, "vanderpol"));
+  /* once the window's transition is over */
+  g_assert_true (iterate_until (unmapped, fixture->gallery, WAIT_SECONDS));
+  write_file (fixture, "hidden.ode", decay_ode);
+  currents_gallery_refresh (fixture->gallery);
+  g_assert_nonnull (currents_gallery_get_card_title (fixture->gallery, "user:hidden"));
+  settle (1.5);
+  g_assert_false (currents_gallery_has_thumbnail (fixture->gallery, "user:hidden"));
+
+  g_assert_true (currents_window_show_page (fixture->window, "gallery"));
+  g_assert_true (iterate_until (has_thumbnail, &w, WAIT_SECONDS));
+  /* and kept: a refresh does not draw it again */
+  currents_gallery_refresh (fixture->gallery);
+  g_assert_true (currents_gallery_has_thumbnail (fixture->gallery, "user:hidden"));
+}
+
 static void
 test_teacher_broken (Fixture       *fixture,
                      gconstpointer  data)
@@ -683,6 +726,7 @@ main (int   argc,
   ADD ("teacher", test_teacher);
   ADD ("teacher/monitored", test_teacher_monitored);
   ADD ("teacher/broken", test_teacher_broken);
+  ADD ("thumbnails-when-shown", test_thumbnails_when_shown);
 
 #undef ADD
 
