@@ -778,20 +778,67 @@ draw_size (CurrentsPlotScene           *scene,
   currents_plot_layout (cr, theme, width, height, spec->view[0], spec->view[1], spec->view[2],
                         spec->view[3], 0, &vp);
   currents_plot_scene_get_field_grid_size (scene, vp.width, vp.height, &nx, &ny);
-  live = currents_portrait_compute_live (spec, layers & live_layers, nx, ny,
-                                         CURRENTS_PORTRAIT_PREVIEW, cancellable, error);
-  if (live == NULL)
+  if (layers & live_layers)
     {
-      cairo_destroy (cr);
-      cairo_surface_destroy (surface);
-      return NULL;
+      live = currents_portrait_compute_live (spec, layers & live_layers, nx, ny,
+                                             CURRENTS_PORTRAIT_PREVIEW, cancellable, error);
+      if (live == NULL)
+        {
+          cairo_destroy (cr);
+          cairo_surface_destroy (surface);
+          return NULL;
+        }
+      currents_portrait_scene_set_live (scene, live, x_name, y_name, NULL);
+      currents_portrait_live_free (live);
     }
-  currents_portrait_scene_set_live (scene, live, x_name, y_name, NULL);
   currents_plot_scene_draw (scene, cr, theme, width, height, NULL);
   cairo_destroy (cr);
   cairo_surface_flush (surface);
-  currents_portrait_live_free (live);
   return surface;
+}
+
+/* Orbits of the whole system from its initial state and three scaled copies of it,
+ * projected onto the plane's axes. */
+static gboolean
+add_projected_orbits (CurrentsPlotScene          *scene,
+                      const CurrentsPortraitSpec *spec,
+                      GCancellable               *cancellable,
+                      GError                    **error)
+{
+  static const double scales[] = { 1.0, 0.6, 0.8, 1.25 };
+  const gsize n_times = 1500;
+  g_autoptr(CurrentsSimulator) sim = currents_simulator_new (spec->field, &spec->sim);
+  g_autoptr(CurrentsInputSignal) inputs = currents_input_signal_new_constant (spec->m, spec->u);
+  g_autofree double *times = g_new (double, n_times);
+  g_autofree double *out = g_new (double, (n_times + 1) * spec->n);
+  g_autofree double *x0 = g_new (double, spec->n);
+
+  for (gsize k = 0; k < n_times; k++)
+    times[k] = spec->t + spec->t_max * (double) (k + 1) / (double) n_times;
+  for (guint s = 0; s < G_N_ELEMENTS (scales); s++)
+    {
+      g_autoptr(GError) local = NULL;
+      gsize reached = 0;
+
+      for (gsize i = 0; i < spec->n; i++)
+        x0[i] = spec->x[i] * scales[s];
+      memcpy (out, x0, spec->n * sizeof (double));
+      /* an orbit that leaves the model's bounds is drawn as far as it went */
+      if (!currents_simulator_run (sim, x0, spec->p, inputs, spec->t, times, n_times,
+                                   out + spec->n, &reached, cancellable, &local)
+          && (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+              || g_error_matches (local, CURRENTS_ENGINE_ERROR,
+                                  CURRENTS_ENGINE_ERROR_CANCELLED)))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      currents_plot_scene_add_curve (scene, s == 0 ? CURRENTS_PLOT_CURVE_INITIAL
+                                                   : CURRENTS_PLOT_CURVE_TRAJECTORY,
+                                     NULL, out + spec->ax, spec->n, out + spec->ay, spec->n,
+                                     reached + 1, 0);
+    }
+  return !g_cancellable_set_error_if_cancelled (cancellable, error);
 }
 
 /* The phase portrait of a card at the detail page's size, then the card's (worker
@@ -851,6 +898,16 @@ draw_thumbnail (ThumbJob      *job,
   /* the card's own colour around the plot area */
   theme.background.alpha = 0;
 
+  /* With more than two states the plane is a slice through the others, held fixed; a
+   * picture of the whole system is its orbits projected onto the plane instead. */
+  if (currents_system_get_n_states (system) > 2)
+    {
+      layers = CURRENTS_PLOT_LAYER_TRAJECTORIES;
+      currents_plot_scene_set_layers (scene, layers);
+      if (!add_projected_orbits (scene, spec, cancellable, error))
+        return NULL;
+    }
+
   /* the curves first: they are the same at both sizes */
   if (layers & CURRENTS_PLOT_LAYER_SEPARATRICES)
     {
@@ -860,7 +917,7 @@ draw_thumbnail (ThumbJob      *job,
       if (seps != NULL)
         currents_portrait_scene_set_separatrices (scene, seps, NULL);
     }
-  if (layers & CURRENTS_PLOT_LAYER_TRAJECTORIES)
+  if ((layers & CURRENTS_PLOT_LAYER_TRAJECTORIES) && currents_system_get_n_states (system) <= 2)
     {
       g_autoptr(GPtrArray) samples = currents_portrait_sample_trajectories (spec, 3,
                                                                             cancellable,
