@@ -704,6 +704,28 @@ test_teacher_broken (Fixture       *fixture,
   g_assert_nonnull (currents_portrait_get_system (fixture->portrait));
 }
 
+/* The thumbnails follow the dark style. */
+static void
+test_dark (Fixture       *fixture,
+           gconstpointer  data)
+{
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  ThumbWait w = { fixture->gallery, "oscillator" };
+
+  g_assert_true (iterate_until (has_thumbnail, &w, WAIT_SECONDS));
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
+  /* drawn again for the dark background */
+  g_assert_false (currents_gallery_has_thumbnail (fixture->gallery, "oscillator"));
+  g_assert_cmpuint (currents_gallery_get_n_cards (fixture->gallery), ==, G_N_ELEMENTS (expected));
+  g_assert_true (iterate_until (has_thumbnail, &w, WAIT_SECONDS));
+  g_assert_true (currents_gallery_activate_card (fixture->gallery, "oscillator"));
+  screenshot (fixture, "dark");
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+  g_assert_false (currents_gallery_has_thumbnail (fixture->gallery, "oscillator"));
+  /* the detail page stays on its card */
+  g_assert_cmpstr (currents_gallery_get_detail_card (fixture->gallery), ==, "oscillator");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -727,6 +749,7 @@ main (int   argc,
   ADD ("teacher/monitored", test_teacher_monitored);
   ADD ("teacher/broken", test_teacher_broken);
   ADD ("thumbnails-when-shown", test_thumbnails_when_shown);
+  ADD ("dark", test_dark);
 
 #undef ADD
 
