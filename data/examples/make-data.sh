@@ -25,3 +25,11 @@ m="--method rk8pd --rtol 1e-10 --atol 1e-12 --samples 41 --irregular --seed 2026
   --noise-rel 0.02 -o $d/repressilator.csv
 "$cli" simulate $d/chemostat.ode $m --t1 30 --trajectories 8 --init-box X=0.05:2,S=0:5 \
   --noise-rel 0.02 -o $d/chemostat.csv
+"$cli" simulate $d/sir.ode $m --t1 160 --trajectories 6 --init-box S=600:990,I=1:40,R=0:200 \
+  --noise-rel 0.02 -o $d/sir.csv
+"$cli" simulate $d/enzyme.ode $m --t1 60 --trajectories 5 \
+  --init-box S=4:10,E=0.5:1.5,C=0:0.2,P=0:2 --noise 0.005 -o $d/enzyme.csv
+"$cli" simulate $d/oscillator.ode $m --t1 20 --trajectories 8 --init-box x=-1.6:1.6,p=-1:1 \
+  --noise 0.01 -o $d/oscillator.csv
+"$cli" simulate $d/spiral.ode $m --t1 30 --trajectories 6 --init-box x=-2:2,y=-2:2 \
+  --noise 0.01 -o $d/spiral.csv

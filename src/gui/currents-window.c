@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "currents-window.h"
+#include "currents-window-gallery-private.h"
 #include "currents-window-training-private.h"
 #include "currents-window-workspace-private.h"
 
@@ -1011,6 +1012,7 @@ currents_window_init (CurrentsWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   _currents_window_init_training (self);
   _currents_window_init_workspace (self);
+  _currents_window_init_gallery (self);
 
   self->view_stack = ADW_VIEW_STACK (gtk_widget_get_template_child (GTK_WIDGET (self),
                                                                     CURRENTS_TYPE_WINDOW,
