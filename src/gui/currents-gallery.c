@@ -144,10 +144,11 @@ static const char *const bundled_texts[] = {
   N_("Genetic Toggle Switch"),
   N_("Two genes that shut each other off: a memory made of molecules"),
   N_("Gardner, Cantor and Collins built this switch in E. coli in 2000. Each repressor "
-     "silences the other’s gene, so the cell settles in one of two stable states. The "
-     "inducer IPTG weakens u: sweep it and watch one state vanish in a fold, the switch "
-     "flipping for good."),
-  N_("Drag the iptg slider and watch the two stable states merge with the saddle and disappear"),
+     "silences the other’s gene. The inducer IPTG weakens u: between two tipping points "
+     "the cell can settle in either of two stable states and remembers which one it came "
+     "from; sweep IPTG up and back down and the switch follows a hysteresis loop."),
+  N_("Drag the iptg slider from 0 to 1.2 and watch a second stable state appear with a "
+     "saddle, then the first one merge with the saddle and disappear"),
   N_("Follow the branch of equilibria in the diagram and find the two folds of the "
      "hysteresis loop"),
   N_("Click in the plane to start trajectories on both sides of the separatrix"),
