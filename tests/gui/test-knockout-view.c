@@ -338,6 +338,23 @@ assert_course (Fixture    *fixture,
   assert_drawn (fixture, (guint) n, 2 * (guint) n);
 }
 
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static void
 test_toggle (Fixture       *fixture,
              gconstpointer  data)
@@ -386,6 +403,24 @@ test_toggle (Fixture       *fixture,
   g_assert_cmpint (currents_knockout_view_click_bars (fixture->view, x, y + 1000.0), ==, -1);
   g_assert_cmpstr (currents_knockout_view_get_selected (fixture->view), ==, "v");
   g_assert_false (currents_knockout_view_select_gene (fixture->view, "w"));
+
+  /* the table lists the genes by rank; choosing its first row chooses u */
+  {
+    GtkWidget *table = find_descendant (GTK_WIDGET (fixture->view), GTK_TYPE_COLUMN_VIEW);
+    GtkSelectionModel *rows;
+    g_autoptr(GtkStringObject) first = NULL;
+
+    g_assert_nonnull (table);
+    rows = gtk_column_view_get_model (GTK_COLUMN_VIEW (table));
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (rows)), ==, 2);
+    g_assert_true (gtk_selection_model_is_selected (rows, 1));
+    first = g_list_model_get_item (G_LIST_MODEL (rows), 0);
+    g_assert_cmpstr (gtk_string_object_get_string (first), ==, "u");
+    g_assert_true (gtk_selection_model_select_item (rows, 0, TRUE));
+    g_assert_cmpstr (currents_knockout_view_get_selected (fixture->view), ==, "u");
+    g_assert_true (gtk_selection_model_select_item (rows, 1, TRUE));
+    g_assert_cmpstr (currents_knockout_view_get_selected (fixture->view), ==, "v");
+  }
 
   /* a slider: a1 = 4.2 makes the knockout of v reach (a1, 0) */
   updates = currents_knockout_view_get_n_updates (fixture->view);
