@@ -10,7 +10,9 @@
  * ‖x_ko − x_ref‖₂. The time course of a knockout runs both systems from x_ref, the
  * knocked-out one with x_i = 0 held, over the model's total time, lengthened (doubling)
  * until the knocked-out run has come close to its steady state, or shortened to about
- * three times its settling time when that is much shorter.
+ * three times its settling time when that is much shorter. The phase plane shows the
+ * same two runs in the portrait's axes over the knocked-out field's arrows (the states
+ * off the plane held at the knockout's steady state).
  *
  * All of it is computed in one GTask on a snapshot of the portrait's system (field
  * reference, copies of parameters, inputs, initial state and names), only while the view
@@ -33,6 +35,7 @@
 #define COURSE_DOUBLINGS 5
 #define DEBOUNCE_MS      200
 #define MAX_PANELS       16
+#define PLANE_GRID       17
 
 /* ------------------------------------------------------------------------------------ */
 /* Results                                                                               */
@@ -54,6 +57,10 @@ typedef struct
   double   *original;       /* n_times × n */
   double   *knocked_out;    /* n_times × n */
   char     *course_error;   /* why the course stops early, or NULL */
+  /* the knocked-out field on the phase plane's grid (the other states at x_ko) */
+  double    plane_window[4];
+  double   *plane_fx;       /* PLANE_GRID × PLANE_GRID, row-major, rows upwards */
+  double   *plane_fy;
 } KoRow;
 
 static void
@@ -66,6 +73,8 @@ ko_row_free (KoRow *row)
   g_free (row->original);
   g_free (row->knocked_out);
   g_free (row->course_error);
+  g_free (row->plane_fx);
+  g_free (row->plane_fy);
   g_free (row);
 }
 
@@ -80,6 +89,9 @@ typedef struct
   gboolean   autonomous;
   double     t_frozen;
   gboolean   trained;
+  gboolean   has_plane;
+  guint      plane_x;
+  guint      plane_y;
   GPtrArray *rows;          /* KoRow, by rank */
   char      *error_title;   /* set when there are no knockouts to show */
   char      *error;
@@ -115,6 +127,9 @@ typedef struct
   double             *x_min;
   double             *x_max;
   gboolean            trained;
+  gboolean            has_plane;
+  guint               plane_x;
+  guint               plane_y;
 } TaskData;
 
 static void
@@ -145,6 +160,7 @@ struct _CurrentsKnockoutView
   GtkLabel           *ko_course_title;
   GtkToggleButton    *ko_together_button;
   GtkToggleButton    *ko_separate_button;
+  GtkToggleButton    *ko_plane_button;
   GtkDrawingArea     *ko_course;
 
   CurrentsPortrait   *portrait;       /* weak */
@@ -173,6 +189,7 @@ struct _CurrentsKnockoutView
 
   guint               n_bars;
   guint               n_curves;
+  guint               n_arrows;
   guint               n_bar_frames;
   guint               n_course_frames;
 };
@@ -254,6 +271,66 @@ distance (const double *a,
   return sqrt (s);
 }
 
+/* The knocked-out field on a grid of the phase plane around both runs, the states off
+ * the plane held at the knockout's steady state (or its start when there is none). */
+static void
+compute_plane (const TaskData *td,
+               CurrentsField  *ko_field,
+               const double   *x0,
+               KoRow          *row)
+{
+  g_autoptr(CurrentsFieldWorkspace) ws = currents_field_workspace_new (ko_field);
+  g_autofree double *x = g_memdup2 (row->steady ? row->state : x0, td->n * sizeof (double));
+  g_autofree double *f = g_new (double, td->n);
+  const double *runs[] = { row->original, row->knocked_out };
+  guint a = td->plane_x, b = td->plane_y;
+  double xlo = MIN (x0[a], row->state[a]), xhi = MAX (x0[a], row->state[a]);
+  double ylo = MIN (x0[b], row->state[b]), yhi = MAX (x0[b], row->state[b]);
+
+  for (guint r = 0; r < G_N_ELEMENTS (runs); r++)
+    for (gsize k = 0; k < row->n_times; k++)
+      {
+        double xa = runs[r][k * td->n + a], xb = runs[r][k * td->n + b];
+
+        if (isfinite (xa) && isfinite (xb))
+          {
+            xlo = MIN (xlo, xa);
+            xhi = MAX (xhi, xa);
+            ylo = MIN (ylo, xb);
+            yhi = MAX (yhi, xb);
+          }
+      }
+  /* a collapsed side (a state held at 0, or one that does not move) gets some room */
+  if (xhi - xlo < 1e-6 * (1.0 + fabs (xlo)))
+    {
+      xlo -= 0.25 * (1.0 + fabs (xlo));
+      xhi += 0.25 * (1.0 + fabs (xhi));
+    }
+  if (yhi - ylo < 1e-6 * (1.0 + fabs (ylo)))
+    {
+      ylo -= 0.25 * (1.0 + fabs (ylo));
+      yhi += 0.25 * (1.0 + fabs (yhi));
+    }
+  currents_plot_pad_range (&xlo, &xhi, 0.12);
+  currents_plot_pad_range (&ylo, &yhi, 0.12);
+  row->plane_window[0] = xlo;
+  row->plane_window[1] = xhi;
+  row->plane_window[2] = ylo;
+  row->plane_window[3] = yhi;
+  row->plane_fx = g_new (double, PLANE_GRID * PLANE_GRID);
+  row->plane_fy = g_new (double, PLANE_GRID * PLANE_GRID);
+  for (guint j = 0; j < PLANE_GRID; j++)
+    for (guint i = 0; i < PLANE_GRID; i++)
+      {
+        x[a] = xlo + (i + 0.5) * (xhi - xlo) / PLANE_GRID;
+        x[b] = ylo + (j + 0.5) * (yhi - ylo) / PLANE_GRID;
+        x[row->gene] = 0.0;
+        currents_field_eval (ws, td->t0, x, td->u, td->p, f);
+        row->plane_fx[j * PLANE_GRID + i] = f[a];
+        row->plane_fy[j * PLANE_GRID + i] = f[b];
+      }
+}
+
 /* Both runs of one knockout from the reference, long enough for the knocked-out one to
  * come close to its steady state (when it approaches one). */
 static gboolean
@@ -316,8 +393,12 @@ compute_course (const TaskData            *td,
             return FALSE;
         }
     }
-  return simulate_course (td->field, &td->sim, reference, td->p, inputs, n, td->t0, span,
-                          row->times, row->original, &row->course_error, cancellable, error);
+  if (!simulate_course (td->field, &td->sim, reference, td->p, inputs, n, td->t0, span,
+                        row->times, row->original, &row->course_error, cancellable, error))
+    return FALSE;
+  if (td->has_plane)
+    compute_plane (td, ko_field, x0, row);
+  return TRUE;
 }
 
 static void
@@ -341,6 +422,9 @@ knockout_thread (GTask        *task,
   result->autonomous = currents_field_is_autonomous (td->field);
   result->t_frozen = td->t0;
   result->trained = td->trained;
+  result->has_plane = td->has_plane;
+  result->plane_x = td->plane_x;
+  result->plane_y = td->plane_y;
   result->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) ko_row_free);
 
   currents_knockout_options_init (&o);
@@ -468,9 +552,13 @@ update_course_title (CurrentsKnockoutView *self)
   if (row == NULL)
     title = g_strdup (_("Choose a knockout"));
   else
-    /* Translators: %s is a state (gene) name */
-    title = g_strdup_printf (_("Knockout of %s: time course from the reference"),
-                             row_name (self, row));
+    title = currents_knockout_view_get_display (self) == CURRENTS_KNOCKOUT_DISPLAY_PLANE
+            /* Translators: %s is a state (gene) name */
+            ? g_strdup_printf (_("Knockout of %s: phase plane from the reference"),
+                               row_name (self, row))
+            /* Translators: %s is a state (gene) name */
+            : g_strdup_printf (_("Knockout of %s: time course from the reference"),
+                               row_name (self, row));
   gtk_label_set_text (self->ko_course_title, title);
 }
 
@@ -661,6 +749,24 @@ start (CurrentsKnockoutView *self)
   currents_system_get_sim_options (system, &td->sim);
   td->t0 = currents_system_get_t0 (system);
   td->total = currents_system_get_total (system);
+  if (td->n >= 2)
+    {
+      guint a = currents_portrait_get_x_axis (self->portrait);
+      guint b = currents_portrait_get_y_axis (self->portrait);
+
+      td->has_plane = TRUE;
+      /* the portrait's axes when both are states (not time), else the first two states */
+      if (a < td->n && b < td->n && a != b)
+        {
+          td->plane_x = a;
+          td->plane_y = b;
+        }
+      else
+        {
+          td->plane_x = 0;
+          td->plane_y = 1;
+        }
+    }
   trained = currents_system_get_trained (system);
   if (trained != NULL)
     {
@@ -1055,6 +1161,85 @@ style_entries (const CurrentsPlotTheme *theme,
                                            CURRENTS_PLOT_LEGEND_DASHED, 2.0, 0, { 0 } };
 }
 
+static CurrentsPlotGlyph
+glyph_for (gboolean steady,
+           gboolean stable)
+{
+  return !steady ? CURRENTS_PLOT_GLYPH_NEUTRAL
+         : stable ? CURRENTS_PLOT_GLYPH_STABLE : CURRENTS_PLOT_GLYPH_UNSTABLE;
+}
+
+/* The knocked-out field's arrows, the run from the reference to the knockout's steady
+ * state (dashed) and the original run (solid), with both end points. */
+static void
+draw_plane (CurrentsKnockoutView    *self,
+            cairo_t                 *cr,
+            const CurrentsPlotTheme *theme,
+            const KoRow             *row,
+            double                   width,
+            double                   height)
+{
+  static const double dash[] = { 7.0, 4.0 };
+  const KoResult *result = self->result;
+  guint a = result->plane_x, b = result->plane_y;
+  gsize n = result->n;
+  CurrentsPlotLegendEntry entries[4];
+  CurrentsPlotViewport vp;
+  CurrentsPlotColor ko_color, orig_color;
+  g_autofree char *x_label = NULL, *y_label = NULL;
+  double dx, dy;
+
+  x_label = row->gene == a ? g_strdup_printf (_("%s (held at 0)"), result->names[a])
+                           : g_strdup (result->names[a]);
+  y_label = row->gene == b ? g_strdup_printf (_("%s (held at 0)"), result->names[b])
+                           : g_strdup (result->names[b]);
+  currents_plot_layout (cr, theme, width, height, row->plane_window[0], row->plane_window[1],
+                        row->plane_window[2], row->plane_window[3], 0.0, &vp);
+  currents_plot_draw_background (cr, theme, width, height, &vp);
+  currents_plot_draw_grid (cr, theme, &vp);
+  self->n_arrows = currents_plot_draw_field (cr, theme, &vp, PLANE_GRID, PLANE_GRID,
+                                             row->plane_fx, row->plane_fy,
+                                             CURRENTS_PLOT_ARROWS_NORMALIZED, 0.0);
+
+  orig_color = theme->highlight;
+  ko_color = theme->palette[0];
+  if (currents_plot_draw_polyline (cr, &vp, row->original + a, n, row->original + b, n,
+                                   row->n_times, &orig_color, 2.0, 0.5) > 0)
+    self->n_curves++;
+  cairo_save (cr);
+  cairo_set_dash (cr, dash, G_N_ELEMENTS (dash), 0.0);
+  if (currents_plot_draw_polyline (cr, &vp, row->knocked_out + a, n, row->knocked_out + b, n,
+                                   row->n_times, &ko_color, 2.5, 0.35) > 0)
+    self->n_curves++;
+  cairo_restore (cr);
+
+  currents_plot_viewport_to_device (&vp, result->reference[a], result->reference[b], &dx, &dy);
+  currents_plot_draw_glyph (cr, dx, dy, 6.0, glyph_for (TRUE, result->ref_stable),
+                            &theme->equilibrium, &theme->plot_background);
+  if (row->steady)
+    {
+      currents_plot_viewport_to_device (&vp, row->state[a], row->state[b], &dx, &dy);
+      currents_plot_draw_glyph (cr, dx, dy, 6.0, glyph_for (TRUE, row->stable), &ko_color,
+                                &theme->plot_background);
+    }
+  currents_plot_draw_axes (cr, theme, &vp, x_label, y_label);
+
+  entries[0] = (CurrentsPlotLegendEntry) { _("original"), orig_color,
+                                           CURRENTS_PLOT_LEGEND_LINE, 2.0, 0, { 0 } };
+  entries[1] = (CurrentsPlotLegendEntry) { _("knocked out"), ko_color,
+                                           CURRENTS_PLOT_LEGEND_DASHED, 2.5, 0, { 0 } };
+  entries[2] = (CurrentsPlotLegendEntry) { _("reference"), theme->equilibrium,
+                                           CURRENTS_PLOT_LEGEND_GLYPH, 0.0,
+                                           glyph_for (TRUE, result->ref_stable),
+                                           theme->plot_background };
+  entries[3] = (CurrentsPlotLegendEntry) { _("knockout's steady state"), ko_color,
+                                           CURRENTS_PLOT_LEGEND_GLYPH, 0.0,
+                                           glyph_for (row->steady, row->stable),
+                                           theme->plot_background };
+  currents_plot_draw_legend (cr, theme, &vp, entries, row->steady ? 4 : 3,
+                             CURRENTS_PLOT_CORNER_TOP_RIGHT);
+}
+
 static void
 draw_course (GtkDrawingArea *area,
              cairo_t        *cr,
@@ -1070,6 +1255,7 @@ draw_course (GtkDrawingArea *area,
 
   self->n_course_frames++;
   self->n_curves = 0;
+  self->n_arrows = 0;
   theme_for (GTK_WIDGET (area), &theme);
   currents_plot_set_source_color (cr, &theme.background);
   cairo_paint (cr);
@@ -1089,7 +1275,10 @@ draw_course (GtkDrawingArea *area,
   t_lo = row->times[0];
   t_hi = row->times[row->n_times - 1];
 
-  if (!gtk_toggle_button_get_active (self->ko_separate_button))
+  if (currents_knockout_view_get_display (self) == CURRENTS_KNOCKOUT_DISPLAY_PLANE
+      && self->result->has_plane && row->plane_fx != NULL)
+    draw_plane (self, cr, &theme, row, width, height);
+  else if (currents_knockout_view_get_display (self) != CURRENTS_KNOCKOUT_DISPLAY_PER_STATE)
     {
       g_autofree CurrentsPlotLegendEntry *entries = g_new0 (CurrentsPlotLegendEntry, n + 2);
       g_autofree char **labels = g_new0 (char *, n);
@@ -1226,6 +1415,7 @@ dark_changed_cb (CurrentsKnockoutView *self)
 static void
 layout_toggled_cb (CurrentsKnockoutView *self)
 {
+  update_course_title (self);
   gtk_widget_queue_draw (GTK_WIDGET (self->ko_course));
 }
 
@@ -1409,6 +1599,7 @@ currents_knockout_view_class_init (CurrentsKnockoutViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CurrentsKnockoutView, ko_course_title);
   gtk_widget_class_bind_template_child (widget_class, CurrentsKnockoutView, ko_together_button);
   gtk_widget_class_bind_template_child (widget_class, CurrentsKnockoutView, ko_separate_button);
+  gtk_widget_class_bind_template_child (widget_class, CurrentsKnockoutView, ko_plane_button);
   gtk_widget_class_bind_template_child (widget_class, CurrentsKnockoutView, ko_course);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "knockoutview");
@@ -1443,6 +1634,8 @@ currents_knockout_view_init (CurrentsKnockoutView *self)
   gtk_widget_add_controller (GTK_WIDGET (self->ko_bars), GTK_EVENT_CONTROLLER (click));
   gtk_widget_set_cursor_from_name (GTK_WIDGET (self->ko_bars), "pointer");
   g_signal_connect_object (self->ko_separate_button, "toggled", G_CALLBACK (layout_toggled_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->ko_plane_button, "toggled", G_CALLBACK (layout_toggled_cb),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
                            G_CALLBACK (dark_changed_cb), self, G_CONNECT_SWAPPED);
@@ -1666,19 +1859,52 @@ currents_knockout_view_get_course (CurrentsKnockoutView *self,
 }
 
 void
-currents_knockout_view_set_separate (CurrentsKnockoutView *self,
-                                     gboolean              separate)
+currents_knockout_view_set_display (CurrentsKnockoutView    *self,
+                                    CurrentsKnockoutDisplay  display)
 {
   g_return_if_fail (CURRENTS_IS_KNOCKOUT_VIEW (self));
-  gtk_toggle_button_set_active (separate ? self->ko_separate_button : self->ko_together_button,
-                                TRUE);
+  switch (display)
+    {
+    case CURRENTS_KNOCKOUT_DISPLAY_PER_STATE:
+      gtk_toggle_button_set_active (self->ko_separate_button, TRUE);
+      break;
+    case CURRENTS_KNOCKOUT_DISPLAY_PLANE:
+      gtk_toggle_button_set_active (self->ko_plane_button, TRUE);
+      break;
+    case CURRENTS_KNOCKOUT_DISPLAY_TOGETHER:
+    default:
+      gtk_toggle_button_set_active (self->ko_together_button, TRUE);
+      break;
+    }
+}
+
+CurrentsKnockoutDisplay
+currents_knockout_view_get_display (CurrentsKnockoutView *self)
+{
+  g_return_val_if_fail (CURRENTS_IS_KNOCKOUT_VIEW (self), CURRENTS_KNOCKOUT_DISPLAY_TOGETHER);
+  if (gtk_toggle_button_get_active (self->ko_plane_button))
+    return CURRENTS_KNOCKOUT_DISPLAY_PLANE;
+  if (gtk_toggle_button_get_active (self->ko_separate_button))
+    return CURRENTS_KNOCKOUT_DISPLAY_PER_STATE;
+  return CURRENTS_KNOCKOUT_DISPLAY_TOGETHER;
 }
 
 gboolean
-currents_knockout_view_get_separate (CurrentsKnockoutView *self)
+currents_knockout_view_get_plane (CurrentsKnockoutView *self,
+                                  guint                *x_axis,
+                                  guint                *y_axis,
+                                  guint                *n_arrows)
 {
   g_return_val_if_fail (CURRENTS_IS_KNOCKOUT_VIEW (self), FALSE);
-  return gtk_toggle_button_get_active (self->ko_separate_button);
+  if (self->result == NULL || !self->result->has_plane)
+    return FALSE;
+  if (x_axis != NULL)
+    *x_axis = self->result->plane_x;
+  if (y_axis != NULL)
+    *y_axis = self->result->plane_y;
+  if (n_arrows != NULL)
+    *n_arrows = self->n_arrows;
+  return TRUE;
 }
 
 void

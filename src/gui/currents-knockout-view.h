@@ -87,17 +87,33 @@ gboolean    currents_knockout_view_get_course   (CurrentsKnockoutView *self,
                                                  const double        **times,
                                                  const double        **original,
                                                  const double        **knocked_out);
-/* One plot per state (TRUE) or all states in one plot, the knocked-out run dashed. */
-void        currents_knockout_view_set_separate (CurrentsKnockoutView *self,
-                                                 gboolean              separate);
-gboolean    currents_knockout_view_get_separate (CurrentsKnockoutView *self);
+/* How the chosen knockout is shown. */
+typedef enum
+{
+  CURRENTS_KNOCKOUT_DISPLAY_TOGETHER,   /* all states in one time plot, knocked-out run dashed */
+  CURRENTS_KNOCKOUT_DISPLAY_PER_STATE,  /* one time plot per state */
+  CURRENTS_KNOCKOUT_DISPLAY_PLANE,      /* the knocked-out system's phase plane */
+} CurrentsKnockoutDisplay;
 
-/* What the last drawings drew: bars in the chart, curves in the time course, and how
- * many times each was drawn. Any out argument may be NULL. */
+void        currents_knockout_view_set_display  (CurrentsKnockoutView   *self,
+                                                 CurrentsKnockoutDisplay display);
+CurrentsKnockoutDisplay currents_knockout_view_get_display (CurrentsKnockoutView *self);
+
+/* What the last drawings drew: bars in the chart, curves in the time course (in the
+ * phase plane: the two runs), and how many times each was drawn. Any out argument may
+ * be NULL. */
 void        currents_knockout_view_get_stats    (CurrentsKnockoutView *self,
                                                  guint                *n_bars,
                                                  guint                *n_curves,
                                                  guint                *n_bar_frames,
                                                  guint                *n_course_frames);
+
+/* The phase plane's axes (the portrait's when both are states, else the first two
+ * states) and the arrows of the knocked-out field its last drawing drew; FALSE when the
+ * model has a single state. */
+gboolean    currents_knockout_view_get_plane    (CurrentsKnockoutView *self,
+                                                 guint                *x_axis,
+                                                 guint                *y_axis,
+                                                 guint                *n_arrows);
 
 G_END_DECLS

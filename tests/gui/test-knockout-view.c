@@ -389,10 +389,10 @@ test_toggle (Fixture       *fixture,
   /* the largest shift is shown first; choosing v shows its course */
   g_assert_cmpstr (currents_knockout_view_get_selected (fixture->view), ==, "u");
   assert_course (fixture, "v", 1e-4);
-  currents_knockout_view_set_separate (fixture->view, TRUE);
+  currents_knockout_view_set_display (fixture->view, CURRENTS_KNOCKOUT_DISPLAY_PER_STATE);
   assert_drawn (fixture, 2, 4);
   screenshot (fixture, "toggle-separate");
-  currents_knockout_view_set_separate (fixture->view, FALSE);
+  currents_knockout_view_set_display (fixture->view, CURRENTS_KNOCKOUT_DISPLAY_TOGETHER);
   assert_course (fixture, "u", 1e-4);
   screenshot (fixture, "toggle");
 
@@ -488,9 +488,26 @@ test_repressilator (Fixture       *fixture,
 
   assert_course (fixture, "y", 1e-3);
   screenshot (fixture, "repressilator");
-  currents_knockout_view_set_separate (fixture->view, TRUE);
+  currents_knockout_view_set_display (fixture->view, CURRENTS_KNOCKOUT_DISPLAY_PER_STATE);
   assert_drawn (fixture, 3, 6);
   screenshot (fixture, "repressilator-separate");
+
+  /* the knockout of z in the portrait's (x, y) plane: the two runs and the field */
+  {
+    guint x_axis, y_axis, n_arrows;
+
+    assert_course (fixture, "z", 1e-3);
+    currents_knockout_view_set_display (fixture->view, CURRENTS_KNOCKOUT_DISPLAY_PLANE);
+    g_assert_cmpint (currents_knockout_view_get_display (fixture->view), ==,
+                     CURRENTS_KNOCKOUT_DISPLAY_PLANE);
+    assert_drawn (fixture, 3, 2);
+    g_assert_true (currents_knockout_view_get_plane (fixture->view, &x_axis, &y_axis,
+                                                     &n_arrows));
+    g_assert_cmpuint (x_axis, ==, 0);
+    g_assert_cmpuint (y_axis, ==, 1);
+    g_assert_cmpuint (n_arrows, >, 200);
+    screenshot (fixture, "repressilator-plane");
+  }
 }
 
 static const char toggle_source[] =
