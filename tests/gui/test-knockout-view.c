@@ -508,6 +508,18 @@ test_repressilator (Fixture       *fixture,
     g_assert_cmpuint (n_arrows, >, 200);
     screenshot (fixture, "repressilator-plane");
   }
+
+  /* the same in the dark */
+  if (g_getenv ("CURRENTS_SCREENSHOT_DIR") != NULL)
+    {
+      AdwStyleManager *style = adw_style_manager_get_default ();
+
+      adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
+      currents_knockout_view_set_display (fixture->view, CURRENTS_KNOCKOUT_DISPLAY_TOGETHER);
+      assert_drawn (fixture, 3, 6);
+      screenshot (fixture, "repressilator-dark");
+      adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+    }
 }
 
 static const char toggle_source[] =
