@@ -3,7 +3,8 @@
  * Copyright 2026 The Currents authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Every state's knockout ranked by the steady-state shift it causes, as a bar chart and a table, and the knocked-out system beside the original.
+ * Every state's knockout ranked by the steady-state shift it causes, as a bar chart and a
+ * table, and the knocked-out system beside the original.
  *
  * The reference x_ref is the steady state reached from the system's initial state; the
  * knockout of state i holds x_i = 0 (currents-knockout.h) and its shift is
@@ -450,8 +451,9 @@ knockout_thread (GTask        *task,
                                          "to a steady state (%s). Knockouts are measured "
                                          "from one: choose another initial state with the "
                                          "state sliders or in the model."),
-                                       start, ref->message != NULL ? ref->message
-                                                                   : _("Newton's method did not converge"));
+                                       start, ref->message != NULL
+                                              ? ref->message
+                                              : _("Newton's method did not converge"));
       g_task_return_pointer (task, g_steal_pointer (&result), (GDestroyNotify) ko_result_free);
       return;
     }

@@ -3,7 +3,8 @@
  * Copyright 2026 The Currents authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Every state's knockout ranked by the steady-state shift it causes, as a bar chart and a table, and the knocked-out system beside the original.
+ * Every state's knockout ranked by the steady-state shift it causes, as a bar chart and a
+ * table, and the knocked-out system beside the original.
  */
 #pragma once
 
@@ -16,7 +17,8 @@ G_BEGIN_DECLS
 
 #define CURRENTS_TYPE_KNOCKOUT_VIEW (currents_knockout_view_get_type ())
 
-G_DECLARE_FINAL_TYPE (CurrentsKnockoutView, currents_knockout_view, CURRENTS, KNOCKOUT_VIEW, GtkWidget)
+G_DECLARE_FINAL_TYPE (CurrentsKnockoutView, currents_knockout_view, CURRENTS, KNOCKOUT_VIEW,
+                      GtkWidget)
 
 GtkWidget  *currents_knockout_view_new          (void);
 

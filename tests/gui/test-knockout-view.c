@@ -539,7 +539,8 @@ test_trained (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   CurrentsModel *model = currents_model_new_from_string (toggle_source, "toggle.ode", &error);
   g_autofree double *p = NULL;
-  const double x_min[] = { 0.35, 0.0 }, x_max[] = { 3.1, 3.2 }, u_min[] = { 0.0 }, u_max[] = { 1.0 };
+  const double x_min[] = { 0.35, 0.0 }, x_max[] = { 3.1, 3.2 };
+  const double u_min[] = { 0.0 }, u_max[] = { 1.0 };
   CurrentsTrainedModel *tm;
   gboolean extrapolated;
   guint updates;
