@@ -12,8 +12,8 @@
  *   repressilator  x' = α/(1 + zⁿ) − x, …: knocking out x gives y = α, z = α/(1 + αⁿ).
  *
  * A chosen knockout's time course has 2 × n curves, the knocked-out state's run is 0
- * throughout and the others approach x_ko; a slider moves the ranking; nothing is
- * computed while the page is hidden; a trained model marks knockouts outside its data
+ * throughout and the others approach x_ko; a slider moves the ranking (a burst of slider
+ * moves makes one computation); nothing is computed while the page is hidden; a trained model marks knockouts outside its data
  * as extrapolated; a model without a steady state says so in words.
  *
  * With CURRENTS_SCREENSHOT_DIR set, writes knockout-*.png there.
@@ -602,6 +602,25 @@ test_hidden (Fixture       *fixture,
   updates = currents_knockout_view_get_n_updates (fixture->view);
   g_assert_true (currents_window_show_page (fixture->window, "knockouts"));
   wait_for_update (fixture, updates, 2);
+  assert_matches_direct_run (fixture);
+
+  /* a slider dragged through five values: one computation, for the last of them */
+  updates = currents_knockout_view_get_n_updates (fixture->view);
+  for (guint k = 0; k < 5; k++)
+    g_assert_true (currents_parameter_panel_set_value (panel, "a1", 3.1 + 0.35 * k));
+  g_assert_true (currents_knockout_view_get_busy (fixture->view));
+  wait_for_update (fixture, updates, 2);
+  run_for (0.5);
+  g_assert_cmpuint (currents_knockout_view_get_n_updates (fixture->view), ==, updates + 1);
+  {
+    const double *state;
+
+    g_assert_true (currents_knockout_view_get_gene (fixture->view,
+                                                    (guint) currents_knockout_view_get_rank (
+                                                      fixture->view, "v"),
+                                                    &state, NULL, NULL, NULL));
+    g_assert_cmpfloat_with_epsilon (state[0], 3.1 + 0.35 * 4, 1e-8);
+  }
   assert_matches_direct_run (fixture);
 }
 
