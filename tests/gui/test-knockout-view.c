@@ -370,15 +370,16 @@ test_toggle (Fixture       *fixture,
   g_assert_cmpuint (currents_knockout_view_get_n_genes (fixture->view), ==, 2);
   assert_matches_direct_run (fixture);
 
-  /* the reference solves u = 3/(1 + v²), v = 3/(1 + u²) on the u-high branch */
+  /* the reference solves u = 5/(1 + v²), v = 3/(1 + u²) (a1 = 5, a2 = 3) on the u-high
+   * branch, the only one at iptg = 0 */
   ref = currents_knockout_view_get_reference (fixture->view, NULL);
   u = ref[0];
   v = ref[1];
-  g_assert_cmpfloat (fabs (u - 3.0 / (1.0 + v * v)), <, 1e-9);
+  g_assert_cmpfloat (fabs (u - 5.0 / (1.0 + v * v)), <, 1e-9);
   g_assert_cmpfloat (fabs (v - 3.0 / (1.0 + u * u)), <, 1e-9);
   g_assert_cmpfloat (u, >, v);
   shift_u = hypot (u, 3.0 - v);   /* x_ko = (0, 3) */
-  shift_v = hypot (3.0 - u, v);   /* x_ko = (3, 0) */
+  shift_v = hypot (5.0 - u, v);   /* x_ko = (5, 0) */
   g_assert_cmpstr (currents_knockout_view_get_gene_name (fixture->view, 0), ==, "u");
   g_assert_cmpstr (currents_knockout_view_get_gene_name (fixture->view, 1), ==, "v");
   g_assert_cmpfloat_with_epsilon (currents_knockout_view_get_shift (fixture->view, 0), shift_u,
