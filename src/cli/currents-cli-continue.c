@@ -8,6 +8,11 @@
  * periodic orbits born at the Hopf points; `currents-cli continue2`: curves of folds and
  * Hopf points in two parameters, with cusp and Bogdanov–Takens points. Both take an
  * equation model or a trained model (whose parameter is then one of its inputs).
+ *
+ * Both can draw the diagram (--plot FILE, PNG/SVG/PDF by suffix, with provenance in its
+ * metadata); `continue` also reports the bistable ranges and the hysteresis loop
+ * (currents-hysteresis.h) in words and, with --data, marks the levels of the parameter
+ * the data were recorded at.
  */
 #define G_LOG_DOMAIN "currents-cli"
 
@@ -19,9 +24,142 @@
 
 #include "currents-cli-private.h"
 #include "currents-continuation.h"
+#include "currents-hysteresis.h"
 #include "currents-periodic.h"
+#include "currents-plot-diagram.h"
 
+#define PLOT_WIDTH  800.0
+#define PLOT_HEIGHT 560.0
 
+/* WIDTHxHEIGHT, as `currents-cli plot --size`. */
+static gboolean
+parse_size (const char *text,
+            double     *width,
+            double     *height)
+{
+  g_auto(GStrv) parts = g_strsplit_set (text, "xX×", -1);
+  char *end = NULL;
+
+  if (g_strv_length (parts) != 2)
+    return FALSE;
+  *width = g_ascii_strtod (parts[0], &end);
+  if (end == parts[0] || *end != '\0')
+    return FALSE;
+  *height = g_ascii_strtod (parts[1], &end);
+  if (end == parts[1] || *end != '\0')
+    return FALSE;
+  return *width >= 16 && *height >= 16 && *width <= 20000 && *height <= 20000;
+}
+
+static gboolean
+is_image_path (const char *path)
+{
+  g_autofree char *lower = g_ascii_strdown (path, -1);
+
+  return g_str_has_suffix (lower, ".png") || g_str_has_suffix (lower, ".svg")
+         || g_str_has_suffix (lower, ".pdf");
+}
+
+static char *
+file_sha256 (const char *path)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  if (!g_file_get_contents (path, &contents, &length, NULL))
+    return g_strdup ("unknown");
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* The distinct values of the input column @param in a data file, sorted. */
+static GArray *
+data_levels (const char  *path,
+             const char  *param,
+             char       **sha256,
+             GError     **error)
+{
+  const char *inputs[] = { param, NULL };
+  CurrentsCsvOptions options = { 0 };
+  g_autoptr(CurrentsDataset) data = NULL;
+  GArray *levels;
+  int col;
+
+  options.input_columns = inputs;
+  data = currents_dataset_load (path, &options, error);
+  if (data == NULL)
+    return NULL;
+  col = currents_dataset_find_input (data, param);
+  if (col < 0)
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_DATA_FORMAT,
+                   "%s: no column '%s' to take the levels of the parameter from", path, param);
+      return NULL;
+    }
+  levels = g_array_new (FALSE, FALSE, sizeof (double));
+  for (gsize t = 0; t < currents_dataset_get_n_trajectories (data); t++)
+    {
+      const CurrentsTrajectory *traj = currents_dataset_get_trajectory (data, t);
+      const double *u = currents_trajectory_get_inputs (traj);
+      gsize m = currents_dataset_get_n_inputs (data);
+
+      for (gsize k = 0; k < currents_trajectory_get_n_samples (traj); k++)
+        {
+          double v = u[k * m + col];
+          gboolean seen = FALSE;
+
+          if (!isfinite (v))
+            continue;
+          for (guint i = 0; i < levels->len && !seen; i++)
+            seen = fabs (g_array_index (levels, double, i) - v) <= 1e-12 * MAX (1.0, fabs (v));
+          if (!seen)
+            g_array_append_val (levels, v);
+        }
+    }
+  g_array_sort (levels, compare_doubles);
+  *sha256 = g_strdup (currents_dataset_get_sha256 (data));
+  return levels;
+}
+
+/* The quantity drawn: a state (its index) or the 2-norm (-1). */
+static double
+quantity_of (const double *x,
+             gsize         n,
+             int           quantity)
+{
+  double s = 0.0;
+
+  if (quantity >= 0)
+    return x[quantity];
+  for (gsize i = 0; i < n; i++)
+    s += x[i] * x[i];
+  return sqrt (s);
+}
+
+static void
+set_provenance (CurrentsPlotDiagram *diagram,
+                const char          *title,
+                const char          *model_path,
+                const char          *command,
+                const char          *settings)
+{
+  g_autofree char *sha = file_sha256 (model_path);
+  g_autofree char *source = g_strdup_printf ("%s (sha256 %s)", model_path, sha);
+
+  currents_plot_diagram_set_metadata (diagram, "Title", title);
+  currents_plot_diagram_set_metadata (diagram, "Software", "currents-cli " PACKAGE_VERSION);
+  currents_plot_diagram_set_metadata (diagram, "Source", source);
+  currents_plot_diagram_set_metadata (diagram, "Description", command);
+  currents_plot_diagram_set_metadata (diagram, "Comment", settings);
+}
 
 
 /* LO:HI (either may be negative). */
@@ -337,6 +475,116 @@ hopf_orbits_clear (gpointer data)
   g_free (h->error);
 }
 
+/* The one-parameter diagram: branches of equilibria (the quantity against the parameter),
+ * periodic orbits' max and min, folds, Hopf and branch points, the bistable ranges with
+ * their jumps, and the data's levels. */
+static gboolean
+plot_continue (CurrentsSystem                   *sys,
+               const CurrentsContinuationResult *res,
+               GArray                           *hopf_orbits,
+               GPtrArray                        *ranges,
+               int                               quantity,
+               const char                       *param,
+               gboolean                          log_scale,
+               GArray                           *levels,
+               const char                       *path,
+               double                            width,
+               double                            height,
+               const char                       *title,
+               const char                       *model_path,
+               const char                       *command,
+               const char                       *settings,
+               GError                          **error)
+{
+  g_autoptr(CurrentsPlotDiagram) diagram = currents_plot_diagram_new ();
+  const char *const *names = currents_system_get_state_names (sys);
+  gsize n = currents_system_get_n_states (sys);
+  CurrentsPlotTheme theme;
+
+  currents_plot_diagram_set_labels (diagram, param, quantity >= 0 ? names[quantity] : "‖x‖");
+  currents_plot_diagram_set_log (diagram, log_scale, FALSE);
+
+  for (guint i = 0; i < res->branches->len; i++)
+    {
+      const CurrentsContinuationBranch *br = g_ptr_array_index (res->branches, i);
+      g_autofree double *y = g_new (double, MAX (br->n_points, 1));
+
+      for (gsize k = 0; k < br->n_points; k++)
+        y[k] = quantity_of (br->state + k * br->n, br->n, quantity);
+      currents_plot_diagram_add_branch (diagram, CURRENTS_PLOT_BRANCH_EQUILIBRIA, br->param, y,
+                                        br->stable, NULL, br->n_points, 4);
+    }
+
+  /* a periodic orbit's extremes of one state (the norm has none to draw) */
+  for (guint i = 0; quantity >= 0 && hopf_orbits != NULL && i < hopf_orbits->len; i++)
+    {
+      const HopfOrbits *ho = &g_array_index (hopf_orbits, HopfOrbits, i);
+      g_autofree double *x = NULL, *ymax = NULL, *ymin = NULL;
+      g_autofree gboolean *stable = NULL;
+      guint m;
+
+      if (ho->orbits == NULL || ho->orbits->len == 0)
+        continue;
+      m = ho->orbits->len;
+      x = g_new (double, m);
+      ymax = g_new (double, m);
+      ymin = g_new (double, m);
+      stable = g_new (gboolean, m);
+      for (guint k = 0; k < m; k++)
+        {
+          const CurrentsPeriodicOrbit *orb = g_ptr_array_index (ho->orbits, k);
+
+          x[k] = orb->param;
+          ymax[k] = orb->max[quantity];
+          ymin[k] = orb->min[quantity];
+          stable[k] = orb->stable;
+        }
+      currents_plot_diagram_add_branch (diagram, CURRENTS_PLOT_BRANCH_PERIODIC_MAX, x, ymax,
+                                        stable, NULL, m, 0);
+      currents_plot_diagram_add_branch (diagram, CURRENTS_PLOT_BRANCH_PERIODIC_MIN, x, ymin,
+                                        stable, NULL, m, 0);
+    }
+
+  for (guint i = 0; i < res->special->len; i++)
+    {
+      const CurrentsBifurcation *b = g_ptr_array_index (res->special, i);
+      static const struct { CurrentsBifurcationKind kind; CurrentsPlotSpecialKind plot;
+                            const char *tag; } kinds[] = {
+        { CURRENTS_BIFURCATION_FOLD, CURRENTS_PLOT_SPECIAL_FOLD, "LP" },
+        { CURRENTS_BIFURCATION_HOPF, CURRENTS_PLOT_SPECIAL_HOPF, "H" },
+        { CURRENTS_BIFURCATION_BRANCH_POINT, CURRENTS_PLOT_SPECIAL_BRANCH_POINT, "BP" },
+      };
+
+      for (gsize k = 0; k < G_N_ELEMENTS (kinds); k++)
+        if (kinds[k].kind == b->kind)
+          {
+            g_autofree char *label = g_strdup_printf ("%s  %s = %.3g", kinds[k].tag, param,
+                                                      b->param);
+
+            currents_plot_diagram_add_special (diagram, kinds[k].plot, b->param,
+                                               quantity_of (b->state, n, quantity), label);
+          }
+    }
+
+  for (guint i = 0; i < ranges->len; i++)
+    {
+      const CurrentsBistableRange *r = g_ptr_array_index (ranges, i);
+
+      currents_plot_diagram_add_band (diagram, r->lo, r->hi,
+                                      r->n_stable > 2 ? "multistable" : "bistable");
+      if (isfinite (r->up) && isfinite (r->up_from) && isfinite (r->up_to))
+        currents_plot_diagram_add_jump (diagram, r->up, r->up_from, r->up_to);
+      if (isfinite (r->down) && isfinite (r->down_from) && isfinite (r->down_to))
+        currents_plot_diagram_add_jump (diagram, r->down, r->down_from, r->down_to);
+    }
+  if (levels != NULL && levels->len > 0)
+    currents_plot_diagram_set_levels (diagram, (const double *) levels->data, levels->len);
+
+  set_provenance (diagram, title, model_path, command, settings);
+  currents_plot_theme_init (&theme, FALSE);
+  return currents_plot_diagram_export (diagram, path, &theme, width, height, error);
+}
+
 int
 cli_continue (int    argc,
               char **argv)
@@ -345,6 +593,7 @@ cli_continue (int    argc,
   g_auto(GStrv) box_items = NULL;
   g_autofree char *param = NULL, *range_text = NULL, *ds_text = NULL, *ds_min_text = NULL;
   g_autofree char *ds_max_text = NULL, *start_text = NULL, *t_text = NULL;
+  g_autofree char *plot_path = NULL, *plot_y = NULL, *size_text = NULL, *data_path = NULL;
   gboolean json = FALSE, log_scale = FALSE, periodic = FALSE, no_switch = FALSE;
   int max_points = 0, max_branches = 0;
   GOptionEntry entries[] = {
@@ -378,10 +627,26 @@ cli_continue (int    argc,
       "Also continue the periodic orbits born at each Hopf point", NULL },
     { "t", 0, 0, G_OPTION_ARG_STRING, &t_text,
       "Hold t here for a non-autonomous model (default: the model's t0)", "T" },
+    { "plot", 0, 0, G_OPTION_ARG_FILENAME, &plot_path,
+      "Draw the diagram into this image (.png, .svg or .pdf)", "FILE" },
+    { "plot-y", 0, 0, G_OPTION_ARG_STRING, &plot_y,
+      "The quantity drawn against the parameter, and whose jumps are reported: a state "
+      "or 'norm' (default: the first state)", "STATE|norm" },
+    { "size", 0, 0, G_OPTION_ARG_STRING, &size_text,
+      "Image size in pixels (points for SVG/PDF) (default 800x560)", "WxH" },
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_path,
+      "Mark the levels of the parameter in this data file (its column of that name) on the "
+      "diagram", "DATA.csv" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("MODEL.ode|TRAINED.json");
+  g_autoptr(GPtrArray) ranges = NULL;
+  g_autoptr(GArray) levels = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *data_sha = NULL;
+  double width = PLOT_WIDTH, height = PLOT_HEIGHT;
+  int quantity = 0;
   g_autoptr(GError) error = NULL;
   g_autoptr(CurrentsSystem) sys = NULL;
   g_autoptr(CurrentsContinuation) cont = NULL;
@@ -399,11 +664,14 @@ cli_continue (int    argc,
     "equilibrium at the start, by pseudo-arclength continuation with the exact Jacobian:\n"
     "branches with their stability, folds (tipping points), Hopf points (angular frequency\n"
     "ω and first Lyapunov coefficient l1: negative supercritical, positive subcritical) and\n"
-    "branch points, whose other branches are followed too.\n\n"
+    "branch points, whose other branches are followed too; the ranges where two stable\n"
+    "equilibria coexist (bistability) and where a slow sweep switches between them.\n\n"
     "Examples:\n"
     "  currents-cli continue brusselator.ode --param b --range 0:4 --json\n"
     "  currents-cli continue toggle.ode --param iptg --range 0.01:100 --log\n"
-    "  currents-cli continue lorenz.ode --param rho --range 0.5:30 --periodic");
+    "  currents-cli continue toggle.ode --param iptg --range 0.01:100 --log --plot-y u \\\n"
+    "      --data toggle.csv --plot toggle-iptg.pdf\n"
+    "  currents-cli continue lorenz.ode --param rho --range 0.5:30 --periodic --plot lorenz.png");
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     return cli_usage_error (ctx, "%s", error->message);
@@ -413,6 +681,12 @@ cli_continue (int    argc,
     return cli_usage_error (ctx, "continue needs --param NAME");
   if (range_text == NULL)
     return cli_usage_error (ctx, "continue needs --range LO:HI");
+  if (plot_path != NULL && !is_image_path (plot_path))
+    return cli_usage_error (ctx, "--plot: expected a .png, .svg or .pdf file, found '%s'",
+                            plot_path);
+  if (size_text != NULL && !parse_size (size_text, &width, &height))
+    return cli_usage_error (ctx, "--size: expected WIDTHxHEIGHT between 16 and 20000, found '%s'",
+                            size_text);
 
   currents_continuation_options_init (&o);
   if (!parse_range (range_text, "--range", &o.lo, &o.hi, &error) ||
@@ -436,6 +710,23 @@ cli_continue (int    argc,
     return cli_user_error (error);
   o.box_lo = lo;
   o.box_hi = hi;
+  if (plot_y != NULL)
+    {
+      quantity = g_ascii_strcasecmp (plot_y, "norm") == 0 ? -1
+                 : currents_system_find_state (sys, plot_y);
+      if (quantity < 0 && g_ascii_strcasecmp (plot_y, "norm") != 0)
+        {
+          g_set_error (&error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                       "--plot-y: '%s' is not a state of %s (nor 'norm')", plot_y, argv[1]);
+          return cli_user_error (error);
+        }
+    }
+  if (data_path != NULL)
+    {
+      levels = data_levels (data_path, param, &data_sha, &error);
+      if (levels == NULL)
+        return cli_user_error (error);
+    }
 
   cont = currents_continuation_new (sys, param, &o, &error);
   if (cont == NULL || !currents_continuation_run (cont, NULL, &error))
@@ -483,6 +774,26 @@ cli_continue (int    argc,
         }
     }
 
+  ranges = currents_hysteresis_find (res, quantity);
+  summary = currents_hysteresis_describe (ranges, param);
+
+  if (plot_path != NULL)
+    {
+      g_autofree char *title = g_strdup_printf ("Bifurcation diagram of %s in %s", argv[1],
+                                                param);
+      g_autoptr(GString) settings = g_string_new (NULL);
+
+      g_string_append_printf (settings, "parameter %s over %.10g:%.10g%s; y %s", param, o.lo,
+                              o.hi, log_scale ? " (log scale)" : "",
+                              quantity >= 0 ? currents_system_get_state_names (sys)[quantity]
+                                            : "norm");
+      if (data_sha != NULL)
+        g_string_append_printf (settings, "; data %s sha256 %s", data_path, data_sha);
+      if (!plot_continue (sys, res, hopf_orbits, ranges, quantity, param, log_scale, levels,
+                          plot_path, width, height, title, argv[1], cmd, settings->str, &error))
+        return cli_user_error (error);
+    }
+
   if (json)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
@@ -524,6 +835,37 @@ cli_continue (int    argc,
             }
         }
       json_builder_end_array (b);
+      json_builder_set_member_name (b, "bistable");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < ranges->len; i++)
+        {
+          const CurrentsBistableRange *r = g_ptr_array_index (ranges, i);
+
+          json_builder_begin_object (b);
+          cli_json_member_number (b, "lo", r->lo);
+          cli_json_member_number (b, "hi", r->hi);
+          cli_json_member_number (b, "up", r->up);
+          cli_json_member_number (b, "down", r->down);
+          json_builder_set_member_name (b, "n_stable");
+          json_builder_add_int_value (b, r->n_stable);
+          cli_json_member_number (b, "up_from", r->up_from);
+          cli_json_member_number (b, "up_to", r->up_to);
+          cli_json_member_number (b, "down_from", r->down_from);
+          cli_json_member_number (b, "down_to", r->down_to);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "quantity");
+      json_builder_add_string_value (b, quantity >= 0
+                                        ? currents_system_get_state_names (sys)[quantity]
+                                        : "norm");
+      json_builder_set_member_name (b, "summary");
+      json_builder_add_string_value (b, summary);
+      if (plot_path != NULL)
+        {
+          json_builder_set_member_name (b, "plot");
+          json_builder_add_string_value (b, plot_path);
+        }
       json_builder_end_object (b);
       cli_json_print (b);
       return CLI_OK;
@@ -593,7 +935,80 @@ cli_continue (int    argc,
                    first->param, last->param, first->period, last->period);
         }
       }
+  g_print ("Hysteresis: %s\n", summary);
+  if (plot_path != NULL)
+    g_print ("Diagram written to %s\n", plot_path);
   return CLI_OK;
+}
+
+/* A value that is zero up to rounding, written as zero in a label. */
+static double
+clean (double v)
+{
+  return fabs (v) < 1e-12 ? 0.0 : v;
+}
+
+/* The two-parameter diagram: curves of folds and of Hopf points in the parameter plane,
+ * cusp and Bogdanov–Takens points. */
+static gboolean
+plot_continue2 (const CurrentsContinuationResult *res,
+                const char                       *param,
+                const char                       *param2,
+                gboolean                          log_scale,
+                gboolean                          log_scale2,
+                const char                       *path,
+                double                            width,
+                double                            height,
+                const char                       *title,
+                const char                       *model_path,
+                const char                       *command,
+                const char                       *settings,
+                GError                          **error)
+{
+  g_autoptr(CurrentsPlotDiagram) diagram = currents_plot_diagram_new ();
+  CurrentsPlotTheme theme;
+
+  currents_plot_diagram_set_labels (diagram, param, param2);
+  currents_plot_diagram_set_log (diagram, log_scale, log_scale2);
+  for (guint i = 0; i < res->branches->len; i++)
+    {
+      const CurrentsContinuationBranch *br = g_ptr_array_index (res->branches, i);
+      gboolean folds = br->kind == CURRENTS_CURVE_FOLDS;
+
+      currents_plot_diagram_add_branch (diagram, folds ? CURRENTS_PLOT_BRANCH_FOLD_CURVE
+                                                       : CURRENTS_PLOT_BRANCH_HOPF_CURVE,
+                                        br->param, br->param2, NULL, NULL, br->n_points,
+                                        folds ? 4 : 2);
+    }
+  for (guint i = 0; i < res->special->len; i++)
+    {
+      const CurrentsBifurcation *b = g_ptr_array_index (res->special, i);
+      g_autofree char *label = NULL;
+
+      if (b->kind == CURRENTS_BIFURCATION_CUSP)
+        {
+          const CurrentsContinuationBranch *br = b->branch < res->branches->len
+                                                 ? g_ptr_array_index (res->branches, b->branch)
+                                                 : NULL;
+
+          /* the fold curve through a cusp, closed, bounds its wedge of bistability */
+          if (br != NULL && br->n_points >= 3)
+            currents_plot_diagram_add_region (diagram, br->param, br->param2, br->n_points,
+                                              "bistable");
+          label = g_strdup_printf ("CP  (%.3g, %.3g)", clean (b->param), clean (b->param2));
+          currents_plot_diagram_add_special (diagram, CURRENTS_PLOT_SPECIAL_CUSP, b->param,
+                                             b->param2, label);
+        }
+      else if (b->kind == CURRENTS_BIFURCATION_BOGDANOV_TAKENS)
+        {
+          label = g_strdup_printf ("BT  (%.3g, %.3g)", clean (b->param), clean (b->param2));
+          currents_plot_diagram_add_special (diagram, CURRENTS_PLOT_SPECIAL_BOGDANOV_TAKENS,
+                                             b->param, b->param2, label);
+        }
+    }
+  set_provenance (diagram, title, model_path, command, settings);
+  currents_plot_theme_init (&theme, FALSE);
+  return currents_plot_diagram_export (diagram, path, &theme, width, height, error);
 }
 
 int
@@ -604,8 +1019,9 @@ cli_continue2 (int    argc,
   g_auto(GStrv) box_items = NULL;
   g_autofree char *param = NULL, *param2 = NULL, *range_text = NULL, *range2_text = NULL;
   g_autofree char *from = NULL, *ds_text = NULL, *ds_min_text = NULL, *ds_max_text = NULL;
-  g_autofree char *t_text = NULL;
+  g_autofree char *t_text = NULL, *plot_path = NULL, *size_text = NULL;
   gboolean json = FALSE, log_scale = FALSE, log_scale2 = FALSE;
+  double width = PLOT_WIDTH, height = PLOT_HEIGHT;
   int max_points = 0, max_branches = 0;
   GOptionEntry entries[] = {
     { "param", 'p', 0, G_OPTION_ARG_STRING, &param,
@@ -635,6 +1051,10 @@ cli_continue2 (int    argc,
       "Curves at most (default 32)", "N" },
     { "t", 0, 0, G_OPTION_ARG_STRING, &t_text,
       "Hold t here for a non-autonomous model (default: the model's t0)", "T" },
+    { "plot", 0, 0, G_OPTION_ARG_FILENAME, &plot_path,
+      "Draw the curves into this image (.png, .svg or .pdf)", "FILE" },
+    { "size", 0, 0, G_OPTION_ARG_STRING, &size_text,
+      "Image size in pixels (points for SVG/PDF) (default 800x560)", "WxH" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
     { NULL }
   };
@@ -658,7 +1078,7 @@ cli_continue2 (int    argc,
     "Examples:\n"
     "  currents-cli continue2 cusp.ode --param h --param2 r --range -2:2 --range2 -1:2 --json\n"
     "  currents-cli continue2 brusselator.ode --param b --param2 a --range 0:6 --range2 0.2:2 "
-    "--from hopf");
+    "--from hopf --plot brusselator-ab.svg");
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     return cli_usage_error (ctx, "%s", error->message);
@@ -668,6 +1088,12 @@ cli_continue2 (int    argc,
     return cli_usage_error (ctx, "continue2 needs --param NAME and --param2 NAME");
   if (range_text == NULL || range2_text == NULL)
     return cli_usage_error (ctx, "continue2 needs --range LO:HI and --range2 LO:HI");
+  if (plot_path != NULL && !is_image_path (plot_path))
+    return cli_usage_error (ctx, "--plot: expected a .png, .svg or .pdf file, found '%s'",
+                            plot_path);
+  if (size_text != NULL && !parse_size (size_text, &width, &height))
+    return cli_usage_error (ctx, "--size: expected WIDTHxHEIGHT between 16 and 20000, found '%s'",
+                            size_text);
   if (from != NULL)
     {
       if (g_ascii_strcasecmp (from, "fold") == 0 || g_ascii_strcasecmp (from, "folds") == 0)
@@ -706,6 +1132,20 @@ cli_continue2 (int    argc,
     return cli_user_error (error);
   res = currents_continuation_get_result (cont);
 
+  if (plot_path != NULL)
+    {
+      g_autofree char *title = g_strdup_printf ("Folds and Hopf points of %s in %s and %s",
+                                                argv[1], param, param2);
+      g_autofree char *settings = g_strdup_printf ("%s over %.10g:%.10g%s; %s over %.10g:%.10g%s",
+                                                   param, o.lo, o.hi, log_scale ? " (log)" : "",
+                                                   param2, o.lo2, o.hi2,
+                                                   log_scale2 ? " (log)" : "");
+
+      if (!plot_continue2 (res, param, param2, log_scale, log_scale2, plot_path, width, height,
+                           title, argv[1], cmd, settings, &error))
+        return cli_user_error (error);
+    }
+
   if (json)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
@@ -723,6 +1163,11 @@ cli_continue2 (int    argc,
       json_builder_add_boolean_value (b, res->truncated);
       json_specials (b, "cusps", res, CURRENTS_BIFURCATION_CUSP, TRUE);
       json_specials (b, "bogdanov_takens", res, CURRENTS_BIFURCATION_BOGDANOV_TAKENS, TRUE);
+      if (plot_path != NULL)
+        {
+          json_builder_set_member_name (b, "plot");
+          json_builder_add_string_value (b, plot_path);
+        }
       json_builder_end_object (b);
       cli_json_print (b);
       return CLI_OK;
@@ -768,5 +1213,7 @@ cli_continue2 (int    argc,
           }
       }
   }
+  if (plot_path != NULL)
+    g_print ("Diagram written to %s\n", plot_path);
   return CLI_OK;
 }

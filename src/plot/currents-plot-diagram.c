@@ -3,165 +3,2622 @@
  * Copyright 2026 The Currents authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * (placeholder bodies: being written)
+ * Bifurcation diagrams. Everything is kept in the caller's units and mapped to axis
+ * units (log10 on a logarithmic axis) when drawn, so the viewport of the last draw is
+ * linear in axis units and hit-testing goes through it.
+ *
+ * Layout of a figure: background, bands and regions, grid, then clipped to the plot
+ * area the hatching of extrapolated stretches, branches, jumps, the marker and special
+ * points; then the frame and tick labels (our own, so that log axes get labels at the
+ * decades: 10⁻², 10⁻¹, 1, 10), the data's levels as a rug along the bottom, the legend
+ * in the emptiest corner, and last the labels of special points, placed greedily where
+ * they cover no other label, glyph, legend or (as far as possible) line.
  */
 #include "config.h"
 
+#define G_LOG_DOMAIN "currents-plot-diagram"
+
+#include <math.h>
+#include <string.h>
+
+#include <cairo-pdf.h>
+#include <cairo-svg.h>
+#include <gio/gio.h>
+#include <glib/gi18n-lib.h>
+#include <pango/pangocairo.h>
+
 #include "currents-plot-diagram.h"
 
+#define TICK_LENGTH     5.0
+#define MINOR_TICK      3.0
+#define SPECIAL_RADIUS  4.5
+#define DEVICE_LIMIT    1e6
+
+typedef struct
+{
+  CurrentsPlotBranchKind kind;
+  double                *x;
+  double                *y;
+  gboolean              *stable;
+  gboolean              *extrapolated;
+  gsize                  n;
+  guint                  color_index;
+} Branch;
+
+typedef struct
+{
+  CurrentsPlotSpecialKind kind;
+  double                  x;
+  double                  y;
+  char                   *label;
+  /* from the last draw */
+  gboolean                drawn;
+  double                  dx;
+  double                  dy;
+} Special;
+
+typedef struct
+{
+  double  lo;
+  double  hi;
+  char   *label;
+} Band;
+
+typedef struct
+{
+  double *x;
+  double *y;
+  gsize   n;
+  char   *label;
+} Region;
+
+typedef struct
+{
+  double x;
+  double y_from;
+  double y_to;
+} Jump;
+
+typedef struct
+{
+  char *key;
+  char *value;
+} Metadata;
+
+struct _CurrentsPlotDiagram
+{
+  GPtrArray            *branches;
+  GArray               *specials;
+  GArray               *bands;
+  GPtrArray            *regions;
+  GArray               *jumps;
+  GArray               *levels;
+  GArray               *metadata;
+  char                 *x_label;
+  char                 *y_label;
+  gboolean              log_x;
+  gboolean              log_y;
+  gboolean              has_window;
+  double                window[4];
+  double                marker_x;
+  double                marker_y;
+  gboolean              show_legend;
+
+  gboolean              has_viewport;
+  CurrentsPlotViewport  viewport;
+};
+
+/* A device rectangle, for label placement. */
+typedef struct
+{
+  double x, y, w, h;
+} Rect;
+
+/* One tick of an axis, in axis units. */
+typedef struct
+{
+  double  value;
+  char   *label;  /* NULL for a minor tick */
+} Tick;
 
 const char *
 currents_plot_special_kind_to_string (CurrentsPlotSpecialKind kind)
 {
-  return NULL;
+  switch (kind)
+    {
+    case CURRENTS_PLOT_SPECIAL_FOLD:
+      return "fold";
+    case CURRENTS_PLOT_SPECIAL_HOPF:
+      return "hopf";
+    case CURRENTS_PLOT_SPECIAL_BRANCH_POINT:
+      return "branch point";
+    case CURRENTS_PLOT_SPECIAL_CUSP:
+      return "cusp";
+    case CURRENTS_PLOT_SPECIAL_BOGDANOV_TAKENS:
+      return "bogdanov-takens";
+    case CURRENTS_PLOT_SPECIAL_PERIOD_DOUBLING:
+      return "period doubling";
+    default:
+      return NULL;
+    }
+}
+
+static void
+branch_free (gpointer data)
+{
+  Branch *b = data;
+
+  g_free (b->x);
+  g_free (b->y);
+  g_free (b->stable);
+  g_free (b->extrapolated);
+  g_free (b);
+}
+
+static void
+special_clear (gpointer data)
+{
+  Special *s = data;
+
+  g_clear_pointer (&s->label, g_free);
+}
+
+static void
+band_clear (gpointer data)
+{
+  Band *b = data;
+
+  g_clear_pointer (&b->label, g_free);
+}
+
+static void
+region_free (gpointer data)
+{
+  Region *r = data;
+
+  g_free (r->x);
+  g_free (r->y);
+  g_free (r->label);
+  g_free (r);
+}
+
+static void
+metadata_clear (gpointer data)
+{
+  Metadata *m = data;
+
+  g_clear_pointer (&m->key, g_free);
+  g_clear_pointer (&m->value, g_free);
 }
 
 CurrentsPlotDiagram *
 currents_plot_diagram_new (void)
 {
-  return NULL;
+  CurrentsPlotDiagram *d = g_new0 (CurrentsPlotDiagram, 1);
+
+  d->branches = g_ptr_array_new_with_free_func (branch_free);
+  d->specials = g_array_new (FALSE, TRUE, sizeof (Special));
+  g_array_set_clear_func (d->specials, special_clear);
+  d->bands = g_array_new (FALSE, TRUE, sizeof (Band));
+  g_array_set_clear_func (d->bands, band_clear);
+  d->regions = g_ptr_array_new_with_free_func (region_free);
+  d->jumps = g_array_new (FALSE, TRUE, sizeof (Jump));
+  d->levels = g_array_new (FALSE, TRUE, sizeof (double));
+  d->metadata = g_array_new (FALSE, TRUE, sizeof (Metadata));
+  g_array_set_clear_func (d->metadata, metadata_clear);
+  d->marker_x = NAN;
+  d->marker_y = NAN;
+  d->show_legend = TRUE;
+  return d;
 }
 
 void
 currents_plot_diagram_free (CurrentsPlotDiagram *diagram)
 {
-
+  if (diagram == NULL)
+    return;
+  g_ptr_array_unref (diagram->branches);
+  g_array_unref (diagram->specials);
+  g_array_unref (diagram->bands);
+  g_ptr_array_unref (diagram->regions);
+  g_array_unref (diagram->jumps);
+  g_array_unref (diagram->levels);
+  g_array_unref (diagram->metadata);
+  g_free (diagram->x_label);
+  g_free (diagram->y_label);
+  g_free (diagram);
 }
 
 void
-currents_plot_diagram_set_labels (CurrentsPlotDiagram *diagram, const char *x_label, const char *y_label)
+currents_plot_diagram_set_labels (CurrentsPlotDiagram *diagram,
+                                  const char          *x_label,
+                                  const char          *y_label)
 {
+  g_return_if_fail (diagram != NULL);
 
+  g_free (diagram->x_label);
+  g_free (diagram->y_label);
+  diagram->x_label = g_strdup (x_label);
+  diagram->y_label = g_strdup (y_label);
 }
 
 void
-currents_plot_diagram_set_log (CurrentsPlotDiagram *diagram, gboolean log_x, gboolean log_y)
+currents_plot_diagram_set_log (CurrentsPlotDiagram *diagram,
+                               gboolean             log_x,
+                               gboolean             log_y)
 {
+  g_return_if_fail (diagram != NULL);
 
+  diagram->log_x = !!log_x;
+  diagram->log_y = !!log_y;
 }
 
 void
-currents_plot_diagram_set_window (CurrentsPlotDiagram *diagram, double xlo, double xhi, double ylo, double yhi)
+currents_plot_diagram_set_window (CurrentsPlotDiagram *diagram,
+                                  double               xlo,
+                                  double               xhi,
+                                  double               ylo,
+                                  double               yhi)
 {
+  g_return_if_fail (diagram != NULL);
+  g_return_if_fail (isfinite (xlo) && isfinite (xhi) && xlo < xhi);
+  g_return_if_fail (isfinite (ylo) && isfinite (yhi) && ylo < yhi);
 
+  diagram->has_window = TRUE;
+  diagram->window[0] = xlo;
+  diagram->window[1] = xhi;
+  diagram->window[2] = ylo;
+  diagram->window[3] = yhi;
 }
 
 void
 currents_plot_diagram_unset_window (CurrentsPlotDiagram *diagram)
 {
+  g_return_if_fail (diagram != NULL);
 
+  diagram->has_window = FALSE;
+}
+
+/* Own units to axis units: log10 on a log axis (NaN for non-positive values). */
+static inline double
+axis_value (gboolean log_scale,
+            double   v)
+{
+  if (!isfinite (v))
+    return NAN;
+  if (log_scale)
+    return v > 0.0 ? log10 (v) : NAN;
+  return v;
+}
+
+static inline double
+own_value (gboolean log_scale,
+           double   a)
+{
+  return log_scale ? pow (10.0, a) : a;
+}
+
+static void
+extend (double *lo,
+        double *hi,
+        double  v)
+{
+  if (!isfinite (v))
+    return;
+  *lo = MIN (*lo, v);
+  *hi = MAX (*hi, v);
+}
+
+/* The window in axis units; FALSE when there is nothing to fit (then a default). */
+static gboolean
+axis_window (const CurrentsPlotDiagram *d,
+             double                     w[4])
+{
+  double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+
+  if (d->has_window)
+    {
+      w[0] = axis_value (d->log_x, d->window[0]);
+      w[1] = axis_value (d->log_x, d->window[1]);
+      w[2] = axis_value (d->log_y, d->window[2]);
+      w[3] = axis_value (d->log_y, d->window[3]);
+      if (isfinite (w[0]) && isfinite (w[1]) && isfinite (w[2]) && isfinite (w[3]))
+        return TRUE;
+      /* a window with non-positive ends on a log axis: fit instead */
+    }
+
+  for (guint i = 0; i < d->branches->len; i++)
+    {
+      const Branch *b = g_ptr_array_index (d->branches, i);
+
+      for (gsize k = 0; k < b->n; k++)
+        {
+          double ax = axis_value (d->log_x, b->x[k]), ay = axis_value (d->log_y, b->y[k]);
+
+          if (isfinite (ax) && isfinite (ay))
+            {
+              extend (&xlo, &xhi, ax);
+              extend (&ylo, &yhi, ay);
+            }
+        }
+    }
+  for (guint i = 0; i < d->specials->len; i++)
+    {
+      const Special *s = &g_array_index (d->specials, Special, i);
+      double ax = axis_value (d->log_x, s->x), ay = axis_value (d->log_y, s->y);
+
+      if (isfinite (ax) && isfinite (ay))
+        {
+          extend (&xlo, &xhi, ax);
+          extend (&ylo, &yhi, ay);
+        }
+    }
+  for (guint i = 0; i < d->regions->len; i++)
+    {
+      const Region *r = g_ptr_array_index (d->regions, i);
+
+      for (gsize k = 0; k < r->n; k++)
+        {
+          double ax = axis_value (d->log_x, r->x[k]), ay = axis_value (d->log_y, r->y[k]);
+
+          if (isfinite (ax) && isfinite (ay))
+            {
+              extend (&xlo, &xhi, ax);
+              extend (&ylo, &yhi, ay);
+            }
+        }
+    }
+  for (guint i = 0; i < d->jumps->len; i++)
+    {
+      const Jump *j = &g_array_index (d->jumps, Jump, i);
+
+      extend (&xlo, &xhi, axis_value (d->log_x, j->x));
+      extend (&ylo, &yhi, axis_value (d->log_y, j->y_from));
+      extend (&ylo, &yhi, axis_value (d->log_y, j->y_to));
+    }
+  for (guint i = 0; i < d->bands->len; i++)
+    {
+      const Band *b = &g_array_index (d->bands, Band, i);
+
+      extend (&xlo, &xhi, axis_value (d->log_x, b->lo));
+      extend (&xlo, &xhi, axis_value (d->log_x, b->hi));
+    }
+
+  if (!(xlo <= xhi) || !(ylo <= yhi))
+    {
+      w[0] = d->log_x ? 0.0 : 0.0;
+      w[1] = 1.0;
+      w[2] = 0.0;
+      w[3] = 1.0;
+      return FALSE;
+    }
+  currents_plot_pad_range (&xlo, &xhi, 0.03);
+  currents_plot_pad_range (&ylo, &yhi, 0.06);
+  w[0] = xlo;
+  w[1] = xhi;
+  w[2] = ylo;
+  w[3] = yhi;
+  return TRUE;
 }
 
 gboolean
-currents_plot_diagram_get_window (const CurrentsPlotDiagram *diagram, double window[4])
+currents_plot_diagram_get_window (const CurrentsPlotDiagram *diagram,
+                                  double                     window[4])
 {
-  return FALSE;
+  double w[4];
+  gboolean ok;
+
+  g_return_val_if_fail (diagram != NULL, FALSE);
+
+  ok = axis_window (diagram, w);
+  if (window != NULL)
+    {
+      if (diagram->has_window && ok)
+        memcpy (window, diagram->window, sizeof diagram->window);
+      else
+        {
+          window[0] = own_value (diagram->log_x, w[0]);
+          window[1] = own_value (diagram->log_x, w[1]);
+          window[2] = own_value (diagram->log_y, w[2]);
+          window[3] = own_value (diagram->log_y, w[3]);
+        }
+    }
+  return ok;
 }
 
 void
 currents_plot_diagram_clear (CurrentsPlotDiagram *diagram)
 {
+  g_return_if_fail (diagram != NULL);
 
+  g_ptr_array_set_size (diagram->branches, 0);
+  g_array_set_size (diagram->specials, 0);
+  g_array_set_size (diagram->bands, 0);
+  g_ptr_array_set_size (diagram->regions, 0);
+  g_array_set_size (diagram->jumps, 0);
+  g_array_set_size (diagram->levels, 0);
+  diagram->marker_x = NAN;
+  diagram->marker_y = NAN;
 }
 
 guint
-currents_plot_diagram_add_branch (CurrentsPlotDiagram *diagram, CurrentsPlotBranchKind kind, const double *x, const double *y, const gboolean *stable, const gboolean *extrapolated, gsize n, guint color_index)
+currents_plot_diagram_add_branch (CurrentsPlotDiagram    *diagram,
+                                  CurrentsPlotBranchKind  kind,
+                                  const double           *x,
+                                  const double           *y,
+                                  const gboolean         *stable,
+                                  const gboolean         *extrapolated,
+                                  gsize                   n,
+                                  guint                   color_index)
 {
-  return 0;
+  Branch *b;
+
+  g_return_val_if_fail (diagram != NULL, 0);
+  g_return_val_if_fail (n == 0 || (x != NULL && y != NULL), 0);
+
+  b = g_new0 (Branch, 1);
+  b->kind = kind;
+  b->n = n;
+  b->color_index = color_index;
+  b->x = g_new (double, MAX (n, 1));
+  b->y = g_new (double, MAX (n, 1));
+  b->stable = g_new (gboolean, MAX (n, 1));
+  if (n > 0)
+    {
+      memcpy (b->x, x, n * sizeof (double));
+      memcpy (b->y, y, n * sizeof (double));
+    }
+  for (gsize k = 0; k < n; k++)
+    b->stable[k] = stable != NULL ? !!stable[k] : TRUE;
+  if (extrapolated != NULL)
+    {
+      b->extrapolated = g_new (gboolean, MAX (n, 1));
+      for (gsize k = 0; k < n; k++)
+        b->extrapolated[k] = !!extrapolated[k];
+    }
+  g_ptr_array_add (diagram->branches, b);
+  return diagram->branches->len - 1;
 }
 
 guint
-currents_plot_diagram_add_special (CurrentsPlotDiagram *diagram, CurrentsPlotSpecialKind kind, double x, double y, const char *label)
+currents_plot_diagram_add_special (CurrentsPlotDiagram     *diagram,
+                                   CurrentsPlotSpecialKind  kind,
+                                   double                   x,
+                                   double                   y,
+                                   const char              *label)
 {
-  return 0;
+  Special s = { 0 };
+
+  g_return_val_if_fail (diagram != NULL, 0);
+
+  s.kind = kind;
+  s.x = x;
+  s.y = y;
+  s.label = label != NULL && *label != '\0' ? g_strdup (label) : NULL;
+  s.dx = NAN;
+  s.dy = NAN;
+  g_array_append_val (diagram->specials, s);
+  return diagram->specials->len - 1;
 }
 
 guint
 currents_plot_diagram_get_n_special (const CurrentsPlotDiagram *diagram)
 {
-  return 0;
+  g_return_val_if_fail (diagram != NULL, 0);
+
+  return diagram->specials->len;
 }
 
 gboolean
-currents_plot_diagram_get_special (const CurrentsPlotDiagram *diagram, guint index, CurrentsPlotSpecialKind *kind, double *x, double *y)
+currents_plot_diagram_get_special (const CurrentsPlotDiagram *diagram,
+                                   guint                      index,
+                                   CurrentsPlotSpecialKind   *kind,
+                                   double                    *x,
+                                   double                    *y)
 {
-  return FALSE;
+  const Special *s;
+
+  g_return_val_if_fail (diagram != NULL, FALSE);
+
+  if (index >= diagram->specials->len)
+    return FALSE;
+  s = &g_array_index (diagram->specials, Special, index);
+  if (kind != NULL)
+    *kind = s->kind;
+  if (x != NULL)
+    *x = s->x;
+  if (y != NULL)
+    *y = s->y;
+  return TRUE;
 }
 
 void
-currents_plot_diagram_add_band (CurrentsPlotDiagram *diagram, double lo, double hi, const char *label)
+currents_plot_diagram_add_band (CurrentsPlotDiagram *diagram,
+                                double               lo,
+                                double               hi,
+                                const char          *label)
 {
+  Band b;
 
+  g_return_if_fail (diagram != NULL);
+
+  if (!isfinite (lo) || !isfinite (hi))
+    return;
+  b.lo = MIN (lo, hi);
+  b.hi = MAX (lo, hi);
+  b.label = label != NULL && *label != '\0' ? g_strdup (label) : NULL;
+  g_array_append_val (diagram->bands, b);
 }
 
 void
-currents_plot_diagram_add_region (CurrentsPlotDiagram *diagram, const double *x, const double *y, gsize n, const char *label)
+currents_plot_diagram_add_region (CurrentsPlotDiagram *diagram,
+                                  const double        *x,
+                                  const double        *y,
+                                  gsize                n,
+                                  const char          *label)
 {
+  Region *r;
 
+  g_return_if_fail (diagram != NULL);
+  g_return_if_fail (n == 0 || (x != NULL && y != NULL));
+
+  if (n < 3)
+    return;
+  r = g_new0 (Region, 1);
+  r->x = g_memdup2 (x, n * sizeof (double));
+  r->y = g_memdup2 (y, n * sizeof (double));
+  r->n = n;
+  r->label = label != NULL && *label != '\0' ? g_strdup (label) : NULL;
+  g_ptr_array_add (diagram->regions, r);
 }
 
 void
-currents_plot_diagram_add_jump (CurrentsPlotDiagram *diagram, double x, double y_from, double y_to)
+currents_plot_diagram_add_jump (CurrentsPlotDiagram *diagram,
+                                double               x,
+                                double               y_from,
+                                double               y_to)
 {
+  Jump j = { x, y_from, y_to };
 
+  g_return_if_fail (diagram != NULL);
+
+  g_array_append_val (diagram->jumps, j);
 }
 
 void
-currents_plot_diagram_set_levels (CurrentsPlotDiagram *diagram, const double *levels, gsize n)
+currents_plot_diagram_set_levels (CurrentsPlotDiagram *diagram,
+                                  const double        *levels,
+                                  gsize                n)
 {
+  g_return_if_fail (diagram != NULL);
+  g_return_if_fail (n == 0 || levels != NULL);
 
+  g_array_set_size (diagram->levels, 0);
+  if (n > 0)
+    g_array_append_vals (diagram->levels, levels, n);
 }
 
 void
-currents_plot_diagram_set_marker (CurrentsPlotDiagram *diagram, double x, double y)
+currents_plot_diagram_set_marker (CurrentsPlotDiagram *diagram,
+                                  double               x,
+                                  double               y)
 {
+  g_return_if_fail (diagram != NULL);
 
+  diagram->marker_x = x;
+  diagram->marker_y = y;
 }
 
 void
-currents_plot_diagram_set_show_legend (CurrentsPlotDiagram *diagram, gboolean show)
+currents_plot_diagram_set_show_legend (CurrentsPlotDiagram *diagram,
+                                       gboolean             show)
 {
+  g_return_if_fail (diagram != NULL);
 
+  diagram->show_legend = !!show;
 }
 
 void
-currents_plot_diagram_set_metadata (CurrentsPlotDiagram *diagram, const char *key, const char *value)
+currents_plot_diagram_set_metadata (CurrentsPlotDiagram *diagram,
+                                    const char          *key,
+                                    const char          *value)
 {
+  Metadata m;
 
+  g_return_if_fail (diagram != NULL);
+  g_return_if_fail (key != NULL && *key != '\0');
+
+  for (guint i = 0; i < diagram->metadata->len; i++)
+    {
+      Metadata *old = &g_array_index (diagram->metadata, Metadata, i);
+
+      if (strcmp (old->key, key) == 0)
+        {
+          if (value == NULL)
+            g_array_remove_index (diagram->metadata, i);
+          else
+            {
+              g_free (old->value);
+              old->value = g_strdup (value);
+            }
+          return;
+        }
+    }
+  if (value == NULL)
+    return;
+  m.key = g_strdup (key);
+  m.value = g_strdup (value);
+  g_array_append_val (diagram->metadata, m);
 }
 
-void
-currents_plot_diagram_draw (CurrentsPlotDiagram *diagram, cairo_t *cr, const CurrentsPlotTheme *theme, double width, double height, CurrentsPlotDiagramStats *stats)
+static const char *
+get_metadata (const CurrentsPlotDiagram *diagram,
+              const char                *key)
 {
+  for (guint i = 0; i < diagram->metadata->len; i++)
+    {
+      const Metadata *m = &g_array_index (diagram->metadata, Metadata, i);
 
+      if (strcmp (m->key, key) == 0)
+        return m->value;
+    }
+  return NULL;
+}
+
+/* ---- text and ticks ---- */
+
+static PangoLayout *
+create_layout (cairo_t                 *cr,
+               const CurrentsPlotTheme *theme,
+               gboolean                 italic,
+               double                   scale)
+{
+  PangoLayout *layout = pango_cairo_create_layout (cr);
+  PangoFontDescription *desc = pango_font_description_from_string (theme->font);
+
+  if (italic)
+    pango_font_description_set_style (desc, PANGO_STYLE_ITALIC);
+  if (scale != 1.0)
+    {
+      int size = pango_font_description_get_size (desc);
+
+      if (pango_font_description_get_size_is_absolute (desc))
+        pango_font_description_set_absolute_size (desc, size * scale);
+      else
+        pango_font_description_set_size (desc, (int) (size * scale));
+    }
+  pango_layout_set_font_description (layout, desc);
+  pango_font_description_free (desc);
+  return layout;
+}
+
+static void
+text_size (PangoLayout *layout,
+           const char  *text,
+           double      *width,
+           double      *height)
+{
+  int w, h;
+
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_get_pixel_size (layout, &w, &h);
+  if (width != NULL)
+    *width = w;
+  if (height != NULL)
+    *height = h;
+}
+
+/* "10⁻²", "10⁻¹", "1", "10", "10²", … */
+static char *
+decade_label (int k)
+{
+  static const char *const sup[] = {
+    "\u2070", "\u00b9", "\u00b2", "\u00b3", "\u2074",
+    "\u2075", "\u2076", "\u2077", "\u2078", "\u2079",
+  };
+  g_autoptr(GString) s = NULL;
+  char digits[16];
+
+  if (k == 0)
+    return g_strdup ("1");
+  if (k == 1)
+    return g_strdup ("10");
+  s = g_string_new ("10");
+  if (k < 0)
+    g_string_append (s, "\u207b");
+  g_snprintf (digits, sizeof digits, "%d", ABS (k));
+  for (const char *p = digits; *p != '\0'; p++)
+    g_string_append (s, sup[*p - '0']);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static void
+tick_clear (gpointer data)
+{
+  Tick *t = data;
+
+  g_clear_pointer (&t->label, g_free);
+}
+
+/* Ticks on [lo, hi] (axis units) with about @target labelled ones. A log axis spanning
+ * a decade or more is labelled at decades (every k-th when crowded) with minor ticks at
+ * 2…9 × 10ᵏ; a shorter one at nice values of the quantity itself. */
+static GArray *
+axis_ticks (double   lo,
+            double   hi,
+            gboolean log_scale,
+            guint    target)
+{
+  GArray *ticks = g_array_new (FALSE, TRUE, sizeof (Tick));
+  double first, step;
+  int decimals;
+  guint n;
+
+  g_array_set_clear_func (ticks, tick_clear);
+  if (!isfinite (lo) || !isfinite (hi) || !(hi > lo))
+    return ticks;
+
+  if (log_scale && hi - lo >= 0.999)
+    {
+      int k0 = (int) ceil (lo - 1e-9), k1 = (int) floor (hi + 1e-9);
+      int every = MAX (1, (int) ceil ((double) (k1 - k0 + 1) / MAX (target, 2u)));
+
+      for (int k = (int) floor (lo); k <= k1; k++)
+        {
+          if (k >= k0 && (k - k0) % every == 0)
+            {
+              Tick t = { (double) k, decade_label (k) };
+
+              g_array_append_val (ticks, t);
+            }
+          else if (k >= k0)
+            {
+              Tick t = { (double) k, NULL };
+
+              g_array_append_val (ticks, t);
+            }
+          if (every == 1 && hi - lo < 6.0)
+            for (int m = 2; m <= 9; m++)
+              {
+                double v = k + log10 ((double) m);
+
+                if (v > lo && v < hi)
+                  {
+                    Tick t = { v, NULL };
+
+                    g_array_append_val (ticks, t);
+                  }
+              }
+        }
+      return ticks;
+    }
+
+  if (log_scale)
+    {
+      double vlo = pow (10.0, lo), vhi = pow (10.0, hi);
+
+      n = currents_plot_nice_ticks (vlo, vhi, target, &first, &step, &decimals);
+      for (guint k = 0; k < n; k++)
+        {
+          double v = first + k * step;
+          Tick t;
+
+          if (!(v > 0.0))
+            continue;
+          t.value = log10 (v);
+          t.label = currents_plot_format_tick (v, decimals);
+          g_array_append_val (ticks, t);
+        }
+      return ticks;
+    }
+
+  n = currents_plot_nice_ticks (lo, hi, target, &first, &step, &decimals);
+  for (guint k = 0; k < n; k++)
+    {
+      double v = first + k * step;
+      Tick t;
+
+      if (fabs (v) < 1e-9 * step)
+        v = 0.0;
+      t.value = v;
+      t.label = currents_plot_format_tick (v, decimals);
+      g_array_append_val (ticks, t);
+    }
+  return ticks;
+}
+
+static guint
+x_tick_target (double width)
+{
+  return (guint) CLAMP (width / 90.0, 2.0, 12.0);
+}
+
+static guint
+y_tick_target (double height)
+{
+  return (guint) CLAMP (height / 60.0, 2.0, 12.0);
+}
+
+/* Lines of width 1 on pixel centres look crisp. */
+static double
+crisp (double v)
+{
+  return floor (v) + 0.5;
+}
+
+static void
+layout_figure (CurrentsPlotDiagram     *d,
+               cairo_t                 *cr,
+               const CurrentsPlotTheme *theme,
+               double                   width,
+               double                   height,
+               const double             w[4],
+               CurrentsPlotViewport    *vp)
+{
+  g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE, 1.0);
+  g_autoptr(GArray) ticks = NULL;
+  double em, gap, pad, label_w = 0.0;
+
+  text_size (layout, "0", NULL, &em);
+  gap = 0.35 * em;
+  pad = 0.9 * em;
+
+  vp->xlo = w[0];
+  vp->xhi = w[1];
+  vp->ylo = w[2];
+  vp->yhi = w[3];
+  vp->top = pad;
+  /* decade labels carry superscripts: a little more room under the axis */
+  vp->height = height - vp->top - (TICK_LENGTH + gap + 1.1 * em + gap + em + pad);
+  vp->height = MAX (vp->height, 1.0);
+
+  ticks = axis_ticks (w[2], w[3], d->log_y, y_tick_target (vp->height));
+  for (guint k = 0; k < ticks->len; k++)
+    {
+      const Tick *t = &g_array_index (ticks, Tick, k);
+      double tw;
+
+      if (t->label == NULL)
+        continue;
+      text_size (layout, t->label, &tw, NULL);
+      label_w = MAX (label_w, tw);
+    }
+  vp->left = pad + em + 2 * gap + label_w + gap + TICK_LENGTH;
+  vp->width = width - vp->left - pad - 0.5 * em;
+  vp->width = MAX (vp->width, 1.0);
+}
+
+static void
+draw_grid (const CurrentsPlotDiagram  *d,
+           cairo_t                    *cr,
+           const CurrentsPlotTheme    *theme,
+           const CurrentsPlotViewport *vp)
+{
+  g_autoptr(GArray) xt = axis_ticks (vp->xlo, vp->xhi, d->log_x, x_tick_target (vp->width));
+  g_autoptr(GArray) yt = axis_ticks (vp->ylo, vp->yhi, d->log_y, y_tick_target (vp->height));
+  double dx, dy;
+
+  cairo_save (cr);
+  cairo_set_line_width (cr, 1.0);
+  currents_plot_set_source_color (cr, &theme->grid);
+  for (guint k = 0; k < xt->len; k++)
+    {
+      const Tick *t = &g_array_index (xt, Tick, k);
+
+      if (t->label == NULL)
+        continue;
+      currents_plot_viewport_to_device (vp, t->value, vp->ylo, &dx, &dy);
+      cairo_move_to (cr, crisp (dx), vp->top);
+      cairo_line_to (cr, crisp (dx), vp->top + vp->height);
+    }
+  for (guint k = 0; k < yt->len; k++)
+    {
+      const Tick *t = &g_array_index (yt, Tick, k);
+
+      if (t->label == NULL)
+        continue;
+      currents_plot_viewport_to_device (vp, vp->xlo, t->value, &dx, &dy);
+      cairo_move_to (cr, vp->left, crisp (dy));
+      cairo_line_to (cr, vp->left + vp->width, crisp (dy));
+    }
+  cairo_stroke (cr);
+  cairo_restore (cr);
+}
+
+static void
+draw_axes (const CurrentsPlotDiagram  *d,
+           cairo_t                    *cr,
+           const CurrentsPlotTheme    *theme,
+           const CurrentsPlotViewport *vp)
+{
+  g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE, 1.0);
+  g_autoptr(PangoLayout) title = create_layout (cr, theme, TRUE, 1.0);
+  g_autoptr(GArray) xt = axis_ticks (vp->xlo, vp->xhi, d->log_x, x_tick_target (vp->width));
+  g_autoptr(GArray) yt = axis_ticks (vp->ylo, vp->yhi, d->log_y, y_tick_target (vp->height));
+  double right = vp->left + vp->width, bottom = vp->top + vp->height;
+  double dx, dy, w, h, em, gap, label_w = 0.0;
+
+  text_size (layout, "0", NULL, &em);
+  gap = 0.35 * em;
+
+  cairo_save (cr);
+  cairo_set_line_width (cr, 1.0);
+  currents_plot_set_source_color (cr, &theme->frame);
+  cairo_rectangle (cr, crisp (vp->left), crisp (vp->top),
+                   floor (right) - floor (vp->left), floor (bottom) - floor (vp->top));
+  cairo_stroke (cr);
+
+  for (guint k = 0; k < xt->len; k++)
+    {
+      const Tick *t = &g_array_index (xt, Tick, k);
+      double len = t->label != NULL ? TICK_LENGTH : MINOR_TICK;
+
+      currents_plot_viewport_to_device (vp, t->value, vp->ylo, &dx, &dy);
+      if (dx < vp->left - 0.5 || dx > right + 0.5)
+        continue;
+      currents_plot_set_source_color (cr, &theme->frame);
+      cairo_move_to (cr, crisp (dx), crisp (bottom));
+      cairo_line_to (cr, crisp (dx), crisp (bottom) + len);
+      cairo_stroke (cr);
+      if (t->label == NULL)
+        continue;
+      text_size (layout, t->label, &w, &h);
+      currents_plot_set_source_color (cr, &theme->foreground);
+      cairo_move_to (cr, round (dx - w / 2), round (bottom + TICK_LENGTH + gap));
+      pango_cairo_show_layout (cr, layout);
+    }
+
+  for (guint k = 0; k < yt->len; k++)
+    {
+      const Tick *t = &g_array_index (yt, Tick, k);
+      double len = t->label != NULL ? TICK_LENGTH : MINOR_TICK;
+
+      currents_plot_viewport_to_device (vp, vp->xlo, t->value, &dx, &dy);
+      if (dy < vp->top - 0.5 || dy > bottom + 0.5)
+        continue;
+      currents_plot_set_source_color (cr, &theme->frame);
+      cairo_move_to (cr, crisp (vp->left), crisp (dy));
+      cairo_line_to (cr, crisp (vp->left) - len, crisp (dy));
+      cairo_stroke (cr);
+      if (t->label == NULL)
+        continue;
+      text_size (layout, t->label, &w, &h);
+      label_w = MAX (label_w, w);
+      currents_plot_set_source_color (cr, &theme->foreground);
+      cairo_move_to (cr, round (vp->left - TICK_LENGTH - gap - w), round (dy - h / 2));
+      pango_cairo_show_layout (cr, layout);
+    }
+
+  currents_plot_set_source_color (cr, &theme->foreground);
+  if (d->x_label != NULL && *d->x_label != '\0')
+    {
+      text_size (title, d->x_label, &w, &h);
+      cairo_move_to (cr, round (vp->left + (vp->width - w) / 2),
+                     round (bottom + TICK_LENGTH + gap + 1.1 * em + gap));
+      pango_cairo_show_layout (cr, title);
+    }
+  if (d->y_label != NULL && *d->y_label != '\0')
+    {
+      double x;
+
+      text_size (title, d->y_label, &w, &h);
+      x = vp->left - TICK_LENGTH - gap - label_w - gap - h;
+      cairo_save (cr);
+      cairo_move_to (cr, round (x), round (vp->top + (vp->height + w) / 2));
+      cairo_rotate (cr, -G_PI / 2);
+      pango_cairo_update_layout (cr, title);
+      pango_cairo_show_layout (cr, title);
+      cairo_restore (cr);
+    }
+  cairo_restore (cr);
+}
+
+/* ---- geometry ---- */
+
+static gboolean
+to_device (const CurrentsPlotDiagram  *d,
+           const CurrentsPlotViewport *vp,
+           double                      x,
+           double                      y,
+           double                     *dx,
+           double                     *dy)
+{
+  double ax = axis_value (d->log_x, x), ay = axis_value (d->log_y, y);
+
+  if (!isfinite (ax) || !isfinite (ay))
+    return FALSE;
+  currents_plot_viewport_to_device (vp, ax, ay, dx, dy);
+  *dx = CLAMP (*dx, -DEVICE_LIMIT, DEVICE_LIMIT);
+  *dy = CLAMP (*dy, -DEVICE_LIMIT, DEVICE_LIMIT);
+  return TRUE;
+}
+
+static gboolean
+inside (const CurrentsPlotViewport *vp,
+        double                      dx,
+        double                      dy,
+        double                      slack)
+{
+  return dx >= vp->left - slack && dx <= vp->left + vp->width + slack
+         && dy >= vp->top - slack && dy <= vp->top + vp->height + slack;
+}
+
+/* Whether the segment (x0, y0)–(x1, y1) crosses the plot area (Liang–Barsky). */
+static gboolean
+segment_visible (const CurrentsPlotViewport *vp,
+                 double                      x0,
+                 double                      y0,
+                 double                      x1,
+                 double                      y1)
+{
+  double t0 = 0.0, t1 = 1.0;
+  double ddx = x1 - x0, ddy = y1 - y0;
+  const double p[4] = { -ddx, ddx, -ddy, ddy };
+  const double q[4] = { x0 - vp->left, vp->left + vp->width - x0,
+                        y0 - vp->top, vp->top + vp->height - y0 };
+
+  for (int i = 0; i < 4; i++)
+    {
+      if (p[i] == 0.0)
+        {
+          if (q[i] < 0.0)
+            return FALSE;
+          continue;
+        }
+      double r = q[i] / p[i];
+
+      if (p[i] < 0.0)
+        t0 = MAX (t0, r);
+      else
+        t1 = MIN (t1, r);
+      if (t0 > t1)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+rects_overlap (const Rect *a,
+               const Rect *b)
+{
+  return a->x < b->x + b->w && b->x < a->x + a->w && a->y < b->y + b->h && b->y < a->y + a->h;
+}
+
+/* ---- content ---- */
+
+static void
+special_path (cairo_t                 *cr,
+              CurrentsPlotSpecialKind  kind,
+              double                   x,
+              double                   y,
+              double                   r)
+{
+  switch (kind)
+    {
+    case CURRENTS_PLOT_SPECIAL_FOLD:
+      cairo_rectangle (cr, x - 0.85 * r, y - 0.85 * r, 1.7 * r, 1.7 * r);
+      break;
+    case CURRENTS_PLOT_SPECIAL_HOPF:
+    case CURRENTS_PLOT_SPECIAL_PERIOD_DOUBLING:
+      cairo_move_to (cr, x, y - 1.2 * r);
+      cairo_line_to (cr, x + 1.2 * r, y);
+      cairo_line_to (cr, x, y + 1.2 * r);
+      cairo_line_to (cr, x - 1.2 * r, y);
+      cairo_close_path (cr);
+      break;
+    case CURRENTS_PLOT_SPECIAL_CUSP:
+      cairo_move_to (cr, x, y - 1.2 * r);
+      cairo_line_to (cr, x + 1.1 * r, y + 0.8 * r);
+      cairo_line_to (cr, x - 1.1 * r, y + 0.8 * r);
+      cairo_close_path (cr);
+      break;
+    case CURRENTS_PLOT_SPECIAL_BOGDANOV_TAKENS:
+      cairo_move_to (cr, x, y + 1.2 * r);
+      cairo_line_to (cr, x + 1.1 * r, y - 0.8 * r);
+      cairo_line_to (cr, x - 1.1 * r, y - 0.8 * r);
+      cairo_close_path (cr);
+      break;
+    case CURRENTS_PLOT_SPECIAL_BRANCH_POINT:
+    default:
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, x, y, r, 0, 2 * G_PI);
+      break;
+    }
+}
+
+static void
+special_color (const CurrentsPlotTheme *theme,
+               CurrentsPlotSpecialKind  kind,
+               CurrentsPlotColor       *color)
+{
+  switch (kind)
+    {
+    case CURRENTS_PLOT_SPECIAL_HOPF:
+      currents_plot_theme_palette_color (theme, 2, color);   /* red */
+      break;
+    case CURRENTS_PLOT_SPECIAL_BOGDANOV_TAKENS:
+      currents_plot_theme_palette_color (theme, 3, color);   /* purple */
+      break;
+    case CURRENTS_PLOT_SPECIAL_PERIOD_DOUBLING:
+      currents_plot_theme_palette_color (theme, 1, color);   /* green */
+      break;
+    default:
+      *color = theme->equilibrium;
+      break;
+    }
+}
+
+/* A special point's glyph: a square for a fold, a diamond for Hopf, a circled cross for
+ * a branch point, a triangle for a cusp (pointing down for Bogdanov–Takens), an open
+ * diamond for period doubling; a halo in the paper colour keeps it clear of lines. */
+static void
+draw_special_glyph (cairo_t                 *cr,
+                    const CurrentsPlotTheme *theme,
+                    CurrentsPlotSpecialKind  kind,
+                    double                   x,
+                    double                   y,
+                    double                   r)
+{
+  CurrentsPlotColor ink;
+
+  special_color (theme, kind, &ink);
+  cairo_save (cr);
+  cairo_new_path (cr);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_MITER);
+  special_path (cr, kind, x, y, r);
+  currents_plot_set_source_color (cr, &theme->plot_background);
+  cairo_set_line_width (cr, 3.0);
+  cairo_stroke_preserve (cr);
+  switch (kind)
+    {
+    case CURRENTS_PLOT_SPECIAL_BRANCH_POINT:
+    case CURRENTS_PLOT_SPECIAL_PERIOD_DOUBLING:
+      cairo_fill_preserve (cr);
+      currents_plot_set_source_color (cr, &ink);
+      cairo_set_line_width (cr, 1.4);
+      cairo_stroke (cr);
+      if (kind == CURRENTS_PLOT_SPECIAL_BRANCH_POINT)
+        {
+          double c = 0.7 * r;
+
+          cairo_move_to (cr, x - c, y - c);
+          cairo_line_to (cr, x + c, y + c);
+          cairo_move_to (cr, x - c, y + c);
+          cairo_line_to (cr, x + c, y - c);
+          cairo_stroke (cr);
+        }
+      break;
+    default:
+      currents_plot_set_source_color (cr, &ink);
+      cairo_fill (cr);
+      break;
+    }
+  cairo_restore (cr);
+}
+
+static void
+arrow_head (cairo_t *cr,
+            double   tip_x,
+            double   tip_y,
+            double   ux,
+            double   uy,
+            double   length,
+            double   half_width)
+{
+  double bx = tip_x - ux * length, by = tip_y - uy * length;
+
+  cairo_move_to (cr, tip_x, tip_y);
+  cairo_line_to (cr, bx - uy * half_width, by + ux * half_width);
+  cairo_line_to (cr, bx + ux * 0.25 * length, by + uy * 0.25 * length);
+  cairo_line_to (cr, bx + uy * half_width, by - ux * half_width);
+  cairo_close_path (cr);
+}
+
+static void
+branch_color (const CurrentsPlotTheme *theme,
+              const Branch            *b,
+              CurrentsPlotColor       *color)
+{
+  currents_plot_theme_palette_color (theme, b->color_index, color);
+}
+
+/* Hatching along the extrapolated stretches of a branch: short strokes at 45° every few
+ * device units, so that the line itself stays readable through them. Returns the
+ * number of segments hatched inside the plot area. */
+static guint
+draw_hatching (const CurrentsPlotDiagram  *d,
+               cairo_t                    *cr,
+               const CurrentsPlotTheme    *theme,
+               const CurrentsPlotViewport *vp,
+               const Branch               *b)
+{
+  const double spacing = 4.0, half = 4.5;
+  CurrentsPlotColor ink = theme->foreground;
+  double carry = 0.0;
+  guint count = 0;
+
+  if (b->extrapolated == NULL || b->n < 2)
+    return 0;
+
+  cairo_save (cr);
+  ink.alpha *= 0.45;
+  currents_plot_set_source_color (cr, &ink);
+  cairo_set_line_width (cr, 1.0);
+  for (gsize k = 0; k + 1 < b->n; k++)
+    {
+      double x0, y0, x1, y1, len;
+
+      if (!(b->extrapolated[k] && b->extrapolated[k + 1]))
+        {
+          carry = 0.0;
+          continue;
+        }
+      if (!to_device (d, vp, b->x[k], b->y[k], &x0, &y0)
+          || !to_device (d, vp, b->x[k + 1], b->y[k + 1], &x1, &y1))
+        continue;
+      if (!segment_visible (vp, x0, y0, x1, y1))
+        continue;
+      count++;
+      len = hypot (x1 - x0, y1 - y0);
+      for (double s = carry; s < len; s += spacing)
+        {
+          double f = len > 0.0 ? s / len : 0.0;
+          double px = x0 + f * (x1 - x0), py = y0 + f * (y1 - y0);
+
+          cairo_move_to (cr, px - half, py + half);
+          cairo_line_to (cr, px + half, py - half);
+          carry = s + spacing - len;
+        }
+      if (len <= 0.0)
+        carry = MAX (carry, 0.0);
+    }
+  cairo_stroke (cr);
+  cairo_restore (cr);
+  return count;
+}
+
+/* A branch of equilibria or a curve of two parameters: runs of one stability stroked
+ * as one path each (so dashes flow along the curve). A segment is solid when both its
+ * ends are stable. Counts the segments that cross the plot area. */
+static guint
+draw_lines (const CurrentsPlotDiagram  *d,
+            cairo_t                    *cr,
+            const CurrentsPlotTheme    *theme,
+            const CurrentsPlotViewport *vp,
+            const Branch               *b,
+            double                      line_width,
+            gboolean                    dashed_unstable,
+            guint                      *n_stable,
+            guint                      *n_unstable,
+            GArray                     *occupied)
+{
+  const double dash[] = { 5.0, 3.5 };
+  CurrentsPlotColor color;
+  guint visible = 0;
+  gsize k = 0;
+
+  branch_color (theme, b, &color);
+  cairo_save (cr);
+  currents_plot_set_source_color (cr, &color);
+  cairo_set_line_width (cr, line_width);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+
+  while (k + 1 < b->n)
+    {
+      gboolean run_stable = b->stable[k] && b->stable[k + 1];
+      gboolean pen = FALSE;
+      double px = 0.0, py = 0.0;
+
+      cairo_new_path (cr);
+      for (; k + 1 < b->n; k++)
+        {
+          gboolean st = b->stable[k] && b->stable[k + 1];
+          double x0, y0, x1, y1;
+
+          if (st != run_stable)
+            break;
+          if (!to_device (d, vp, b->x[k], b->y[k], &x0, &y0)
+              || !to_device (d, vp, b->x[k + 1], b->y[k + 1], &x1, &y1))
+            {
+              pen = FALSE;
+              continue;
+            }
+          if (!pen || fabs (px - x0) + fabs (py - y0) > 0.01)
+            cairo_move_to (cr, x0, y0);
+          cairo_line_to (cr, x1, y1);
+          pen = TRUE;
+          px = x1;
+          py = y1;
+          if (segment_visible (vp, x0, y0, x1, y1))
+            {
+              visible++;
+              if (st || !dashed_unstable)
+                (*n_stable)++;
+              else
+                (*n_unstable)++;
+              if (occupied != NULL)
+                {
+                  double mid[2] = { 0.5 * (x0 + x1), 0.5 * (y0 + y1) };
+
+                  g_array_append_vals (occupied, &x0, 1);
+                  g_array_append_vals (occupied, &y0, 1);
+                  g_array_append_vals (occupied, mid, 2);
+                }
+            }
+        }
+      if (dashed_unstable && !run_stable)
+        cairo_set_dash (cr, dash, G_N_ELEMENTS (dash), 0.0);
+      else
+        cairo_set_dash (cr, NULL, 0, 0.0);
+      cairo_set_line_cap (cr, dashed_unstable && !run_stable ? CAIRO_LINE_CAP_BUTT
+                                                             : CAIRO_LINE_CAP_ROUND);
+      cairo_stroke (cr);
+    }
+  cairo_restore (cr);
+  return visible;
+}
+
+/* A periodic branch (max or min): a thin line through its points and a disc at each
+ * (decimated to one per few device units), filled where stable and open where not.
+ * Returns the discs drawn inside the plot area. */
+static guint
+draw_periodic (const CurrentsPlotDiagram  *d,
+               cairo_t                    *cr,
+               const CurrentsPlotTheme    *theme,
+               const CurrentsPlotViewport *vp,
+               const Branch               *b,
+               guint                      *visible_segments,
+               GArray                     *occupied)
+{
+  const double radius = 2.6, min_gap = 7.0;
+  CurrentsPlotColor color;
+  double lx = -INFINITY, ly = -INFINITY;
+  guint dots = 0;
+
+  branch_color (theme, b, &color);
+  cairo_save (cr);
+  currents_plot_set_source_color (cr, &color);
+  cairo_set_line_width (cr, 0.9);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  cairo_new_path (cr);
+  for (gsize k = 0; k + 1 < b->n; k++)
+    {
+      double x0, y0, x1, y1;
+
+      if (!to_device (d, vp, b->x[k], b->y[k], &x0, &y0)
+          || !to_device (d, vp, b->x[k + 1], b->y[k + 1], &x1, &y1))
+        continue;
+      cairo_move_to (cr, x0, y0);
+      cairo_line_to (cr, x1, y1);
+      if (segment_visible (vp, x0, y0, x1, y1))
+        (*visible_segments)++;
+    }
+  cairo_stroke (cr);
+
+  cairo_set_line_width (cr, 1.1);
+  for (gsize k = 0; k < b->n; k++)
+    {
+      double x, y;
+      gboolean last = k + 1 == b->n;
+
+      if (!to_device (d, vp, b->x[k], b->y[k], &x, &y) || !inside (vp, x, y, 0.0))
+        continue;
+      if (!last && hypot (x - lx, y - ly) < min_gap)
+        continue;
+      cairo_new_path (cr);
+      cairo_arc (cr, x, y, radius, 0, 2 * G_PI);
+      if (b->stable[k])
+        {
+          currents_plot_set_source_color (cr, &color);
+          cairo_fill (cr);
+        }
+      else
+        {
+          currents_plot_set_source_color (cr, &theme->plot_background);
+          cairo_fill_preserve (cr);
+          currents_plot_set_source_color (cr, &color);
+          cairo_stroke (cr);
+        }
+      lx = x;
+      ly = y;
+      dots++;
+      if (occupied != NULL)
+        {
+          g_array_append_vals (occupied, &x, 1);
+          g_array_append_vals (occupied, &y, 1);
+        }
+    }
+  cairo_restore (cr);
+  return dots;
+}
+
+static void
+band_color (const CurrentsPlotTheme *theme,
+            CurrentsPlotColor       *color)
+{
+  currents_plot_theme_palette_color (theme, 4, color);  /* blue */
+  color->alpha = theme->dark ? 0.16 : 0.10;
+}
+
+/* ---- legend ---- */
+
+typedef enum
+{
+  LEGEND_LINE,
+  LEGEND_DASHED,
+  LEGEND_PERIODIC_STABLE,
+  LEGEND_PERIODIC_UNSTABLE,
+  LEGEND_SPECIAL,
+  LEGEND_PATCH,
+  LEGEND_RUG,
+  LEGEND_HATCH,
+} LegendSymbol;
+
+typedef struct
+{
+  const char              *label;
+  LegendSymbol             symbol;
+  CurrentsPlotColor        color;
+  CurrentsPlotSpecialKind  special;
+  double                   line_width;
+} LegendEntry;
+
+#define LEGEND_SYMBOL_WIDTH 24.0
+
+static void
+legend_symbol (cairo_t                 *cr,
+               const CurrentsPlotTheme *theme,
+               const LegendEntry       *e,
+               double                   x,
+               double                   mid,
+               double                   em)
+{
+  const double dash[] = { 5.0, 3.5 };
+  double r = 2.6;
+
+  cairo_save (cr);
+  currents_plot_set_source_color (cr, &e->color);
+  switch (e->symbol)
+    {
+    case LEGEND_LINE:
+    case LEGEND_DASHED:
+      cairo_set_line_width (cr, e->line_width);
+      if (e->symbol == LEGEND_DASHED)
+        cairo_set_dash (cr, dash, G_N_ELEMENTS (dash), 0.0);
+      cairo_move_to (cr, x, mid);
+      cairo_line_to (cr, x + LEGEND_SYMBOL_WIDTH, mid);
+      cairo_stroke (cr);
+      break;
+    case LEGEND_PERIODIC_STABLE:
+    case LEGEND_PERIODIC_UNSTABLE:
+      cairo_set_line_width (cr, 0.9);
+      cairo_move_to (cr, x, mid);
+      cairo_line_to (cr, x + LEGEND_SYMBOL_WIDTH, mid);
+      cairo_stroke (cr);
+      cairo_set_line_width (cr, 1.1);
+      for (int i = 0; i < 2; i++)
+        {
+          cairo_new_path (cr);
+          cairo_arc (cr, x + LEGEND_SYMBOL_WIDTH * (0.25 + 0.5 * i), mid, r, 0, 2 * G_PI);
+          if (e->symbol == LEGEND_PERIODIC_STABLE)
+            cairo_fill (cr);
+          else
+            {
+              currents_plot_set_source_color (cr, &theme->plot_background);
+              cairo_fill_preserve (cr);
+              currents_plot_set_source_color (cr, &e->color);
+              cairo_stroke (cr);
+            }
+        }
+      break;
+    case LEGEND_SPECIAL:
+      draw_special_glyph (cr, theme, e->special, x + LEGEND_SYMBOL_WIDTH / 2, mid,
+                          SPECIAL_RADIUS);
+      break;
+    case LEGEND_PATCH:
+      cairo_rectangle (cr, x + 2, mid - 0.4 * em, LEGEND_SYMBOL_WIDTH - 4, 0.8 * em);
+      cairo_fill (cr);
+      break;
+    case LEGEND_RUG:
+      cairo_set_line_width (cr, 1.5);
+      for (int i = 0; i < 4; i++)
+        {
+          cairo_move_to (cr, x + 3 + i * 6, mid + 0.4 * em);
+          cairo_line_to (cr, x + 3 + i * 6, mid - 0.3 * em);
+        }
+      cairo_stroke (cr);
+      break;
+    case LEGEND_HATCH:
+    default:
+      cairo_set_line_width (cr, 1.0);
+      for (double s = 2; s < LEGEND_SYMBOL_WIDTH - 2; s += 4)
+        {
+          cairo_move_to (cr, x + s - 3, mid + 3);
+          cairo_line_to (cr, x + s + 3, mid - 3);
+        }
+      cairo_stroke (cr);
+      break;
+    }
+  cairo_restore (cr);
+}
+
+static void
+measure_legend (PangoLayout       *layout,
+                const LegendEntry *entries,
+                guint              n,
+                double             em,
+                double            *w,
+                double            *h)
+{
+  double text_w = 0.0;
+
+  for (guint k = 0; k < n; k++)
+    {
+      double tw;
+
+      text_size (layout, entries[k].label, &tw, NULL);
+      text_w = MAX (text_w, tw);
+    }
+  *w = n > 0 ? 0.7 * em + LEGEND_SYMBOL_WIDTH + 0.5 * em + text_w + 0.7 * em : 0.0;
+  *h = n > 0 ? n * 1.3 * em + 0.8 * em : 0.0;
+}
+
+static guint
+count_in_rect (GArray     *occupied,
+               const Rect *r)
+{
+  guint count = 0;
+
+  for (guint k = 0; k + 1 < occupied->len; k += 2)
+    {
+      double x = g_array_index (occupied, double, k), y = g_array_index (occupied, double, k + 1);
+
+      if (x >= r->x && x <= r->x + r->w && y >= r->y && y <= r->y + r->h)
+        count++;
+    }
+  return count;
+}
+
+/* Draws the legend in the corner where it covers the fewest drawn points; returns its
+ * rectangle in @placed (w = 0 when none). */
+static void
+draw_legend (const CurrentsPlotDiagram  *d,
+             cairo_t                    *cr,
+             const CurrentsPlotTheme    *theme,
+             const CurrentsPlotViewport *vp,
+             GArray                     *occupied,
+             GArray                     *obstacles,
+             Rect                       *placed)
+{
+  g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE, 0.9);
+  LegendEntry entries[16];
+  gboolean seen_special[CURRENTS_PLOT_SPECIAL_PERIOD_DOUBLING + 1] = { FALSE };
+  gboolean stable_eq = FALSE, unstable_eq = FALSE, per_stable = FALSE, per_unstable = FALSE;
+  gboolean fold_curve = FALSE, hopf_curve = FALSE, hatched = FALSE;
+  CurrentsPlotColor eq_color = theme->foreground, per_color = theme->foreground;
+  CurrentsPlotColor fold_color = theme->foreground, hopf_color = theme->foreground;
+  double em, w, h, margin, best_x = 0.0, best_y = 0.0;
+  guint n = 0, best = G_MAXUINT;
+
+  placed->w = placed->h = 0.0;
+  for (guint i = 0; i < d->branches->len; i++)
+    {
+      const Branch *b = g_ptr_array_index (d->branches, i);
+
+      for (gsize k = 0; k < b->n; k++)
+        {
+          switch (b->kind)
+            {
+            case CURRENTS_PLOT_BRANCH_EQUILIBRIA:
+              if (k + 1 < b->n && b->stable[k] && b->stable[k + 1])
+                {
+                  if (!stable_eq)
+                    branch_color (theme, b, &eq_color);
+                  stable_eq = TRUE;
+                }
+              else if (k + 1 < b->n)
+                {
+                  if (!stable_eq && !unstable_eq)
+                    branch_color (theme, b, &eq_color);
+                  unstable_eq = TRUE;
+                }
+              break;
+            case CURRENTS_PLOT_BRANCH_PERIODIC_MAX:
+            case CURRENTS_PLOT_BRANCH_PERIODIC_MIN:
+              if (!per_stable && !per_unstable)
+                branch_color (theme, b, &per_color);
+              if (b->stable[k])
+                per_stable = TRUE;
+              else
+                per_unstable = TRUE;
+              break;
+            case CURRENTS_PLOT_BRANCH_FOLD_CURVE:
+              if (!fold_curve)
+                branch_color (theme, b, &fold_color);
+              fold_curve = TRUE;
+              break;
+            case CURRENTS_PLOT_BRANCH_HOPF_CURVE:
+            default:
+              if (!hopf_curve)
+                branch_color (theme, b, &hopf_color);
+              hopf_curve = TRUE;
+              break;
+            }
+          if (b->extrapolated != NULL && b->extrapolated[k])
+            hatched = TRUE;
+        }
+    }
+  for (guint i = 0; i < d->specials->len; i++)
+    {
+      const Special *s = &g_array_index (d->specials, Special, i);
+
+      if (s->drawn && (guint) s->kind < G_N_ELEMENTS (seen_special))
+        seen_special[s->kind] = TRUE;
+    }
+
+#define ADD(lbl, sym, col, lw) \
+  G_STMT_START { entries[n].label = (lbl); entries[n].symbol = (sym); \
+    entries[n].color = (col); entries[n].line_width = (lw); \
+    entries[n].special = CURRENTS_PLOT_SPECIAL_FOLD; n++; } G_STMT_END
+
+  if (stable_eq)
+    ADD (_("stable equilibria"), LEGEND_LINE, eq_color, 2.0);
+  if (unstable_eq)
+    ADD (_("unstable equilibria"), LEGEND_DASHED, eq_color, 1.6);
+  if (per_stable)
+    ADD (_("stable periodic orbits (max, min)"), LEGEND_PERIODIC_STABLE, per_color, 0.9);
+  if (per_unstable)
+    ADD (_("unstable periodic orbits (max, min)"), LEGEND_PERIODIC_UNSTABLE, per_color, 0.9);
+  if (fold_curve)
+    ADD (_("folds"), LEGEND_LINE, fold_color, 2.0);
+  if (hopf_curve)
+    ADD (_("Hopf bifurcations"), LEGEND_LINE, hopf_color, 2.0);
+  if (hatched)
+    ADD (_("outside the data"), LEGEND_HATCH, theme->foreground, 1.0);
+  for (guint k = 0; k < G_N_ELEMENTS (seen_special); k++)
+    {
+      static const char *const names[] = {
+        N_("fold (LP)"), N_("Hopf (H)"), N_("branch point (BP)"), N_("cusp (CP)"),
+        N_("Bogdanov–Takens (BT)"), N_("period doubling (PD)"),
+      };
+
+      if (!seen_special[k])
+        continue;
+      ADD (_(names[k]), LEGEND_SPECIAL, theme->foreground, 1.0);
+      entries[n - 1].special = (CurrentsPlotSpecialKind) k;
+    }
+  if (d->levels->len > 0)
+    {
+      CurrentsPlotColor rug;
+
+      currents_plot_theme_palette_color (theme, 0, &rug);
+      ADD (_("levels in the data"), LEGEND_RUG, rug, 1.5);
+    }
+#undef ADD
+
+  if (n == 0)
+    return;
+
+  text_size (layout, "0", NULL, &em);
+  measure_legend (layout, entries, n, em, &w, &h);
+  margin = 0.7 * em;
+  if (w > vp->width - 2 * margin || h > vp->height - 2 * margin)
+    return;
+
+  for (int corner = 0; corner < 4; corner++)
+    {
+      Rect r;
+      guint count;
+
+      r.x = round ((corner & 1) ? vp->left + margin : vp->left + vp->width - margin - w);
+      r.y = round ((corner & 2) ? vp->top + vp->height - margin - h : vp->top + margin);
+      r.w = w;
+      r.h = h;
+      count = count_in_rect (occupied, &r);
+      /* special points and a band's label must stay readable */
+      for (guint i = 0; i < d->specials->len; i++)
+        {
+          const Special *sp = &g_array_index (d->specials, Special, i);
+
+          if (sp->drawn && sp->dx >= r.x - SPECIAL_RADIUS && sp->dx <= r.x + r.w + SPECIAL_RADIUS
+              && sp->dy >= r.y - SPECIAL_RADIUS && sp->dy <= r.y + r.h + SPECIAL_RADIUS)
+            count += 1000;
+        }
+      for (guint o = 0; o < obstacles->len; o++)
+        if (rects_overlap (&r, &g_array_index (obstacles, Rect, o)))
+          count += 100000;
+      if (count < best)
+        {
+          best = count;
+          best_x = r.x;
+          best_y = r.y;
+        }
+    }
+
+  cairo_save (cr);
+  {
+    CurrentsPlotColor bg = theme->plot_background;
+
+    bg.alpha = 0.9;
+    cairo_rectangle (cr, best_x + 0.5, best_y + 0.5, w, h);
+    currents_plot_set_source_color (cr, &bg);
+    cairo_fill_preserve (cr);
+    cairo_set_line_width (cr, 1.0);
+    currents_plot_set_source_color (cr, &theme->frame);
+    cairo_stroke (cr);
+  }
+  for (guint k = 0; k < n; k++)
+    {
+      double row = best_y + 0.4 * em + k * 1.3 * em, mid = row + 0.65 * em, th;
+      double tx = best_x + 0.7 * em;
+
+      legend_symbol (cr, theme, &entries[k], tx, mid, em);
+      tx += LEGEND_SYMBOL_WIDTH + 0.5 * em;
+      text_size (layout, entries[k].label, NULL, &th);
+      currents_plot_set_source_color (cr, &theme->foreground);
+      cairo_move_to (cr, round (tx), round (mid - th / 2));
+      pango_cairo_show_layout (cr, layout);
+    }
+  cairo_restore (cr);
+  placed->x = best_x;
+  placed->y = best_y;
+  placed->w = w;
+  placed->h = h;
+}
+
+/* ---- labels of special points ---- */
+
+/* Greedy placement in order of the points: eight positions around the glyph, then the
+ * same farther out with a leader line; a position is allowed when it lies inside the
+ * plot area and overlaps no placed label, no glyph and no legend, and among those the
+ * one covering the fewest drawn points of lines wins. A label with no room is left out. */
+static guint
+place_labels (CurrentsPlotDiagram        *d,
+              cairo_t                    *cr,
+              const CurrentsPlotTheme    *theme,
+              const CurrentsPlotViewport *vp,
+              GArray                     *occupied,
+              GArray                     *obstacles)
+{
+  g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE, 0.9);
+  static const double dirs[8][2] = {
+    { 1, -1 }, { -1, -1 }, { 1, 1 }, { -1, 1 }, { 0, -1 }, { 0, 1 }, { 1, 0 }, { -1, 0 },
+  };
+  CurrentsPlotColor halo = theme->plot_background;
+  guint drawn = 0;
+
+  /* every glyph is an obstacle for every label */
+  for (guint i = 0; i < d->specials->len; i++)
+    {
+      const Special *s = &g_array_index (d->specials, Special, i);
+      Rect r = { s->dx - SPECIAL_RADIUS - 1, s->dy - SPECIAL_RADIUS - 1,
+                 2 * SPECIAL_RADIUS + 2, 2 * SPECIAL_RADIUS + 2 };
+
+      if (s->drawn)
+        g_array_append_val (obstacles, r);
+    }
+
+  halo.alpha = 0.85;
+  for (guint i = 0; i < d->specials->len; i++)
+    {
+      Special *s = &g_array_index (d->specials, Special, i);
+      double tw, th, best_score = INFINITY;
+      Rect best = { 0 };
+      gboolean leader = FALSE;
+
+      if (!s->drawn || s->label == NULL)
+        continue;
+      text_size (layout, s->label, &tw, &th);
+
+      for (int ring = 0; ring < 3 && !isfinite (best_score); ring++)
+        {
+          double off = SPECIAL_RADIUS + 2.0 + ring * 14.0;
+
+          for (int k = 0; k < 8; k++)
+            {
+              Rect r;
+              double score;
+              gboolean clash = FALSE;
+
+              r.w = tw + 2;
+              r.h = th;
+              r.x = s->dx + dirs[k][0] * off - (dirs[k][0] < 0 ? r.w : dirs[k][0] > 0 ? 0 : r.w / 2);
+              r.y = s->dy + dirs[k][1] * off - (dirs[k][1] < 0 ? r.h : dirs[k][1] > 0 ? 0 : r.h / 2);
+              r.x = round (r.x);
+              r.y = round (r.y);
+              if (r.x < vp->left + 2 || r.y < vp->top + 2 || r.x + r.w > vp->left + vp->width - 2
+                  || r.y + r.h > vp->top + vp->height - 2)
+                continue;
+              for (guint o = 0; o < obstacles->len && !clash; o++)
+                clash = rects_overlap (&r, &g_array_index (obstacles, Rect, o));
+              if (clash)
+                continue;
+              /* lines under a label cost; prefer the first directions a little */
+              score = count_in_rect (occupied, &r) + 0.01 * k;
+              if (score < best_score)
+                {
+                  best_score = score;
+                  best = r;
+                  leader = ring > 0;
+                }
+            }
+        }
+      if (!isfinite (best_score))
+        continue;
+
+      cairo_save (cr);
+      if (leader)
+        {
+          double cx = CLAMP (s->dx, best.x, best.x + best.w);
+          double cy = CLAMP (s->dy, best.y, best.y + best.h);
+          CurrentsPlotColor line = theme->foreground;
+
+          line.alpha *= 0.5;
+          currents_plot_set_source_color (cr, &line);
+          cairo_set_line_width (cr, 0.8);
+          cairo_move_to (cr, s->dx + (cx - s->dx) * SPECIAL_RADIUS / MAX (hypot (cx - s->dx, cy - s->dy), 1e-9),
+                         s->dy + (cy - s->dy) * SPECIAL_RADIUS / MAX (hypot (cx - s->dx, cy - s->dy), 1e-9));
+          cairo_line_to (cr, cx, cy);
+          cairo_stroke (cr);
+        }
+      currents_plot_set_source_color (cr, &halo);
+      cairo_rectangle (cr, best.x, best.y + 1, best.w, best.h - 1);
+      cairo_fill (cr);
+      currents_plot_set_source_color (cr, &theme->foreground);
+      cairo_move_to (cr, best.x + 1, best.y);
+      pango_cairo_show_layout (cr, layout);
+      cairo_restore (cr);
+      g_array_append_val (obstacles, best);
+      drawn++;
+    }
+  return drawn;
+}
+
+/* ---- drawing ---- */
+
+void
+currents_plot_diagram_draw (CurrentsPlotDiagram      *diagram,
+                            cairo_t                  *cr,
+                            const CurrentsPlotTheme  *theme,
+                            double                    width,
+                            double                    height,
+                            CurrentsPlotDiagramStats *stats)
+{
+  g_autoptr(GArray) occupied = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) obstacles = g_array_new (FALSE, FALSE, sizeof (Rect));
+  g_autoptr(PangoLayout) band_layout = NULL;
+  CurrentsPlotDiagramStats st = { 0 };
+  CurrentsPlotViewport vp;
+  Rect legend_rect;
+  double w[4], em;
+
+  g_return_if_fail (diagram != NULL);
+  g_return_if_fail (cr != NULL && theme != NULL);
+
+  st.marker_x = NAN;
+  axis_window (diagram, w);
+  layout_figure (diagram, cr, theme, width, height, w, &vp);
+  diagram->viewport = vp;
+  diagram->has_viewport = TRUE;
+
+  cairo_save (cr);
+  currents_plot_set_source_color (cr, &theme->background);
+  cairo_rectangle (cr, 0, 0, width, height);
+  cairo_fill (cr);
+  currents_plot_set_source_color (cr, &theme->plot_background);
+  cairo_rectangle (cr, vp.left, vp.top, vp.width, vp.height);
+  cairo_fill (cr);
+
+  band_layout = create_layout (cr, theme, FALSE, 0.9);
+  text_size (band_layout, "0", NULL, &em);
+
+  /* bands and regions under everything */
+  cairo_save (cr);
+  cairo_rectangle (cr, vp.left, vp.top, vp.width, vp.height);
+  cairo_clip (cr);
+  for (guint i = 0; i < diagram->bands->len; i++)
+    {
+      const Band *b = &g_array_index (diagram->bands, Band, i);
+      double x0, x1, y, lo = axis_value (diagram->log_x, b->lo), hi = axis_value (diagram->log_x, b->hi);
+      CurrentsPlotColor fill, edge;
+
+      if (diagram->log_x && !isfinite (lo) && isfinite (hi))
+        lo = vp.xlo;
+      if (!isfinite (lo) || !isfinite (hi))
+        continue;
+      currents_plot_viewport_to_device (&vp, lo, vp.ylo, &x0, &y);
+      currents_plot_viewport_to_device (&vp, hi, vp.ylo, &x1, &y);
+      x0 = MAX (x0, vp.left);
+      x1 = MIN (x1, vp.left + vp.width);
+      if (!(x1 > x0))
+        continue;
+      band_color (theme, &fill);
+      edge = fill;
+      edge.alpha = MIN (1.0, 4.0 * fill.alpha);
+      currents_plot_set_source_color (cr, &fill);
+      cairo_rectangle (cr, x0, vp.top, x1 - x0, vp.height);
+      cairo_fill (cr);
+      cairo_set_line_width (cr, 1.0);
+      currents_plot_set_source_color (cr, &edge);
+      cairo_move_to (cr, crisp (x0), vp.top);
+      cairo_line_to (cr, crisp (x0), vp.top + vp.height);
+      cairo_move_to (cr, crisp (x1), vp.top);
+      cairo_line_to (cr, crisp (x1), vp.top + vp.height);
+      cairo_stroke (cr);
+      st.n_bands++;
+      if (b->label != NULL)
+        {
+          double tw, th;
+          Rect r;
+          CurrentsPlotColor ink;
+
+          text_size (band_layout, b->label, &tw, &th);
+          r.x = round (CLAMP (0.5 * (x0 + x1) - tw / 2, vp.left + 2, vp.left + vp.width - tw - 2));
+          r.y = round (vp.top + 0.3 * em);
+          r.w = tw;
+          r.h = th;
+          currents_plot_theme_palette_color (theme, 4, &ink);
+          currents_plot_set_source_color (cr, &ink);
+          cairo_move_to (cr, r.x, r.y);
+          pango_cairo_show_layout (cr, band_layout);
+          g_array_append_val (obstacles, r);
+        }
+    }
+  for (guint i = 0; i < diagram->regions->len; i++)
+    {
+      const Region *r = g_ptr_array_index (diagram->regions, i);
+      CurrentsPlotColor fill, edge;
+      double cx = 0.0, cy = 0.0;
+      guint m = 0;
+      gboolean any_inside = FALSE;
+
+      cairo_new_path (cr);
+      for (gsize k = 0; k < r->n; k++)
+        {
+          double x, y;
+
+          if (!to_device (diagram, &vp, r->x[k], r->y[k], &x, &y))
+            continue;
+          if (m == 0)
+            cairo_move_to (cr, x, y);
+          else
+            cairo_line_to (cr, x, y);
+          cx += x;
+          cy += y;
+          m++;
+          any_inside = any_inside || inside (&vp, x, y, 0.0);
+        }
+      if (m < 3)
+        {
+          cairo_new_path (cr);
+          continue;
+        }
+      cairo_close_path (cr);
+      {
+        double ex0, ey0, ex1, ey1;
+
+        cairo_fill_extents (cr, &ex0, &ey0, &ex1, &ey1);
+        if (!(ex1 > ex0 && ey1 > ey0))
+          {
+            cairo_new_path (cr);
+            continue;
+          }
+        any_inside = TRUE;
+      }
+      currents_plot_theme_palette_color (theme, 3, &fill);
+      fill.alpha = theme->dark ? 0.2 : 0.13;
+      edge = fill;
+      edge.alpha = 3 * fill.alpha;
+      currents_plot_set_source_color (cr, &fill);
+      cairo_fill (cr);
+      if (any_inside)
+        st.n_bands++;
+      if (r->label != NULL)
+        {
+          double tw, th;
+          Rect lr;
+
+          cx /= m;
+          cy /= m;
+          text_size (band_layout, r->label, &tw, &th);
+          lr.x = round (cx - tw / 2);
+          lr.y = round (cy - th / 2);
+          lr.w = tw;
+          lr.h = th;
+          if (inside (&vp, lr.x, lr.y, 0.0) && inside (&vp, lr.x + tw, lr.y + th, 0.0))
+            {
+              CurrentsPlotColor ink;
+
+              currents_plot_theme_palette_color (theme, 3, &ink);
+              currents_plot_set_source_color (cr, &ink);
+              cairo_move_to (cr, lr.x, lr.y);
+              pango_cairo_show_layout (cr, band_layout);
+              g_array_append_val (obstacles, lr);
+            }
+        }
+      (void) edge;
+    }
+  cairo_restore (cr);
+
+  draw_grid (diagram, cr, theme, &vp);
+
+  /* the content, clipped to the plot area */
+  cairo_save (cr);
+  cairo_rectangle (cr, vp.left, vp.top, vp.width, vp.height);
+  cairo_clip (cr);
+
+  for (guint i = 0; i < diagram->branches->len; i++)
+    st.n_extrapolated_segments
+      += draw_hatching (diagram, cr, theme, &vp, g_ptr_array_index (diagram->branches, i));
+
+  /* periodic branches first, so that equilibria lie on top of them */
+  for (int pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < diagram->branches->len; i++)
+      {
+        const Branch *b = g_ptr_array_index (diagram->branches, i);
+        gboolean periodic = b->kind == CURRENTS_PLOT_BRANCH_PERIODIC_MAX
+                            || b->kind == CURRENTS_PLOT_BRANCH_PERIODIC_MIN;
+        guint visible = 0;
+
+        if (periodic != (pass == 0))
+          continue;
+        if (periodic)
+          {
+            st.n_periodic_points += draw_periodic (diagram, cr, theme, &vp, b, &visible, occupied);
+            /* a lone visible point counts as a visible branch too */
+            if (visible == 0 && b->n == 1)
+              {
+                double x, y;
+
+                if (to_device (diagram, &vp, b->x[0], b->y[0], &x, &y) && inside (&vp, x, y, 0.0))
+                  visible = 1;
+              }
+          }
+        else
+          visible = draw_lines (diagram, cr, theme, &vp, b,
+                                b->kind == CURRENTS_PLOT_BRANCH_EQUILIBRIA ? 2.0 : 2.2,
+                                b->kind == CURRENTS_PLOT_BRANCH_EQUILIBRIA,
+                                &st.n_stable_segments, &st.n_unstable_segments, occupied);
+        if (visible > 0)
+          st.n_branches++;
+      }
+
+  /* the hysteresis loop's jumps: thin vertical arrows */
+  for (guint i = 0; i < diagram->jumps->len; i++)
+    {
+      const Jump *j = &g_array_index (diagram->jumps, Jump, i);
+      double x0, y0, x1, y1, len, head = 7.0;
+      CurrentsPlotColor ink = theme->foreground;
+
+      if (!to_device (diagram, &vp, j->x, j->y_from, &x0, &y0)
+          || !to_device (diagram, &vp, j->x, j->y_to, &x1, &y1))
+        continue;
+      if (!segment_visible (&vp, x0, y0, x1, y1))
+        continue;
+      len = fabs (y1 - y0);
+      if (len < 1.0)
+        continue;
+      cairo_save (cr);
+      ink.alpha *= 0.85;
+      currents_plot_set_source_color (cr, &ink);
+      cairo_set_line_width (cr, 1.3);
+      {
+        const double dots[] = { 3.0, 2.5 };
+        double sign = y1 > y0 ? 1.0 : -1.0;
+        double stop = y1 - sign * MIN (head, 0.6 * len);
+
+        cairo_set_dash (cr, dots, G_N_ELEMENTS (dots), 0.0);
+        cairo_move_to (cr, x0, y0);
+        cairo_line_to (cr, x0, stop);
+        cairo_stroke (cr);
+        cairo_set_dash (cr, NULL, 0, 0.0);
+        arrow_head (cr, x0, y1 - sign * 2.0, 0.0, sign, MIN (head, 0.6 * len), 3.2);
+        cairo_fill (cr);
+      }
+      cairo_restore (cr);
+      for (double y = MIN (y0, y1); y <= MAX (y0, y1); y += 6.0)
+        {
+          g_array_append_vals (occupied, &x0, 1);
+          g_array_append_vals (occupied, &y, 1);
+        }
+      st.n_jumps++;
+    }
+
+  /* the marker: the current value of the parameter (two parameters: a cross-hair) */
+  {
+    double ax = axis_value (diagram->log_x, diagram->marker_x);
+
+    if (isfinite (ax))
+      {
+        double mx, my, ay = axis_value (diagram->log_y, diagram->marker_y);
+        CurrentsPlotColor ink;
+
+        currents_plot_viewport_to_device (&vp, ax, isfinite (ay) ? ay : vp.ylo, &mx, &my);
+        if (mx >= vp.left && mx <= vp.left + vp.width)
+          {
+            currents_plot_theme_palette_color (theme, 4, &ink);
+            ink.alpha = 0.75;
+            cairo_save (cr);
+            currents_plot_set_source_color (cr, &ink);
+            cairo_set_line_width (cr, 1.25);
+            cairo_move_to (cr, mx, vp.top);
+            cairo_line_to (cr, mx, vp.top + vp.height);
+            if (isfinite (ay) && my >= vp.top && my <= vp.top + vp.height)
+              {
+                cairo_move_to (cr, vp.left, my);
+                cairo_line_to (cr, vp.left + vp.width, my);
+                cairo_stroke (cr);
+                cairo_arc (cr, mx, my, 3.5, 0, 2 * G_PI);
+                cairo_fill (cr);
+              }
+            else
+              cairo_stroke (cr);
+            cairo_restore (cr);
+            st.marker_drawn = TRUE;
+            st.marker_x = mx;
+          }
+      }
+  }
+
+  /* special points */
+  for (guint i = 0; i < diagram->specials->len; i++)
+    {
+      Special *s = &g_array_index (diagram->specials, Special, i);
+      double x, y;
+
+      s->drawn = FALSE;
+      s->dx = s->dy = NAN;
+      if (!to_device (diagram, &vp, s->x, s->y, &x, &y) || !inside (&vp, x, y, 0.0))
+        continue;
+      draw_special_glyph (cr, theme, s->kind, x, y, SPECIAL_RADIUS);
+      s->drawn = TRUE;
+      s->dx = x;
+      s->dy = y;
+      st.n_special++;
+      switch (s->kind)
+        {
+        case CURRENTS_PLOT_SPECIAL_FOLD:
+          st.n_folds++;
+          break;
+        case CURRENTS_PLOT_SPECIAL_HOPF:
+          st.n_hopf++;
+          break;
+        case CURRENTS_PLOT_SPECIAL_BRANCH_POINT:
+          st.n_branch_points++;
+          break;
+        default:
+          break;
+        }
+    }
+  cairo_restore (cr);
+
+  draw_axes (diagram, cr, theme, &vp);
+
+  /* the data's levels: a rug of short ticks standing on the bottom of the frame */
+  if (diagram->levels->len > 0)
+    {
+      CurrentsPlotColor rug;
+      double bottom = floor (vp.top + vp.height);
+
+      currents_plot_theme_palette_color (theme, 0, &rug);
+      cairo_save (cr);
+      currents_plot_set_source_color (cr, &rug);
+      cairo_set_line_width (cr, 1.5);
+      for (guint i = 0; i < diagram->levels->len; i++)
+        {
+          double a = axis_value (diagram->log_x, g_array_index (diagram->levels, double, i));
+          double x, y;
+
+          if (!isfinite (a))
+            continue;
+          currents_plot_viewport_to_device (&vp, a, vp.ylo, &x, &y);
+          if (x < vp.left - 0.5 || x > vp.left + vp.width + 0.5)
+            continue;
+          cairo_move_to (cr, x, bottom);
+          cairo_line_to (cr, x, bottom - 7.0);
+          st.n_level_ticks++;
+          for (double yy = bottom - 7.0; yy <= bottom; yy += 3.5)
+            {
+              g_array_append_vals (occupied, &x, 1);
+              g_array_append_vals (occupied, &yy, 1);
+            }
+        }
+      cairo_stroke (cr);
+      cairo_restore (cr);
+      {
+        /* nothing may cover the rug */
+        Rect r = { vp.left, bottom - 8.0, vp.width, 8.0 };
+
+        g_array_append_val (obstacles, r);
+      }
+    }
+
+  if (diagram->show_legend)
+    {
+      draw_legend (diagram, cr, theme, &vp, occupied, obstacles, &legend_rect);
+      if (legend_rect.w > 0.0)
+        g_array_append_val (obstacles, legend_rect);
+    }
+
+  st.n_labels = place_labels (diagram, cr, theme, &vp, occupied, obstacles);
+  cairo_restore (cr);
+
+  if (stats != NULL)
+    *stats = st;
 }
 
 gboolean
-currents_plot_diagram_get_viewport (const CurrentsPlotDiagram *diagram, CurrentsPlotViewport *vp)
+currents_plot_diagram_get_viewport (const CurrentsPlotDiagram *diagram,
+                                    CurrentsPlotViewport      *vp)
 {
-  return FALSE;
+  g_return_val_if_fail (diagram != NULL, FALSE);
+
+  if (vp != NULL && diagram->has_viewport)
+    *vp = diagram->viewport;
+  return diagram->has_viewport;
 }
 
 gboolean
-currents_plot_diagram_to_device (const CurrentsPlotDiagram *diagram, double x, double y, double *dx, double *dy)
+currents_plot_diagram_to_device (const CurrentsPlotDiagram *diagram,
+                                 double                     x,
+                                 double                     y,
+                                 double                    *dx,
+                                 double                    *dy)
 {
-  return FALSE;
+  double ax, ay, tx, ty;
+
+  g_return_val_if_fail (diagram != NULL, FALSE);
+
+  if (!diagram->has_viewport)
+    return FALSE;
+  ax = axis_value (diagram->log_x, x);
+  ay = axis_value (diagram->log_y, y);
+  /* NaN y: only the horizontal position is wanted (a vertical marker) */
+  if (!isfinite (ax))
+    return FALSE;
+  currents_plot_viewport_to_device (&diagram->viewport, ax,
+                                    isfinite (ay) ? ay : diagram->viewport.ylo, &tx, &ty);
+  if (dx != NULL)
+    *dx = tx;
+  if (dy != NULL)
+    *dy = isfinite (ay) ? ty : NAN;
+  return TRUE;
 }
 
 gboolean
-currents_plot_diagram_to_data (const CurrentsPlotDiagram *diagram, double dx, double dy, double *x, double *y)
+currents_plot_diagram_to_data (const CurrentsPlotDiagram *diagram,
+                               double                     dx,
+                               double                     dy,
+                               double                    *x,
+                               double                    *y)
 {
-  return FALSE;
+  double ax, ay;
+
+  g_return_val_if_fail (diagram != NULL, FALSE);
+
+  if (!diagram->has_viewport || !isfinite (dx) || !isfinite (dy))
+    return FALSE;
+  currents_plot_viewport_to_data (&diagram->viewport, dx, dy, &ax, &ay);
+  if (x != NULL)
+    *x = own_value (diagram->log_x, ax);
+  if (y != NULL)
+    *y = own_value (diagram->log_y, ay);
+  return TRUE;
 }
 
 int
-currents_plot_diagram_find_special (const CurrentsPlotDiagram *diagram, double dx, double dy, double radius)
+currents_plot_diagram_find_special (const CurrentsPlotDiagram *diagram,
+                                    double                     dx,
+                                    double                     dy,
+                                    double                     radius)
 {
-  return -1;
+  double best = INFINITY;
+  int found = -1;
+
+  g_return_val_if_fail (diagram != NULL, -1);
+
+  for (guint i = 0; i < diagram->specials->len; i++)
+    {
+      const Special *s = &g_array_index (diagram->specials, Special, i);
+      double dist;
+
+      if (!s->drawn)
+        continue;
+      dist = hypot (s->dx - dx, s->dy - dy);
+      if (dist <= radius && dist < best)
+        {
+          best = dist;
+          found = (int) i;
+        }
+    }
+  return found;
+}
+
+/* ---- export (the same container formats and metadata as scenes) ---- */
+
+static guint32
+png_crc (const guint8 *data,
+         gsize         len,
+         guint32       crc)
+{
+  for (gsize i = 0; i < len; i++)
+    {
+      crc ^= data[i];
+      for (int k = 0; k < 8; k++)
+        crc = (crc & 1) ? 0xedb88320u ^ (crc >> 1) : crc >> 1;
+    }
+  return crc;
+}
+
+static void
+png_append_chunk (GByteArray   *out,
+                  const char   *type,
+                  const guint8 *data,
+                  gsize         len)
+{
+  guint8 be[4];
+  guint32 crc;
+
+  be[0] = (len >> 24) & 0xff;
+  be[1] = (len >> 16) & 0xff;
+  be[2] = (len >> 8) & 0xff;
+  be[3] = len & 0xff;
+  g_byte_array_append (out, be, 4);
+  g_byte_array_append (out, (const guint8 *) type, 4);
+  g_byte_array_append (out, data, len);
+  crc = png_crc ((const guint8 *) type, 4, 0xffffffffu);
+  crc = png_crc (data, len, crc) ^ 0xffffffffu;
+  be[0] = (crc >> 24) & 0xff;
+  be[1] = (crc >> 16) & 0xff;
+  be[2] = (crc >> 8) & 0xff;
+  be[3] = crc & 0xff;
+  g_byte_array_append (out, be, 4);
+}
+
+static gboolean
+is_ascii_printable (const char *s)
+{
+  for (const guchar *p = (const guchar *) s; *p != '\0'; p++)
+    if (*p >= 0x80 || (*p < 0x20 && *p != '\n'))
+      return FALSE;
+  return TRUE;
+}
+
+/* tEXt for plain ASCII, iTXt (UTF-8) otherwise; keywords are 1–79 Latin-1 bytes. */
+static void
+png_append_text (GByteArray *out,
+                 const char *key,
+                 const char *value)
+{
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+  gsize klen = MIN (strlen (key), 79);
+  const guint8 zero[4] = { 0, 0, 0, 0 };
+
+  g_byte_array_append (data, (const guint8 *) key, klen);
+  g_byte_array_append (data, zero, 1);
+  if (is_ascii_printable (value))
+    {
+      g_byte_array_append (data, (const guint8 *) value, strlen (value));
+      png_append_chunk (out, "tEXt", data->data, data->len);
+    }
+  else
+    {
+      /* compression flag and method, empty language tag and translated keyword */
+      g_byte_array_append (data, zero, 4);
+      g_byte_array_append (data, (const guint8 *) value, strlen (value));
+      png_append_chunk (out, "iTXt", data->data, data->len);
+    }
+}
+
+static cairo_status_t
+write_to_bytes (void                *closure,
+                const unsigned char *data,
+                unsigned int         length)
+{
+  g_byte_array_append (closure, data, length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+static cairo_status_t
+write_to_string (void                *closure,
+                 const unsigned char *data,
+                 unsigned int         length)
+{
+  g_string_append_len (closure, (const char *) data, length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+static void
+svg_insert_metadata (GString                   *svg,
+                     const CurrentsPlotDiagram *diagram)
+{
+  g_autoptr(GString) meta = g_string_new ("\n");
+  static const struct { const char *key; const char *dc; } dc[] = {
+    { "Title", "title" }, { "Software", "creator" }, { "Description", "description" },
+    { "Source", "source" }, { "Creation Time", "date" },
+  };
+  const char *open_tag, *close;
+
+  if (diagram->metadata->len == 0)
+    return;
+  for (guint i = 0; i < diagram->metadata->len; i++)
+    {
+      const Metadata *m = &g_array_index (diagram->metadata, Metadata, i);
+      g_autoptr(GString) value = g_string_new (m->value);
+
+      /* "--" may not appear in an XML comment */
+      g_string_replace (value, "--", "- -", 0);
+      g_string_append_printf (meta, "<!-- %s: %s -->\n", m->key, value->str);
+    }
+  g_string_append (meta, "<metadata>\n<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/"
+                         "22-rdf-syntax-ns#\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n"
+                         "<rdf:Description rdf:about=\"\">\n");
+  for (guint i = 0; i < G_N_ELEMENTS (dc); i++)
+    {
+      const char *value = get_metadata (diagram, dc[i].key);
+      g_autofree char *escaped = NULL;
+
+      if (value == NULL)
+        continue;
+      escaped = g_markup_escape_text (value, -1);
+      g_string_append_printf (meta, "<dc:%s>%s</dc:%s>\n", dc[i].dc, escaped, dc[i].dc);
+    }
+  g_string_append (meta, "</rdf:Description>\n</rdf:RDF>\n</metadata>\n");
+
+  open_tag = strstr (svg->str, "<svg");
+  close = open_tag != NULL ? strchr (open_tag, '>') : NULL;
+  if (close == NULL)
+    return;
+  g_string_insert (svg, close + 1 - svg->str, meta->str);
+}
+
+static void
+pdf_set_metadata (cairo_surface_t           *surface,
+                  const CurrentsPlotDiagram *diagram)
+{
+  const char *title = get_metadata (diagram, "Title");
+  const char *software = get_metadata (diagram, "Software");
+  const char *description = get_metadata (diagram, "Description");
+  g_autoptr(GString) keywords = g_string_new (NULL);
+
+  if (title != NULL)
+    cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, title);
+  if (software != NULL)
+    cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, software);
+  if (description != NULL)
+    cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_SUBJECT, description);
+  for (guint i = 0; i < diagram->metadata->len; i++)
+    {
+      const Metadata *m = &g_array_index (diagram->metadata, Metadata, i);
+
+      if (strcmp (m->key, "Title") == 0 || strcmp (m->key, "Software") == 0
+          || strcmp (m->key, "Description") == 0)
+        continue;
+      g_string_append_printf (keywords, "%s%s: %s", keywords->len > 0 ? "; " : "", m->key,
+                              m->value);
+    }
+  if (keywords->len > 0)
+    cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_KEYWORDS, keywords->str);
+}
+
+static gboolean
+has_suffix (const char *path,
+            const char *suffix)
+{
+  g_autofree char *lower = g_ascii_strdown (path, -1);
+
+  return g_str_has_suffix (lower, suffix);
 }
 
 gboolean
-currents_plot_diagram_export (CurrentsPlotDiagram *diagram, const char *path, const CurrentsPlotTheme *theme, double width, double height, GError **error)
+currents_plot_diagram_export (CurrentsPlotDiagram     *diagram,
+                              const char              *path,
+                              const CurrentsPlotTheme *theme,
+                              double                   width,
+                              double                   height,
+                              GError                 **error)
 {
-  return FALSE;
+  g_autoptr(GByteArray) png = NULL;
+  g_autoptr(GString) svg = NULL;
+  g_autoptr(GArray) saved_specials = NULL;
+  CurrentsPlotViewport saved_viewport;
+  gboolean saved_has_viewport;
+  cairo_surface_t *surface;
+  cairo_status_t status;
+  cairo_t *cr;
+
+  g_return_val_if_fail (diagram != NULL, FALSE);
+  g_return_val_if_fail (path != NULL && theme != NULL, FALSE);
+  g_return_val_if_fail (width >= 1.0 && height >= 1.0, FALSE);
+
+  if (has_suffix (path, ".png"))
+    {
+      surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) ceil (width),
+                                            (int) ceil (height));
+      png = g_byte_array_new ();
+    }
+  else if (has_suffix (path, ".svg"))
+    {
+      svg = g_string_new (NULL);
+      surface = cairo_svg_surface_create_for_stream (write_to_string, svg, width, height);
+      cairo_svg_surface_restrict_to_version (surface, CAIRO_SVG_VERSION_1_1);
+    }
+  else if (has_suffix (path, ".pdf"))
+    {
+      surface = cairo_pdf_surface_create (path, width, height);
+      pdf_set_metadata (surface, diagram);
+    }
+  else
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("%s: unknown image format (use .png, .svg or .pdf)"), path);
+      return FALSE;
+    }
+
+  /* the figure on screen keeps its viewport and hit positions */
+  saved_viewport = diagram->viewport;
+  saved_has_viewport = diagram->has_viewport;
+  saved_specials = g_array_sized_new (FALSE, FALSE, sizeof (double), 3 * diagram->specials->len);
+  for (guint i = 0; i < diagram->specials->len; i++)
+    {
+      const Special *s = &g_array_index (diagram->specials, Special, i);
+      double v[3] = { s->drawn, s->dx, s->dy };
+
+      g_array_append_vals (saved_specials, v, 3);
+    }
+  cr = cairo_create (surface);
+  currents_plot_diagram_draw (diagram, cr, theme, width, height, NULL);
+  cairo_destroy (cr);
+  diagram->viewport = saved_viewport;
+  diagram->has_viewport = saved_has_viewport;
+  for (guint i = 0; i < diagram->specials->len; i++)
+    {
+      Special *s = &g_array_index (diagram->specials, Special, i);
+
+      s->drawn = g_array_index (saved_specials, double, 3 * i) != 0.0;
+      s->dx = g_array_index (saved_specials, double, 3 * i + 1);
+      s->dy = g_array_index (saved_specials, double, 3 * i + 2);
+    }
+
+  cairo_surface_flush (surface);
+  status = png != NULL ? cairo_surface_write_to_png_stream (surface, write_to_bytes, png)
+                       : cairo_surface_status (surface);
+  cairo_surface_finish (surface);
+  if (status == CAIRO_STATUS_SUCCESS)
+    status = cairo_surface_status (surface);
+  cairo_surface_destroy (surface);
+
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", path,
+                   cairo_status_to_string (status));
+      return FALSE;
+    }
+
+  if (png != NULL)
+    {
+      /* text chunks right after the signature (8 bytes) and IHDR (25 bytes) */
+      g_autoptr(GByteArray) out = g_byte_array_new ();
+
+      if (png->len < 33)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("%s: no image was written"), path);
+          return FALSE;
+        }
+      g_byte_array_append (out, png->data, 33);
+      for (guint i = 0; i < diagram->metadata->len; i++)
+        {
+          const Metadata *m = &g_array_index (diagram->metadata, Metadata, i);
+
+          png_append_text (out, m->key, m->value);
+        }
+      g_byte_array_append (out, png->data + 33, png->len - 33);
+      return g_file_set_contents (path, (const char *) out->data, out->len, error);
+    }
+  if (svg != NULL)
+    {
+      svg_insert_metadata (svg, diagram);
+      return g_file_set_contents (path, svg->str, svg->len, error);
+    }
+  return TRUE;
 }
