@@ -206,6 +206,7 @@ struct _CurrentsBifurcationView
   double                  lo, hi, lo2, hi2;
   gboolean                log_x, log_y;
   gboolean                slider_log, slider_log2;
+  gboolean                range_chosen, range2_chosen; /* typed, kept for the same name */
   double                 *levels;
   gsize                   n_levels;
   double                 *nominal_p;      /* the values when the model came: the start */
@@ -529,6 +530,29 @@ reset_range2 (CurrentsBifurcationView *self)
   self->updating = FALSE;
 }
 
+/* A range the user typed stays for the same parameter of a new model (a better trained
+ * one, say); only whether its slider is logarithmic is read again. */
+static void
+keep_range (CurrentsBifurcationView *self,
+            gboolean                 second)
+{
+  const char *name = second ? self->param2 : self->param;
+  double lo, hi;
+  gboolean log_scale = FALSE;
+
+  if (name != NULL && slider_range (self, name, &lo, &hi, &log_scale))
+    {
+      if (second)
+        self->slider_log2 = log_scale;
+      else
+        self->slider_log = log_scale;
+    }
+  if (second)
+    self->log_y = wants_log (self->lo2, self->hi2, self->slider_log2);
+  else
+    self->log_x = wants_log (self->lo, self->hi, self->slider_log);
+}
+
 /* The second parameter by default: the first one in the list other than the first. */
 static void
 default_param2 (CurrentsBifurcationView *self)
@@ -570,6 +594,7 @@ rebuild_controls (CurrentsBifurcationView *self)
   CurrentsSystem *sys = get_system (self);
   g_autoptr(GPtrArray) names = g_ptr_array_new ();
   g_autoptr(GPtrArray) states = g_ptr_array_new ();
+  g_autofree char *old_param2 = NULL;
   gsize n = 0;
 
   if (sys != NULL)
@@ -606,8 +631,12 @@ rebuild_controls (CurrentsBifurcationView *self)
       g_clear_pointer (&self->param, g_free);
       if (names->len > 1)
         self->param = g_strdup (names->pdata[0]);
+      self->range_chosen = FALSE;
     }
+  old_param2 = g_strdup (self->param2);
   default_param2 (self);
+  if (g_strcmp0 (old_param2, self->param2) != 0)
+    self->range2_chosen = FALSE;
   if (!self->quantity_chosen || self->quantity >= (int) n)
     {
       guint x = self->portrait != NULL ? currents_portrait_get_x_axis (self->portrait) : 0;
@@ -616,8 +645,14 @@ rebuild_controls (CurrentsBifurcationView *self)
       self->quantity_chosen = FALSE;
     }
   select_in_dropdowns (self);
-  reset_range (self);
-  reset_range2 (self);
+  if (self->range_chosen)
+    keep_range (self, FALSE);
+  else
+    reset_range (self);
+  if (self->range2_chosen)
+    keep_range (self, TRUE);
+  else
+    reset_range2 (self);
   collect_levels (self);
 }
 
@@ -1193,9 +1228,13 @@ build_one (CurrentsBifurcationView *self,
     }
   if (res->truncated)
     g_string_append (summary, _("Only the first branches are shown. "));
-  if (extrapolating)
+  if (extrapolating && sys != NULL && currents_system_get_trained (sys) != NULL)
     g_string_append_printf (summary, _("The data were recorded for %.4g ≤ %s ≤ %.4g (ticks); "
-                                       "beyond, the model extrapolates (hatched). "),
+                                       "beyond, the trained model extrapolates (hatched). "),
+                            self->levels[0], name, self->levels[self->n_levels - 1]);
+  else if (extrapolating)
+    g_string_append_printf (summary, _("The data were recorded for %.4g ≤ %s ≤ %.4g (ticks); "
+                                       "beyond, nothing in them tests the model (hatched). "),
                             self->levels[0], name, self->levels[self->n_levels - 1]);
   if (sys != NULL && !currents_field_is_autonomous (currents_system_get_field (sys)))
     g_string_append_printf (summary, _("The model depends on time: t is held at %.4g. "),
@@ -1988,11 +2027,13 @@ currents_bifurcation_view_set_parameter (CurrentsBifurcationView *self,
     return TRUE;
   g_free (self->param);
   self->param = g_strdup (name);
-  /* the same parameter on both axes says nothing: swap them */
+  self->range_chosen = FALSE;
+  /* the same parameter on both axes says nothing: take another */
   if (g_strcmp0 (self->param2, name) == 0)
     {
       g_clear_pointer (&self->param2, g_free);
       default_param2 (self);
+      self->range2_chosen = FALSE;
       reset_range2 (self);
     }
   select_in_dropdowns (self);
@@ -2018,6 +2059,7 @@ currents_bifurcation_view_set_parameter2 (CurrentsBifurcationView *self,
     return TRUE;
   g_free (self->param2);
   self->param2 = g_strdup (name);
+  self->range2_chosen = FALSE;
   select_in_dropdowns (self);
   reset_range2 (self);
   if (self->two)
@@ -2066,6 +2108,7 @@ currents_bifurcation_view_set_range (CurrentsBifurcationView *self,
     return FALSE;
   self->lo = lo;
   self->hi = hi;
+  self->range_chosen = TRUE;
   self->log_x = wants_log (lo, hi, self->slider_log);
   self->updating = TRUE;
   set_entry_value (self->bif_lo_entry, lo);
@@ -2086,6 +2129,7 @@ currents_bifurcation_view_set_range2 (CurrentsBifurcationView *self,
     return FALSE;
   self->lo2 = lo;
   self->hi2 = hi;
+  self->range2_chosen = TRUE;
   self->log_y = wants_log (lo, hi, self->slider_log2);
   self->updating = TRUE;
   set_entry_value (self->bif_lo2_entry, lo);

@@ -240,6 +240,7 @@ engine_folds (Fixture    *fixture,
               const char *param,
               double      lo,
               double      hi,
+              gboolean    log_scale,
               double      start)
 {
   CurrentsSystem *sys = currents_portrait_get_system (fixture->portrait);
@@ -255,6 +256,7 @@ engine_folds (Fixture    *fixture,
   currents_continuation_options_init (&o);
   o.lo = lo;
   o.hi = hi;
+  o.log_scale = log_scale;
   o.start = start;
   o.box_lo = box_lo;
   o.box_hi = box_hi;
@@ -333,7 +335,7 @@ test_folds (Fixture       *fixture,
   /* the portrait's x axis: u */
   g_assert_cmpint (currents_bifurcation_view_get_quantity (fixture->view), ==, 0);
 
-  iptg_folds = engine_folds (fixture, "iptg", 0.0, 2.0, 0.0);
+  iptg_folds = engine_folds (fixture, "iptg", 0.0, 2.0, FALSE, 0.0);
   g_assert_cmpuint (iptg_folds->len, ==, 1);
   g_assert_cmpfloat (fabs (g_array_index (iptg_folds, double, 0) - 0.3328), <, 1e-3);
   assert_folds_match (fixture, iptg_folds);
@@ -351,7 +353,7 @@ test_folds (Fixture       *fixture,
   /* a parameter's slider: 0 … 2 × 3 */
   g_assert_cmpfloat (lo, ==, 0.0);
   g_assert_cmpfloat (hi, ==, 6.0);
-  a1_folds = engine_folds (fixture, "a1", 0.0, 6.0, 3.0);
+  a1_folds = engine_folds (fixture, "a1", 0.0, 6.0, FALSE, 3.0);
   g_assert_cmpuint (a1_folds->len, ==, 2);
   assert_folds_match (fixture, a1_folds);
   g_assert_cmpuint (st.n_folds, ==, 2);
@@ -403,11 +405,11 @@ test_marker (Fixture       *fixture,
   g_assert_cmpfloat (fabs (st.marker_x - dx), <, 1e-9);
 
   /* a₁ is not on the axis: the diagram is recomputed for its new value */
-  before = engine_folds (fixture, "iptg", 0.0, 2.0, 0.0);
+  before = engine_folds (fixture, "iptg", 0.0, 2.0, FALSE, 0.0);
   g_assert_true (currents_parameter_panel_set_value (fixture->panel, "a1", 3.3));
   g_assert_true (currents_bifurcation_view_get_busy (fixture->view));
   wait_for_view (fixture, &st);
-  after = engine_folds (fixture, "iptg", 0.0, 2.0, 0.0);
+  after = engine_folds (fixture, "iptg", 0.0, 2.0, FALSE, 0.0);
   g_assert_cmpuint (after->len, ==, 1);
   g_assert_cmpfloat (fabs (g_array_index (after, double, 0) - g_array_index (before, double, 0)),
                      >, 1e-3);
@@ -464,6 +466,36 @@ test_click (Fixture       *fixture,
   }
   /* outside the plot area: nothing */
   g_assert_false (currents_bifurcation_view_click (fixture->view, -50, -50));
+
+  /* dragging the marker from a₁ = 4.75 to 1.25 moves the slider along */
+  {
+    GtkWidget *canvas = find_canvas (GTK_WIDGET (fixture->view));
+    g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (canvas);
+    GtkGesture *drag = NULL;
+    double x0, x1, y0;
+
+    for (guint i = 0; i < g_list_model_get_n_items (controllers) && drag == NULL; i++)
+      {
+        g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+        if (GTK_IS_GESTURE_DRAG (controller))
+          drag = GTK_GESTURE (controller);
+      }
+    g_assert_nonnull (drag);
+    g_assert_true (currents_plot_diagram_to_device (diagram, 4.75, ylo, &x0, &y0));
+    g_assert_true (currents_plot_diagram_to_device (diagram, 1.25, 0.0, &x1, &dy));
+    g_signal_emit_by_name (drag, "drag-begin", x0, y0);
+    g_signal_emit_by_name (drag, "drag-update", 0.5 * (x1 - x0), 0.0);
+    g_assert_true (currents_parameter_panel_get_value (fixture->panel, "a1", &value));
+    g_assert_cmpfloat (fabs (value - 3.0), <, 1e-9);
+    g_signal_emit_by_name (drag, "drag-update", x1 - x0, 0.0);
+    g_signal_emit_by_name (drag, "drag-end", x1 - x0, 0.0);
+    g_assert_true (currents_parameter_panel_get_value (fixture->panel, "a1", &value));
+    g_assert_cmpfloat (fabs (value - 1.25), <, 1e-9);
+    wait_for_frame (fixture, &st);
+    g_assert_cmpfloat (fabs (st.marker_x - x1), <, 1e-9);
+    g_assert_false (currents_bifurcation_view_get_busy (fixture->view));
+  }
 }
 
 /* The plane of iptg and a₁: the curve of folds through (0, 2.70) and (0.333, 3); the
@@ -536,7 +568,7 @@ test_two_parameters (Fixture       *fixture,
   currents_bifurcation_view_set_two_parameters (fixture->view, FALSE);
   wait_for_view (fixture, &st);
   {
-    g_autoptr(GArray) expected = engine_folds (fixture, "iptg", 0.0, 2.0, 0.0);
+    g_autoptr(GArray) expected = engine_folds (fixture, "iptg", 0.0, 2.0, FALSE, 0.0);
 
     assert_folds_match (fixture, expected);
     g_assert_cmpuint (st.n_folds, ==, expected->len);
@@ -561,7 +593,7 @@ test_hidden_and_errors (Fixture       *fixture,
   g_assert_false (currents_bifurcation_view_get_busy (fixture->view));
   g_assert_true (currents_window_show_page (fixture->window, "diagram"));
   wait_for_view (fixture, &st);
-  expected = engine_folds (fixture, "iptg", 0.0, 2.0, 0.0);
+  expected = engine_folds (fixture, "iptg", 0.0, 2.0, FALSE, 0.0);
   assert_folds_match (fixture, expected);
 
   /* a₁ from 5 to 6: u ≈ a₁ lies outside the box the portrait shows */
@@ -716,6 +748,45 @@ test_cancel (Fixture       *fixture,
   g_assert_cmpuint (n, ==, 1);
 }
 
+/* A range over four decades: a log axis, the continuation in log10 iptg. */
+static void
+test_log_axis (Fixture       *fixture,
+               gconstpointer  data)
+{
+  CurrentsPlotDiagramStats st;
+  CurrentsPlotDiagram *diagram = currents_bifurcation_view_get_diagram (fixture->view);
+  g_autoptr(GArray) expected = NULL;
+  double lo, hi, dx, dy, dx10;
+  gboolean log_scale = FALSE;
+
+  wait_for_view (fixture, &st);
+  g_assert_true (currents_bifurcation_view_set_range (fixture->view, 0.01, 100.0));
+  wait_for_view (fixture, &st);
+  g_assert_true (currents_bifurcation_view_get_range (fixture->view, &lo, &hi, &log_scale));
+  g_assert_true (log_scale);
+  g_assert_null (currents_bifurcation_view_get_error (fixture->view));
+  /* the file's iptg = 0, moved into the range */
+  expected = engine_folds (fixture, "iptg", 0.01, 100.0, TRUE, 0.01);
+  g_assert_cmpuint (expected->len, ==, 1);
+  assert_folds_match (fixture, expected);
+  /* the data's levels: 0 cannot be drawn on a log axis */
+  g_assert_cmpuint (st.n_level_ticks, ==, 3);
+
+  /* equal ratios, equal distances */
+  g_assert_true (currents_plot_diagram_to_device (diagram, 0.1, 1.0, &dx, &dy));
+  g_assert_true (currents_plot_diagram_to_device (diagram, 10.0, 1.0, &dx10, &dy));
+  g_assert_true (currents_plot_diagram_to_device (diagram, 1.0, 1.0, &lo, &dy));
+  g_assert_cmpfloat (fabs ((lo - dx) - (dx10 - lo)), <, 1e-9);
+
+  g_assert_true (currents_parameter_panel_set_value (fixture->panel, "iptg", 0.5));
+  wait_for_frame (fixture, &st);
+  g_assert_true (st.marker_drawn);
+  g_assert_true (currents_plot_diagram_to_device (diagram, 0.5, 1.0, &dx, &dy));
+  g_assert_cmpfloat (fabs (st.marker_x - dx), <, 1e-9);
+  g_assert_false (currents_bifurcation_view_get_busy (fixture->view));
+  screenshot (fixture, "log");
+}
+
 /* Export by suffix. */
 static void
 test_export (Fixture       *fixture,
@@ -767,6 +838,7 @@ main (int   argc,
   ADD ("click", test_click);
   ADD ("two-parameters", test_two_parameters);
   ADD ("hidden-and-errors", test_hidden_and_errors);
+  ADD ("log-axis", test_log_axis);
   ADD ("periodic", test_periodic);
   ADD ("cancel", test_cancel);
   ADD ("export", test_export);
