@@ -442,13 +442,25 @@ set_summary (CurrentsBifurcationView *self,
     gtk_widget_remove_css_class (GTK_WIDGET (self->bif_summary_label), "error");
 }
 
+/* The engine's message as a sentence: a capital first, a full stop last. */
 static void
 show_error (CurrentsBifurcationView *self,
             const char              *message)
 {
+  GString *text = g_string_new (NULL);
+  char buf[8];
+
+  if (message != NULL && *message != '\0')
+    {
+      g_string_append_len (text, buf,
+                           g_unichar_to_utf8 (g_unichar_toupper (g_utf8_get_char (message)), buf));
+      g_string_append (text, g_utf8_next_char (message));
+      if (!g_str_has_suffix (text->str, "."))
+        g_string_append_c (text, '.');
+    }
   g_free (self->error);
-  self->error = g_strdup (message);
-  set_summary (self, message, TRUE);
+  self->error = g_string_free (text, FALSE);
+  set_summary (self, self->error, TRUE);
 }
 
 static void
@@ -786,6 +798,33 @@ job_done (GObject      *source,
   outcome_unref (outcome);
 }
 
+/* The curves in the plane start from the folds and Hopf points of a one-parameter run at
+ * the system's value of the second parameter: take its value when the model came, as for
+ * the first, so that the curves found do not depend on where the cross-hair is. The
+ * continuation copies the parameters, so the system's value is put back at once (all on
+ * the main thread, which alone uses the system). */
+static CurrentsContinuation *
+new_two_at_nominal (CurrentsBifurcationView           *self,
+                    CurrentsSystem                    *sys,
+                    const CurrentsContinuationOptions *o,
+                    GError                           **error)
+{
+  double start = CLAMP (nominal_value (self, self->param2), self->lo2, self->hi2);
+  int j = currents_system_find_input (sys, self->param2);
+  int k = currents_system_find_param (sys, self->param2);
+  double *slot = j >= 0 ? &currents_system_get_inputs (sys)[j]
+                 : k >= 0 ? &currents_system_get_params (sys)[k] : NULL;
+  double saved = slot != NULL ? *slot : NAN;
+  CurrentsContinuation *cont;
+
+  if (slot != NULL)
+    *slot = start;
+  cont = currents_continuation_new_two (sys, self->param, self->param2, o, TRUE, TRUE, error);
+  if (slot != NULL)
+    *slot = saved;
+  return cont;
+}
+
 /* Starts (or takes from the cache) the computation for what the controls say. */
 static void
 compute_now (CurrentsBifurcationView *self)
@@ -862,8 +901,7 @@ compute_now (CurrentsBifurcationView *self)
       o.lo2 = self->lo2;
       o.hi2 = self->hi2;
       o.log_scale2 = self->log_y;
-      cont = currents_continuation_new_two (sys, self->param, self->param2, &o, TRUE, TRUE,
-                                            &error);
+      cont = new_two_at_nominal (self, sys, &o, &error);
     }
   else
     cont = currents_continuation_new (sys, self->param, &o, &error);

@@ -710,6 +710,111 @@ test_periodic (Fixture       *fixture,
   screenshot (fixture, "periodic");
 }
 
+/* A trained model: a neural field of x and y with an input s, 3-64-64-2 (untrained). */
+static CurrentsTrainedModel *
+neural_model (void)
+{
+  const char *names[] = { "x", "y", NULL };
+  const char *inputs[] = { "s", NULL };
+  const double zeros[2] = { 0, 0 }, ones[2] = { 1, 1 };
+  const double u_mean[1] = { 0 }, u_scale[1] = { 1 }, offset[1] = { 0 };
+  const gboolean no_log[1] = { FALSE };
+  const double x_min[2] = { -2, -1.5 }, x_max[2] = { 2, 1.5 };
+  const double u_min[1] = { -1 }, u_max[1] = { 1 };
+  CurrentsNeuralScaling sc = { zeros, ones, u_mean, u_scale, no_log, offset, 1.0 };
+  CurrentsNeuralSpec spec;
+  g_autoptr(GError) error = NULL;
+  CurrentsNeuralModel *nn;
+  CurrentsTrainedModel *tm;
+
+  currents_neural_spec_init (&spec);
+  spec.seed = 2;
+  nn = currents_neural_model_new_full (names, inputs, &spec, &sc, &error);
+  g_assert_no_error (error);
+  tm = currents_trained_model_new_neural (nn, currents_neural_model_get_initial_params (nn));
+  currents_trained_model_set_ranges (tm, x_min, x_max, u_min, u_max);
+  return tm;
+}
+
+static gboolean
+shows_trained (gpointer data)
+{
+  Fixture *fixture = data;
+  CurrentsSystem *sys = currents_portrait_get_system (fixture->portrait);
+
+  return sys != NULL && currents_system_get_trained (sys) != NULL
+         && currents_bifurcation_view_get_range (fixture->view, NULL, NULL, NULL);
+}
+
+/* The input of a trained model over its data's range: what the engine finds (folds, or
+ * an error in words); the plane needs two parameters, and it has one input. */
+static void
+test_trained (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(CurrentsTrainedModel) tm = neural_model ();
+  g_autofree char *path = g_build_filename (fixture->tmpdir, "neural.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CurrentsContinuation) cont = NULL;
+  g_autofree double *box_lo = g_new (double, 2), *box_hi = g_new (double, 2);
+  CurrentsPlotDiagramStats st;
+  CurrentsContinuationOptions o;
+  CurrentsSystem *sys;
+  double lo, hi;
+
+  wait_for_view (fixture, &st);
+  g_assert_true (currents_trained_model_save (tm, path, &error));
+  g_assert_no_error (error);
+  currents_window_open (fixture->window, file);
+  g_assert_true (iterate_until (shows_trained, fixture, WAIT_SECONDS));
+  pause_for (0.3);
+  wait_for_view (fixture, &st);
+  sys = currents_portrait_get_system (fixture->portrait);
+  g_assert_true (currents_bifurcation_view_get_range (fixture->view, &lo, &hi, NULL));
+  g_assert_cmpfloat (lo, ==, -1.0);
+  g_assert_cmpfloat (hi, ==, 1.0);
+
+  currents_continuation_default_box (sys, box_lo, box_hi);
+  currents_continuation_options_init (&o);
+  o.lo = -1.0;
+  o.hi = 1.0;
+  /* the input's value as the model came (nothing moved its slider) */
+  o.start = currents_system_get_inputs (sys)[0];
+  o.box_lo = box_lo;
+  o.box_hi = box_hi;
+  o.t = currents_system_get_t0 (sys);
+  cont = currents_continuation_new (sys, "s", &o, &error);
+  g_assert_no_error (error);
+  if (currents_continuation_run (cont, NULL, &error))
+    {
+      g_autoptr(GPtrArray) folds =
+        currents_continuation_result_get_special (currents_continuation_get_result (cont),
+                                                  CURRENTS_BIFURCATION_FOLD);
+      g_autoptr(GArray) expected = g_array_new (FALSE, FALSE, sizeof (double));
+
+      for (guint i = 0; i < folds->len; i++)
+        g_array_append_val (expected,
+                            ((CurrentsBifurcation *) g_ptr_array_index (folds, i))->param);
+      g_test_message ("the trained model: %u folds", folds->len);
+      g_assert_null (currents_bifurcation_view_get_error (fixture->view));
+      assert_folds_match (fixture, expected);
+      g_assert_cmpuint (st.n_folds, ==, folds->len);
+    }
+  else
+    g_test_message ("the trained model: %s", error->message);
+  /* the engine's words, as a sentence */
+  if (error != NULL)
+    g_assert_nonnull (strstr (currents_bifurcation_view_get_error (fixture->view),
+                              error->message + 1));
+
+  currents_bifurcation_view_set_two_parameters (fixture->view, TRUE);
+  wait_for_view (fixture, &st);
+  g_assert_nonnull (currents_bifurcation_view_get_error (fixture->view));
+  g_assert_nonnull (strstr (currents_bifurcation_view_get_error (fixture->view), "two are needed"));
+  g_assert_cmpuint (st.n_branches, ==, 0);
+}
+
 /* Cancel stops the computation under way; what was shown stays. */
 static void
 test_cancel (Fixture       *fixture,
@@ -840,6 +945,7 @@ main (int   argc,
   ADD ("hidden-and-errors", test_hidden_and_errors);
   ADD ("log-axis", test_log_axis);
   ADD ("periodic", test_periodic);
+  ADD ("trained", test_trained);
   ADD ("cancel", test_cancel);
   ADD ("export", test_export);
 
