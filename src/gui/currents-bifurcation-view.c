@@ -1290,6 +1290,20 @@ build_one (CurrentsBifurcationView *self,
   currents_plot_diagram_set_window (self->diagram, self->lo, self->hi, ylo, yhi);
 }
 
+/* Which end of [lo, hi] @v lies on: -1, +1, or 0 for neither. */
+static int
+edge (double v,
+      double lo,
+      double hi,
+      double span)
+{
+  if (fabs (v - lo) <= 1e-6 * span)
+    return -1;
+  if (fabs (v - hi) <= 1e-6 * span)
+    return 1;
+  return 0;
+}
+
 /* The region between the two arms of the fold curve that meet at @cusp: the curve's
  * points (with a second curve ending at the cusp, when the continuation stopped there),
  * closed. */
@@ -1339,6 +1353,32 @@ add_cusp_region (CurrentsBifurcationView          *self,
           continue;
         break;
       }
+  /* both arms leave the window on adjacent sides: close the wedge through the corner
+   * between them, not across it */
+  if (xs->len >= 2)
+    {
+      double x0 = g_array_index (xs, double, 0), y0 = g_array_index (ys, double, 0);
+      double x1 = g_array_index (xs, double, xs->len - 1), y1 = g_array_index (ys, double, ys->len - 1);
+      int e0x = edge (x0, self->lo, self->hi, sx), e0y = edge (y0, self->lo2, self->hi2, sy);
+      int e1x = edge (x1, self->lo, self->hi, sx), e1y = edge (y1, self->lo2, self->hi2, sy);
+      double cx = NAN, cy = NAN;
+
+      if (e0x != 0 && e1y != 0 && e0y == 0 && e1x == 0)
+        {
+          cx = e0x < 0 ? self->lo : self->hi;
+          cy = e1y < 0 ? self->lo2 : self->hi2;
+        }
+      else if (e0y != 0 && e1x != 0 && e0x == 0 && e1y == 0)
+        {
+          cx = e1x < 0 ? self->lo : self->hi;
+          cy = e0y < 0 ? self->lo2 : self->hi2;
+        }
+      if (isfinite (cx))
+        {
+          g_array_append_val (xs, cx);
+          g_array_append_val (ys, cy);
+        }
+    }
   if (xs->len >= 3)
     currents_plot_diagram_add_region (self->diagram, (const double *) xs->data,
                                       (const double *) ys->data, xs->len, _("bistable"));

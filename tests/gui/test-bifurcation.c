@@ -564,7 +564,35 @@ test_two_parameters (Fixture       *fixture,
   /* the two parameters on the axes: nothing to recompute */
   g_assert_false (currents_bifurcation_view_get_busy (fixture->view));
 
+  /* the plane of a₁ and a₂: one curve of folds with a cusp at the pitchfork of the
+   * symmetric switch, a₁ = a₂ = 2 (u = v = 1: 2/(1 + 1) = 1), the bistable wedge shaded;
+   * without inducer (at iptg = 1.5 the switch is biased: no fold in a₁ at all) */
+  g_assert_true (currents_parameter_panel_set_value (fixture->panel, "iptg", 0.0));
+  g_assert_true (currents_bifurcation_view_set_parameter (fixture->view, "a1"));
+  g_assert_true (currents_bifurcation_view_set_parameter2 (fixture->view, "a2"));
+  wait_for_view (fixture, &st);
+  g_assert_null (currents_bifurcation_view_get_error (fixture->view));
+  g_assert_cmpuint (st.n_branches, ==, 1);
+  g_assert_cmpuint (st.n_special, ==, 1);
+  g_assert_cmpuint (st.n_bands, ==, 1);
+  {
+    CurrentsPlotSpecialKind kind;
+    double cx, cy;
+
+    g_assert_cmpuint (currents_plot_diagram_get_n_special (diagram), ==, 1);
+    g_assert_true (currents_plot_diagram_get_special (diagram, 0, &kind, &cx, &cy));
+    g_assert_cmpint (kind, ==, CURRENTS_PLOT_SPECIAL_CUSP);
+    g_assert_cmpfloat (fabs (cx - 2.0), <, 1e-6);
+    g_assert_cmpfloat (fabs (cy - 2.0), <, 1e-6);
+  }
+  g_assert_nonnull (strstr (currents_bifurcation_view_get_summary (fixture->view),
+                            "Cusp at a1 = 2, a2 = 2"));
+  screenshot (fixture, "cusp");
+  g_assert_true (currents_bifurcation_view_set_parameter (fixture->view, "iptg"));
+  g_assert_true (currents_bifurcation_view_set_parameter2 (fixture->view, "a1"));
+
   /* back to one parameter (iptg, at a₁ = 3.2 now) */
+  g_assert_true (currents_parameter_panel_set_value (fixture->panel, "iptg", 1.5));
   currents_bifurcation_view_set_two_parameters (fixture->view, FALSE);
   wait_for_view (fixture, &st);
   {
