@@ -230,6 +230,10 @@ struct _CurrentsBifurcationView
   GArray                 *folds;          /* double */
   GPtrArray              *special_states; /* per diagram special point: const double * */
   char                   *summary;
+  char                   *summary_base;   /* without the sentence about the marker */
+  char                   *shown_param;    /* what the diagram's axes are */
+  char                   *shown_param2;
+  GPtrArray              *regions;        /* GArray of (x, y) pairs: the wedges drawn */
   char                   *error;
 
   /* dragging the marker */
@@ -469,8 +473,12 @@ clear_shown (CurrentsBifurcationView *self)
   g_clear_pointer (&self->outcome, outcome_unref);
   g_clear_pointer (&self->shown_key, g_free);
   g_clear_pointer (&self->error, g_free);
+  g_clear_pointer (&self->summary_base, g_free);
+  g_clear_pointer (&self->shown_param, g_free);
+  g_clear_pointer (&self->shown_param2, g_free);
   g_array_set_size (self->folds, 0);
   g_ptr_array_set_size (self->special_states, 0);
+  g_ptr_array_set_size (self->regions, 0);
   currents_plot_diagram_clear (self->diagram);
   gtk_widget_queue_draw (GTK_WIDGET (self->bif_canvas));
 }
@@ -997,20 +1005,129 @@ quantity_label (CurrentsBifurcationView *self)
   return currents_system_get_state_names (sys)[self->quantity];
 }
 
+/* The stable equilibria at @x along the branches: how many, and their quantities. */
+static guint
+stable_at (CurrentsBifurcationView *self,
+           double                   x,
+           GArray                  *values)
+{
+  const CurrentsContinuationResult *res = currents_continuation_get_result (self->outcome->cont);
+  guint count = 0;
+
+  for (guint b = 0; b < res->branches->len; b++)
+    {
+      const CurrentsContinuationBranch *br = g_ptr_array_index (res->branches, b);
+
+      for (gsize k = 0; k + 1 < br->n_points; k++)
+        {
+          double p0 = br->param[k], p1 = br->param[k + 1], t, q0, q1, v;
+
+          /* half-open, so that a point shared by two segments counts once */
+          if (!((p0 <= x && x < p1) || (p1 <= x && x < p0)
+                || (k + 2 == br->n_points && x == p1)))
+            continue;
+          if (!br->stable[k] || !br->stable[k + 1])
+            continue;
+          t = p1 != p0 ? (x - p0) / (p1 - p0) : 0.0;
+          q0 = quantity_of (br->state + k * br->n, br->n, self->quantity);
+          q1 = quantity_of (br->state + (k + 1) * br->n, br->n, self->quantity);
+          v = q0 + t * (q1 - q0);
+          g_array_append_val (values, v);
+          count++;
+        }
+    }
+  g_array_sort (values, compare_doubles);
+  return count;
+}
+
+static gboolean
+inside_polygon (GArray *xy,
+                double  x,
+                double  y)
+{
+  const double *p = (const double *) xy->data;
+  guint n = xy->len / 2;
+  gboolean inside = FALSE;
+
+  for (guint i = 0, j = n - 1; n >= 3 && i < n; j = i++)
+    if ((p[2 * i + 1] > y) != (p[2 * j + 1] > y)
+        && x < (p[2 * j] - p[2 * i]) * (y - p[2 * i + 1]) / (p[2 * j + 1] - p[2 * i + 1]) + p[2 * i])
+      inside = !inside;
+  return inside;
+}
+
+/* A sentence about where the marker is: the stable states there, or whether the
+ * cross-hair lies in a bistable wedge. */
+static char *
+describe_marker (CurrentsBifurcationView *self,
+                 double                   x,
+                 double                   y)
+{
+  if (!isfinite (x) || x < self->lo || x > self->hi)
+    return NULL;
+  if (self->outcome->two)
+    {
+      gboolean inside = FALSE;
+
+      if (self->regions->len == 0 || !isfinite (y))
+        return NULL;
+      for (guint r = 0; r < self->regions->len && !inside; r++)
+        inside = inside_polygon (g_ptr_array_index (self->regions, r), x, y);
+      return g_strdup_printf (inside ? _("At %s = %.4g, %s = %.4g (the cross-hair) the model "
+                                         "is bistable.")
+                                     : _("At %s = %.4g, %s = %.4g (the cross-hair) the model "
+                                         "is outside the bistable wedge."),
+                              self->shown_param, x, self->shown_param2, y);
+    }
+  else
+    {
+      g_autoptr(GArray) values = g_array_new (FALSE, FALSE, sizeof (double));
+      g_autoptr(GString) text = g_string_new (NULL);
+      guint n = stable_at (self, x, values);
+
+      if (n == 0)
+        g_string_append_printf (text, _("At %s = %.4g (the marker): no stable equilibrium"),
+                                self->shown_param, x);
+      else if (n == 1)
+        g_string_append_printf (text, _("At %s = %.4g (the marker): one stable state,"),
+                                self->shown_param, x);
+      else
+        g_string_append_printf (text, _("At %s = %.4g (the marker): %u stable states,"),
+                                self->shown_param, x, n);
+      for (guint i = 0; i < values->len; i++)
+        g_string_append_printf (text, "%s%s = %.3g", i == 0 ? " " : _(" or "),
+                                quantity_label (self), g_array_index (values, double, i));
+      g_string_append (text, n >= 2 ? _("; which one the system is in depends on its history.")
+                                    : ".");
+      return g_string_free (g_steal_pointer (&text), FALSE);
+    }
+}
+
 static void
 update_marker (CurrentsBifurcationView *self)
 {
   double x = NAN, y = NAN;
 
-  if (self->outcome == NULL || self->outcome->error != NULL)
+  if (self->outcome == NULL || self->outcome->error != NULL || self->shown_param == NULL)
     currents_plot_diagram_set_marker (self->diagram, NAN, NAN);
   else
     {
-      if (!param_value (self, self->param, &x))
+      g_autofree char *here = NULL;
+
+      if (!param_value (self, self->shown_param, &x))
         x = NAN;
-      if (self->two && !param_value (self, self->param2, &y))
+      if (self->outcome->two && !param_value (self, self->shown_param2, &y))
         y = NAN;
       currents_plot_diagram_set_marker (self->diagram, x, y);
+      here = describe_marker (self, x, y);
+      if (self->summary_base != NULL)
+        {
+          g_autofree char *text = here == NULL ? g_strdup (self->summary_base)
+                                  : *self->summary_base == '\0' ? g_strdup (here)
+                                  : g_strconcat (self->summary_base, " ", here, NULL);
+
+          set_summary (self, text, FALSE);
+        }
     }
   gtk_widget_queue_draw (GTK_WIDGET (self->bif_canvas));
 }
@@ -1380,8 +1497,18 @@ add_cusp_region (CurrentsBifurcationView          *self,
         }
     }
   if (xs->len >= 3)
-    currents_plot_diagram_add_region (self->diagram, (const double *) xs->data,
-                                      (const double *) ys->data, xs->len, _("bistable"));
+    {
+      GArray *xy = g_array_sized_new (FALSE, FALSE, sizeof (double), 2 * xs->len);
+
+      currents_plot_diagram_add_region (self->diagram, (const double *) xs->data,
+                                        (const double *) ys->data, xs->len, _("bistable"));
+      for (guint k = 0; k < xs->len; k++)
+        {
+          g_array_append_val (xy, g_array_index (xs, double, k));
+          g_array_append_val (xy, g_array_index (ys, double, k));
+        }
+      g_ptr_array_add (self->regions, xy);
+    }
 }
 
 static void
@@ -1477,7 +1604,13 @@ rebuild_diagram (CurrentsBifurcationView *self)
   currents_plot_diagram_clear (self->diagram);
   g_array_set_size (self->folds, 0);
   g_ptr_array_set_size (self->special_states, 0);
+  g_ptr_array_set_size (self->regions, 0);
   g_clear_pointer (&self->error, g_free);
+  g_clear_pointer (&self->summary_base, g_free);
+  g_free (self->shown_param);
+  g_free (self->shown_param2);
+  self->shown_param = g_strdup (self->param);
+  self->shown_param2 = g_strdup (self->param2);
   if (self->outcome == NULL)
     {
       gtk_widget_queue_draw (GTK_WIDGET (self->bif_canvas));
@@ -1495,6 +1628,7 @@ rebuild_diagram (CurrentsBifurcationView *self)
     build_one (self, summary);
   if (summary->len > 0 && summary->str[summary->len - 1] == ' ')
     g_string_truncate (summary, summary->len - 1);
+  self->summary_base = g_strdup (summary->str);
   set_summary (self, summary->str, FALSE);
   update_marker (self);
 }
@@ -1560,10 +1694,10 @@ move_to_device (CurrentsBifurcationView *self,
       || y > vp.top + vp.height + 4)
     return FALSE;
   px = CLAMP (px, self->lo, self->hi);
-  if (!currents_parameter_panel_set_value (self->panel, self->param, px))
+  if (!currents_parameter_panel_set_value (self->panel, self->shown_param, px))
     return FALSE;
-  if (self->two)
-    currents_parameter_panel_set_value (self->panel, self->param2,
+  if (self->outcome->two)
+    currents_parameter_panel_set_value (self->panel, self->shown_param2,
                                         CLAMP (py, self->lo2, self->hi2));
   return TRUE;
 }
@@ -1584,12 +1718,12 @@ currents_bifurcation_view_click (CurrentsBifurcationView *self,
   i = currents_plot_diagram_find_special (self->diagram, x, y, CLICK_RADIUS);
   if (i >= 0 && currents_plot_diagram_get_special (self->diagram, (guint) i, &kind, &px, &py))
     {
-      if (!currents_parameter_panel_set_value (self->panel, self->param, px))
+      if (!currents_parameter_panel_set_value (self->panel, self->shown_param, px))
         return FALSE;
-      if (self->two)
-        currents_parameter_panel_set_value (self->panel, self->param2, py);
+      if (self->outcome->two)
+        currents_parameter_panel_set_value (self->panel, self->shown_param2, py);
       /* ring the equilibrium there in the phase portrait */
-      if (!self->two && (guint) i < self->special_states->len && self->portrait != NULL)
+      if (!self->outcome->two && (guint) i < self->special_states->len && self->portrait != NULL)
         currents_portrait_highlight_state (self->portrait,
                                            g_ptr_array_index (self->special_states, i));
       return TRUE;
@@ -1973,6 +2107,10 @@ currents_bifurcation_view_finalize (GObject *object)
   g_free (self->nominal_u);
   g_free (self->shown_key);
   g_free (self->summary);
+  g_free (self->summary_base);
+  g_free (self->shown_param);
+  g_free (self->shown_param2);
+  g_clear_pointer (&self->regions, g_ptr_array_unref);
   g_free (self->error);
   G_OBJECT_CLASS (currents_bifurcation_view_parent_class)->finalize (object);
 }
@@ -2022,6 +2160,7 @@ currents_bifurcation_view_init (CurrentsBifurcationView *self)
                                        (GDestroyNotify) outcome_unref);
   self->folds = g_array_new (FALSE, FALSE, sizeof (double));
   self->special_states = g_ptr_array_new ();
+  self->regions = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   self->param_names = gtk_string_list_new (NULL);
   self->quantity_names = gtk_string_list_new (NULL);
   self->quantity = -1;

@@ -394,7 +394,12 @@ test_marker (Fixture       *fixture,
   g_assert_true (currents_plot_diagram_to_device (diagram, 0.0, 1.0, &x0, &dy));
   g_assert_cmpfloat (fabs (marker_x - x0), <, 1e-9);
 
+  /* below the fold the switch has two stable states: u high (≈ 2.6) or low (≈ 0.38) */
+  g_assert_nonnull (strstr (currents_bifurcation_view_get_summary (fixture->view),
+                            "At iptg = 0 (the marker): 2 stable states"));
   g_assert_true (currents_parameter_panel_set_value (fixture->panel, "iptg", 1.2345));
+  g_assert_nonnull (strstr (currents_bifurcation_view_get_summary (fixture->view),
+                            "At iptg = 1.234 (the marker): one stable state"));
   /* only the marker moves */
   g_assert_false (currents_bifurcation_view_get_busy (fixture->view));
   wait_for_frame (fixture, &st);
@@ -587,6 +592,13 @@ test_two_parameters (Fixture       *fixture,
   }
   g_assert_nonnull (strstr (currents_bifurcation_view_get_summary (fixture->view),
                             "Cusp at a1 = 2, a2 = 2"));
+  /* the cross-hair at (3.2, 3): between the folds a₁ = 2.70 and 3.54 of a₂ = 3 */
+  g_assert_nonnull (strstr (currents_bifurcation_view_get_summary (fixture->view),
+                            "(the cross-hair) the model is bistable"));
+  g_assert_true (currents_parameter_panel_set_value (fixture->panel, "a1", 4.5));
+  g_assert_nonnull (strstr (currents_bifurcation_view_get_summary (fixture->view),
+                            "(the cross-hair) the model is outside the bistable wedge"));
+  g_assert_true (currents_parameter_panel_set_value (fixture->panel, "a1", 3.2));
   screenshot (fixture, "cusp");
   g_assert_true (currents_bifurcation_view_set_parameter (fixture->view, "iptg"));
   g_assert_true (currents_bifurcation_view_set_parameter2 (fixture->view, "a1"));
