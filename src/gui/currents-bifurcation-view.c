@@ -3,7 +3,9 @@
  * Copyright 2026 The Currents authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The bifurcation diagram of the shown model: equilibria (and periodic orbits) against a parameter or input, linked to the portrait's slider; a two-parameter mode for fold and Hopf curves.
+ * The bifurcation diagram of the shown model: equilibria (and periodic orbits) against a
+ * parameter or input, linked to the portrait's slider; a two-parameter mode for fold and
+ * Hopf curves.
  *
  * The continuation is made on the main thread (it copies the parameters and refs the
  * field) and run in a GTask thread, with the periodic orbits born at its Hopf points
@@ -635,11 +637,10 @@ rebuild_controls (CurrentsBifurcationView *self)
   g_ptr_array_add (states, NULL);
 
   self->updating = TRUE;
-  g_set_object (&self->param_names, gtk_string_list_new ((const char *const *) names->pdata));
-  g_set_object (&self->quantity_names, gtk_string_list_new ((const char *const *) states->pdata));
-  /* gtk_string_list_new returned a full reference that g_set_object added to */
-  g_object_unref (self->param_names);
-  g_object_unref (self->quantity_names);
+  g_clear_object (&self->param_names);
+  g_clear_object (&self->quantity_names);
+  self->param_names = gtk_string_list_new ((const char *const *) names->pdata);
+  self->quantity_names = gtk_string_list_new ((const char *const *) states->pdata);
   gtk_drop_down_set_model (self->bif_param_dropdown, G_LIST_MODEL (self->param_names));
   gtk_drop_down_set_model (self->bif_param2_dropdown, G_LIST_MODEL (self->param_names));
   gtk_drop_down_set_model (self->bif_quantity_dropdown, G_LIST_MODEL (self->quantity_names));
@@ -1051,7 +1052,8 @@ inside_polygon (GArray *xy,
 
   for (guint i = 0, j = n - 1; n >= 3 && i < n; j = i++)
     if ((p[2 * i + 1] > y) != (p[2 * j + 1] > y)
-        && x < (p[2 * j] - p[2 * i]) * (y - p[2 * i + 1]) / (p[2 * j + 1] - p[2 * i + 1]) + p[2 * i])
+        && x < (p[2 * j] - p[2 * i]) * (y - p[2 * i + 1]) / (p[2 * j + 1] - p[2 * i + 1])
+               + p[2 * i])
       inside = !inside;
   return inside;
 }
@@ -1475,7 +1477,8 @@ add_cusp_region (CurrentsBifurcationView          *self,
   if (xs->len >= 2)
     {
       double x0 = g_array_index (xs, double, 0), y0 = g_array_index (ys, double, 0);
-      double x1 = g_array_index (xs, double, xs->len - 1), y1 = g_array_index (ys, double, ys->len - 1);
+      double x1 = g_array_index (xs, double, xs->len - 1);
+      double y1 = g_array_index (ys, double, ys->len - 1);
       int e0x = edge (x0, self->lo, self->hi, sx), e0y = edge (y0, self->lo2, self->hi2, sy);
       int e1x = edge (x1, self->lo, self->hi, sx), e1y = edge (y1, self->lo2, self->hi2, sy);
       double cx = NAN, cy = NAN;
@@ -1983,7 +1986,8 @@ range_activate_cb (CurrentsBifurcationView *self)
 
   if (self->updating)
     return;
-  if (!parse_entry (self->bif_lo_entry, &lo) || !parse_entry (self->bif_hi_entry, &hi) || !(lo < hi))
+  if (!parse_entry (self->bif_lo_entry, &lo) || !parse_entry (self->bif_hi_entry, &hi)
+      || !(lo < hi))
     {
       gtk_widget_add_css_class (GTK_WIDGET (self->bif_lo_entry), "error");
       gtk_widget_add_css_class (GTK_WIDGET (self->bif_hi_entry), "error");
@@ -2010,8 +2014,8 @@ static void
 two_toggled_cb (CurrentsBifurcationView *self)
 {
   if (!self->updating)
-    currents_bifurcation_view_set_two_parameters (self,
-                                                  gtk_toggle_button_get_active (self->bif_two_toggle));
+    currents_bifurcation_view_set_two_parameters (
+      self, gtk_toggle_button_get_active (self->bif_two_toggle));
 }
 
 static void
