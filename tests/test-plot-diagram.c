@@ -267,14 +267,14 @@ test_full_figure (void)
 
   for (int k = 0; k < 9; k++)
     {
-      px[k] = -1.0 + 0.1 * k;
+      px[k] = -1.6 + 0.2 * k;
       pmax[k] = 0.4 + 0.1 * sqrt (k);
       pmin[k] = -0.4 - 0.1 * sqrt (k);
       pst[k] = k < 5;
     }
   currents_plot_diagram_add_branch (d, CURRENTS_PLOT_BRANCH_PERIODIC_MAX, px, pmax, pst, NULL, 9, 0);
   currents_plot_diagram_add_branch (d, CURRENTS_PLOT_BRANCH_PERIODIC_MIN, px, pmin, pst, NULL, 9, 0);
-  currents_plot_diagram_add_special (d, CURRENTS_PLOT_SPECIAL_HOPF, -1.0, 0.0, "H");
+  currents_plot_diagram_add_special (d, CURRENTS_PLOT_SPECIAL_HOPF, -1.6, 0.0, "H");
 
   /* a second copy of the S, shifted up, extrapolated for x > 1.5 (points 176–200) */
   s_curve (p, x, stable);

@@ -853,6 +853,8 @@ layout_figure (CurrentsPlotDiagram     *d,
                double                   width,
                double                   height,
                const double             w[4],
+               double                   right_extra,
+               double                   top_extra,
                CurrentsPlotViewport    *vp)
 {
   g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE, 1.0);
@@ -867,7 +869,7 @@ layout_figure (CurrentsPlotDiagram     *d,
   vp->xhi = w[1];
   vp->ylo = w[2];
   vp->yhi = w[3];
-  vp->top = pad;
+  vp->top = pad + top_extra;
   /* decade labels carry superscripts: a little more room under the axis */
   vp->height = height - vp->top - (TICK_LENGTH + gap + 1.1 * em + gap + em + pad);
   vp->height = MAX (vp->height, 1.0);
@@ -884,7 +886,7 @@ layout_figure (CurrentsPlotDiagram     *d,
       label_w = MAX (label_w, tw);
     }
   vp->left = pad + em + 2 * gap + label_w + gap + TICK_LENGTH;
-  vp->width = width - vp->left - pad - 0.5 * em;
+  vp->width = width - vp->left - pad - 0.5 * em - right_extra;
   vp->width = MAX (vp->width, 1.0);
 }
 
@@ -1542,6 +1544,13 @@ legend_symbol (cairo_t                 *cr,
   cairo_restore (cr);
 }
 
+static guint
+legend_rows_for (guint n,
+                 guint columns)
+{
+  return (n + columns - 1) / MAX (columns, 1u);
+}
+
 static void
 measure_legend (PangoLayout       *layout,
                 const LegendEntry *entries,
@@ -1579,8 +1588,17 @@ count_in_rect (GArray     *occupied,
   return count;
 }
 
-/* Draws the legend in the corner where it covers the fewest drawn points; returns its
- * rectangle in @placed (w = 0 when none). */
+typedef enum
+{
+  LEGEND_INSIDE,  /* in the plot area, where it hides least */
+  LEGEND_TOP,     /* in rows above the plot area */
+  LEGEND_RIGHT,   /* in a column right of the plot area */
+} LegendPlace;
+
+/* Draws the legend (inside: where it covers the fewest drawn points); returns its
+ * rectangle in @placed (w = 0 when none; inside, the size is still reported when it does
+ * not fit, with @score G_MAXUINT), the widest entry in @column_w and the entry count in
+ * @n_entries. */
 static void
 draw_legend (const CurrentsPlotDiagram  *d,
              cairo_t                    *cr,
@@ -1588,6 +1606,10 @@ draw_legend (const CurrentsPlotDiagram  *d,
              const CurrentsPlotViewport *vp,
              GArray                     *occupied,
              GArray                     *obstacles,
+             LegendPlace                 place,
+             guint                      *score,
+             double                     *column_w,
+             guint                      *n_entries,
              Rect                       *placed)
 {
   g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE, 0.9);
@@ -1702,19 +1724,63 @@ draw_legend (const CurrentsPlotDiagram  *d,
   text_size (layout, "0", NULL, &em);
   measure_legend (layout, entries, n, em, &w, &h);
   margin = 0.7 * em;
-  if (w > vp->width - 2 * margin || h > vp->height - 2 * margin)
-    return;
-
-  for (int corner = 0; corner < 4; corner++)
+  placed->w = w;
+  placed->h = h;
+  *n_entries = n;
+  *column_w = w - 1.4 * em + 1.2 * em;
+  if (place == LEGEND_TOP)
     {
+      /* row by row, left to right, unboxed, over the plot area */
+      guint columns = MAX (1u, (guint) floor ((vp->width + 1.2 * em) / *column_w));
+      double top = vp->top - (legend_rows_for (n, columns) * 1.3 * em + 0.3 * em);
+
+      cairo_save (cr);
+      for (guint k = 0; k < n; k++)
+        {
+          double mid = top + (k / columns) * 1.3 * em + 0.65 * em, th;
+          double tx = vp->left + (k % columns) * *column_w;
+
+          legend_symbol (cr, theme, &entries[k], tx, mid, em);
+          tx += LEGEND_SYMBOL_WIDTH + 0.5 * em;
+          text_size (layout, entries[k].label, NULL, &th);
+          currents_plot_set_source_color (cr, &theme->foreground);
+          cairo_move_to (cr, round (tx), round (mid - th / 2));
+          pango_cairo_show_layout (cr, layout);
+        }
+      cairo_restore (cr);
+      *score = 0;
+      placed->x = vp->left;
+      placed->y = top;
+      return;
+    }
+  if (place == LEGEND_RIGHT)
+    {
+      best = 0;
+      best_x = round (vp->left + vp->width + margin);
+      best_y = round (vp->top);
+      goto draw;
+    }
+  if (w > vp->width - 2 * margin || h > vp->height - 2 * margin)
+    {
+      /* no room inside: only its size is reported */
+      *score = G_MAXUINT;
+      return;
+    }
+
+  /* the four corners first, then the middles of the four sides */
+  for (int place = 0; place < 8; place++)
+    {
+      static const double fx[8] = { 1, 0, 1, 0, 0.5, 0.5, 1, 0 };
+      static const double fy[8] = { 0, 0, 1, 1, 0, 1, 0.5, 0.5 };
       Rect r;
       guint count;
 
-      r.x = round ((corner & 1) ? vp->left + margin : vp->left + vp->width - margin - w);
-      r.y = round ((corner & 2) ? vp->top + vp->height - margin - h : vp->top + margin);
+      r.x = round (vp->left + margin + fx[place] * (vp->width - 2 * margin - w));
+      r.y = round (vp->top + margin + fy[place] * (vp->height - 2 * margin - h));
       r.w = w;
       r.h = h;
-      count = count_in_rect (occupied, &r);
+      /* a corner is the expected place: a side's middle must be clearly better */
+      count = count_in_rect (occupied, &r) + (place >= 4 ? 3 : 0);
       /* special points and a band's label must stay readable */
       for (guint i = 0; i < d->specials->len; i++)
         {
@@ -1735,6 +1801,8 @@ draw_legend (const CurrentsPlotDiagram  *d,
         }
     }
 
+draw:
+  *score = best;
   cairo_save (cr);
   {
     CurrentsPlotColor bg = theme->plot_background;
@@ -1834,7 +1902,12 @@ place_labels (CurrentsPlotDiagram        *d,
               if (clash)
                 continue;
               /* lines under a label cost; prefer the first directions a little */
-              score = count_in_rect (occupied, &r) + 0.01 * k;
+              {
+                /* a line's width and a dot's radius reach past their points */
+                Rect grown = { r.x - 3.5, r.y - 3.5, r.w + 7.0, r.h + 7.0 };
+
+                score = count_in_rect (occupied, &grown) + 0.01 * k;
+              }
               if (score < best_score)
                 {
                   best_score = score;
@@ -1853,7 +1926,7 @@ place_labels (CurrentsPlotDiagram        *d,
           double cy = CLAMP (s->dy, best.y, best.y + best.h);
           CurrentsPlotColor line = theme->foreground;
 
-          line.alpha *= 0.5;
+          line.alpha *= 0.75;
           currents_plot_set_source_color (cr, &line);
           cairo_set_line_width (cr, 0.8);
           cairo_move_to (cr, s->dx + (cx - s->dx) * SPECIAL_RADIUS / MAX (hypot (cx - s->dx, cy - s->dy), 1e-9),
@@ -1876,28 +1949,34 @@ place_labels (CurrentsPlotDiagram        *d,
 
 /* ---- drawing ---- */
 
-void
-currents_plot_diagram_draw (CurrentsPlotDiagram      *diagram,
-                            cairo_t                  *cr,
-                            const CurrentsPlotTheme  *theme,
-                            double                    width,
-                            double                    height,
-                            CurrentsPlotDiagramStats *stats)
+static void
+draw_figure (CurrentsPlotDiagram      *diagram,
+             cairo_t                  *cr,
+             const CurrentsPlotTheme  *theme,
+             double                    width,
+             double                    height,
+             LegendPlace               legend_place,
+             double                    legend_extra,
+             CurrentsPlotDiagramStats *stats,
+             guint                    *legend_score,
+             double                   *legend_column_w,
+             guint                    *legend_n,
+             Rect                     *legend_out)
 {
   g_autoptr(GArray) occupied = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) obstacles = g_array_new (FALSE, FALSE, sizeof (Rect));
   g_autoptr(PangoLayout) band_layout = NULL;
   CurrentsPlotDiagramStats st = { 0 };
   CurrentsPlotViewport vp;
-  Rect legend_rect;
+  Rect legend_rect = { 0 };
+  guint score = G_MAXUINT;
   double w[4], em;
-
-  g_return_if_fail (diagram != NULL);
-  g_return_if_fail (cr != NULL && theme != NULL);
 
   st.marker_x = NAN;
   axis_window (diagram, w);
-  layout_figure (diagram, cr, theme, width, height, w, &vp);
+  layout_figure (diagram, cr, theme, width, height, w,
+                 legend_place == LEGEND_RIGHT ? legend_extra : 0.0,
+                 legend_place == LEGEND_TOP ? legend_extra : 0.0, &vp);
   diagram->viewport = vp;
   diagram->has_viewport = TRUE;
 
@@ -2235,9 +2314,17 @@ currents_plot_diagram_draw (CurrentsPlotDiagram      *diagram,
 
   if (diagram->show_legend)
     {
-      draw_legend (diagram, cr, theme, &vp, occupied, obstacles, &legend_rect);
-      if (legend_rect.w > 0.0)
+      double column_w = 0.0;
+      guint n = 0;
+
+      draw_legend (diagram, cr, theme, &vp, occupied, obstacles, legend_place, &score,
+                   &column_w, &n, &legend_rect);
+      if (legend_rect.w > 0.0 && legend_place == LEGEND_INSIDE && score != G_MAXUINT)
         g_array_append_val (obstacles, legend_rect);
+      if (legend_column_w != NULL)
+        *legend_column_w = column_w;
+      if (legend_n != NULL)
+        *legend_n = n;
     }
 
   st.n_labels = place_labels (diagram, cr, theme, &vp, occupied, obstacles);
@@ -2245,6 +2332,64 @@ currents_plot_diagram_draw (CurrentsPlotDiagram      *diagram,
 
   if (stats != NULL)
     *stats = st;
+  if (legend_score != NULL)
+    *legend_score = score;
+  if (legend_out != NULL)
+    *legend_out = legend_rect;
+}
+
+/* The legend goes inside the plot area where it hides the fewest drawn points. When
+ * every place there would hide something, it goes above the plot area in at most two
+ * rows, or else right of it if the plot keeps half the width and the legend would hide
+ * a special point or a band's label. That takes a trial draw onto a recording surface
+ * to learn where everything falls. */
+void
+currents_plot_diagram_draw (CurrentsPlotDiagram      *diagram,
+                            cairo_t                  *cr,
+                            const CurrentsPlotTheme  *theme,
+                            double                    width,
+                            double                    height,
+                            CurrentsPlotDiagramStats *stats)
+{
+  LegendPlace place = LEGEND_INSIDE;
+  double extra = 0.0;
+
+  g_return_if_fail (diagram != NULL);
+  g_return_if_fail (cr != NULL && theme != NULL);
+
+  if (diagram->show_legend)
+    {
+      cairo_surface_t *trial = cairo_recording_surface_create (CAIRO_CONTENT_COLOR_ALPHA, NULL);
+      cairo_t *tcr = cairo_create (trial);
+      g_autoptr(PangoLayout) layout = create_layout (tcr, theme, FALSE, 0.9);
+      double column_w = 0.0, em;
+      guint score = 0, n = 0;
+      Rect legend = { 0 };
+
+      text_size (layout, "0", NULL, &em);
+      draw_figure (diagram, tcr, theme, width, height, LEGEND_INSIDE, 0.0, NULL, &score,
+                   &column_w, &n, &legend);
+      if (score > 0 && n > 0 && column_w > 0.0)
+        {
+          guint columns = (guint) floor ((diagram->viewport.width + 1.2 * em) / column_w);
+          guint rows = columns > 0 ? legend_rows_for (n, columns) : G_MAXUINT;
+
+          if (rows <= 2 && rows * 1.3 * em + 0.3 * em < 0.2 * height)
+            {
+              place = LEGEND_TOP;
+              extra = rows * 1.3 * em + 0.3 * em;
+            }
+          else if (score >= 1000 && width - (legend.w + 20.0) >= 0.5 * width)
+            {
+              place = LEGEND_RIGHT;
+              extra = legend.w + 20.0;
+            }
+        }
+      g_clear_object (&layout);
+      cairo_destroy (tcr);
+      cairo_surface_destroy (trial);
+    }
+  draw_figure (diagram, cr, theme, width, height, place, extra, stats, NULL, NULL, NULL, NULL);
 }
 
 gboolean
