@@ -364,6 +364,18 @@ test_folds (Fixture       *fixture,
   g_assert_cmpuint (st.n_jumps, ==, 2);
   g_assert_nonnull (strstr (currents_bifurcation_view_get_summary (fixture->view), "Bistable for"));
   screenshot (fixture, "a1");
+  if (g_getenv ("CURRENTS_SCREENSHOT_DIR") != NULL)
+    {
+      adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                          ADW_COLOR_SCHEME_FORCE_DARK);
+      /* the style sheet changes, then everything is drawn again */
+      pause_for (0.5);
+      wait_for_frame (fixture, &st);
+      g_assert_cmpuint (st.n_folds, ==, 2);
+      screenshot (fixture, "a1-dark");
+      adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                          ADW_COLOR_SCHEME_DEFAULT);
+    }
 
   /* the norm instead of u: the same continuation, redrawn */
   g_assert_true (currents_bifurcation_view_set_quantity (fixture->view, -1));
