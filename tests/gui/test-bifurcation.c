@@ -11,9 +11,11 @@
  * bistable at iptg = 0: raising iptg past one fold (iptg ≈ 0.333) leaves only the
  * v-high state; in a₁ the switch folds twice (a₁ ≈ 2.70 and 3.54), a hysteresis loop.
  * The folds the view shows must be the engine's own (a continuation run here with the
- * same options), the marker must follow the slider, a click must move the slider, and
- * the plane of (iptg, a₁) must show the curve of folds. Everything without a GTK warning
- * (G_DEBUG=fatal-warnings).
+ * same options), the marker must follow the slider, a click or a drag must move the
+ * slider, the plane of (iptg, a₁) must show the curve of folds and that of (a₁, a₂) the
+ * cusp at a₁ = a₂ = 2. Also: a log axis, the Brusselator's Hopf point (b = 1 + a²) with
+ * its periodic orbits, a trained model, work only while shown, Cancel, and export.
+ * Everything without a GTK warning (G_DEBUG=fatal-warnings).
  *
  * With CURRENTS_SCREENSHOT_DIR set, writes bifurcation-*.png there (window and figure).
  */
@@ -647,6 +649,24 @@ test_hidden_and_errors (Fixture       *fixture,
   wait_for_view (fixture, &st);
   expected = engine_folds (fixture, "iptg", 0.0, 2.0, FALSE, 0.0);
   assert_folds_match (fixture, expected);
+
+  /* hidden before the computation asked for could start: it waits for the view */
+  g_assert_true (currents_bifurcation_view_set_range (fixture->view, 0.2, 2.0));
+  g_assert_true (currents_window_show_page (fixture->window, "portrait"));
+  pause_for (0.5);
+  g_assert_false (currents_bifurcation_view_get_busy (fixture->view));
+  assert_folds_match (fixture, expected);
+  g_assert_true (currents_window_show_page (fixture->window, "diagram"));
+  wait_for_view (fixture, &st);
+  /* the fold (≈ 0.16 at a₂ = 3.4) lies below the range now */
+  g_assert_cmpfloat (g_array_index (expected, double, 0), <, 0.2);
+  g_assert_cmpuint (st.n_folds, ==, 0);
+  {
+    guint n = 0;
+
+    currents_bifurcation_view_get_folds (fixture->view, &n);
+    g_assert_cmpuint (n, ==, 0);
+  }
 
   /* a₁ from 5 to 6: u ≈ a₁ lies outside the box the portrait shows */
   g_assert_true (currents_bifurcation_view_set_parameter (fixture->view, "a1"));
