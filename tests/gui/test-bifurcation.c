@@ -196,7 +196,29 @@ fixture_set_up (Fixture       *fixture,
                                                                        "diagram"));
   g_assert_nonnull (fixture->view);
   gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1100, 720);
-  g_assert_true (currents_window_open_example (fixture->window));
+  if (data != NULL)
+    g_assert_true (currents_window_open_example (fixture->window));
+  else
+    {
+      /* the symmetric switch (a1 = a2 = 3) and its data at iptg = 0, 0.5, 1, 2: bistable
+       * without inducer, one fold in iptg, two in a1, a cusp in (a1, a2) */
+      const char *const inputs[] = { "iptg", NULL };
+      g_autofree char *ode = g_build_filename (CURRENTS_SOURCE_DIR, "tests", "data",
+                                               "toggle-symmetric.ode", NULL);
+      g_autofree char *csv = g_build_filename (CURRENTS_SOURCE_DIR, "tests", "data",
+                                               "toggle-symmetric.csv", NULL);
+      CurrentsCsvOptions options = { 0 };
+      CurrentsModel *model;
+      CurrentsDataset *dataset;
+
+      model = currents_model_new_from_file (ode, &error);
+      g_assert_no_error (error);
+      options.input_columns = inputs;
+      dataset = currents_dataset_load (csv, &options, &error);
+      g_assert_no_error (error);
+      currents_window_show (fixture->window, model, "toggle-symmetric.ode", dataset,
+                            "toggle-symmetric.csv");
+    }
   gtk_window_present (GTK_WINDOW (fixture->window));
   g_assert_true (currents_window_show_page (fixture->window, "diagram"));
   /* the portrait tells its followers about the new model from an idle */
@@ -315,8 +337,67 @@ fold_on_device (Fixture *fixture,
   return FALSE;
 }
 
-/* The default: the input iptg over its slider's (the data's) range, u against it; one
- * fold. Then a₁: two folds, a bistable range between them, the loop's two jumps. */
+/* The bundled example as it opens: iptg over the data's levels (0 … 1.2), u against it;
+ * the hysteresis loop's two folds exactly where the engine finds them, the bistable range
+ * between them shaded and said in words, the data's four levels as ticks. */
+static gint
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static void
+test_shipped (Fixture       *fixture,
+              gconstpointer  data)
+{
+  CurrentsPlotDiagramStats st;
+  g_autoptr(GArray) folds = NULL;
+  g_autofree char *lo_text = NULL, *hi_text = NULL;
+  const char *summary;
+  double lo, hi, mx;
+  gboolean log_scale;
+
+  wait_for_view (fixture, &st);
+  g_assert_null (currents_bifurcation_view_get_error (fixture->view));
+  g_assert_true (currents_bifurcation_view_get_range (fixture->view, &lo, &hi, &log_scale));
+  g_assert_cmpfloat (lo, ==, 0.0);
+  g_assert_cmpfloat (hi, ==, 1.2);
+  folds = engine_folds (fixture, "iptg", 0.0, 1.2, FALSE, 0.0);
+  g_assert_cmpuint (folds->len, ==, 2);
+  /* in the engine's order, which the view keeps */
+  assert_folds_match (fixture, folds);
+  g_array_sort (folds, compare_doubles);
+  g_assert_cmpfloat (fabs (g_array_index (folds, double, 0) - 0.6415), <, 1e-3);
+  g_assert_cmpfloat (fabs (g_array_index (folds, double, 1) - 0.9227), <, 1e-3);
+  g_assert_cmpuint (st.n_folds, ==, 2);
+  g_assert_cmpuint (st.n_labels, >=, 2);
+  g_assert_cmpuint (st.n_bands, ==, 1);
+  g_assert_cmpuint (st.n_jumps, ==, 2);
+  g_assert_cmpuint (st.n_level_ticks, ==, 4);
+  summary = currents_bifurcation_view_get_summary (fixture->view);
+  lo_text = g_strdup_printf ("%.3g", g_array_index (folds, double, 0));
+  hi_text = g_strdup_printf ("%.3g", g_array_index (folds, double, 1));
+  g_test_message ("%s", summary);
+  g_assert_nonnull (strstr (summary, lo_text));
+  g_assert_nonnull (strstr (summary, hi_text));
+  /* the marker at the slider's iptg = 0, then inside the loop */
+  g_assert_true (currents_bifurcation_view_get_marker (fixture->view, &mx, NULL));
+  g_assert_cmpfloat (mx, ==, 0.0);
+  g_assert_true (currents_parameter_panel_set_value (fixture->panel, "iptg", 0.8));
+  g_assert_false (currents_bifurcation_view_get_busy (fixture->view));
+  wait_for_frame (fixture, &st);
+  g_assert_true (currents_bifurcation_view_get_marker (fixture->view, &mx, NULL));
+  g_assert_cmpfloat (fabs (mx - 0.8), <, 1e-12);
+  g_assert_nonnull (strstr (currents_bifurcation_view_get_summary (fixture->view),
+                            "2 stable states"));
+  screenshot (fixture, "shipped");
+}
+
+/* The symmetric switch: the input iptg over its slider's (the data's) range, u against
+ * it; one fold. Then a₁: two folds, a bistable range between them, the loop's two jumps. */
 static void
 test_folds (Fixture       *fixture,
             gconstpointer  data)
@@ -1010,6 +1091,8 @@ main (int   argc,
 #define ADD(path, func) \
   g_test_add ("/gui/bifurcation/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
+  g_test_add ("/gui/bifurcation/shipped", Fixture, "shipped", fixture_set_up, test_shipped,
+              fixture_tear_down);
   ADD ("folds", test_folds);
   ADD ("marker", test_marker);
   ADD ("click", test_click);
