@@ -651,6 +651,254 @@ test_energy_bounded (void)
 }
 
 /* ------------------------------------------------------------------------------------ */
+/* Integrator refusals                                                                  */
+
+/* f = x², which has no implicit-midpoint step of size 10 from x = 1
+ * (Z = 10 (1 + Z/2)² has no real root), and NaN beyond x = 50. */
+static void
+sq_eval (gconstpointer impl, gpointer ws, double t, const double *x, const double *u,
+         const double *p, double *f)
+{
+  (void) impl, (void) ws, (void) t, (void) u, (void) p;
+  f[0] = x[0] > 50.0 ? NAN : x[0] * x[0];
+}
+
+static void
+sq_jacobian (gconstpointer impl, gpointer ws, double t, const double *x, const double *u,
+             const double *p, double *f, double *jx, double *jp)
+{
+  (void) jp;
+  if (f != NULL)
+    sq_eval (impl, ws, t, x, u, p, f);
+  jx[0] = 2.0 * x[0];
+}
+
+static void
+sq_vjp (gconstpointer impl, gpointer ws, double t, const double *x, const double *u,
+        const double *p, const double *w, double *f, double *gx, double *gp)
+{
+  (void) gp;
+  if (f != NULL)
+    sq_eval (impl, ws, t, x, u, p, f);
+  if (gx != NULL)
+    gx[0] += 2.0 * x[0] * w[0];
+}
+
+static const CurrentsFieldVTable sq_vtable = {
+  .eval = sq_eval,
+  .jacobian = sq_jacobian,
+  .vjp = sq_vjp,
+};
+
+static void
+test_integrator_errors (void)
+{
+  g_autoptr(CurrentsField) field = currents_field_new (&sq_vtable, NULL, 1, 0, 0, TRUE);
+  g_autoptr(CurrentsSymplectic) sym = currents_symplectic_new (field,
+                                                               CURRENTS_SYMPLECTIC_MIDPOINT);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  double x = 1.0, out[3];
+
+  /* no solution of the stage equation */
+  g_assert_false (currents_symplectic_step (sym, 0.0, 10.0, NULL, NULL, &x, &error));
+  g_assert_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_NO_CONVERGENCE);
+  g_assert_nonnull (strstr (error->message, "smaller step"));
+  g_assert_cmpfloat (x, ==, 1.0);
+  g_clear_error (&error);
+
+  /* the exact solution x(t) = 1/(1/x₀ − t) stays within 2% over 10 small steps */
+  g_assert_true (currents_symplectic_evolve (sym, 0.0, 0.01, 2, NULL, NULL, &x, out, NULL,
+                                             &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (out[0], ==, 1.0);
+  g_assert_cmpfloat_with_epsilon (out[2], 1.0 / (1.0 - 0.02), 1e-5);
+
+  /* a field that turns NaN */
+  x = 40.0;
+  g_assert_false (currents_symplectic_evolve (sym, 0.0, 0.01, 100, NULL, NULL, &x, NULL, NULL,
+                                              &error));
+  g_assert_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_NON_FINITE);
+  g_assert_cmpfloat (x, <=, 50.0);
+  g_clear_error (&error);
+
+  /* cancellation */
+  x = 1.0;
+  g_cancellable_cancel (cancellable);
+  g_assert_false (currents_symplectic_evolve (sym, 0.0, 0.01, 10, NULL, NULL, &x, NULL,
+                                              cancellable, &error));
+  g_assert_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_CANCELLED);
+  g_assert_cmpfloat (x, ==, 1.0);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* A pendulum learned by derivative matching                                            */
+
+static void
+pend_eval (gconstpointer impl, gpointer ws, double t, const double *x, const double *u,
+           const double *p, double *f)
+{
+  (void) impl, (void) ws, (void) t, (void) u, (void) p;
+  f[0] = x[1];
+  f[1] = -sin (x[0]);
+}
+
+static void
+pend_jacobian (gconstpointer impl, gpointer ws, double t, const double *x, const double *u,
+               const double *p, double *f, double *jx, double *jp)
+{
+  (void) jp;
+  if (f != NULL)
+    pend_eval (impl, ws, t, x, u, p, f);
+  jx[0] = 0.0;
+  jx[1] = 1.0;
+  jx[2] = -cos (x[0]);
+  jx[3] = 0.0;
+}
+
+static void
+pend_vjp (gconstpointer impl, gpointer ws, double t, const double *x, const double *u,
+          const double *p, const double *w, double *f, double *gx, double *gp)
+{
+  (void) gp;
+  if (f != NULL)
+    pend_eval (impl, ws, t, x, u, p, f);
+  if (gx != NULL)
+    {
+      gx[0] -= cos (x[0]) * w[1];
+      gx[1] += w[0];
+    }
+}
+
+static const CurrentsFieldVTable pend_vtable = {
+  .eval = pend_eval,
+  .jacobian = pend_jacobian,
+  .vjp = pend_vjp,
+};
+
+#define PEND_TRAJ 8
+#define PEND_SAMPLES 61   /* t = 0, 0.1, …, 6 */
+
+static void
+test_pendulum_fit (void)
+{
+  g_autoptr(CurrentsField) truth = currents_field_new (&pend_vtable, NULL, 2, 0, 0, TRUE);
+  g_autoptr(CurrentsSymplectic) gen = currents_symplectic_new (truth,
+                                                               CURRENTS_SYMPLECTIC_GAUSS4);
+  CurrentsHamiltonianSpec spec;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CurrentsHamiltonianModel) model = NULL;
+  g_autoptr(CurrentsFieldWorkspace) ws = NULL;
+  const gsize n_pts = PEND_TRAJ * (PEND_SAMPLES - 2);
+  g_autofree double *X = g_new (double, 2 * n_pts);
+  g_autofree double *V = g_new (double, 2 * n_pts);
+  double samples[PEND_SAMPLES * 2], theta[2048], m[2048], v[2048], grad[2048];
+  double loss = 0.0, loss0 = 0.0, vnorm = 0.0;
+  gsize k, np = 0;
+  const double x0[2] = { 1.0, 0.0 };
+  double period, true_period = 6.69862;  /* 4 K(sin ½): amplitude 1 rad */
+  double sxx = 0, sxy = 0, syy = 0, sx = 0, sy = 0, r2;
+  EnergyError gauss, rk4;
+
+  /* data: 8 swings, amplitudes 0.4 to 2.1 rad, sampled every 0.1; velocities by central
+   * differences of the samples */
+  for (int tr = 0; tr < PEND_TRAJ; tr++)
+    {
+      double x[2] = { 0.4 + 1.7 * tr / (PEND_TRAJ - 1.0), 0.3 * cos (tr) };
+
+      for (int j = 0; j < PEND_SAMPLES; j++)
+        {
+          samples[2 * j] = x[0];
+          samples[2 * j + 1] = x[1];
+          g_assert_true (currents_symplectic_evolve (gen, 0.0, 0.01, 10, NULL, NULL, x, NULL,
+                                                     NULL, &error));
+        }
+      for (int j = 1; j + 1 < PEND_SAMPLES; j++, np++)
+        for (int c = 0; c < 2; c++)
+          {
+            X[2 * np + c] = samples[2 * j + c];
+            V[2 * np + c] = (samples[2 * (j + 1) + c] - samples[2 * (j - 1) + c]) / 0.2;
+            vnorm += V[2 * np + c] * V[2 * np + c];
+          }
+    }
+  g_assert_cmpuint (np, ==, n_pts);
+  vnorm /= (double) n_pts;
+
+  currents_hamiltonian_spec_init (&spec);
+  spec.hidden[0] = spec.hidden[1] = 16;
+  spec.seed = 11;
+  model = currents_hamiltonian_model_new (2, &spec, NULL, &error);
+  g_assert_no_error (error);
+  ws = currents_field_workspace_new (currents_hamiltonian_model_get_field (model));
+  k = currents_hamiltonian_model_get_n_params (model);
+  g_assert_cmpuint (k, <=, G_N_ELEMENTS (theta));
+  memcpy (theta, currents_hamiltonian_model_get_initial_params (model), k * sizeof (double));
+  memset (m, 0, sizeof m);
+  memset (v, 0, sizeof v);
+
+  /* Adam on mean ‖f_θ(x_i) − v_i‖², gradients by the field's VJP */
+  for (int it = 1; it <= 1500; it++)
+    {
+      double lr = it < 1000 ? 1e-2 : 2e-3;
+
+      memset (grad, 0, k * sizeof (double));
+      loss = 0.0;
+      for (gsize i = 0; i < n_pts; i++)
+        {
+          double f[2], w[2];
+
+          currents_field_eval (ws, 0.0, X + 2 * i, NULL, theta, f);
+          for (int c = 0; c < 2; c++)
+            {
+              double r = f[c] - V[2 * i + c];
+
+              loss += r * r / (double) n_pts;
+              w[c] = 2.0 * r / (double) n_pts;
+            }
+          currents_field_vjp (ws, 0.0, X + 2 * i, NULL, theta, w, NULL, NULL, grad);
+        }
+      if (it == 1)
+        loss0 = loss;
+      for (gsize l = 0; l < k; l++)
+        {
+          m[l] = 0.9 * m[l] + 0.1 * grad[l];
+          v[l] = 0.999 * v[l] + 0.001 * grad[l] * grad[l];
+          theta[l] -= lr * (m[l] / (1.0 - pow (0.9, it)))
+                      / (sqrt (v[l] / (1.0 - pow (0.999, it))) + 1e-8);
+        }
+    }
+
+  /* the learned H against the true energy p²/2 − cos q on the data: linear fit */
+  for (gsize i = 0; i < n_pts; i++)
+    {
+      double e = 0.5 * X[2 * i + 1] * X[2 * i + 1] - cos (X[2 * i]);
+      double hl = currents_hamiltonian_energy (model, ws, X + 2 * i, theta, NULL);
+
+      sx += e, sy += hl, sxx += e * e, sxy += e * hl, syy += hl * hl;
+    }
+  {
+    double N = (double) n_pts;
+    double cov = sxy / N - sx * sy / (N * N);
+
+    r2 = cov * cov / ((sxx / N - sx * sx / (N * N)) * (syy / N - sy * sy / (N * N)));
+  }
+
+  period = orbit_period (currents_hamiltonian_model_get_field (model), theta, x0);
+  energy_errors (model, theta, x0, period, 25, 10000, CURRENTS_SYMPLECTIC_GAUSS4, &gauss);
+  energy_errors (model, theta, x0, period, 25, 10000, -1, &rk4);
+  g_test_message ("pendulum, %" G_GSIZE_FORMAT " points, 1500 Adam steps: loss %.3e -> %.3e "
+                  "(mean |v|^2 %.3f); learned vs true energy 1 - R^2 %.1e; period from (1, 0) %.4f "
+                  "(true %.4f); 10,000 periods, max |H - H0| first / last 1000: Gauss 4 "
+                  "%.2e / %.2e, RK4 %.2e / %.2e", n_pts, loss0, loss, vnorm, 1.0 - r2, period,
+                  true_period, gauss.first, gauss.last, rk4.first, rk4.last);
+  g_assert_cmpfloat (loss, <=, 1e-3 * vnorm);
+  g_assert_cmpfloat (r2, >=, 0.999);
+  g_assert_cmpfloat (fabs (period - true_period), <=, 0.02 * true_period);
+  g_assert_cmpfloat (gauss.last, <=, 2.0 * gauss.first);
+  g_assert_cmpfloat (rk4.last, >=, 5.0 * rk4.first);
+}
+
+/* ------------------------------------------------------------------------------------ */
 
 int
 main (int argc, char **argv)
@@ -663,5 +911,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/hamiltonian/dissipative-run", test_dissipative_run);
   g_test_add_func ("/engine/symplectic/harmonic-order", test_harmonic_order);
   g_test_add_func ("/engine/symplectic/energy-bounded", test_energy_bounded);
+  g_test_add_func ("/engine/symplectic/errors", test_integrator_errors);
+  g_test_add_func ("/engine/hamiltonian/pendulum-fit", test_pendulum_fit);
   return g_test_run ();
 }

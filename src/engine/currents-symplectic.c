@@ -8,7 +8,8 @@
  *   G_i(Z) = Z_i − h Σ_j a_ij f(t + c_j h, x + Z_j) = 0,    i = 1..s,
  *   ∂G_i/∂Z_j = δ_ij I − h a_ij ∂f/∂x(x + Z_j),
  *
- * solved by Newton's method with the exact Jacobian at every stage and iteration (an
+ * solved by Newton's method (from Z = 0, or in a run from the previous step's collocation
+ * polynomial extrapolated) with the exact Jacobian at every stage and iteration (an
  * sn × sn system by our own LU with partial pivoting: for the few states of a Hamiltonian
  * model a LAPACK call costs more than the solve), until
  * the correction reaches round-off: ‖ΔZ‖∞ ≤ 4ε·S (S = ‖x‖∞ + ‖Z‖∞), or it stops
@@ -214,10 +215,50 @@ all_finite (const double *v, gsize n)
   return TRUE;
 }
 
-/* One step from x; writes the increment into sym->dx. */
+/* The starting guess of the next step (same h, from x + dx): the previous step's collocation
+ * polynomial, u(θ) − x = Σ_j Z_j ℓ_j(θ) on the nodes {0, c_1..c_s} (value 0 at θ = 0),
+ * extrapolated to θ = 1 + c_i, minus dx. */
+static void
+sym_extrapolate (CurrentsSymplectic *sym)
+{
+  gsize n = sym->n, s = sym->s;
+  double w[MAX_STAGES][MAX_STAGES];
+
+  for (gsize i = 0; i < s; i++)
+    {
+      double th = 1.0 + sym->c[i];
+
+      for (gsize j = 0; j < s; j++)
+        {
+          /* ℓ_j(θ) = θ/c_j · Π_{m≠j} (θ − c_m)/(c_j − c_m) */
+          double l = th / sym->c[j];
+
+          for (gsize m = 0; m < s; m++)
+            if (m != j)
+              l *= (th - sym->c[m]) / (sym->c[j] - sym->c[m]);
+          w[i][j] = l;
+        }
+    }
+  for (gsize k = 0; k < n; k++)
+    {
+      double z[MAX_STAGES];
+
+      for (gsize i = 0; i < s; i++)
+        {
+          z[i] = -sym->dx[k];
+          for (gsize j = 0; j < s; j++)
+            z[i] += w[i][j] * sym->Z[j * n + k];
+        }
+      for (gsize i = 0; i < s; i++)
+        sym->Z[i * n + k] = z[i];
+    }
+}
+
+/* One step from x; writes the increment into sym->dx. Starts Newton from Z = 0, or from
+ * sym->Z as it is when @warm. */
 static gboolean
 sym_increment (CurrentsSymplectic *sym, double t, double h, const double *u, const double *p,
-               const double *x, GError **error)
+               const double *x, gboolean warm, GError **error)
 {
   gsize n = sym->n, s = sym->s, sn = s * n;
   double prev = INFINITY;
@@ -225,7 +266,8 @@ sym_increment (CurrentsSymplectic *sym, double t, double h, const double *u, con
 
   for (gsize i = 0; i < n; i++)
     xnorm = MAX (xnorm, fabs (x[i]));
-  memset (sym->Z, 0, sn * sizeof (double));
+  if (!warm)
+    memset (sym->Z, 0, sn * sizeof (double));
 
   for (guint it = 0;; it++)
     {
@@ -344,7 +386,7 @@ currents_symplectic_step (CurrentsSymplectic  *sym,
                           double              *x,
                           GError             **error)
 {
-  if (!sym_increment (sym, t, h, u, p, x, error))
+  if (!sym_increment (sym, t, h, u, p, x, FALSE, error))
     return FALSE;
   for (gsize k = 0; k < sym->n; k++)
     x[k] += sym->dx[k];
@@ -387,9 +429,15 @@ currents_symplectic_evolve (CurrentsSymplectic  *sym,
     memcpy (out, x, n * sizeof (double));
   for (gsize step = 0; step < n_steps; step++)
     {
-      if (step % 256 == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
-      if (!sym_increment (sym, t0 + (double) step * h, h, u, p, x, error))
+      if (step % 256 == 0 && g_cancellable_is_cancelled (cancellable))
+        {
+          g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_CANCELLED,
+                       "integration cancelled at t = %g", t0 + (double) step * h);
+          return FALSE;
+        }
+      if (step > 0)
+        sym_extrapolate (sym);
+      if (!sym_increment (sym, t0 + (double) step * h, h, u, p, x, step > 0, error))
         return FALSE;
       for (gsize k = 0; k < n; k++)
         {
