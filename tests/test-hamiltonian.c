@@ -182,7 +182,8 @@ check_gradients (gsize n, CurrentsHamiltonianKind kind, CurrentsActivation act,
   g_autofree double *gp = g_new0 (double, k);
   g_autofree double *gp_fd = g_new0 (double, k);
   g_autofree double *th = g_memdup2 (theta, k * sizeof (double));
-  double r_grad, r_jx, r_jp, r_gx, r_gp;
+  double r_grad, r_jx, r_jp, r_gx, r_gp, r_hvp;
+  double dirv[4] = { -0.63, 0.28, 1.05, -0.41 }, hvp[4], hvp_fd[4];
 
   /* ∇H and f = (J − R)∇H's conservative part */
   currents_hamiltonian_energy (model, ws, x, theta, grad);
@@ -253,13 +254,37 @@ check_gradients (gsize n, CurrentsHamiltonianKind kind, CurrentsActivation act,
     gp[l] += 0.5, gp_fd[l] += 0.5;
   r_gx = rel_diff (gx, gx_fd, n);
   r_gp = rel_diff (gp, gp_fd, k);
+
+  /* hvp: d/dε [∂f/∂x(x + εv) w] against central differences of the exact Jacobian */
+  g_assert_true (currents_field_has_hvp (field));
+  g_assert_true (currents_field_hvp (ws, 0.0, x, NULL, theta, dirv, w, hvp));
+  {
+    double xp[4], xm[4], jp1[16], jm1[16];
+
+    for (gsize j = 0; j < n; j++)
+      {
+        xp[j] = x[j] + eps * dirv[j];
+        xm[j] = x[j] - eps * dirv[j];
+      }
+    currents_field_jacobian (ws, 0.0, xp, NULL, theta, NULL, jp1, NULL);
+    currents_field_jacobian (ws, 0.0, xm, NULL, theta, NULL, jm1, NULL);
+    for (gsize i = 0; i < n; i++)
+      {
+        hvp_fd[i] = 0.0;
+        for (gsize j = 0; j < n; j++)
+          hvp_fd[i] += (jp1[i * n + j] - jm1[i * n + j]) / (2 * eps) * w[j];
+      }
+  }
+  r_hvp = rel_diff (hvp, hvp_fd, n);
+  g_assert_cmpfloat (r_hvp, <=, 1e-6);
   g_assert_cmpfloat (r_gx, <=, 1e-6);
   g_assert_cmpfloat (r_gp, <=, 1e-6);
   g_test_message ("n = %" G_GSIZE_FORMAT " %s %s%s, %" G_GSIZE_FORMAT " parameters: "
-                  "|a - fd|/|fd|: grad H %.1e, df/dx %.1e, df/dtheta %.1e, vjp_x %.1e, vjp_theta %.1e",
+                  "|a - fd|/|fd|: grad H %.1e, df/dx %.1e, df/dtheta %.1e, vjp_x %.1e, vjp_theta %.1e, "
+                  "hvp %.1e",
                   n, kind == CURRENTS_HAMILTONIAN_DISSIPATIVE ? "dissipative" : "conservative",
                   act == CURRENTS_ACTIVATION_TANH ? "tanh" : "softplus",
-                  scaled ? " scaled" : "", k, r_grad, r_jx, r_jp, r_gx, r_gp);
+                  scaled ? " scaled" : "", k, r_grad, r_jx, r_jp, r_gx, r_gp, r_hvp);
   currents_hamiltonian_model_free (model);
 }
 

@@ -25,6 +25,7 @@
  * gθ += ∂(vᵀ∇H)/∂θ; for L, with g = ∇H, wᵀf ∋ −w_pᵀ L Lᵀ g_p, whose derivative is
  * ∂/∂L_ij = −(w_p,i (Lᵀg_p)_j + g_p,i (Lᵀw_p)_j), j ≤ i.
  * The Jacobian ∂f/∂x takes 2d passes (v = e_j gives the Hessian's columns), ∂f/∂θ 2d VJPs.
+ * The hvp differentiates the pass along w once more along v (ham_third()).
  */
 #include "config.h"
 
@@ -69,6 +70,10 @@ typedef struct
   double *hess;              /* n × n */
   double *e;                 /* n */
   double *a, *b;             /* d */
+  /* hvp: second tangents δ· along ṽ, per layer (n_acts) and per width (max_width) */
+  double *s3, *dz, *dzd, *dh, *dhd;
+  double *dhbar, *dhdbar, *dzbar, *dzdbar;
+  double *hvp;               /* n */
 } HamWs;
 
 struct _CurrentsHamiltonianModel
@@ -81,6 +86,18 @@ struct _CurrentsHamiltonianModel
 
 /* ------------------------------------------------------------------------------------ */
 /* Activations: σ, σ', σ''                                                              */
+
+static inline void act_eval (CurrentsActivation act, double z, double *s0, double *s1,
+                             double *s2);
+
+/* σ‴ from σ, σ′, σ″ */
+static inline double
+act_third (CurrentsActivation act, double s0, double s1, double s2)
+{
+  if (act == CURRENTS_ACTIVATION_SOFTPLUS)
+    return s2 * (1.0 - 2.0 * s1);
+  return -2.0 * s1 * s1 - 2.0 * s0 * s2;
+}
 
 static inline void
 act_eval (CurrentsActivation act, double z, double *s0, double *s1, double *s2)
@@ -232,6 +249,113 @@ ham_pass (const HamImpl *impl, HamWs *ws, const double *theta, const double *x,
   return impl->kappa * Ht;
 }
 
+/* ws->hvp = ∇³H[v, w] = d/dε ∇²H(x + εv) w: the tangent pass along w and its reverse,
+ * differentiated once more along v (second tangents δ·, δh₀ = ṽ):
+ *
+ *   δz = W δh,  δż = W δḣ,  δh′ = σ′ δz,  δḣ′ = σ″ δz ż + σ′ δż,
+ *   δz̄ = σ″ δz h̄ + σ′ δh̄ + σ‴ δz ż ḣ̄ + σ″ δż ḣ̄ + σ″ ż δḣ̄,
+ *   δż̄ = σ″ δz ḣ̄ + σ′ δḣ̄,   δh̄ = Wᵀ δz̄,  δḣ̄ = Wᵀ δż̄,
+ *
+ * from δh̄ = δḣ̄ = 0 at the output; then δh̄₀ = ∇³H̃[ṽ, w̃]. */
+static void
+ham_third (const HamImpl *impl, HamWs *ws, const double *theta, const double *x,
+           const double *v, const double *w)
+{
+  gsize L = impl->n_layers;
+  gsize o0 = impl->act_offsets[0];
+
+  for (gsize j = 0; j < impl->n; j++)
+    {
+      ws->h[o0 + j] = (x[j] - impl->x_mean[j]) / impl->x_scale[j];
+      ws->hd[o0 + j] = w[j] / impl->x_scale[j];
+      ws->dh[o0 + j] = v[j] / impl->x_scale[j];
+      ws->dhd[o0 + j] = 0.0;
+    }
+  for (gsize l = 0; l + 1 < L; l++)
+    {
+      gsize in = impl->widths[l], out = impl->widths[l + 1];
+      const double *W = theta + impl->offsets[l], *bias = W + out * in;
+      gsize oi = impl->act_offsets[l], o = impl->act_offsets[l + 1];
+
+      for (gsize i = 0; i < out; i++)
+        {
+          const double *row = W + i * in;
+          double z = bias[i], zd = 0.0, dz = 0.0, dzd = 0.0, s0, s1, s2;
+
+          for (gsize j = 0; j < in; j++)
+            {
+              z += row[j] * ws->h[oi + j];
+              zd += row[j] * ws->hd[oi + j];
+              dz += row[j] * ws->dh[oi + j];
+              dzd += row[j] * ws->dhd[oi + j];
+            }
+          act_eval (impl->activation, z, &s0, &s1, &s2);
+          ws->s1[o + i] = s1;
+          ws->s2[o + i] = s2;
+          ws->s3[o + i] = act_third (impl->activation, s0, s1, s2);
+          ws->zd[o + i] = zd;
+          ws->dz[o + i] = dz;
+          ws->dzd[o + i] = dzd;
+          ws->h[o + i] = s0;
+          ws->hd[o + i] = s1 * zd;
+          ws->dh[o + i] = s1 * dz;
+          ws->dhd[o + i] = s2 * dz * zd + s1 * dzd;
+        }
+    }
+  {
+    gsize in = impl->widths[L - 1];
+    const double *W = theta + impl->offsets[L - 1];
+
+    for (gsize j = 0; j < in; j++)
+      {
+        ws->hbar[j] = 0.0;
+        ws->hdbar[j] = W[j];
+        ws->dhbar[j] = 0.0;
+        ws->dhdbar[j] = 0.0;
+      }
+  }
+  for (gsize l = L - 1; l-- > 0;)
+    {
+      gsize in = impl->widths[l], out = impl->widths[l + 1];
+      const double *W = theta + impl->offsets[l];
+      gsize o = impl->act_offsets[l + 1];
+
+      for (gsize i = 0; i < out; i++)
+        {
+          double s1 = ws->s1[o + i], s2 = ws->s2[o + i], s3 = ws->s3[o + i];
+          double zd = ws->zd[o + i], dz = ws->dz[o + i], dzd = ws->dzd[o + i];
+          double hb = ws->hbar[i], hdb = ws->hdbar[i];
+          double dhb = ws->dhbar[i], dhdb = ws->dhdbar[i];
+
+          ws->zbar[i] = s1 * hb + s2 * zd * hdb;
+          ws->zdbar[i] = s1 * hdb;
+          ws->dzbar[i] = s2 * dz * hb + s1 * dhb + s3 * dz * zd * hdb + s2 * dzd * hdb
+                         + s2 * zd * dhdb;
+          ws->dzdbar[i] = s2 * dz * hdb + s1 * dhdb;
+        }
+      for (gsize j = 0; j < in; j++)
+        {
+          double a = 0.0, b = 0.0, c = 0.0, e = 0.0;
+
+          for (gsize i = 0; i < out; i++)
+            {
+              double wij = W[i * in + j];
+
+              a += wij * ws->zbar[i];
+              b += wij * ws->zdbar[i];
+              c += wij * ws->dzbar[i];
+              e += wij * ws->dzdbar[i];
+            }
+          ws->hbar[j] = a;
+          ws->hdbar[j] = b;
+          ws->dhbar[j] = c;
+          ws->dhdbar[j] = e;
+        }
+    }
+  for (gsize j = 0; j < impl->n; j++)
+    ws->hvp[j] = impl->kappa * ws->dhbar[j] / impl->x_scale[j];
+}
+
 /* D = L Lᵀ applied to a (d): out = D a; uses ws->b as scratch. */
 static void
 damping_apply (const HamImpl *impl, HamWs *ws, const double *Lp, const double *a, double *out)
@@ -300,6 +424,16 @@ ham_ws_new (gconstpointer impl_)
   ws->e = g_new0 (double, n);
   ws->a = g_new0 (double, d);
   ws->b = g_new0 (double, d);
+  ws->s3 = g_new0 (double, impl->n_acts);
+  ws->dz = g_new0 (double, impl->n_acts);
+  ws->dzd = g_new0 (double, impl->n_acts);
+  ws->dh = g_new0 (double, impl->n_acts);
+  ws->dhd = g_new0 (double, impl->n_acts);
+  ws->dhbar = g_new0 (double, mw);
+  ws->dhdbar = g_new0 (double, mw);
+  ws->dzbar = g_new0 (double, mw);
+  ws->dzdbar = g_new0 (double, mw);
+  ws->hvp = g_new0 (double, n);
   return ws;
 }
 
@@ -324,6 +458,16 @@ ham_ws_free (gpointer ws_)
   g_free (ws->e);
   g_free (ws->a);
   g_free (ws->b);
+  g_free (ws->s3);
+  g_free (ws->dz);
+  g_free (ws->dzd);
+  g_free (ws->dh);
+  g_free (ws->dhd);
+  g_free (ws->dhbar);
+  g_free (ws->dhdbar);
+  g_free (ws->dzbar);
+  g_free (ws->dzdbar);
+  g_free (ws->hvp);
   g_free (ws);
 }
 
@@ -468,6 +612,31 @@ ham_jacobian (gconstpointer impl_, gpointer ws_, double t, const double *x, cons
     }
 }
 
+/* out = d/dε [(J − R)∇²H(x + εv) w] = (J − R) ∇³H[v, w] */
+static void
+ham_hvp (gconstpointer impl_, gpointer ws_, double t, const double *x, const double *u,
+         const double *p, const double *v, const double *w, double *out)
+{
+  const HamImpl *impl = impl_;
+  HamWs *ws = ws_;
+  gsize d = impl->d;
+
+  (void) t;
+  (void) u;
+  ham_third (impl, ws, p, x, v, w);
+  for (gsize i = 0; i < d; i++)
+    {
+      out[i] = ws->hvp[d + i];
+      out[d + i] = -ws->hvp[i];
+    }
+  if (impl->n_damping > 0)
+    {
+      damping_apply (impl, ws, p + impl->n_weights, ws->hvp + d, ws->a);
+      for (gsize i = 0; i < d; i++)
+        out[d + i] -= ws->a[i];
+    }
+}
+
 static void
 ham_impl_free (gpointer impl_)
 {
@@ -485,6 +654,7 @@ static const CurrentsFieldVTable ham_vtable = {
   .jacobian = ham_jacobian,
   .vjp = ham_vjp,
   .impl_free = ham_impl_free,
+  .hvp = ham_hvp,
 };
 
 /* ------------------------------------------------------------------------------------ */

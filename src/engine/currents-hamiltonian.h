@@ -24,7 +24,8 @@
  * The field implements exact Jacobians ∂f/∂x = (J − R)∇²H and ∂f/∂θ, and VJPs
  * wᵀ∂f/∂x = (∇²H v)ᵀ and wᵀ∂f/∂θ = ∂(vᵀ∇H)/∂θ with v = (J − R)ᵀ w, by a forward pass with
  * tangents (the directional derivative vᵀ∇H) followed by its reverse pass (double
- * backpropagation), all exact. No third derivatives (no hvp).
+ * backpropagation), all exact; and the field's hvp, (J − R)∇³H[v, w], by differentiating
+ * that pair of passes once more along v.
  */
 #pragma once
 
