@@ -924,6 +924,95 @@ test_pendulum_fit (void)
 }
 
 /* ------------------------------------------------------------------------------------ */
+/* Through the trainer's trajectory loss                                                */
+
+static void
+check_loss_gradient (CurrentsGradientMethod method)
+{
+  const char *names[] = { "q", "p", NULL };
+  g_autoptr(CurrentsField) truth = currents_field_new (&pend_vtable, NULL, 2, 0, 0, TRUE);
+  g_autoptr(CurrentsSymplectic) gen = currents_symplectic_new (truth,
+                                                               CURRENTS_SYMPLECTIC_GAUSS4);
+  g_autoptr(CurrentsDataset) ds = currents_dataset_new (names, NULL);
+  g_autoptr(CurrentsHamiltonianModel) model = NULL;
+  g_autoptr(CurrentsLoss) loss = NULL;
+  g_autoptr(GError) error = NULL;
+  CurrentsHamiltonianSpec spec;
+  CurrentsLossOptions o;
+  CurrentsLossResult r;
+  double theta[256], g[256], num = 0.0, den = 0.0;
+  gsize idx[3] = { 0, 1, 2 }, k;
+
+  for (int tr = 0; tr < 3; tr++)
+    {
+      double t[11], x[22], y[2] = { 0.5 + 0.6 * tr, -0.2 * tr };
+      char id[8];
+
+      for (int j = 0; j < 11; j++)
+        {
+          t[j] = 0.2 * j;
+          x[2 * j] = y[0];
+          x[2 * j + 1] = y[1];
+          g_assert_true (currents_symplectic_evolve (gen, 0.0, 0.02, 10, NULL, NULL, y, NULL,
+                                                     NULL, &error));
+        }
+      g_snprintf (id, sizeof id, "r%d", tr);
+      g_assert_true (currents_dataset_add_trajectory (ds, id, 11, t, x, NULL, &error));
+      g_assert_no_error (error);
+    }
+
+  currents_hamiltonian_spec_init (&spec);
+  spec.kind = CURRENTS_HAMILTONIAN_DISSIPATIVE;
+  spec.hidden[0] = 6;
+  spec.hidden[1] = 5;
+  spec.seed = 5;
+  model = currents_hamiltonian_model_new (2, &spec, NULL, &error);
+  g_assert_no_error (error);
+  k = currents_hamiltonian_model_get_n_params (model);
+  memcpy (theta, currents_hamiltonian_model_get_initial_params (model), k * sizeof (double));
+
+  currents_loss_options_init (&o);
+  o.adjoint.method = method;
+  o.adjoint.rtol = 1e-10;
+  o.adjoint.atol = 1e-12;
+  o.n_threads = 1;
+  o.weight_decay = 1e-3;
+  loss = currents_loss_new (currents_hamiltonian_model_get_field (model), names, NULL, NULL,
+                            NULL, ds, &o, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (currents_loss_get_n_params (loss), ==, k);
+  g_assert_true (currents_loss_eval (loss, theta, idx, 3, NULL, g, &r, NULL, &error));
+  g_assert_no_error (error);
+  for (gsize j = 0; j < k; j++)
+    {
+      double h = 1e-6, save = theta[j], fd;
+      CurrentsLossResult rp, rm;
+
+      theta[j] = save + h;
+      g_assert_true (currents_loss_eval (loss, theta, idx, 3, NULL, NULL, &rp, NULL, NULL));
+      theta[j] = save - h;
+      g_assert_true (currents_loss_eval (loss, theta, idx, 3, NULL, NULL, &rm, NULL, NULL));
+      theta[j] = save;
+      fd = (rp.objective - rm.objective) / (2 * h);
+      num += (g[j] - fd) * (g[j] - fd);
+      den += fd * fd;
+    }
+  g_test_message ("trajectory loss (%s) of a dissipative H network, %" G_GSIZE_FORMAT
+                  " parameters: J = %.4f, |g - fd|/|fd| = %.1e",
+                  currents_gradient_method_to_string (method), k, r.objective,
+                  sqrt (num / den));
+  g_assert_cmpfloat (den, >, 0.0);
+  g_assert_cmpfloat (sqrt (num / den), <=, 1e-6);
+}
+
+static void
+test_loss_gradient (void)
+{
+  check_loss_gradient (CURRENTS_GRADIENT_DISCRETE);
+  check_loss_gradient (CURRENTS_GRADIENT_ADJOINT);
+}
+
+/* ------------------------------------------------------------------------------------ */
 
 int
 main (int argc, char **argv)
@@ -938,5 +1027,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/symplectic/energy-bounded", test_energy_bounded);
   g_test_add_func ("/engine/symplectic/errors", test_integrator_errors);
   g_test_add_func ("/engine/hamiltonian/pendulum-fit", test_pendulum_fit);
+  g_test_add_func ("/engine/hamiltonian/loss-gradient", test_loss_gradient);
   return g_test_run ();
 }
