@@ -161,6 +161,56 @@ test_refusals (void)
 }
 
 /* ------------------------------------------------------------------------------------ */
+/* Scaling from data                                                                    */
+
+static void
+test_scaling_from_data (void)
+{
+  const char *names[] = { "q", "p", NULL };
+  const char *odd[] = { "q", "p", "r", NULL };
+  g_autoptr(CurrentsDataset) ds = currents_dataset_new (names, NULL);
+  g_autoptr(CurrentsDataset) ds3 = currents_dataset_new (odd, NULL);
+  g_autoptr(GError) error = NULL;
+  const double t[] = { 0.0, 1.0, 2.0 };
+  const double x[] = { 0.0, 1.0, 2.0, 1.0, 4.0, 3.0 };
+  const double x3[] = { 0.0, 1.0, 2.0 };
+  double m[3], sd[3], kappa, tau;
+
+  g_assert_true (currents_dataset_add_trajectory (ds, "a", 3, t, x, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (currents_hamiltonian_scaling_from_dataset (ds, m, sd, &kappa, &error));
+  g_assert_no_error (error);
+  /* q = 0, 2, 4: mean 2, sd 2, slopes 2, 2 → τ_q = 1; p = 1, 1, 3: mean 5/3, sd √(4/3),
+   * slopes 0, 2 → τ_p = √(4/3)/√2; τ = √(τ_q τ_p); κ = σ_q σ_p / τ */
+  tau = sqrt (1.0 * sqrt (4.0 / 3.0) / sqrt (2.0));
+  g_assert_cmpfloat_with_epsilon (m[0], 2.0, 1e-15);
+  g_assert_cmpfloat_with_epsilon (m[1], 5.0 / 3.0, 1e-15);
+  g_assert_cmpfloat_with_epsilon (sd[0], 2.0, 1e-15);
+  g_assert_cmpfloat_with_epsilon (sd[1], sqrt (4.0 / 3.0), 1e-15);
+  g_assert_cmpfloat_with_epsilon (kappa, 2.0 * sqrt (4.0 / 3.0) / tau, 1e-14);
+
+  /* the model keeps it */
+  {
+    CurrentsHamiltonianSpec spec;
+    CurrentsHamiltonianScaling sc = { m, sd, kappa }, got;
+    g_autoptr(CurrentsHamiltonianModel) model = NULL;
+
+    currents_hamiltonian_spec_init (&spec);
+    model = currents_hamiltonian_model_new (2, &spec, &sc, &error);
+    g_assert_no_error (error);
+    got = currents_hamiltonian_model_get_scaling (model);
+    g_assert_cmpfloat (got.x_mean[1], ==, m[1]);
+    g_assert_cmpfloat (got.x_scale[0], ==, sd[0]);
+    g_assert_cmpfloat (got.energy_scale, ==, kappa);
+  }
+
+  g_assert_true (currents_dataset_add_trajectory (ds3, "a", 1, t, x3, NULL, &error));
+  g_assert_false (currents_hamiltonian_scaling_from_dataset (ds3, m, sd, &kappa, &error));
+  g_assert_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC);
+  g_assert_nonnull (strstr (error->message, "have 3"));
+}
+
+/* ------------------------------------------------------------------------------------ */
 /* Derivatives against finite differences                                               */
 
 static void
@@ -1020,6 +1070,7 @@ main (int argc, char **argv)
   gsl_set_error_handler_off ();
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/hamiltonian/refusals", test_refusals);
+  g_test_add_func ("/engine/hamiltonian/scaling-from-data", test_scaling_from_data);
   g_test_add_func ("/engine/hamiltonian/gradients", test_gradients);
   g_test_add_func ("/engine/hamiltonian/structure", test_structure);
   g_test_add_func ("/engine/hamiltonian/dissipative-run", test_dissipative_run);

@@ -871,6 +871,114 @@ currents_hamiltonian_model_get_initial_params (const CurrentsHamiltonianModel *m
   return model->theta0;
 }
 
+/**
+ * currents_hamiltonian_model_get_scaling:
+ * @model: the model
+ *
+ * Returns: m, σ (2d entries each, owned by the model) and κ
+ */
+CurrentsHamiltonianScaling
+currents_hamiltonian_model_get_scaling (const CurrentsHamiltonianModel *model)
+{
+  CurrentsHamiltonianScaling scaling = { model->impl->x_mean, model->impl->x_scale,
+                                         model->impl->kappa };
+
+  return scaling;
+}
+
+/**
+ * currents_hamiltonian_scaling_from_dataset:
+ * @dataset: trajectories of (q, p): the first half of the states coordinates, the second
+ *   half their momenta
+ * @x_mean: (out): m, the states' means (n entries)
+ * @x_scale: (out): σ, their sample standard deviations (1 for a constant column)
+ * @energy_scale: (out): κ
+ * @error: return location for an error
+ *
+ * The scaling under which the network's inputs and outputs are of order one:
+ * τ_i = σ_i / rms(Δx_i/Δt) over consecutive observed samples (the time in which state i
+ * moves by one σ), τ their geometric mean (states that never move left out; 1 when none
+ * moves), and since dq/dt = (κ/σ_p) ∂H̃/∂p̃ and dp/dt = −(κ/σ_q) ∂H̃/∂q̃ should both be
+ * of order σ/τ, κ = mean_i σ_qi σ_pi / τ.
+ *
+ * Returns: %FALSE with @error set when the data set has an odd number of states or no
+ *   observation of a state
+ */
+gboolean
+currents_hamiltonian_scaling_from_dataset (const CurrentsDataset *dataset,
+                                           double                *x_mean,
+                                           double                *x_scale,
+                                           double                *energy_scale,
+                                           GError               **error)
+{
+  gsize n = currents_dataset_get_n_states (dataset), d = n / 2;
+  gsize n_traj = currents_dataset_get_n_trajectories (dataset);
+  double log_sum = 0.0, tau, kappa = 0.0;
+  gsize n_tau = 0;
+
+  if (n == 0 || n % 2 != 0)
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC,
+                   "a Hamiltonian model needs an even number of states, coordinates q "
+                   "then as many momenta p; the data have %" G_GSIZE_FORMAT, n);
+      return FALSE;
+    }
+  for (gsize i = 0; i < n; i++)
+    {
+      CurrentsColumnStats st;
+      double ss = 0.0;
+      gsize count = 0;
+
+      currents_dataset_get_state_stats (dataset, i, &st);
+      if (st.n_observed == 0 || !isfinite (st.mean))
+        {
+          g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_DATA_FORMAT,
+                       "state '%s' has no observations",
+                       currents_dataset_get_state_name (dataset, i));
+          return FALSE;
+        }
+      x_mean[i] = st.mean;
+      x_scale[i] = isfinite (st.sd) && st.sd > 0.0 ? st.sd : 1.0;
+      for (gsize r = 0; r < n_traj; r++)
+        {
+          const CurrentsTrajectory *tr = currents_dataset_get_trajectory (dataset, r);
+          const double *t = currents_trajectory_get_times (tr);
+          const double *s = currents_trajectory_get_states (tr);
+          gsize a = G_MAXSIZE;
+
+          for (gsize k = 0; k < currents_trajectory_get_n_samples (tr); k++)
+            {
+              double slope;
+
+              if (isnan (s[k * n + i]))
+                continue;
+              if (a != G_MAXSIZE)
+                {
+                  slope = (s[k * n + i] - s[a * n + i]) / (t[k] - t[a]);
+                  ss += slope * slope;
+                  count++;
+                }
+              a = k;
+            }
+        }
+      if (count > 0 && ss > 0.0)
+        {
+          double tau_i = x_scale[i] / sqrt (ss / (double) count);
+
+          if (isfinite (tau_i) && tau_i > 0.0)
+            {
+              log_sum += log (tau_i);
+              n_tau++;
+            }
+        }
+    }
+  tau = n_tau > 0 ? exp (log_sum / (double) n_tau) : 1.0;
+  for (gsize i = 0; i < d; i++)
+    kappa += x_scale[i] * x_scale[d + i] / tau;
+  *energy_scale = kappa / (double) d;
+  return TRUE;
+}
+
 static HamWs *
 model_ws (const CurrentsHamiltonianModel *model, CurrentsFieldWorkspace *ws)
 {

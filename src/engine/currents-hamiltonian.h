@@ -31,6 +31,7 @@
 
 #include <glib.h>
 
+#include "currents-data.h"
 #include "currents-field.h"
 #include "currents-model.h"
 
@@ -81,6 +82,12 @@ typedef struct
 
 typedef struct _CurrentsHamiltonianModel CurrentsHamiltonianModel;
 
+gboolean                  currents_hamiltonian_scaling_from_dataset (const CurrentsDataset *dataset,
+                                                                     double                *x_mean,
+                                                                     double                *x_scale,
+                                                                     double                *energy_scale,
+                                                                     GError               **error);
+
 CurrentsHamiltonianModel *currents_hamiltonian_model_new (gsize                              n_states,
                                                           const CurrentsHamiltonianSpec     *spec,
                                                           const CurrentsHamiltonianScaling  *scaling,
@@ -91,6 +98,8 @@ CurrentsField            *currents_hamiltonian_model_get_field     (const Curren
 const CurrentsHamiltonianSpec *currents_hamiltonian_model_get_spec (const CurrentsHamiltonianModel *model);
 gsize                     currents_hamiltonian_model_get_n_states  (const CurrentsHamiltonianModel *model);
 gsize                     currents_hamiltonian_model_get_n_params  (const CurrentsHamiltonianModel *model);
+/* The scaling in use (arrays owned by the model; never NULL). */
+CurrentsHamiltonianScaling currents_hamiltonian_model_get_scaling (const CurrentsHamiltonianModel *model);
 /* Offset of L's entries in θ (= the MLP's weight count); equals n_params when conservative. */
 gsize                     currents_hamiltonian_model_get_damping_offset (const CurrentsHamiltonianModel *model);
 /* The seeded initial θ (n_params entries). */
