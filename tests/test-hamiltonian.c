@@ -330,8 +330,8 @@ check_gradients (gsize n, CurrentsHamiltonianKind kind, CurrentsActivation act,
   g_assert_cmpfloat (r_gx, <=, 1e-6);
   g_assert_cmpfloat (r_gp, <=, 1e-6);
   g_test_message ("n = %" G_GSIZE_FORMAT " %s %s%s, %" G_GSIZE_FORMAT " parameters: "
-                  "|a - fd|/|fd|: grad H %.1e, df/dx %.1e, df/dtheta %.1e, vjp_x %.1e, vjp_theta %.1e, "
-                  "hvp %.1e",
+                  "|a - fd|/|fd|: grad H %.1e, df/dx %.1e, df/dtheta %.1e, vjp_x %.1e, "
+                  "vjp_theta %.1e, hvp %.1e",
                   n, kind == CURRENTS_HAMILTONIAN_DISSIPATIVE ? "dissipative" : "conservative",
                   act == CURRENTS_ACTIVATION_TANH ? "tanh" : "softplus",
                   scaled ? " scaled" : "", k, r_grad, r_jx, r_jp, r_gx, r_gp, r_hvp);

@@ -82,39 +82,46 @@ typedef struct
 
 typedef struct _CurrentsHamiltonianModel CurrentsHamiltonianModel;
 
-gboolean                  currents_hamiltonian_scaling_from_dataset (const CurrentsDataset *dataset,
-                                                                     double                *x_mean,
-                                                                     double                *x_scale,
-                                                                     double                *energy_scale,
-                                                                     GError               **error);
+gboolean  currents_hamiltonian_scaling_from_dataset (const CurrentsDataset            *dataset,
+                                                     double                           *x_mean,
+                                                     double                           *x_scale,
+                                                     double                           *energy_scale,
+                                                     GError                          **error);
 
-CurrentsHamiltonianModel *currents_hamiltonian_model_new (gsize                              n_states,
-                                                          const CurrentsHamiltonianSpec     *spec,
-                                                          const CurrentsHamiltonianScaling  *scaling,
-                                                          GError                           **error);
-void                      currents_hamiltonian_model_free (CurrentsHamiltonianModel *model);
+CurrentsHamiltonianModel *
+          currents_hamiltonian_model_new            (gsize                             n_states,
+                                                     const CurrentsHamiltonianSpec    *spec,
+                                                     const CurrentsHamiltonianScaling *scaling,
+                                                     GError                          **error);
+void      currents_hamiltonian_model_free           (CurrentsHamiltonianModel         *model);
 
-CurrentsField            *currents_hamiltonian_model_get_field     (const CurrentsHamiltonianModel *model);
-const CurrentsHamiltonianSpec *currents_hamiltonian_model_get_spec (const CurrentsHamiltonianModel *model);
-gsize                     currents_hamiltonian_model_get_n_states  (const CurrentsHamiltonianModel *model);
-gsize                     currents_hamiltonian_model_get_n_params  (const CurrentsHamiltonianModel *model);
+CurrentsField *
+          currents_hamiltonian_model_get_field      (const CurrentsHamiltonianModel   *model);
+const CurrentsHamiltonianSpec *
+          currents_hamiltonian_model_get_spec       (const CurrentsHamiltonianModel   *model);
+gsize     currents_hamiltonian_model_get_n_states   (const CurrentsHamiltonianModel   *model);
+gsize     currents_hamiltonian_model_get_n_params   (const CurrentsHamiltonianModel   *model);
 /* The scaling in use (arrays owned by the model; never NULL). */
-CurrentsHamiltonianScaling currents_hamiltonian_model_get_scaling (const CurrentsHamiltonianModel *model);
+CurrentsHamiltonianScaling
+          currents_hamiltonian_model_get_scaling    (const CurrentsHamiltonianModel   *model);
 /* Offset of L's entries in θ (= the MLP's weight count); equals n_params when conservative. */
-gsize                     currents_hamiltonian_model_get_damping_offset (const CurrentsHamiltonianModel *model);
+gsize     currents_hamiltonian_model_get_damping_offset (const CurrentsHamiltonianModel *model);
 /* The seeded initial θ (n_params entries). */
-const double             *currents_hamiltonian_model_get_initial_params (const CurrentsHamiltonianModel *model);
+const double *
+          currents_hamiltonian_model_get_initial_params (const CurrentsHamiltonianModel *model);
 
-double                    currents_hamiltonian_energy   (const CurrentsHamiltonianModel *model,
-                                                         CurrentsFieldWorkspace         *ws,
-                                                         const double                   *x,
-                                                         const double                   *p,
-                                                         double                         *grad);
-void                      currents_hamiltonian_hessian  (const CurrentsHamiltonianModel *model,
-                                                         CurrentsFieldWorkspace         *ws,
-                                                         const double                   *x,
-                                                         const double                   *p,
-                                                         double                         *hess);
+/* H(x) with θ = p, and ∇H into @grad when not NULL; @ws a workspace of the model's field. */
+double    currents_hamiltonian_energy               (const CurrentsHamiltonianModel   *model,
+                                                     CurrentsFieldWorkspace           *ws,
+                                                     const double                     *x,
+                                                     const double                     *p,
+                                                     double                           *grad);
+/* ∇²H (2d × 2d, row-major, symmetric). */
+void      currents_hamiltonian_hessian              (const CurrentsHamiltonianModel   *model,
+                                                     CurrentsFieldWorkspace           *ws,
+                                                     const double                     *x,
+                                                     const double                     *p,
+                                                     double                           *hess);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CurrentsHamiltonianModel, currents_hamiltonian_model_free)
 
