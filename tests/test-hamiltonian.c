@@ -12,7 +12,9 @@
  *  - the integrators' orders on the harmonic oscillator (exact rotation), their exact
  *    conservation of its quadratic energy, and on a network H over 10,000 periods: the
  *    energy error stays bounded (no drift) while RK4 at the same step drifts;
- *  - a network H fitted to pendulum data by derivative matching keeps its energy.
+ *  - a network H fitted to pendulum data by derivative matching keeps its energy; the
+ *    dissipative network fitted to a damped oscillator finds its damping;
+ *  - the trainer's trajectory loss differentiates a Hamiltonian network exactly.
  */
 #include "config.h"
 
@@ -854,67 +856,20 @@ static const CurrentsFieldVTable pend_vtable = {
 #define PEND_TRAJ 8
 #define PEND_SAMPLES 61   /* t = 0, 0.1, …, 6 */
 
-static void
-test_pendulum_fit (void)
+/* Adam on the derivative-matching loss mean_i ‖f_θ(x_i) − v_i‖² (X, V: n_pts × 2), its
+ * gradient by the field's VJP; returns the final loss, the first in *loss0. */
+static double
+fit_derivatives (CurrentsFieldWorkspace *ws, double *theta, gsize k, const double *X,
+                 const double *V, gsize n_pts, int n_iter, double *loss0)
 {
-  g_autoptr(CurrentsField) truth = currents_field_new (&pend_vtable, NULL, 2, 0, 0, TRUE);
-  g_autoptr(CurrentsSymplectic) gen = currents_symplectic_new (truth,
-                                                               CURRENTS_SYMPLECTIC_GAUSS4);
-  CurrentsHamiltonianSpec spec;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CurrentsHamiltonianModel) model = NULL;
-  g_autoptr(CurrentsFieldWorkspace) ws = NULL;
-  const gsize n_pts = PEND_TRAJ * (PEND_SAMPLES - 2);
-  g_autofree double *X = g_new (double, 2 * n_pts);
-  g_autofree double *V = g_new (double, 2 * n_pts);
-  double samples[PEND_SAMPLES * 2], theta[2048], m[2048], v[2048], grad[2048];
-  double loss = 0.0, loss0 = 0.0, vnorm = 0.0;
-  gsize k, np = 0;
-  const double x0[2] = { 1.0, 0.0 };
-  double period, true_period = 6.69862;  /* 4 K(sin ½): amplitude 1 rad */
-  double sxx = 0, sxy = 0, syy = 0, sx = 0, sy = 0, r2;
-  EnergyError gauss, rk4;
+  g_autofree double *m = g_new0 (double, k);
+  g_autofree double *v = g_new0 (double, k);
+  g_autofree double *grad = g_new0 (double, k);
+  double loss = 0.0;
 
-  /* data: 8 swings, amplitudes 0.4 to 2.1 rad, sampled every 0.1; velocities by central
-   * differences of the samples */
-  for (int tr = 0; tr < PEND_TRAJ; tr++)
+  for (int it = 1; it <= n_iter; it++)
     {
-      double x[2] = { 0.4 + 1.7 * tr / (PEND_TRAJ - 1.0), 0.3 * cos (tr) };
-
-      for (int j = 0; j < PEND_SAMPLES; j++)
-        {
-          samples[2 * j] = x[0];
-          samples[2 * j + 1] = x[1];
-          g_assert_true (currents_symplectic_evolve (gen, 0.0, 0.01, 10, NULL, NULL, x, NULL,
-                                                     NULL, &error));
-        }
-      for (int j = 1; j + 1 < PEND_SAMPLES; j++, np++)
-        for (int c = 0; c < 2; c++)
-          {
-            X[2 * np + c] = samples[2 * j + c];
-            V[2 * np + c] = (samples[2 * (j + 1) + c] - samples[2 * (j - 1) + c]) / 0.2;
-            vnorm += V[2 * np + c] * V[2 * np + c];
-          }
-    }
-  g_assert_cmpuint (np, ==, n_pts);
-  vnorm /= (double) n_pts;
-
-  currents_hamiltonian_spec_init (&spec);
-  spec.hidden[0] = spec.hidden[1] = 16;
-  spec.seed = 11;
-  model = currents_hamiltonian_model_new (2, &spec, NULL, &error);
-  g_assert_no_error (error);
-  ws = currents_field_workspace_new (currents_hamiltonian_model_get_field (model));
-  k = currents_hamiltonian_model_get_n_params (model);
-  g_assert_cmpuint (k, <=, G_N_ELEMENTS (theta));
-  memcpy (theta, currents_hamiltonian_model_get_initial_params (model), k * sizeof (double));
-  memset (m, 0, sizeof m);
-  memset (v, 0, sizeof v);
-
-  /* Adam on mean ‖f_θ(x_i) − v_i‖², gradients by the field's VJP */
-  for (int it = 1; it <= 1500; it++)
-    {
-      double lr = it < 1000 ? 1e-2 : 2e-3;
+      double lr = it < 2 * n_iter / 3 ? 1e-2 : 2e-3;
 
       memset (grad, 0, k * sizeof (double));
       loss = 0.0;
@@ -933,7 +888,7 @@ test_pendulum_fit (void)
           currents_field_vjp (ws, 0.0, X + 2 * i, NULL, theta, w, NULL, NULL, grad);
         }
       if (it == 1)
-        loss0 = loss;
+        *loss0 = loss;
       for (gsize l = 0; l < k; l++)
         {
           m[l] = 0.9 * m[l] + 0.1 * grad[l];
@@ -942,6 +897,84 @@ test_pendulum_fit (void)
                       / (sqrt (v[l] / (1.0 - pow (0.999, it))) + 1e-8);
         }
     }
+  return loss;
+}
+
+/* Samples every 0.1 of n_traj runs of @field (61 samples each, from the given starts) with
+ * velocities by central differences: X, V get n_traj · 59 rows. */
+static gsize
+make_derivative_data (CurrentsField *field, const double *starts, int n_traj, double *X,
+                      double *V)
+{
+  g_autoptr(CurrentsSymplectic) gen = currents_symplectic_new (field,
+                                                               CURRENTS_SYMPLECTIC_GAUSS4);
+  double samples[PEND_SAMPLES * 2];
+  gsize np = 0;
+
+  for (int tr = 0; tr < n_traj; tr++)
+    {
+      double x[2] = { starts[2 * tr], starts[2 * tr + 1] };
+
+      for (int j = 0; j < PEND_SAMPLES; j++)
+        {
+          samples[2 * j] = x[0];
+          samples[2 * j + 1] = x[1];
+          g_assert_true (currents_symplectic_evolve (gen, 0.0, 0.01, 10, NULL, NULL, x, NULL,
+                                                     NULL, NULL));
+        }
+      for (int j = 1; j + 1 < PEND_SAMPLES; j++, np++)
+        for (int c = 0; c < 2; c++)
+          {
+            X[2 * np + c] = samples[2 * j + c];
+            V[2 * np + c] = (samples[2 * (j + 1) + c] - samples[2 * (j - 1) + c]) / 0.2;
+          }
+    }
+  return np;
+}
+
+static void
+test_pendulum_fit (void)
+{
+  g_autoptr(CurrentsField) truth = currents_field_new (&pend_vtable, NULL, 2, 0, 0, TRUE);
+  CurrentsHamiltonianSpec spec;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CurrentsHamiltonianModel) model = NULL;
+  g_autoptr(CurrentsFieldWorkspace) ws = NULL;
+  const gsize n_pts = PEND_TRAJ * (PEND_SAMPLES - 2);
+  g_autofree double *X = g_new (double, 2 * n_pts);
+  g_autofree double *V = g_new (double, 2 * n_pts);
+  double starts[2 * PEND_TRAJ], theta[2048];
+  double loss = 0.0, loss0 = 0.0, vnorm = 0.0;
+  gsize k, np = 0;
+  const double x0[2] = { 1.0, 0.0 };
+  double period, true_period = 6.69862;  /* 4 K(sin ½): amplitude 1 rad */
+  double sxx = 0, sxy = 0, syy = 0, sx = 0, sy = 0, r2;
+  EnergyError gauss, rk4;
+
+  /* data: 8 swings, amplitudes 0.4 to 2.1 rad, sampled every 0.1; velocities by central
+   * differences of the samples */
+  for (int tr = 0; tr < PEND_TRAJ; tr++)
+    {
+      starts[2 * tr] = 0.4 + 1.7 * tr / (PEND_TRAJ - 1.0);
+      starts[2 * tr + 1] = 0.3 * cos (tr);
+    }
+  np = make_derivative_data (truth, starts, PEND_TRAJ, X, V);
+  for (gsize i = 0; i < 2 * n_pts; i++)
+    vnorm += V[i] * V[i];
+  g_assert_cmpuint (np, ==, n_pts);
+  vnorm /= (double) n_pts;
+
+  currents_hamiltonian_spec_init (&spec);
+  spec.hidden[0] = spec.hidden[1] = 16;
+  spec.seed = 11;
+  model = currents_hamiltonian_model_new (2, &spec, NULL, &error);
+  g_assert_no_error (error);
+  ws = currents_field_workspace_new (currents_hamiltonian_model_get_field (model));
+  k = currents_hamiltonian_model_get_n_params (model);
+  g_assert_cmpuint (k, <=, G_N_ELEMENTS (theta));
+  memcpy (theta, currents_hamiltonian_model_get_initial_params (model), k * sizeof (double));
+
+  loss = fit_derivatives (ws, theta, k, X, V, n_pts, 1500, &loss0);
 
   /* the learned H against the true energy p²/2 − cos q on the data: linear fit */
   for (gsize i = 0; i < n_pts; i++)
@@ -971,6 +1004,98 @@ test_pendulum_fit (void)
   g_assert_cmpfloat (fabs (period - true_period), <=, 0.02 * true_period);
   g_assert_cmpfloat (gauss.last, <=, 2.0 * gauss.first);
   g_assert_cmpfloat (rk4.last, >=, 5.0 * rk4.first);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* A damped oscillator learned by the dissipative network                               */
+
+#define DAMPING 0.3
+
+static void
+damped_eval (gconstpointer impl, gpointer ws, double t, const double *x, const double *u,
+             const double *p, double *f)
+{
+  (void) impl, (void) ws, (void) t, (void) u, (void) p;
+  f[0] = x[1];
+  f[1] = -x[0] - DAMPING * x[1];
+}
+
+static void
+damped_jacobian (gconstpointer impl, gpointer ws, double t, const double *x, const double *u,
+                 const double *p, double *f, double *jx, double *jp)
+{
+  (void) jp;
+  if (f != NULL)
+    damped_eval (impl, ws, t, x, u, p, f);
+  jx[0] = 0.0;
+  jx[1] = 1.0;
+  jx[2] = -1.0;
+  jx[3] = -DAMPING;
+}
+
+static void
+damped_vjp (gconstpointer impl, gpointer ws, double t, const double *x, const double *u,
+            const double *p, const double *w, double *f, double *gx, double *gp)
+{
+  (void) gp;
+  if (f != NULL)
+    damped_eval (impl, ws, t, x, u, p, f);
+  if (gx != NULL)
+    {
+      gx[0] -= w[1];
+      gx[1] += w[0] - DAMPING * w[1];
+    }
+}
+
+static const CurrentsFieldVTable damped_vtable = {
+  .eval = damped_eval,
+  .jacobian = damped_jacobian,
+  .vjp = damped_vjp,
+};
+
+/* dq/dt = p, dp/dt = −q − 0.3 p is (J − R)∇H with H = (q² + p²)/2 and L Lᵀ = 0.3; since
+ * dq/dt = ∂H/∂p pins H's scale, the learned L Lᵀ must come out as 0.3. */
+static void
+test_damped_fit (void)
+{
+  g_autoptr(CurrentsField) truth = currents_field_new (&damped_vtable, NULL, 2, 0, 0, TRUE);
+  CurrentsHamiltonianSpec spec;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CurrentsHamiltonianModel) model = NULL;
+  g_autoptr(CurrentsFieldWorkspace) ws = NULL;
+  const int n_traj = 6;
+  g_autofree double *X = g_new (double, 2 * n_traj * (PEND_SAMPLES - 2));
+  g_autofree double *V = g_new (double, 2 * n_traj * (PEND_SAMPLES - 2));
+  double starts[12], theta[2048], loss, loss0, vnorm = 0.0, D, rel_fit;
+  gsize np, k, off;
+
+  for (int tr = 0; tr < n_traj; tr++)
+    {
+      starts[2 * tr] = 2.0 * cos (1.1 * tr);
+      starts[2 * tr + 1] = 2.0 * sin (1.1 * tr);
+    }
+  np = make_derivative_data (truth, starts, n_traj, X, V);
+  for (gsize i = 0; i < 2 * np; i++)
+    vnorm += V[i] * V[i] / (double) np;
+
+  currents_hamiltonian_spec_init (&spec);
+  spec.kind = CURRENTS_HAMILTONIAN_DISSIPATIVE;
+  spec.hidden[0] = spec.hidden[1] = 16;
+  spec.seed = 3;
+  model = currents_hamiltonian_model_new (2, &spec, NULL, &error);
+  g_assert_no_error (error);
+  ws = currents_field_workspace_new (currents_hamiltonian_model_get_field (model));
+  k = currents_hamiltonian_model_get_n_params (model);
+  off = currents_hamiltonian_model_get_damping_offset (model);
+  memcpy (theta, currents_hamiltonian_model_get_initial_params (model), k * sizeof (double));
+  loss = fit_derivatives (ws, theta, k, X, V, np, 1500, &loss0);
+  D = theta[off] * theta[off];
+  rel_fit = loss / vnorm;
+  g_test_message ("damped oscillator (damping 0.3), %" G_GSIZE_FORMAT " points: loss %.3e -> "
+                  "%.3e (%.1e of mean |v|^2); learned L L^T = %.4f", np, loss0, loss, rel_fit,
+                  D);
+  g_assert_cmpfloat (rel_fit, <=, 1e-3);
+  g_assert_cmpfloat (fabs (D - DAMPING), <=, 0.05 * DAMPING);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -1078,6 +1203,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/symplectic/energy-bounded", test_energy_bounded);
   g_test_add_func ("/engine/symplectic/errors", test_integrator_errors);
   g_test_add_func ("/engine/hamiltonian/pendulum-fit", test_pendulum_fit);
+  g_test_add_func ("/engine/hamiltonian/damped-fit", test_damped_fit);
   g_test_add_func ("/engine/hamiltonian/loss-gradient", test_loss_gradient);
   return g_test_run ();
 }
