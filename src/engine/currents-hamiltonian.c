@@ -131,7 +131,7 @@ ham_pass (const HamImpl *impl, HamWs *ws, const double *theta, const double *x,
           const double *v, double *gtheta, double scale)
 {
   gsize L = impl->n_layers;
-  double Ht = 0.0, st = 0.0;
+  double Ht = 0.0;
   double *h0 = ws->h + impl->act_offsets[0], *hd0 = ws->hd + impl->act_offsets[0];
 
   for (gsize j = 0; j < impl->n; j++)
@@ -170,13 +170,9 @@ ham_pass (const HamImpl *impl, HamWs *ws, const double *theta, const double *x,
               ws->hd[o] = s1 * zd;
             }
           else
-            {
-              Ht = z;
-              st = zd;
-            }
+            Ht = z;   /* s̃ = zd is not needed: its reverse pass starts from W_{L−1} */
         }
     }
-  (void) st;
 
   /* Reverse of s̃ = W_{L−1} ḣ_{L−1}: h̄ = 0, ḣ̄ = W_{L−1}ᵀ. */
   {
