@@ -14,6 +14,8 @@
 #include "currents-model.h"
 #include "currents-mlp.h"
 #include "currents-neural.h"
+#include "currents-hamiltonian.h"
+#include "currents-symplectic.h"
 #include "currents-trained.h"
 #include "currents-adjoint.h"
 #include "currents-loss.h"
