@@ -680,6 +680,72 @@ test_conservation_trajectory (void)
                         currents_simulator_get_n_evals (sim));
         g_assert_cmpfloat (moved, >, 1.0);
       }
+
+  /* driven: both reactions reversible, the rates following an input u(t), a triangle
+   * wave of period 50, so the species never settle */
+  {
+    const CurrentsReactionFlags rev[] = {
+      CURRENTS_REACTION_MASS_ACTION, CURRENTS_REACTION_MASS_ACTION,
+    };
+    const char *inputs[] = { "u", NULL };
+    const double rate_scale[] = { 2.5, 1.5 };
+    const double u_scale[] = { 0.25 };
+    const CurrentsStoichScaling scaling = { NULL, NULL, NULL, u_scale, rate_scale };
+    const gsize n_knots = 41;
+    g_autofree double *kt = g_new (double, n_knots);
+    g_autofree double *ku = g_new (double, n_knots);
+    g_autoptr (CurrentsInputSignal) signal = NULL;
+    g_autoptr (CurrentsStoichModel) model = NULL;
+    g_autoptr (CurrentsSimulator) sim = NULL;
+    CurrentsStoichSpec spec;
+    const double x0[] = { 2.385, 0.75, 0.125, 3.5 };
+    double lo = INFINITY, hi = -INFINITY;
+    gsize reached = 0;
+
+    for (gsize k = 0; k < n_knots; k++)
+      {
+        kt[k] = 25.0 * (double) k;
+        ku[k] = (k % 2 == 0) ? -4.0 : 4.0;
+      }
+    signal = currents_input_signal_new (1, n_knots, kt, ku);
+    currents_stoich_spec_init (&spec);
+    spec.hidden[0] = 16;
+    spec.hidden[1] = 16;
+    spec.seed = 11;
+    model = currents_stoich_model_new (S, inputs, rev, &spec, &scaling, &error);
+    g_assert_no_error (error);
+    sim = currents_simulator_new (currents_stoich_model_get_field (model), &options);
+    g_assert_true (currents_simulator_run (sim, x0,
+                                           currents_stoich_model_get_initial_params (model),
+                                           signal, 0.0, times, n_times, out, &reached, NULL,
+                                           &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (reached, ==, n_times);
+    for (gsize k = 0; k < n_times; k++)
+      {
+        const double *x = out + k * 4;
+
+        for (gsize l = 0; l < 2; l++)
+          {
+            double q0 = currents_conservation_eval (cons, l, x0);
+            double q = currents_conservation_eval (cons, l, x);
+
+            worst = MAX (worst, fabs (q - q0) / fabs (q0));
+          }
+        for (gsize i = 0; i < 4; i++)
+          lowest = MIN (lowest, x[i]);
+        /* the substrate over the last period */
+        if (times[k] >= 950.0)
+          {
+            lo = MIN (lo, x[0]);
+            hi = MAX (hi, x[0]);
+          }
+      }
+    g_test_message ("driven: S in [%.4g, %.4g] over t ∈ [950, 1000], %" G_GSIZE_FORMAT
+                    " evaluations", lo, hi, currents_simulator_get_n_evals (sim));
+    g_assert_cmpfloat (hi - lo, >, 0.2);
+  }
+
   g_test_message ("worst relative conservation error over t ∈ [0, 1000]: %.3e; "
                   "lowest species value: %.3e", worst, lowest);
   g_assert_cmpfloat (worst, <=, 1e-12);
