@@ -504,6 +504,34 @@ check_derivatives (CurrentsStoichModel *model,
   e = rel_diff (gp, gp_ref, K);
   worst[2] = MAX (worst[2], e);
   g_assert_cmpfloat (e, <=, 1e-13);
+  /* second derivatives: d/dε [J(x + εv) w] against central differences of J w */
+  {
+    const double v[] = { -0.35, 1.15, 0.6, -0.8 };
+    const double ww[] = { 0.9, 0.3, -1.4, 0.55 };
+    g_autofree double *jpl = g_new (double, n * n);
+    g_autofree double *jmi = g_new (double, n * n);
+    double hvp[4], hvp_fd[4];
+    const double h = 1e-5;
+
+    g_assert_true (currents_field_has_hvp (field));
+    g_assert_true (currents_field_hvp (ws, 0.0, x, u, p, v, ww, hvp));
+    for (gsize j = 0; j < n; j++)
+      xe[j] = x[j] + h * v[j];
+    currents_field_jacobian (ws, 0.0, xe, u, p, NULL, jpl, NULL);
+    for (gsize j = 0; j < n; j++)
+      xe[j] = x[j] - h * v[j];
+    currents_field_jacobian (ws, 0.0, xe, u, p, NULL, jmi, NULL);
+    for (gsize i = 0; i < n; i++)
+      {
+        hvp_fd[i] = 0.0;
+        for (gsize j = 0; j < n; j++)
+          hvp_fd[i] += (jpl[i * n + j] - jmi[i * n + j]) * ww[j] / (2.0 * h);
+      }
+    e = rel_diff (hvp, hvp_fd, n);
+    worst[3] = MAX (worst[3], e);
+    g_assert_cmpfloat (e, <=, 1e-6);
+  }
+
   /* one output alone */
   memcpy (gx, gx_ref, n * sizeof (double));
   currents_field_vjp (ws, 0.0, x, u, p, w, NULL, NULL, gp);
@@ -516,7 +544,7 @@ static void
 test_derivatives (void)
 {
   g_autoptr (gsl_rng) rng = gsl_rng_alloc (gsl_rng_mt19937);
-  double worst[3] = { 0, 0, 0 };
+  double worst[4] = { 0, 0, 0, 0 };
 
   gsl_rng_set (rng, 2385);
   for (guint64 seed = 1; seed <= 4; seed++)
@@ -537,7 +565,8 @@ test_derivatives (void)
         }
     }
   g_test_message ("worst normwise error vs central differences: ∂f/∂x %.2e, ∂f/∂θ %.2e; "
-                  "VJP vs wᵀJ %.2e", worst[0], worst[1], worst[2]);
+                  "VJP vs wᵀJ %.2e; second derivatives %.2e", worst[0], worst[1], worst[2],
+                  worst[3]);
 }
 
 /* ------------------------------------------------------------------------------------ */

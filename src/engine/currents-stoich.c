@@ -22,7 +22,8 @@
  *   wᵀ∂f/∂θ = (∂g/∂θ)ᵀ δ,   δ_c = γ_c a_c'(y_c) π_c,
  *   wᵀ∂f/∂x_k = ((∂g/∂ξ)ᵀ δ)_k / x_scale_k + Σ_{c: k ∈ G_c} γ_c a_c(y_c) Π_{i ∈ G_c, i≠k} x_i,
  *
- * one backward pass of the MLP per VJP; the Jacobians are n VJPs (rows e_i).
+ * one backward pass of the MLP per VJP; the Jacobians are n VJPs (rows e_i). The exact
+ * second derivative (currents_field_hvp()) is given at stoich_hvp().
  *
  * Conservation laws: c with cᵀS = 0. An orthonormal basis comes from the SVD of S (the
  * left singular vectors beyond the numerical rank). For the user we look for small
@@ -1143,6 +1144,13 @@ typedef struct
   double *r;        /* m */
   double *e;        /* n */
   double *scratch;  /* n_scratch */
+  /* second derivatives */
+  double *jy;       /* q × (n + k): ∂y/∂(ξ, η) */
+  double *hv;       /* n + k: direction v in network units */
+  double *hw;       /* n + k */
+  double *hout;     /* q: y''[v, w] */
+  double *hr;       /* m: r''[v, w] */
+  double *hscratch; /* currents_mlp_n_hvp_scratch */
 } StoichWs;
 
 struct _CurrentsStoichModel
@@ -1175,6 +1183,14 @@ stoich_ws_new (gconstpointer data)
   ws->r = ws->omega + impl->m;
   ws->e = ws->r + impl->m;
   ws->scratch = ws->e + impl->n;
+  b = g_new0 (double, impl->q * nin + 2 * nin + impl->q + impl->m
+                      + currents_mlp_n_hvp_scratch (&impl->shape));
+  ws->jy = b;
+  ws->hv = ws->jy + impl->q * nin;
+  ws->hw = ws->hv + nin;
+  ws->hout = ws->hw + nin;
+  ws->hr = ws->hout + impl->q;
+  ws->hscratch = ws->hr + impl->m;
   return ws;
 }
 
@@ -1186,6 +1202,7 @@ stoich_ws_free (gpointer data)
   if (ws == NULL)
     return;
   g_free (ws->in);
+  g_free (ws->jy);
   g_free (ws);
 }
 
@@ -1374,6 +1391,103 @@ stoich_vjp (gconstpointer data,
     stoich_backward (data, wsp, x, p, w, gx, gp);
 }
 
+/* out = d/dε [∂f/∂x(x + εv) w] = S r''[v, w], channel by channel with φ = a(y) π:
+ *
+ *   φ''[v, w] = a''(y) (y'v)(y'w) π + a'(y) y''[v, w] π + a'(y) ((y'v)(π'w) + (y'w)(π'v))
+ *               + a(y) π''[v, w],
+ *
+ * y'v from the network's Jacobian (q backward passes), y''[v, w] from currents_mlp_hvp(),
+ * π'v = Σ_g v_g Π_{h≠g} x_h and π''[v, w] = Σ_{g≠h} v_g w_h Π_{l≠g,h} x_l. */
+static void
+stoich_hvp (gconstpointer data,
+            gpointer      wsp,
+            double        t,
+            const double *x,
+            const double *u,
+            const double *p,
+            const double *v,
+            const double *w,
+            double       *out)
+{
+  const StoichImpl *impl = data;
+  StoichWs *ws = wsp;
+  const gsize n = impl->n, m = impl->m, nin = impl->n + impl->k, q = impl->q;
+
+  stoich_forward (impl, ws, x, u, p, NULL);
+  memset (ws->hv, 0, nin * sizeof (double));
+  memset (ws->hw, 0, nin * sizeof (double));
+  for (gsize i = 0; i < n; i++)
+    {
+      ws->hv[i] = v[i] / impl->x_scale[i];
+      ws->hw[i] = w[i] / impl->x_scale[i];
+    }
+  currents_mlp_hvp (&impl->shape, p, ws->in, ws->hv, ws->hw, ws->hout, ws->hscratch);
+  memset (ws->dy, 0, q * sizeof (double));
+  memset (ws->jy, 0, q * nin * sizeof (double));
+  for (gsize c = 0; c < q; c++)
+    {
+      ws->dy[c] = 1.0;
+      currents_mlp_backward (&impl->shape, p, ws->in, ws->acts, ws->dy, ws->jy + c * nin, NULL,
+                             ws->scratch);
+      ws->dy[c] = 0.0;
+    }
+
+  memset (ws->hr, 0, m * sizeof (double));
+  for (gsize c = 0; c < q; c++)
+    {
+      const gsize g0 = impl->ch_gate[c], g1 = impl->ch_gate[c + 1];
+      double yv = 0.0, yw = 0.0, pv = 0.0, pw = 0.0, pvw = 0.0, a1, a2, phi;
+
+      for (gsize i = 0; i < n; i++)
+        {
+          yv += ws->jy[c * nin + i] * ws->hv[i];
+          yw += ws->jy[c * nin + i] * ws->hw[i];
+        }
+      for (gsize g = g0; g < g1; g++)
+        {
+          double rest = 1.0;
+
+          for (gsize h = g0; h < g1; h++)
+            if (h != g)
+              rest *= x[impl->gates[h]];
+          pv += v[impl->gates[g]] * rest;
+          pw += w[impl->gates[g]] * rest;
+          for (gsize h = g0; h < g1; h++)
+            {
+              double rest2 = 1.0;
+
+              if (h == g)
+                continue;
+              for (gsize l = g0; l < g1; l++)
+                if (l != g && l != h)
+                  rest2 *= x[impl->gates[l]];
+              pvw += v[impl->gates[g]] * w[impl->gates[h]] * rest2;
+            }
+        }
+      if (impl->ch_softplus[c])
+        {
+          a1 = logistic (ws->y[c]);
+          a2 = a1 * (1.0 - a1);
+        }
+      else
+        {
+          a1 = 1.0;
+          a2 = 0.0;
+        }
+      phi = a2 * yv * yw * ws->pi[c] + a1 * ws->hout[c] * ws->pi[c]
+            + a1 * (yv * pw + yw * pv) + ws->a[c] * pvw;
+      ws->hr[impl->ch_reaction[c]] += impl->ch_sign[c] * phi;
+    }
+  for (gsize i = 0; i < n; i++)
+    {
+      double s = 0.0;
+
+      for (gsize j = 0; j < m; j++)
+        s += impl->S[i * m + j] * impl->rate_scale[j] * ws->hr[j];
+      out[i] = s;
+    }
+}
+
 static const CurrentsFieldVTable stoich_vtable = {
   .workspace_new = stoich_ws_new,
   .workspace_free = stoich_ws_free,
@@ -1381,6 +1495,7 @@ static const CurrentsFieldVTable stoich_vtable = {
   .jacobian = stoich_jacobian,
   .vjp = stoich_vjp,
   .impl_free = stoich_impl_free,
+  .hvp = stoich_hvp,
 };
 
 void
