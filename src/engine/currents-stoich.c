@@ -22,7 +22,8 @@
  *   wᵀ∂f/∂θ = (∂g/∂θ)ᵀ δ,   δ_c = γ_c a_c'(y_c) π_c,
  *   wᵀ∂f/∂x_k = ((∂g/∂ξ)ᵀ δ)_k / x_scale_k + Σ_{c: k ∈ G_c} γ_c a_c(y_c) Π_{i ∈ G_c, i≠k} x_i,
  *
- * one backward pass of the MLP per VJP; the Jacobians are n VJPs (rows e_i). The exact
+ * one backward pass of the MLP per VJP; the Jacobians are n VJPs (rows e_i). Batches
+ * (currents-field.h) run the MLP's batched kernels on chunks of rows. The exact
  * second derivative (currents_field_hvp()) is given at stoich_hvp().
  *
  * Conservation laws: c with cᵀS = 0. An orthonormal basis comes from the SVD of S (the
@@ -47,6 +48,9 @@
 #include "currents-field-private.h"
 #include "currents-mlp.h"
 #include "currents-stoich.h"
+
+/* Rows per batched call into the MLP; larger batches go in chunks of this many. */
+#define BATCH_CHUNK 32
 
 struct _CurrentsStoichMatrix
 {
@@ -1119,6 +1123,8 @@ typedef struct
   gsize            n_weights;
   gsize            n_acts;
   gsize            n_scratch;
+  gsize            n_tape;         /* MLP tape, per batch row */
+  gsize            n_batch_scratch; /* MLP scratch for BATCH_CHUNK rows */
   gsize           *ch_reaction;  /* q */
   double          *ch_sign;      /* q: ±1 */
   gboolean        *ch_softplus;  /* q */
@@ -1151,6 +1157,13 @@ typedef struct
   double *hout;     /* q: y''[v, w] */
   double *hr;       /* m: r''[v, w] */
   double *hscratch; /* currents_mlp_n_hvp_scratch */
+  /* batches of up to BATCH_CHUNK rows */
+  double *b_in;      /* CHUNK × (n + k) */
+  double *b_tape;    /* CHUNK × n_tape */
+  double *b_y;       /* CHUNK × q */
+  double *b_dy;      /* CHUNK × q */
+  double *b_din;     /* CHUNK × (n + k) */
+  double *b_scratch; /* n_batch_scratch */
 } StoichWs;
 
 struct _CurrentsStoichModel
@@ -1191,6 +1204,15 @@ stoich_ws_new (gconstpointer data)
   ws->hout = ws->hw + nin;
   ws->hr = ws->hout + impl->q;
   ws->hscratch = ws->hr + impl->m;
+  b = g_aligned_alloc0 (BATCH_CHUNK * (2 * nin + impl->n_tape + 2 * impl->q)
+                        + impl->n_batch_scratch, sizeof (double), 64);
+  ws->b_in = b;
+  ws->b_tape = ws->b_in + BATCH_CHUNK * nin;
+  ws->b_y = ws->b_tape + BATCH_CHUNK * impl->n_tape;
+  ws->b_dy = ws->b_y + BATCH_CHUNK * impl->q;
+  ws->b_din = ws->b_dy + BATCH_CHUNK * impl->q;
+  ws->b_scratch = ws->b_din + BATCH_CHUNK * nin;
+  currents_mlp_blas_init ();
   return ws;
 }
 
@@ -1203,6 +1225,7 @@ stoich_ws_free (gpointer data)
     return;
   g_free (ws->in);
   g_free (ws->jy);
+  g_aligned_free (ws->b_in);
   g_free (ws);
 }
 
@@ -1245,6 +1268,101 @@ logistic (double y)
     }
 }
 
+/* The network's inputs (ξ, η) of one point. */
+static void
+stoich_inputs (const StoichImpl *impl,
+               const double     *x,
+               const double     *u,
+               double           *in)
+{
+  const gsize n = impl->n, k = impl->k;
+
+  for (gsize i = 0; i < n; i++)
+    in[i] = (x[i] - impl->x_mean[i]) / impl->x_scale[i];
+  for (gsize l = 0; l < k; l++)
+    in[n + l] = (u[l] - impl->u_mean[l]) / impl->u_scale[l];
+}
+
+/* From the network's outputs y (q) at x: a (q), π (q), the rates r (m) and, when f is not
+ * NULL, f = S r (n). */
+static void
+stoich_rates (const StoichImpl *impl,
+              const double     *x,
+              const double     *y,
+              double           *a,
+              double           *pi,
+              double           *r,
+              double           *f)
+{
+  const gsize n = impl->n, m = impl->m, q = impl->q;
+
+  memset (r, 0, m * sizeof (double));
+  for (gsize c = 0; c < q; c++)
+    {
+      double prod = 1.0;
+
+      for (gsize g = impl->ch_gate[c]; g < impl->ch_gate[c + 1]; g++)
+        prod *= x[impl->gates[g]];
+      a[c] = impl->ch_softplus[c] ? softplus (y[c]) : y[c];
+      pi[c] = prod;
+      r[impl->ch_reaction[c]] += impl->ch_sign[c] * a[c] * prod;
+    }
+  for (gsize j = 0; j < m; j++)
+    r[j] *= impl->rate_scale[j];
+  if (f != NULL)
+    for (gsize i = 0; i < n; i++)
+      {
+        double s = 0.0;
+
+        for (gsize j = 0; j < m; j++)
+          s += impl->S[i * m + j] * r[j];
+        f[i] = s;
+      }
+}
+
+/* The backward seed of one point: dy (q) = ∂(wᵀf)/∂y, and, when gx is not NULL, the
+ * gates' part of wᵀ∂f/∂x added to gx; omega: m doubles of scratch. */
+static void
+stoich_seed (const StoichImpl *impl,
+             const double     *x,
+             const double     *y,
+             const double     *a,
+             const double     *pi,
+             const double     *w,
+             double           *omega,
+             double           *dy,
+             double           *gx)
+{
+  const gsize n = impl->n, m = impl->m, q = impl->q;
+
+  for (gsize j = 0; j < m; j++)
+    {
+      double s = 0.0;
+
+      for (gsize i = 0; i < n; i++)
+        s += impl->S[i * m + j] * w[i];
+      omega[j] = s * impl->rate_scale[j];
+    }
+  for (gsize c = 0; c < q; c++)
+    {
+      double gamma = omega[impl->ch_reaction[c]] * impl->ch_sign[c];
+      double da = impl->ch_softplus[c] ? logistic (y[c]) : 1.0;
+
+      dy[c] = gamma * da * pi[c];
+      if (gx == NULL || gamma == 0.0)
+        continue;
+      for (gsize g = impl->ch_gate[c]; g < impl->ch_gate[c + 1]; g++)
+        {
+          double rest = 1.0;
+
+          for (gsize h = impl->ch_gate[c]; h < impl->ch_gate[c + 1]; h++)
+            if (h != g)
+              rest *= x[impl->gates[h]];
+          gx[impl->gates[g]] += gamma * a[c] * rest;
+        }
+    }
+}
+
 /* ws: in, y, a, pi, r (rates); f = S r when f is not NULL. */
 static void
 stoich_forward (const StoichImpl *impl,
@@ -1254,35 +1372,9 @@ stoich_forward (const StoichImpl *impl,
                 const double     *p,
                 double           *f)
 {
-  const gsize n = impl->n, m = impl->m, k = impl->k, q = impl->q;
-
-  for (gsize i = 0; i < n; i++)
-    ws->in[i] = (x[i] - impl->x_mean[i]) / impl->x_scale[i];
-  for (gsize l = 0; l < k; l++)
-    ws->in[n + l] = (u[l] - impl->u_mean[l]) / impl->u_scale[l];
+  stoich_inputs (impl, x, u, ws->in);
   currents_mlp_forward (&impl->shape, p, ws->in, ws->acts, ws->y);
-  memset (ws->r, 0, m * sizeof (double));
-  for (gsize c = 0; c < q; c++)
-    {
-      double pi = 1.0;
-
-      for (gsize g = impl->ch_gate[c]; g < impl->ch_gate[c + 1]; g++)
-        pi *= x[impl->gates[g]];
-      ws->a[c] = impl->ch_softplus[c] ? softplus (ws->y[c]) : ws->y[c];
-      ws->pi[c] = pi;
-      ws->r[impl->ch_reaction[c]] += impl->ch_sign[c] * ws->a[c] * pi;
-    }
-  for (gsize j = 0; j < m; j++)
-    ws->r[j] *= impl->rate_scale[j];
-  if (f != NULL)
-    for (gsize i = 0; i < n; i++)
-      {
-        double s = 0.0;
-
-        for (gsize j = 0; j < m; j++)
-          s += impl->S[i * m + j] * ws->r[j];
-        f[i] = s;
-      }
+  stoich_rates (impl, x, ws->y, ws->a, ws->pi, ws->r, f);
 }
 
 /* After stoich_forward at x: gx += wᵀ∂f/∂x, gp += wᵀ∂f/∂θ (either may be NULL). */
@@ -1295,34 +1387,9 @@ stoich_backward (const StoichImpl *impl,
                  double           *gx,
                  double           *gp)
 {
-  const gsize n = impl->n, m = impl->m, nin = impl->n + impl->k, q = impl->q;
+  const gsize n = impl->n, nin = impl->n + impl->k;
 
-  for (gsize j = 0; j < m; j++)
-    {
-      double s = 0.0;
-
-      for (gsize i = 0; i < n; i++)
-        s += impl->S[i * m + j] * w[i];
-      ws->omega[j] = s * impl->rate_scale[j];
-    }
-  for (gsize c = 0; c < q; c++)
-    {
-      double gamma = ws->omega[impl->ch_reaction[c]] * impl->ch_sign[c];
-      double da = impl->ch_softplus[c] ? logistic (ws->y[c]) : 1.0;
-
-      ws->dy[c] = gamma * da * ws->pi[c];
-      if (gx == NULL || gamma == 0.0)
-        continue;
-      for (gsize g = impl->ch_gate[c]; g < impl->ch_gate[c + 1]; g++)
-        {
-          double rest = 1.0;
-
-          for (gsize h = impl->ch_gate[c]; h < impl->ch_gate[c + 1]; h++)
-            if (h != g)
-              rest *= x[impl->gates[h]];
-          gx[impl->gates[g]] += gamma * ws->a[c] * rest;
-        }
-    }
+  stoich_seed (impl, x, ws->y, ws->a, ws->pi, w, ws->omega, ws->dy, gx);
   if (gx != NULL)
     memset (ws->din, 0, nin * sizeof (double));
   currents_mlp_backward (&impl->shape, p, ws->in, ws->acts, ws->dy,
@@ -1389,6 +1456,117 @@ stoich_vjp (gconstpointer data,
   stoich_forward (data, wsp, x, u, p, f);
   if (gx != NULL || gp != NULL)
     stoich_backward (data, wsp, x, p, w, gx, gp);
+}
+
+static gsize
+stoich_tape_row (const StoichImpl *impl)
+{
+  return impl->n + impl->k + impl->n_tape + impl->q;
+}
+
+static gsize
+stoich_tape_size (gconstpointer data,
+                  gsize         n_rows)
+{
+  return n_rows * stoich_tape_row (data);
+}
+
+/* Rows in chunks of BATCH_CHUNK through the MLP's batched kernels; the tape of a chunk of
+ * Bc rows holds the inputs (Bc × (n + k)), the MLP's tape and y (Bc × q). */
+static void
+stoich_eval_batch (gconstpointer data,
+                   gpointer      wsp,
+                   gsize         n_rows,
+                   double        t,
+                   const double *x,
+                   const double *u,
+                   const double *p,
+                   double       *f,
+                   double       *tape)
+{
+  const StoichImpl *impl = data;
+  StoichWs *ws = wsp;
+  const gsize n = impl->n, k = impl->k, nin = n + k, q = impl->q;
+  const gsize row = stoich_tape_row (impl);
+
+  for (gsize c0 = 0; c0 < n_rows; c0 += BATCH_CHUNK)
+    {
+      const gsize B = MIN (BATCH_CHUNK, n_rows - c0);
+      double *in = tape != NULL ? tape + c0 * row : ws->b_in;
+      double *mt = tape != NULL ? in + B * nin : NULL;
+      double *y = tape != NULL ? mt + B * impl->n_tape : ws->b_y;
+
+      for (gsize r = 0; r < B; r++)
+        stoich_inputs (impl, x + (c0 + r) * n, k > 0 ? u + (c0 + r) * k : NULL, in + r * nin);
+      currents_mlp_forward_batch (&impl->shape, p, B, in, y, mt, ws->b_scratch);
+      for (gsize r = 0; r < B; r++)
+        stoich_rates (impl, x + (c0 + r) * n, y + r * q, ws->a, ws->pi, ws->r,
+                      f + (c0 + r) * n);
+    }
+}
+
+static void
+stoich_vjp_batch (gconstpointer data,
+                  gpointer      wsp,
+                  gsize         n_rows,
+                  double        t,
+                  const double *x,
+                  const double *u,
+                  const double *p,
+                  const double *w,
+                  const double *tape,
+                  double       *f,
+                  double       *gx,
+                  double       *gp)
+{
+  const StoichImpl *impl = data;
+  StoichWs *ws = wsp;
+  const gsize n = impl->n, k = impl->k, nin = n + k, q = impl->q;
+  const gsize row = stoich_tape_row (impl);
+
+  for (gsize c0 = 0; c0 < n_rows; c0 += BATCH_CHUNK)
+    {
+      const gsize B = MIN (BATCH_CHUNK, n_rows - c0);
+      const double *in, *mt, *y;
+
+      if (tape != NULL)
+        {
+          in = tape + c0 * row;
+          mt = in + B * nin;
+          y = mt + B * impl->n_tape;
+        }
+      else
+        {
+          for (gsize r = 0; r < B; r++)
+            stoich_inputs (impl, x + (c0 + r) * n, k > 0 ? u + (c0 + r) * k : NULL,
+                           ws->b_in + r * nin);
+          currents_mlp_forward_batch (&impl->shape, p, B, ws->b_in, ws->b_y, ws->b_tape,
+                                      ws->b_scratch);
+          in = ws->b_in;
+          mt = ws->b_tape;
+          y = ws->b_y;
+        }
+      for (gsize r = 0; r < B; r++)
+        {
+          const double *xr = x + (c0 + r) * n;
+
+          stoich_rates (impl, xr, y + r * q, ws->a, ws->pi, ws->r,
+                        f != NULL ? f + (c0 + r) * n : NULL);
+          if (gx != NULL || gp != NULL)
+            stoich_seed (impl, xr, y + r * q, ws->a, ws->pi, w + (c0 + r) * n, ws->omega,
+                         ws->b_dy + r * q, gx != NULL ? gx + (c0 + r) * n : NULL);
+        }
+      if (gx == NULL && gp == NULL)
+        continue;
+      if (gx != NULL)
+        memset (ws->b_din, 0, B * nin * sizeof (double));
+      currents_mlp_backward_batch (&impl->shape, p, B, in, mt, ws->b_dy,
+                                   gx != NULL ? ws->b_din : NULL, gp, ws->b_scratch);
+      if (gx != NULL)
+        for (gsize r = 0; r < B; r++)
+          for (gsize i = 0; i < n; i++)
+            gx[(c0 + r) * n + i] += ws->b_din[r * nin + i] / impl->x_scale[i];
+    }
 }
 
 /* out = d/dε [∂f/∂x(x + εv) w] = S r''[v, w], channel by channel with φ = a(y) π:
@@ -1496,6 +1674,9 @@ static const CurrentsFieldVTable stoich_vtable = {
   .vjp = stoich_vjp,
   .impl_free = stoich_impl_free,
   .hvp = stoich_hvp,
+  .eval_batch = stoich_eval_batch,
+  .vjp_batch = stoich_vjp_batch,
+  .tape_size = stoich_tape_size,
 };
 
 void
@@ -1675,6 +1856,8 @@ currents_stoich_model_new (const CurrentsStoichMatrix  *matrix,
   impl->n_weights = currents_mlp_n_weights (&impl->shape);
   impl->n_acts = currents_mlp_n_activations (&impl->shape);
   impl->n_scratch = currents_mlp_n_scratch (&impl->shape);
+  impl->n_tape = currents_mlp_n_tape (&impl->shape);
+  impl->n_batch_scratch = currents_mlp_n_batch_scratch (&impl->shape, BATCH_CHUNK);
 
   self = g_new0 (CurrentsStoichModel, 1);
   self->impl = impl;
