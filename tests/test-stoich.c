@@ -379,6 +379,75 @@ test_conservation_cases (void)
     }
 }
 
+/* Random sparse integer networks (8 species, 2–11 reactions, coefficients in −2…2): the
+ * integer laws satisfy cᵀS = 0 exactly, are independent, and span the left null space
+ * (their count is n − rank). */
+static void
+test_conservation_random (void)
+{
+  static const char *names[] = { "A", "B", "C", "D", "E", "F", "G", "H", NULL };
+  g_autoptr (gsl_rng) rng = gsl_rng_alloc (gsl_rng_mt19937);
+  gsize n_integer = 0, n_total = 0;
+
+  gsl_rng_set (rng, 31337);
+  for (int trial = 0; trial < 200; trial++)
+    {
+      const gsize n = 8, m = 2 + gsl_rng_uniform_int (rng, 10);
+      double v[8 * 11];
+      GError *error = NULL;
+      g_autoptr (CurrentsStoichMatrix) S = NULL;
+      g_autoptr (CurrentsConservation) cons = NULL;
+      const double *L;
+      gsize d;
+
+      for (gsize i = 0; i < n * m; i++)
+        v[i] = gsl_rng_uniform (rng) < 0.6 ? 0.0 : (double) gsl_rng_uniform_int (rng, 5) - 2.0;
+      S = currents_stoich_matrix_new (n, m, names, NULL, v, &error);
+      g_assert_no_error (error);
+      cons = currents_stoich_matrix_conservation (S, &error);
+      g_assert_no_error (error);
+      d = currents_conservation_get_n_laws (cons);
+      g_assert_cmpuint (d, >=, n > m ? n - m : 0);
+      check_orthonormal (S, cons);
+      n_total++;
+      if (d == 0)
+        continue;
+      g_assert_true (currents_conservation_is_integer (cons));
+      n_integer++;
+      L = currents_conservation_get_laws (cons);
+      for (gsize a = 0; a < d; a++)
+        {
+          for (gsize i = 0; i < n; i++)
+            g_assert_cmpfloat (L[a * n + i], ==, nearbyint (L[a * n + i]));
+          for (gsize j = 0; j < m; j++)
+            {
+              double sum = 0.0;
+
+              for (gsize i = 0; i < n; i++)
+                sum += L[a * n + i] * v[i * m + j];
+              g_assert_cmpfloat (sum, ==, 0.0);
+            }
+        }
+      /* independent: the Gram matrix's smallest singular value is away from 0 */
+      {
+        g_autoptr (CurrentsStoichMatrix) T = NULL;
+        g_autoptr (CurrentsConservation) tc = NULL;
+        g_autofree double *Lt = g_new (double, n * d);
+
+        for (gsize i = 0; i < n; i++)
+          for (gsize a = 0; a < d; a++)
+            Lt[i * d + a] = L[a * n + i];
+        T = currents_stoich_matrix_new (n, d, names, NULL, Lt, &error);
+        g_assert_no_error (error);
+        tc = currents_stoich_matrix_conservation (T, &error);
+        g_assert_no_error (error);
+        g_assert_cmpuint (currents_conservation_get_rank (tc), ==, d);
+      }
+    }
+  g_test_message ("%" G_GSIZE_FORMAT " random networks, %" G_GSIZE_FORMAT
+                  " with conservation laws, all found as integers", n_total, n_integer);
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* The field's derivatives                                                              */
 
@@ -1109,6 +1178,10 @@ test_model_errors (void)
                     (4 * 32 + 32) + (32 * 32 + 32) + (32 * 3 + 3));
   g_assert_cmpuint (currents_stoich_model_get_n_inputs (model), ==, 0);
   g_assert_true (currents_stoich_model_get_matrix (model) != S);
+  g_assert_cmpuint (currents_stoich_model_get_spec (model)->hidden[1], ==, 32);
+  g_assert_cmpfloat (currents_stoich_model_get_scaling (model)->x_scale[3], ==, 1.0);
+  g_assert_cmpfloat (currents_stoich_model_get_scaling (model)->rate_scale[2], ==, 1.0);
+  g_assert_cmpfloat (currents_stoich_model_get_scaling (model)->x_mean[0], ==, 0.0);
   currents_stoich_model_free (model);
 }
 
@@ -1124,6 +1197,7 @@ main (int   argc,
   g_test_add_func ("/engine/stoich/csv/errors", test_csv_errors);
   g_test_add_func ("/engine/stoich/conservation/enzyme", test_conservation_enzyme);
   g_test_add_func ("/engine/stoich/conservation/cases", test_conservation_cases);
+  g_test_add_func ("/engine/stoich/conservation/random", test_conservation_random);
   g_test_add_func ("/engine/stoich/field/derivatives", test_derivatives);
   g_test_add_func ("/engine/stoich/field/batch", test_batch);
   g_test_add_func ("/engine/stoich/field/rates", test_rates);

@@ -1174,6 +1174,8 @@ struct _CurrentsStoichModel
   char                **input_names;
   CurrentsReactionFlags *flags;
   double               *initial;
+  CurrentsStoichSpec    spec;
+  CurrentsStoichScaling scaling;        /* arrays → impl's */
 };
 
 static gpointer
@@ -1869,6 +1871,12 @@ currents_stoich_model_new (const CurrentsStoichMatrix  *matrix,
   self->flags = g_new0 (CurrentsReactionFlags, m);
   if (flags != NULL)
     memcpy (self->flags, flags, m * sizeof (CurrentsReactionFlags));
+  self->spec = *spec;
+  self->scaling.x_mean = impl->x_mean;
+  self->scaling.x_scale = impl->x_scale;
+  self->scaling.u_mean = impl->u_mean;
+  self->scaling.u_scale = impl->u_scale;
+  self->scaling.rate_scale = impl->rate_scale;
   self->initial = g_new (double, impl->n_weights);
   currents_mlp_init (&impl->shape, spec->seed, self->initial);
   return self;
@@ -1952,4 +1960,17 @@ currents_stoich_model_eval_rates (const CurrentsStoichModel *model,
   sws = _currents_field_workspace_get_impl_ws (ws);
   stoich_forward (model->impl, sws, x, u, p, NULL);
   memcpy (r, sws->r, model->impl->m * sizeof (double));
+}
+
+const CurrentsStoichSpec *
+currents_stoich_model_get_spec (const CurrentsStoichModel *model)
+{
+  return &model->spec;
+}
+
+/* Returns: the scaling in use, every array filled in (defaults: mean 0, scale 1) */
+const CurrentsStoichScaling *
+currents_stoich_model_get_scaling (const CurrentsStoichModel *model)
+{
+  return &model->scaling;
 }

@@ -147,6 +147,9 @@ gsize                currents_stoich_model_get_n_params    (const CurrentsStoich
 /* network outputs: one per reaction, two for a reversible mass-action one */
 gsize                currents_stoich_model_get_n_outputs   (const CurrentsStoichModel   *model);
 const double        *currents_stoich_model_get_initial_params (const CurrentsStoichModel *model);
+const CurrentsStoichSpec *currents_stoich_model_get_spec   (const CurrentsStoichModel   *model);
+/* every array filled in (defaults: mean 0, scale 1), owned by the model */
+const CurrentsStoichScaling *currents_stoich_model_get_scaling (const CurrentsStoichModel *model);
 /* r (m) = r_θ(x, u); @ws from currents_field_workspace_new() on the model's field */
 void                 currents_stoich_model_eval_rates      (const CurrentsStoichModel   *model,
                                                             CurrentsFieldWorkspace      *ws,
