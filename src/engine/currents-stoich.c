@@ -505,7 +505,7 @@ struct _CurrentsConservation
 /* Largest |value| we let integers reach; products of two stay far below 2⁶³. */
 #define INT_LIMIT ((gint64) 1 << 40)
 /* Farkas' algorithm keeps at most this many rows before giving up. */
-#define FARKAS_MAX_ROWS 4096
+#define FARKAS_MAX_ROWS 512
 
 static gint64
 gcd64 (gint64 a,
@@ -827,14 +827,14 @@ abs_sum (const gint64 *v,
   return s;
 }
 
-static gsize sort_n;
-
-/* Candidates by support size, then by the sum of |coefficients|. */
+/* Candidates by support size, then by the sum of |coefficients|; data: &n. */
 static gint
 compare_laws (gconstpointer a,
-              gconstpointer b)
+              gconstpointer b,
+              gpointer      data)
 {
   const gint64 *x = *(const gint64 *const *) a, *y = *(const gint64 *const *) b;
+  const gsize sort_n = *(const gsize *) data;
   gsize sx = support_size (x, sort_n), sy = support_size (y, sort_n);
   guint64 ax, ay;
 
@@ -920,11 +920,10 @@ integer_laws (const CurrentsStoichMatrix *S,
   if (echelon == NULL || echelon->len != d)
     return FALSE;  /* overflow, or the SVD's rank is not the exact one */
 
-  sort_n = n;
   semi = farkas (A, n, m);
   if (semi != NULL)
     {
-      g_ptr_array_sort (semi, compare_laws);
+      g_ptr_array_sort_with_data (semi, compare_laws, (gpointer) &n);
       for (guint a = 0; a < semi->len && count < d; a++)
         {
           const gint64 *v = semi->pdata[a];
@@ -936,7 +935,7 @@ integer_laws (const CurrentsStoichMatrix *S,
     }
   for (guint a = 0; a < echelon->len; a++)
     orient_int (echelon->pdata[a], n);
-  g_ptr_array_sort (echelon, compare_laws);
+  g_ptr_array_sort_with_data (echelon, compare_laws, (gpointer) &n);
   for (guint a = 0; a < echelon->len && count < d; a++)
     {
       const gint64 *v = echelon->pdata[a];
