@@ -15,7 +15,9 @@
  * reaction j (S_ij < 0) for a mass-action forward channel, its products (S_ij > 0) for a
  * backward one, and empty otherwise. So a reversible mass-action reaction is
  * κ (k⁺ Π reactants − k⁻ Π products) with k± ≥ 0 learned functions, and a species that is
- * absent is never consumed: with every reaction mass-action, x ≥ 0 stays so.
+ * absent is never consumed: with every reaction mass-action, x ≥ 0 stays so. Gates follow
+ * the net stoichiometry S, so a catalyst written on both sides (net 0) does not gate; the
+ * network may still learn its effect, from its input ξ.
  *
  * Exact derivatives: with ω = Sᵀw (ω_j = Σ_i S_ij w_i) and γ_c = ω_j s_c κ_j,
  *
