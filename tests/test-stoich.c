@@ -1137,6 +1137,114 @@ test_fit_enzyme (void)
   g_assert_cmpfloat (worst, <=, 1e-12);
 }
 
+/* The trajectory loss of currents-loss.h on data/examples/enzyme.csv with the stoichiometric
+ * field: its gradient (discrete adjoint through the field's VJPs) against central
+ * differences, and the predicted trajectories keeping E + C and S + C + P. */
+static void
+test_loss_gradient (void)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("CURRENTS_DATA_DIR"), "examples",
+                                            "enzyme.csv", NULL);
+  const CurrentsReactionFlags flags[] = {
+    CURRENTS_REACTION_MASS_ACTION,
+    CURRENTS_REACTION_IRREVERSIBLE | CURRENTS_REACTION_MASS_ACTION,
+  };
+  GError *error = NULL;
+  g_autoptr (CurrentsDataset) ds = currents_dataset_load (path, NULL, &error);
+  g_autoptr (CurrentsStoichMatrix) S = enzyme2_matrix ();
+  g_autoptr (CurrentsStoichModel) model = NULL;
+  g_autoptr (CurrentsLoss) loss = NULL;
+  g_autoptr (CurrentsConservation) cons = NULL;
+  CurrentsStoichSpec spec;
+  CurrentsStoichScaling scaling = { 0 };
+  CurrentsLossOptions o;
+  CurrentsLossResult res;
+  double mean[4], sd[4], num = 0.0, den = 0.0, worst = 0.0;
+  const gsize idx[] = { 0, 2, 4 };
+  gsize K;
+  g_autofree double *theta = NULL;
+  g_autofree double *g = NULL;
+
+  g_assert_no_error (error);
+  for (gsize i = 0; i < 4; i++)
+    {
+      CurrentsColumnStats st;
+
+      g_assert_cmpint (currents_dataset_find_state (ds, enzyme_species[i]), ==, (int) i);
+      currents_dataset_get_state_stats (ds, i, &st);
+      mean[i] = st.mean;
+      sd[i] = st.sd;
+    }
+  currents_stoich_spec_init (&spec);
+  spec.n_hidden = 1;
+  spec.hidden[0] = 6;
+  spec.seed = 3;
+  scaling.x_mean = mean;
+  scaling.x_scale = sd;
+  model = currents_stoich_model_new (S, NULL, flags, &spec, &scaling, &error);
+  g_assert_no_error (error);
+  K = currents_stoich_model_get_n_params (model);
+
+  currents_loss_options_init (&o);
+  o.adjoint.method = CURRENTS_GRADIENT_DISCRETE;
+  o.adjoint.rtol = 1e-10;
+  o.adjoint.atol = 1e-12;
+  o.n_threads = 1;
+  o.weight_decay = 1e-3;
+  loss = currents_loss_new (currents_stoich_model_get_field (model), enzyme_species, NULL,
+                            NULL, NULL, ds, &o, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (currents_loss_get_n_params (loss), ==, K);
+  theta = g_memdup2 (currents_stoich_model_get_initial_params (model), K * sizeof (double));
+  g = g_new0 (double, K);
+  g_assert_true (currents_loss_eval (loss, theta, idx, G_N_ELEMENTS (idx), NULL, g, &res,
+                                     NULL, &error));
+  g_assert_no_error (error);
+  for (gsize j = 0; j < K; j++)
+    {
+      const double h = 1e-6, save = theta[j];
+      CurrentsLossResult rp, rm;
+      double fd;
+
+      theta[j] = save + h;
+      g_assert_true (currents_loss_eval (loss, theta, idx, G_N_ELEMENTS (idx), NULL, NULL, &rp,
+                                         NULL, &error));
+      theta[j] = save - h;
+      g_assert_true (currents_loss_eval (loss, theta, idx, G_N_ELEMENTS (idx), NULL, NULL, &rm,
+                                         NULL, &error));
+      theta[j] = save;
+      fd = (rp.objective - rm.objective) / (2.0 * h);
+      num += (g[j] - fd) * (g[j] - fd);
+      den += fd * fd;
+    }
+  g_assert_cmpfloat (den, >, 0.0);
+
+  cons = currents_stoich_matrix_conservation (S, &error);
+  g_assert_no_error (error);
+  for (gsize r = 0; r < currents_dataset_get_n_trajectories (ds); r++)
+    {
+      const CurrentsTrajectory *tr = currents_dataset_get_trajectory (ds, r);
+      gsize ns = currents_trajectory_get_n_samples (tr);
+      g_autofree double *pred = g_new (double, ns * 4);
+
+      g_assert_true (currents_loss_predict (loss, theta, r, pred, &error));
+      g_assert_no_error (error);
+      for (gsize k = 1; k < ns; k++)
+        for (gsize l = 0; l < 2; l++)
+          {
+            double q0 = currents_conservation_eval (cons, l, pred);
+
+            worst = MAX (worst, fabs (currents_conservation_eval (cons, l, pred + k * 4) - q0)
+                                / fabs (q0));
+          }
+    }
+  g_test_message ("trajectory loss %.4g (MSE %.4g) over %" G_GSIZE_FORMAT " weights: gradient "
+                  "vs central differences %.2e normwise; predictions' conservation error "
+                  "%.2e relative", res.objective, res.mse, K, sqrt (num / den), worst);
+  g_assert_cmpfloat (sqrt (num / den), <=, 1e-6);
+  g_assert_cmpfloat (worst, <=, 1e-12);
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* Refusals                                                                             */
 
@@ -1204,5 +1312,6 @@ main (int   argc,
   g_test_add_func ("/engine/stoich/conservation/trajectory", test_conservation_trajectory);
   g_test_add_func ("/engine/stoich/model/errors", test_model_errors);
   g_test_add_func ("/engine/stoich/fit/enzyme", test_fit_enzyme);
+  g_test_add_func ("/engine/stoich/fit/loss-gradient", test_loss_gradient);
   return g_test_run ();
 }
