@@ -567,6 +567,29 @@ check_derivatives (CurrentsStoichModel *model,
     }
   currents_field_vjp (ws, 0.0, x, u, p, w, f, gx, gp);
   g_assert_cmpmem (f, n * sizeof (double), f0, n * sizeof (double));
+  /* and directly against central differences of wᵀf */
+  {
+    double d[4], d_fd[4];
+    g_autofree double *dp = g_new (double, K);
+    g_autofree double *dp_fd = g_new0 (double, K);
+
+    for (gsize j = 0; j < n; j++)
+      {
+        d[j] = gx[j] - 0.5 * (double) j;
+        d_fd[j] = 0.0;
+        for (gsize i = 0; i < n; i++)
+          d_fd[j] += w[i] * jx_fd[i * n + j];
+      }
+    for (gsize k = 0; k < K; k++)
+      {
+        dp[k] = gp[k] - 0.25;
+        for (gsize i = 0; i < n; i++)
+          dp_fd[k] += w[i] * jp_fd[i * K + k];
+      }
+    e = MAX (rel_diff (d, d_fd, n), rel_diff (dp, dp_fd, K));
+    worst[4] = MAX (worst[4], e);
+    g_assert_cmpfloat (e, <=, 1e-6);
+  }
   e = rel_diff (gx, gx_ref, n);
   worst[2] = MAX (worst[2], e);
   g_assert_cmpfloat (e, <=, 1e-13);
@@ -613,7 +636,7 @@ static void
 test_derivatives (void)
 {
   g_autoptr (gsl_rng) rng = gsl_rng_alloc (gsl_rng_mt19937);
-  double worst[4] = { 0, 0, 0, 0 };
+  double worst[5] = { 0, 0, 0, 0, 0 };
 
   gsl_rng_set (rng, 2385);
   for (guint64 seed = 1; seed <= 4; seed++)
@@ -634,8 +657,8 @@ test_derivatives (void)
         }
     }
   g_test_message ("worst normwise error vs central differences: ∂f/∂x %.2e, ∂f/∂θ %.2e; "
-                  "VJP vs wᵀJ %.2e; second derivatives %.2e", worst[0], worst[1], worst[2],
-                  worst[3]);
+                  "VJP vs wᵀJ %.2e, vs differences of wᵀf %.2e; second derivatives %.2e",
+                  worst[0], worst[1], worst[2], worst[4], worst[3]);
 }
 
 /* Batched evaluations and VJPs (70 rows: three chunks), with and without a tape, against
