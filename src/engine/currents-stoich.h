@@ -33,8 +33,8 @@ G_BEGIN_DECLS
 
 typedef struct _CurrentsStoichMatrix CurrentsStoichMatrix;
 
-CurrentsStoichMatrix *currents_stoich_matrix_new            (gsize                        n_species,
-                                                             gsize                        n_reactions,
+CurrentsStoichMatrix *currents_stoich_matrix_new            (gsize                      n_species,
+                                                             gsize                      n_reactions,
                                                              const char *const           *species,
                                                              const char *const           *reactions,
                                                              const double                *values,
@@ -131,7 +131,7 @@ typedef struct
 typedef struct _CurrentsStoichModel CurrentsStoichModel;
 
 CurrentsStoichModel *currents_stoich_model_new             (const CurrentsStoichMatrix  *matrix,
-                                                            const char *const           *input_names,
+                                                            const char *const          *input_names,
                                                             const CurrentsReactionFlags *flags,
                                                             const CurrentsStoichSpec    *spec,
                                                             const CurrentsStoichScaling *scaling,
