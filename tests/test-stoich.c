@@ -338,6 +338,8 @@ test_conservation_cases (void)
   static const double irr[] = { -1, G_SQRT2 };
   /* A ⇌ B, B → ∅, ∅ → A: nothing conserved */
   static const double open[] = { -1, 0, 1, 1, -1, 0 };
+  /* nothing happens: every species is conserved */
+  static const double zero[] = { 0, 0 };
   /* A + B → C, C → A + B, A → B: A + B + 2C */
   static const double mixed[] = { -1, 1, -1, -1, 1, 1, 1, -1, 0 };
   const LawCase cases[] = {
@@ -348,6 +350,7 @@ test_conservation_cases (void)
     { 2, 1, irr, FALSE, 1, { "0.8165 A + 0.5774 B" } },
     { 2, 3, open, TRUE, 0, { NULL } },
     { 3, 3, mixed, TRUE, 1, { "A + B + 2 C" } },
+    { 2, 1, zero, TRUE, 2, { "A", "B" } },
   };
 
   for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
