@@ -31,3 +31,4 @@
 #include "currents-hysteresis.h"
 #include "currents-version.h"
 #include "currents-workspace.h"
+#include "currents-stoich.h"
