@@ -447,7 +447,7 @@ currents_hysteresis_sweep (CurrentsSystem *system,
   if (n_steps < 2)
     {
       g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
-                   _("A sweep needs at least 2 steps, not %" G_GSIZE_FORMAT), n_steps);
+                   _("A sweep needs at least 2 steps, not %lu"), (gulong) n_steps);
       return NULL;
     }
 

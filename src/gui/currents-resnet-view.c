@@ -485,7 +485,7 @@ update_h_controls (CurrentsResnetView *self)
   gtk_scale_clear_marks (self->resnet_h_scale);
   for (guint n = 10; n <= MAX_LAYERS; n *= 10)
     {
-      g_autofree char *label = g_strdup_printf (_("%u layers"), n);
+      g_autofree char *label = g_strdup_printf (ngettext ("%u layer", "%u layers", n), n);
 
       gtk_scale_add_mark (self->resnet_h_scale, log10 (T / n), GTK_POS_BOTTOM, label);
     }

@@ -156,6 +156,16 @@ type_label (const CurrentsEquilibrium *eq)
     }
 }
 
+/* The label with its first letter (any script's) in upper case. */
+static char *
+capitalize (const char *text)
+{
+  const char *rest = g_utf8_next_char (text);
+  g_autofree char *first = g_utf8_strup (text, rest - text);
+
+  return g_strconcat (first, rest, NULL);
+}
+
 static CurrentsPlotGlyph
 glyph_of (const CurrentsEquilibrium *eq)
 {
@@ -627,9 +637,8 @@ rebuild_list (CurrentsStabilityView *self)
       g_autofree char *subtitle = g_strdup_printf ("%s\nλ = %s", state, eig);
       GtkWidget *row = adw_action_row_new ();
       GtkWidget *glyph = gtk_drawing_area_new ();
-      g_autofree char *title = g_strdup (type_label (eq));
+      g_autofree char *title = capitalize (type_label (eq));
 
-      title[0] = g_ascii_toupper (title[0]);
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
@@ -846,9 +855,8 @@ select_internal (CurrentsStabilityView *self,
             self->verdict = g_strdup (region_sentence (self->region));
           else
             {
-              g_autofree char *kind = g_strdup (type_label (eq));
+              g_autofree char *kind = capitalize (type_label (eq));
 
-              kind[0] = g_ascii_toupper (kind[0]);
               self->verdict = g_strdup_printf (_("%s of the full %zu-state system (from all "
                                                  "%zu eigenvalues). In the %s–%s slice: %s"),
                                                kind, self->n, self->n, self->names[self->xa],
