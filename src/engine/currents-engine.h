@@ -29,3 +29,4 @@
 #include "currents-hysteresis.h"
 #include "currents-version.h"
 #include "currents-workspace.h"
+#include "currents-cnf.h"
