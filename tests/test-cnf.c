@@ -159,7 +159,7 @@ exact_cnf (double rtol, double atol)
   opts.atol = atol;
   cnf = currents_cnf_new (field, 0.0, mu0, cov0, &opts, &error);
   g_assert_no_error (error);
-  currents_cnf_set_divergence_grad (cnf, currents_cnf_linear_divergence_grad, NULL);
+  currents_cnf_set_divergence_grad (cnf, currents_cnf_linear_divergence_grad, NULL, 0);
   return cnf;
 }
 
@@ -323,7 +323,7 @@ test_learn (void)
   opts.atol = 1e-8;
   cnf = currents_cnf_new_from_snapshots (field, snaps, &opts, &error);
   g_assert_no_error (error);
-  currents_cnf_set_divergence_grad (cnf, currents_cnf_linear_divergence_grad, NULL);
+  currents_cnf_set_divergence_grad (cnf, currents_cnf_linear_divergence_grad, NULL, 0);
   g_assert_cmpfloat (currents_cnf_get_t0 (cnf), ==, 0.0);
 
   true_params (p_true);
@@ -406,11 +406,11 @@ static const CurrentsFieldVTable nl_vtable = {
 
 static void
 nl_div_grad (const CurrentsField *field, double t, const double *x, const double *p,
-             double *gx, double *gp, gpointer user_data)
+             double *gx, double *gp, double *scratch, gpointer user_data)
 {
   double th = tanh (x[0]), s = 1.0 - th * th;
 
-  (void) field; (void) t; (void) user_data;
+  (void) field; (void) t; (void) scratch; (void) user_data;
   gx[0] = -2.0 * p[2] * th * s + p[4];
   gx[1] = 0.0;
   gp[0] = 1.0;
@@ -470,19 +470,120 @@ test_gradient (void)
   cnf_lin = currents_cnf_new_from_snapshots (lin, snaps, &opts, &error);
   g_assert_no_error (error);
   g_assert_false (currents_cnf_has_gradient (cnf_lin));
-  currents_cnf_set_divergence_grad (cnf_lin, currents_cnf_linear_divergence_grad, NULL);
+  currents_cnf_set_divergence_grad (cnf_lin, currents_cnf_linear_divergence_grad, NULL, 0);
   g_assert_true (currents_cnf_has_gradient (cnf_lin));
   e_lin = gradient_error (cnf_lin, snaps, p_lin, 6);
 
   nl = currents_field_new (&nl_vtable, NULL, N, 0, 5, TRUE);
   cnf_nl = currents_cnf_new_from_snapshots (nl, snaps, &opts, &error);
   g_assert_no_error (error);
-  currents_cnf_set_divergence_grad (cnf_nl, nl_div_grad, NULL);
+  currents_cnf_set_divergence_grad (cnf_nl, nl_div_grad, NULL, 0);
   e_nl = gradient_error (cnf_nl, snaps, p_nl, 5);
 
   g_test_message ("gradient vs central differences: linear %.3g, nonlinear %.3g", e_lin, e_nl);
   g_assert_cmpfloat (e_lin, <=, 1e-6);
   g_assert_cmpfloat (e_nl, <=, 1e-6);
+  gsl_rng_free (rng);
+}
+
+/* The MLP's weighted Jacobian trace against its Jacobian, and its gradient against
+ * central differences, for each activation with a second derivative. */
+static void
+test_mlp_trace (void)
+{
+  const gsize widths[] = { 3, 5, 4, 2 };
+  const CurrentsActivation acts[] = { CURRENTS_ACTIVATION_TANH, CURRENTS_ACTIVATION_SOFTPLUS,
+                                      CURRENTS_ACTIVATION_SILU };
+  const double x[3] = { 0.31, -0.72, 1.15 }, a[2] = { 1.7, -0.45 };
+
+  for (gsize ai = 0; ai < G_N_ELEMENTS (acts); ai++)
+    {
+      CurrentsMlpShape shape = { 3, widths, acts[ai] };
+      gsize k = currents_mlp_n_weights (&shape);
+      g_autofree double *theta = g_new (double, k), *dth = g_new0 (double, k);
+      g_autofree double *act_buf = g_new (double, currents_mlp_n_activations (&shape));
+      g_autofree double *scratch = g_new (double, MAX (currents_mlp_n_trace_scratch (&shape),
+                                                       currents_mlp_n_scratch (&shape)));
+      g_autofree double *dth_row = g_new0 (double, k);
+      double dx[3] = { 0 }, y[2], xp[3], D, trace = 0.0, num = 0.0, den = 0.0;
+
+      currents_mlp_init (&shape, 17 + ai, theta);
+      /* Σ a_i J_ii from the rows of the Jacobian (one backward pass each) */
+      currents_mlp_forward (&shape, theta, x, act_buf, y);
+      for (gsize i = 0; i < 2; i++)
+        {
+          double dy[2] = { 0 }, row[3] = { 0 };
+
+          dy[i] = 1.0;
+          currents_mlp_backward (&shape, theta, x, act_buf, dy, row, dth_row, scratch);
+          trace += a[i] * row[i];
+        }
+      D = currents_mlp_trace_grad (&shape, theta, x, 2, a, dx, dth, scratch);
+      g_assert_cmpfloat (fabs (D - trace), <=, 1e-14 * (1.0 + fabs (trace)));
+
+      memcpy (xp, x, sizeof xp);
+      for (gsize l = 0; l < k + 3; l++)
+        {
+          double *v = l < k ? theta + l : xp + (l - k), v0 = *v, h = 1e-5, Dp, Dm, fd, g;
+
+          *v = v0 + h;
+          Dp = currents_mlp_trace_grad (&shape, theta, xp, 2, a, NULL, NULL, scratch);
+          *v = v0 - h;
+          Dm = currents_mlp_trace_grad (&shape, theta, xp, 2, a, NULL, NULL, scratch);
+          *v = v0;
+          fd = (Dp - Dm) / (2.0 * h);
+          g = l < k ? dth[l] : dx[l - k];
+          num += (g - fd) * (g - fd);
+          den += fd * fd;
+        }
+      g_test_message ("mlp trace (%s): D %.6f, gradient vs differences %.3g",
+                      currents_activation_to_string (acts[ai]), D, sqrt (num / den));
+      g_assert_cmpfloat (sqrt (num / den), <=, 1e-7);
+    }
+}
+
+/* A flow along a neural field: the loss's gradient (through currents_cnf_set_neural) against
+ * central finite differences. */
+static void
+test_neural_gradient (void)
+{
+  const double times[] = { 0.0, 0.3, 0.8 };
+  const double x_mean[N] = { 0.4, -0.6 }, x_scale[N] = { 0.7, 0.45 };
+  CurrentsNeuralScaling scaling = { x_mean, x_scale, NULL, NULL, NULL, NULL, 1.3 };
+  CurrentsNeuralSpec spec;
+  gsl_rng *rng = gsl_rng_alloc (gsl_rng_mt19937);
+  g_autoptr (CurrentsSnapshots) snaps = NULL;
+  g_autoptr (CurrentsNeuralModel) model = NULL;
+  g_autoptr (CurrentsCnf) cnf = NULL;
+  g_autoptr (GError) error = NULL;
+  CurrentsAdjointOptions opts;
+  double e;
+
+  gsl_rng_set (rng, 5);
+  snaps = make_snapshots (rng, times, G_N_ELEMENTS (times), 4);
+  currents_neural_spec_init (&spec);
+  spec.n_hidden = 2;
+  spec.hidden[0] = 6;
+  spec.hidden[1] = 5;
+  spec.activation = CURRENTS_ACTIVATION_TANH;
+  spec.seed = 11;
+  model = currents_neural_model_new_full ((const char *const[]) { "x", "y", NULL }, NULL,
+                                          &spec, &scaling, &error);
+  g_assert_no_error (error);
+  currents_adjoint_options_init (&opts);
+  opts.rtol = 1e-12;
+  opts.atol = 1e-14;
+  cnf = currents_cnf_new_from_snapshots (currents_neural_model_get_field (model), snaps, &opts,
+                                         &error);
+  g_assert_no_error (error);
+  g_assert_true (currents_cnf_set_neural (cnf, model, &error));
+  g_assert_no_error (error);
+  g_assert_true (currents_cnf_has_gradient (cnf));
+  e = gradient_error (cnf, snaps, currents_neural_model_get_initial_params (model),
+                      currents_neural_model_get_n_params (model));
+  g_test_message ("neural flow: gradient vs central differences %.3g (%zu parameters)", e,
+                  currents_neural_model_get_n_params (model));
+  g_assert_cmpfloat (e, <=, 1e-6);
   gsl_rng_free (rng);
 }
 
@@ -590,6 +691,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/cnf/linear/monte-carlo", test_monte_carlo);
   g_test_add_func ("/engine/cnf/linear/learn", test_learn);
   g_test_add_func ("/engine/cnf/gradient", test_gradient);
+  g_test_add_func ("/engine/cnf/mlp-trace", test_mlp_trace);
+  g_test_add_func ("/engine/cnf/neural/gradient", test_neural_gradient);
   g_test_add_func ("/engine/cnf/errors", test_errors);
 
   return g_test_run ();

@@ -26,6 +26,7 @@
 #include "currents-cnf.h"
 #include "currents-data.h"
 #include "currents-error.h"
+#include "currents-mlp.h"
 
 /* ---- Snapshot data ------------------------------------------------------------------ */
 
@@ -524,11 +525,12 @@ currents_cnf_linear_divergence_grad (const CurrentsField *field,
                                      const double        *p,
                                      double              *gx,
                                      double              *gp,
+                                     double              *scratch,
                                      gpointer             user_data)
 {
   gsize n = currents_field_get_n_states (field);
 
-  (void) t; (void) x; (void) p; (void) user_data;
+  (void) t; (void) x; (void) p; (void) scratch; (void) user_data;
   memset (gx, 0, n * sizeof (double));
   memset (gp, 0, (n * n + n) * sizeof (double));
   for (gsize i = 0; i < n; i++)
@@ -545,6 +547,7 @@ typedef struct
   double                        sign;
   CurrentsCnfDivergenceGradFunc div_grad;
   gpointer                      div_data;
+  gsize                         n_div_scratch;
 } AugImpl;
 
 typedef struct
@@ -556,6 +559,7 @@ typedef struct
   double                 *dgx; /* n */
   double                 *dgp; /* k */
   double                 *wx;  /* n */
+  double                 *div_scratch;
 } AugWs;
 
 static gpointer
@@ -571,6 +575,7 @@ aug_workspace_new (gconstpointer impl)
   aw->dgx = g_new0 (double, ai->n);
   aw->dgp = g_new0 (double, MAX (ai->k, 1));
   aw->wx = g_new0 (double, ai->n);
+  aw->div_scratch = g_new0 (double, MAX (ai->n_div_scratch, 1));
   return aw;
 }
 
@@ -586,6 +591,7 @@ aug_workspace_free (gpointer ws)
   g_free (aw->dgx);
   g_free (aw->dgp);
   g_free (aw->wx);
+  g_free (aw->div_scratch);
   g_free (aw);
 }
 
@@ -614,7 +620,7 @@ static void
 aug_div_grad (const AugImpl *ai, AugWs *aw, double t, const double *x, const double *p)
 {
   if (ai->div_grad != NULL)
-    ai->div_grad (ai->field, t, x, p, aw->dgx, aw->dgp, ai->div_data);
+    ai->div_grad (ai->field, t, x, p, aw->dgx, aw->dgp, aw->div_scratch, ai->div_data);
   else
     {
       memset (aw->dgx, 0, ai->n * sizeof (double));
@@ -737,6 +743,8 @@ aug_field_new (CurrentsField *field, double sign, AugImpl **impl_out)
 
 /* ---- The flow ----------------------------------------------------------------------- */
 
+static void neural_div_free (gpointer data);
+
 struct _CurrentsCnf
 {
   CurrentsField   *field;
@@ -753,6 +761,8 @@ struct _CurrentsCnf
   CurrentsField   *bwd;
   CurrentsAdjoint *fwd_adj;
   CurrentsAdjoint *bwd_adj;
+  CurrentsAdjointOptions options;
+  gpointer         neural; /* NeuralDiv, when set by currents_cnf_set_neural() */
   double          *y;     /* n + 1 */
   double          *y_end; /* n + 1 */
   double          *z;     /* n */
@@ -873,6 +883,7 @@ currents_cnf_new (CurrentsField                *field,
 
   cnf->fwd = aug_field_new (field, 1.0, &cnf->fwd_impl);
   cnf->bwd = aug_field_new (field, -1.0, &cnf->bwd_impl);
+  cnf->options = opts;
   cnf->fwd_adj = currents_adjoint_new (cnf->fwd, &opts);
   cnf->bwd_adj = currents_adjoint_new (cnf->bwd, &opts);
   return g_steal_pointer (&cnf);
@@ -925,6 +936,7 @@ currents_cnf_free (CurrentsCnf *cnf)
   g_clear_pointer (&cnf->fwd, currents_field_unref);
   g_clear_pointer (&cnf->bwd, currents_field_unref);
   g_clear_pointer (&cnf->field, currents_field_unref);
+  g_clear_pointer (&cnf->neural, neural_div_free);
   g_free (cnf->mean);
   g_free (cnf->cov);
   g_free (cnf->chol);
@@ -940,19 +952,124 @@ currents_cnf_free (CurrentsCnf *cnf)
  * currents_cnf_set_divergence_grad:
  * @cnf: the flow
  * @func: (nullable): the field's exact divergence gradient
- * @user_data: its closure
+ * @user_data: its closure, which must outlive the flow
+ * @n_scratch: doubles of scratch @func needs (each solver workspace has its own)
  *
  * Makes the loss's gradient available. Set it before the flow is used.
  */
 void
 currents_cnf_set_divergence_grad (CurrentsCnf                  *cnf,
                                   CurrentsCnfDivergenceGradFunc func,
-                                  gpointer                      user_data)
+                                  gpointer                      user_data,
+                                  gsize                         n_scratch)
 {
   g_return_if_fail (cnf != NULL);
 
   cnf->fwd_impl->div_grad = cnf->bwd_impl->div_grad = func;
   cnf->fwd_impl->div_data = cnf->bwd_impl->div_data = user_data;
+  cnf->fwd_impl->n_div_scratch = cnf->bwd_impl->n_div_scratch = n_scratch;
+  /* the solvers' workspaces are sized when made */
+  currents_adjoint_free (cnf->fwd_adj);
+  currents_adjoint_free (cnf->bwd_adj);
+  cnf->fwd_adj = currents_adjoint_new (cnf->fwd, &cnf->options);
+  cnf->bwd_adj = currents_adjoint_new (cnf->bwd, &cnf->options);
+}
+
+/* The neural field f_i = (σ_i/τ) g_i((x − m)/σ): tr J = (1/τ) Σ_i ∂g_i/∂ξ_i. */
+typedef struct
+{
+  gsize            n;
+  gsize            widths[CURRENTS_NEURAL_MAX_LAYERS + 2];
+  CurrentsMlpShape shape;
+  double          *x_mean;  /* n */
+  double          *x_scale; /* n */
+  double          *a;       /* n, 1/τ */
+} NeuralDiv;
+
+static void
+neural_div_free (gpointer data)
+{
+  NeuralDiv *nd = data;
+
+  g_free (nd->x_mean);
+  g_free (nd->x_scale);
+  g_free (nd->a);
+  g_free (nd);
+}
+
+/* scratch: ξ (n), ∂D/∂ξ (n), then the MLP's */
+static void
+neural_div_grad (const CurrentsField *field,
+                 double               t,
+                 const double        *x,
+                 const double        *p,
+                 double              *gx,
+                 double              *gp,
+                 double              *scratch,
+                 gpointer             user_data)
+{
+  const NeuralDiv *nd = user_data;
+  gsize n = nd->n;
+  double *xi = scratch, *dxi = xi + n;
+
+  (void) t;
+  for (gsize i = 0; i < n; i++)
+    {
+      xi[i] = (x[i] - nd->x_mean[i]) / nd->x_scale[i];
+      dxi[i] = 0.0;
+    }
+  memset (gp, 0, currents_field_get_n_params (field) * sizeof (double));
+  currents_mlp_trace_grad (&nd->shape, p, xi, n, nd->a, dxi, gp, dxi + n);
+  for (gsize i = 0; i < n; i++)
+    gx[i] = dxi[i] / nd->x_scale[i];
+}
+
+/**
+ * currents_cnf_set_neural:
+ * @cnf: a flow made with currents_neural_model_get_field (@model)
+ * @model: the neural model (without inputs)
+ * @error: return location
+ *
+ * Returns: %TRUE when the model fits the flow
+ */
+gboolean
+currents_cnf_set_neural (CurrentsCnf               *cnf,
+                         const CurrentsNeuralModel *model,
+                         GError                   **error)
+{
+  const CurrentsNeuralSpec *spec;
+  const CurrentsNeuralScaling *sc;
+  NeuralDiv *nd;
+
+  g_return_val_if_fail (cnf != NULL && model != NULL, FALSE);
+
+  if (currents_neural_model_get_field (model) != cnf->field)
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "The flow was made with another field than this neural model's");
+      return FALSE;
+    }
+  spec = currents_neural_model_get_spec (model);
+  sc = currents_neural_model_get_scaling (model);
+  nd = g_new0 (NeuralDiv, 1);
+  nd->n = cnf->n;
+  nd->widths[0] = cnf->n;
+  for (gsize l = 0; l < spec->n_hidden; l++)
+    nd->widths[l + 1] = spec->hidden[l];
+  nd->widths[spec->n_hidden + 1] = cnf->n;
+  nd->shape.n_layers = spec->n_hidden + 1;
+  nd->shape.widths = nd->widths;
+  nd->shape.activation = spec->activation;
+  nd->x_mean = g_memdup2 (sc->x_mean, cnf->n * sizeof (double));
+  nd->x_scale = g_memdup2 (sc->x_scale, cnf->n * sizeof (double));
+  nd->a = g_new (double, cnf->n);
+  for (gsize i = 0; i < cnf->n; i++)
+    nd->a[i] = 1.0 / sc->t_scale;
+  g_clear_pointer (&cnf->neural, neural_div_free);
+  cnf->neural = nd;
+  currents_cnf_set_divergence_grad (cnf, neural_div_grad, nd,
+                                    2 * cnf->n + currents_mlp_n_trace_scratch (&nd->shape));
+  return TRUE;
 }
 
 gboolean

@@ -32,7 +32,9 @@
  They come from a CurrentsCnfDivergenceGradFunc given to
  * currents_cnf_set_divergence_grad(); the linear field of this module
  * (currents_cnf_linear_field_new) has its exact one, currents_cnf_linear_divergence_grad
- * (tr J = tr A). Without one, log-densities and sampling work for any field (they need only the Jacobian),
+ * (tr J = tr A), and currents_cnf_set_neural() sets the neural field's, exact too
+ * (currents_mlp_trace_grad: forward mode along each e_i, reverse mode through both).
+ * Without one, log-densities and sampling work for any field (they need only the Jacobian),
  * but the gradient is refused.
  */
 #pragma once
@@ -42,6 +44,7 @@
 
 #include "currents-adjoint.h"
 #include "currents-field.h"
+#include "currents-neural.h"
 
 G_BEGIN_DECLS
 
@@ -100,6 +103,7 @@ void               currents_cnf_linear_divergence_grad (const CurrentsField *fie
                                                     const double        *p,
                                                     double              *gx,
                                                     double              *gp,
+                                                    double              *scratch,
                                                     gpointer             user_data);
 
 /**
@@ -110,6 +114,8 @@ void               currents_cnf_linear_divergence_grad (const CurrentsField *fie
  * @p: parameters (k)
  * @gx: (out): ∂(tr ∂f/∂x)/∂x, n values, written
  * @gp: (out): ∂(tr ∂f/∂x)/∂p, k values, written
+ * @scratch: the doubles asked for in currents_cnf_set_divergence_grad(), private to the
+ *   calling thread
  * @user_data: closure
  *
  * The exact gradient of the field's divergence. Called from the solver's inner loop,
@@ -121,6 +127,7 @@ typedef void (*CurrentsCnfDivergenceGradFunc) (const CurrentsField *field,
                                                const double        *p,
                                                double              *gx,
                                                double              *gp,
+                                               double              *scratch,
                                                gpointer             user_data);
 
 typedef struct _CurrentsCnf CurrentsCnf;
@@ -150,9 +157,16 @@ CurrentsCnf       *currents_cnf_new_from_snapshots (CurrentsField               
                                                     const CurrentsAdjointOptions *options,
                                                     GError                      **error);
 void               currents_cnf_free               (CurrentsCnf                  *cnf);
+/* @user_data must outlive the flow; @n_scratch doubles of scratch per solver workspace. */
 void               currents_cnf_set_divergence_grad (CurrentsCnf                 *cnf,
                                                     CurrentsCnfDivergenceGradFunc func,
-                                                    gpointer                      user_data);
+                                                    gpointer                      user_data,
+                                                    gsize                         n_scratch);
+/* For a flow whose field is @model's (a neural field without inputs): sets the exact
+ * divergence gradient from currents_mlp_trace_grad(). The model need not outlive the flow. */
+gboolean           currents_cnf_set_neural         (CurrentsCnf                  *cnf,
+                                                    const CurrentsNeuralModel    *model,
+                                                    GError                      **error);
 /* TRUE when the gradient of the loss is available (a divergence gradient was set). */
 gboolean           currents_cnf_has_gradient       (const CurrentsCnf            *cnf);
 CurrentsField     *currents_cnf_get_field          (const CurrentsCnf            *cnf);
