@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_randist.h>
@@ -587,6 +588,73 @@ test_neural_gradient (void)
   gsl_rng_free (rng);
 }
 
+/* A small network learns the linear flow from the snapshots: its fit approaches the true
+ * field's and the last snapshot's moments (from samples of the learned flow) match. */
+static void
+test_neural_learn (void)
+{
+  const double times[] = { 0.0, 0.5, 1.0, 1.5 };
+  const gsize n_cells = 200, n_draws = 4000;
+  gsl_rng *rng = gsl_rng_alloc (gsl_rng_mt19937);
+  g_autoptr (CurrentsSnapshots) snaps = NULL;
+  g_autoptr (CurrentsNeuralModel) model = NULL;
+  g_autoptr (CurrentsCnf) cnf = NULL, cnf_true = NULL;
+  g_autoptr (CurrentsField) lin = currents_cnf_linear_field_new (N);
+  g_autoptr (GError) error = NULL;
+  g_autofree double *p = NULL, *x = g_new (double, n_draws * N);
+  CurrentsNeuralScaling scaling = { NULL, NULL, NULL, NULL, NULL, NULL, 1.0 };
+  CurrentsNeuralSpec spec;
+  CurrentsAdjointOptions opts;
+  CurrentsCnfTrainOptions topts;
+  double base_mean[N], base_cov[N * N], p_true[N * N + N], loss0, loss, loss_true;
+  double mean[N], cov[N * N], mean_ex[N], cov_ex[N * N], z;
+
+  gsl_rng_set (rng, 4242);
+  snaps = make_snapshots (rng, times, G_N_ELEMENTS (times), n_cells);
+  g_assert_true (currents_snapshots_moments (snaps, 0, base_mean, base_cov, &error));
+  scaling.x_mean = base_mean;
+  scaling.x_scale = (const double[]) { sqrt (base_cov[0]), sqrt (base_cov[3]) };
+  currents_neural_spec_init (&spec);
+  spec.n_hidden = 1;
+  spec.hidden[0] = 8;
+  spec.activation = CURRENTS_ACTIVATION_TANH;
+  spec.seed = 3;
+  model = currents_neural_model_new_full ((const char *const[]) { "x", "y", NULL }, NULL,
+                                          &spec, &scaling, &error);
+  g_assert_no_error (error);
+  currents_adjoint_options_init (&opts);
+  opts.rtol = 1e-5;
+  opts.atol = 1e-7;
+  cnf = currents_cnf_new_from_snapshots (currents_neural_model_get_field (model), snaps, &opts,
+                                         &error);
+  g_assert_no_error (error);
+  g_assert_true (currents_cnf_set_neural (cnf, model, &error));
+  cnf_true = currents_cnf_new_from_snapshots (lin, snaps, &opts, &error);
+  g_assert_no_error (error);
+  true_params (p_true);
+  g_assert_true (currents_cnf_loss (cnf_true, p_true, snaps, &loss_true, NULL, NULL, &error));
+
+  p = g_memdup2 (currents_neural_model_get_initial_params (model),
+                 currents_neural_model_get_n_params (model) * sizeof (double));
+  g_assert_true (currents_cnf_loss (cnf, p, snaps, &loss0, NULL, NULL, &error));
+  currents_cnf_train_options_init (&topts);
+  topts.n_iterations = 300;
+  topts.learning_rate = 0.02;
+  g_assert_true (currents_cnf_train (cnf, snaps, &topts, p, &loss, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (currents_cnf_sample (cnf, p, times[3], n_draws, rng, x, NULL, NULL, &error));
+  g_assert_no_error (error);
+  moments (x, n_draws, mean, cov);
+  exact_moments (A_true, NULL, mu0, cov0, times[3], mean_ex, cov_ex);
+  z = moment_z (mean, cov, mean_ex, cov_ex, n_cells);
+  g_test_message ("neural learn: loss %.5f → %.5f (true field %.5f); last snapshot's moments "
+                  "within %.2f standard errors", loss0, loss, loss_true, z);
+  g_assert_cmpfloat (loss, <=, loss_true + 0.02);
+  g_assert_cmpfloat (z, <=, 3.0);
+  gsl_rng_free (rng);
+}
+
 static void
 expect_parse_error (const char *csv, const char *fragment)
 {
@@ -675,6 +743,41 @@ test_errors (void)
     g_clear_error (&error);
   }
 
+  /* a file: read, and a missing one */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("test-cnf-XXXXXX", &error);
+    g_autofree char *path = g_build_filename (dir, "cells.csv", NULL);
+    g_autofree char *missing = g_build_filename (dir, "none.csv", NULL);
+    g_autoptr (CurrentsSnapshots) loaded = NULL;
+
+    g_assert_no_error (error);
+    g_assert_true (g_file_set_contents (path, "time;a;b\n2.5;1;2\n0.5;3;4\n2.5;5;6\n", -1,
+                                        &error));
+    loaded = currents_snapshots_load (path, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (currents_snapshots_get_n_times (loaded), ==, 2);
+    g_assert_cmpfloat (currents_snapshots_get_time (loaded, 0), ==, 0.5);
+    g_assert_cmpuint (currents_snapshots_get_n_cells (loaded, 1), ==, 2);
+    g_assert_cmpfloat (currents_snapshots_get_cells (loaded, 1)[3], ==, 6.0);
+    g_assert_null (currents_snapshots_load (missing, &error));
+    g_assert_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_IO);
+    g_clear_error (&error);
+    g_unlink (path);
+    g_rmdir (dir);
+  }
+
+  /* cancellation */
+  {
+    g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+    double logp;
+
+    g_cancellable_cancel (cancellable);
+    g_assert_false (currents_cnf_log_density (cnf, p, 0.5, cells, 1, &logp, NULL, cancellable,
+                                              &error));
+    g_assert_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_CANCELLED);
+    g_clear_error (&error);
+  }
+
   /* densities before t0 */
   g_assert_false (currents_cnf_log_density (cnf, p, -0.5, cells, 1, &loss, NULL, NULL, &error));
   g_assert_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT);
@@ -693,6 +796,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/cnf/gradient", test_gradient);
   g_test_add_func ("/engine/cnf/mlp-trace", test_mlp_trace);
   g_test_add_func ("/engine/cnf/neural/gradient", test_neural_gradient);
+  g_test_add_func ("/engine/cnf/neural/learn", test_neural_learn);
   g_test_add_func ("/engine/cnf/errors", test_errors);
 
   return g_test_run ();

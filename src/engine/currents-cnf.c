@@ -1153,6 +1153,16 @@ currents_cnf_base_log_density (const CurrentsCnf *cnf,
   return base_log_density (cnf, x, grad);
 }
 
+static gboolean
+check_cancelled (GCancellable *cancellable, GError **error)
+{
+  if (!g_cancellable_is_cancelled (cancellable))
+    return FALSE;
+  g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_CANCELLED,
+               "The flow's computation was cancelled");
+  return TRUE;
+}
+
 typedef struct
 {
   CurrentsCnf *cnf;
@@ -1270,7 +1280,7 @@ currents_cnf_log_density (CurrentsCnf   *cnf,
     {
       double nll;
 
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+      if (check_cancelled (cancellable, error))
         return FALSE;
       if (!cell_nll (cnf, p, t, x + r * cnf->n, 1.0, &nll,
                      x0 != NULL ? x0 + r * cnf->n : NULL, NULL, cancellable, error))
@@ -1348,7 +1358,7 @@ currents_cnf_loss (CurrentsCnf             *cnf,
         {
           double nll;
 
-          if (g_cancellable_set_error_if_cancelled (cancellable, error))
+          if (check_cancelled (cancellable, error))
             return FALSE;
           if (!cell_nll (cnf, p, t, X + r * cnf->n, 1.0 / n_cells, &nll, NULL, grad_p,
                          cancellable, error))
@@ -1394,7 +1404,7 @@ currents_cnf_sample (CurrentsCnf   *cnf,
       double q = 0.0, lp0, dummy;
       g_autoptr (GError) local = NULL;
 
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+      if (check_cancelled (cancellable, error))
         return FALSE;
       for (gsize i = 0; i < n; i++)
         {
