@@ -655,6 +655,95 @@ test_neural_learn (void)
   gsl_rng_free (rng);
 }
 
+/* A mixture base: log p_t is the exactly transported mixture; the gradient through the
+ * mixture's density; EM recovers the components of drawn cells. */
+static void
+test_mixture (void)
+{
+  const double w[2] = { 0.35, 0.65 };
+  const double means[2 * N] = { 1.2, -0.7, -0.8, 0.9 };
+  const double covs[2 * N * N] = { 0.5, 0.15, 0.15, 0.3, 0.2, -0.05, -0.05, 0.4 };
+  const double t = 1.3;
+  g_autoptr (CurrentsField) lin = currents_cnf_linear_field_new (N);
+  g_autoptr (CurrentsCnf) cnf = NULL, fitted = NULL;
+  g_autoptr (CurrentsSnapshots) snaps = NULL;
+  g_autoptr (GError) error = NULL;
+  gsl_rng *rng = gsl_rng_alloc (gsl_rng_mt19937);
+  CurrentsAdjointOptions opts;
+  const gsize M = 30, n_fit = 2000;
+  g_autofree double *cells = g_new (double, n_fit * N);
+  double p[N * N + N], x[M * N], logp[M], mt[2 * N], ct[2 * N * N], worst = 0.0, e;
+  double fw[2], fm[2 * N], fc[2 * N * N], ll, worst_z = 0.0;
+
+  gsl_rng_set (rng, 1234);
+  currents_adjoint_options_init (&opts);
+  opts.rtol = 1e-12;
+  opts.atol = 1e-14;
+  cnf = currents_cnf_new_mixture (lin, 0.0, 2, w, means, covs, &opts, &error);
+  g_assert_no_error (error);
+  currents_cnf_set_divergence_grad (cnf, currents_cnf_linear_divergence_grad, NULL, 0);
+  g_assert_cmpuint (currents_cnf_get_n_components (cnf), ==, 2);
+  true_params (p);
+  g_assert_true (currents_cnf_sample (cnf, p, t, M, rng, x, logp, NULL, &error));
+  g_assert_no_error (error);
+  for (gsize c = 0; c < 2; c++)
+    exact_moments (A_true, NULL, means + c * N, covs + c * N * N, t, mt + c * N,
+                   ct + c * N * N);
+  for (gsize r = 0; r < M; r++)
+    {
+      double l0 = log (w[0]) + gauss_logpdf (mt, ct, x + r * N);
+      double l1 = log (w[1]) + gauss_logpdf (mt + N, ct + N * N, x + r * N);
+      double ex = MAX (l0, l1) + log1p (exp (-fabs (l0 - l1)));
+      double back;
+
+      g_assert_true (currents_cnf_log_density (cnf, p, t, x + r * N, 1, &back, NULL, NULL,
+                                               &error));
+      worst = MAX (worst, MAX (fabs (logp[r] - ex), fabs (back - ex)));
+    }
+
+  /* gradient through the mixture */
+  snaps = currents_snapshots_new ((const char *const[]) { "x", "y", NULL });
+  g_assert_true (currents_snapshots_add (snaps, 0.0, 5, x, &error));
+  g_assert_true (currents_snapshots_add (snaps, 0.6, 5, x + 5 * N, &error));
+  g_assert_true (currents_snapshots_add (snaps, 1.3, 5, x + 10 * N, &error));
+  {
+    const double p_off[6] = { -0.3, 0.9, -0.6, -0.45, 0.25, -0.15 };
+
+    e = gradient_error (cnf, snaps, p_off, 6);
+  }
+
+  /* EM on cells drawn from the mixture (the flow at t0 is the base) */
+  g_assert_true (currents_cnf_sample (cnf, p, 0.0, n_fit, rng, cells, NULL, NULL, &error));
+  g_clear_pointer (&snaps, currents_snapshots_free);
+  snaps = currents_snapshots_new ((const char *const[]) { "x", "y", NULL });
+  g_assert_true (currents_snapshots_add (snaps, 0.0, n_fit, cells, &error));
+  g_assert_true (currents_snapshots_add (snaps, 1.0, 5, x, &error));
+  g_assert_true (currents_snapshots_fit_mixture (snaps, 0, 2, 8, fw, fm, fc, &ll, &error));
+  g_assert_no_error (error);
+  for (gsize c = 0; c < 2; c++)
+    {
+      /* the fitted component nearest the true one */
+      gsize f = fabs (fm[0] - means[c * N]) < fabs (fm[N] - means[c * N]) ? 0 : 1;
+      double se_w = sqrt (w[c] * (1.0 - w[c]) / n_fit);
+
+      worst_z = MAX (worst_z, fabs (fw[f] - w[c]) / se_w);
+      for (gsize i = 0; i < N; i++)
+        worst_z = MAX (worst_z, fabs (fm[f * N + i] - means[c * N + i])
+                                / sqrt (covs[c * N * N + i * N + i] / (n_fit * w[c])));
+    }
+  fitted = currents_cnf_new_from_snapshots_mixture (lin, snaps, 2, 8, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (currents_cnf_get_t0 (fitted), ==, 0.0);
+
+  g_test_message ("mixture: worst |log p − exact| %.3g; gradient vs differences %.3g; EM "
+                  "weights (%.3f, %.3f), components within %.2f standard errors, mean "
+                  "log-likelihood %.4f", worst, e, fw[0], fw[1], worst_z, ll);
+  g_assert_cmpfloat (worst, <=, 1e-8);
+  g_assert_cmpfloat (e, <=, 1e-6);
+  g_assert_cmpfloat (worst_z, <=, 4.0);
+  gsl_rng_free (rng);
+}
+
 static void
 expect_parse_error (const char *csv, const char *fragment)
 {
@@ -733,6 +822,22 @@ test_errors (void)
     g_clear_error (&error);
   }
 
+  /* mixtures: a non-positive weight; too few cells for the components */
+  {
+    const double w2[2] = { 0.5, -0.1 }, m2[4] = { 0, 0, 1, 1 };
+    const double c2[8] = { 1, 0, 0, 1, 1, 0, 0, 1 };
+    double fw[3], fm[6], fc[12];
+    g_autoptr (CurrentsCnf) bad = currents_cnf_new_mixture (lin, 0.0, 2, w2, m2, c2, NULL,
+                                                            &error);
+
+    g_assert_null (bad);
+    g_assert_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT);
+    g_clear_error (&error);
+    g_assert_false (currents_snapshots_fit_mixture (snaps, 0, 3, 1, fw, fm, fc, NULL, &error));
+    g_assert_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT);
+    g_clear_error (&error);
+  }
+
   /* states that do not match the model */
   {
     g_autoptr (CurrentsField) lin3 = currents_cnf_linear_field_new (3);
@@ -797,6 +902,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/cnf/mlp-trace", test_mlp_trace);
   g_test_add_func ("/engine/cnf/neural/gradient", test_neural_gradient);
   g_test_add_func ("/engine/cnf/neural/learn", test_neural_learn);
+  g_test_add_func ("/engine/cnf/mixture", test_mixture);
   g_test_add_func ("/engine/cnf/errors", test_errors);
 
   return g_test_run ();

@@ -403,6 +403,239 @@ currents_snapshots_moments (const CurrentsSnapshots *snapshots,
   return TRUE;
 }
 
+/* lower Cholesky factor by rows; FALSE when not positive definite */
+static gboolean
+cholesky (const double *cov, gsize n, double *L, double *logdet)
+{
+  *logdet = 0.0;
+  memset (L, 0, n * n * sizeof (double));
+  for (gsize i = 0; i < n; i++)
+    for (gsize j = 0; j <= i; j++)
+      {
+        double s = cov[i * n + j];
+
+        for (gsize l = 0; l < j; l++)
+          s -= L[i * n + l] * L[j * n + l];
+        if (i == j)
+          {
+            if (!(s > 1e-300) || !(s > 1e-14 * fabs (cov[i * n + i])))
+              return FALSE;
+            L[i * n + i] = sqrt (s);
+            *logdet += 2.0 * log (L[i * n + i]);
+          }
+        else
+          L[i * n + j] = s / L[j * n + j];
+      }
+  return TRUE;
+}
+
+/* log N(x; μ, L Lᵀ) */
+static double
+gauss_log (const double *x, const double *mu, const double *L, double logdet, gsize n,
+           double *z)
+{
+  double q = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      double s = x[i] - mu[i];
+
+      for (gsize j = 0; j < i; j++)
+        s -= L[i * n + j] * z[j];
+      z[i] = s / L[i * n + i];
+      q += z[i] * z[i];
+    }
+  return -0.5 * (n * log (2.0 * G_PI) + logdet + q);
+}
+
+/**
+ * currents_snapshots_fit_mixture:
+ * @snapshots: the data
+ * @k: a snapshot
+ * @n_components: K ≥ 1
+ * @seed: for the k-means++ start
+ * @weights: (out): K values
+ * @means: (out): K × n values
+ * @covs: (out): K × n × n values
+ * @log_likelihood: (out) (nullable): the mean log-likelihood of the cells under the fit
+ * @error: return location
+ *
+ * A Gaussian mixture fitted to snapshot @k by expectation–maximisation from a k-means++
+ * start (a ridge of 1e-6 × the mean variance keeps each covariance positive definite).
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+currents_snapshots_fit_mixture (const CurrentsSnapshots *snapshots,
+                                gsize                    k,
+                                gsize                    n_components,
+                                guint64                  seed,
+                                double                  *weights,
+                                double                  *means,
+                                double                  *covs,
+                                double                  *log_likelihood,
+                                GError                 **error)
+{
+  gsize n, N, K = n_components;
+  const double *X;
+  g_autofree double *R = NULL, *L = NULL, *logdet = NULL, *d2 = NULL, *z = NULL;
+  g_autofree double *mean_all = NULL, *cov_all = NULL;
+  gsl_rng *rng;
+  double ridge = 0.0, prev = -INFINITY, ll = 0.0;
+
+  g_return_val_if_fail (snapshots != NULL && k < snapshots->snaps->len, FALSE);
+  g_return_val_if_fail (n_components >= 1, FALSE);
+  g_return_val_if_fail (weights != NULL && means != NULL && covs != NULL, FALSE);
+
+  n = snapshots->n;
+  N = currents_snapshots_get_n_cells (snapshots, k);
+  X = currents_snapshots_get_cells (snapshots, k);
+  if (N < K * (n + 1))
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "The snapshot at t = %g has %zu cells; a mixture of %zu Gaussians in %zu "
+                     "states needs at least %zu",
+                   currents_snapshots_get_time (snapshots, k), N, K, n, K * (n + 1));
+      return FALSE;
+    }
+  mean_all = g_new (double, n);
+  cov_all = g_new (double, n * n);
+  if (!currents_snapshots_moments (snapshots, k, mean_all, cov_all, error))
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    ridge += cov_all[i * n + i] / n;
+  ridge *= 1e-6;
+
+  R = g_new0 (double, N * K);
+  L = g_new (double, K * n * n);
+  logdet = g_new (double, K);
+  d2 = g_new (double, N);
+  z = g_new (double, n);
+
+  /* k-means++ centres, then hard responsibilities to the nearest */
+  rng = gsl_rng_alloc (gsl_rng_mt19937);
+  gsl_rng_set (rng, seed);
+  memcpy (means, X + gsl_rng_uniform_int (rng, N) * n, n * sizeof (double));
+  for (gsize c = 1; c < K; c++)
+    {
+      double total = 0.0, u, acc = 0.0;
+      gsize pick = N - 1;
+
+      for (gsize r = 0; r < N; r++)
+        {
+          d2[r] = INFINITY;
+          for (gsize cc = 0; cc < c; cc++)
+            {
+              double s = 0.0;
+
+              for (gsize i = 0; i < n; i++)
+                s += (X[r * n + i] - means[cc * n + i]) * (X[r * n + i] - means[cc * n + i])
+                     / cov_all[i * n + i];
+              d2[r] = MIN (d2[r], s);
+            }
+          total += d2[r];
+        }
+      u = gsl_rng_uniform (rng) * total;
+      for (gsize r = 0; r < N; r++)
+        {
+          acc += d2[r];
+          if (acc > u)
+            {
+              pick = r;
+              break;
+            }
+        }
+      memcpy (means + c * n, X + pick * n, n * sizeof (double));
+    }
+  gsl_rng_free (rng);
+  for (gsize r = 0; r < N; r++)
+    {
+      gsize best = 0;
+      double best_d = INFINITY;
+
+      for (gsize c = 0; c < K; c++)
+        {
+          double s = 0.0;
+
+          for (gsize i = 0; i < n; i++)
+            s += (X[r * n + i] - means[c * n + i]) * (X[r * n + i] - means[c * n + i])
+                 / cov_all[i * n + i];
+          if (s < best_d)
+            {
+              best_d = s;
+              best = c;
+            }
+        }
+      R[r * K + best] = 1.0;
+    }
+
+  for (gsize it = 0; it < 1000; it++)
+    {
+      /* M step */
+      for (gsize c = 0; c < K; c++)
+        {
+          double nc = 0.0, *mu = means + c * n, *cv = covs + c * n * n;
+
+          for (gsize r = 0; r < N; r++)
+            nc += R[r * K + c];
+          nc = MAX (nc, 1e-300);
+          weights[c] = nc / N;
+          for (gsize i = 0; i < n; i++)
+            {
+              double s = 0.0;
+
+              for (gsize r = 0; r < N; r++)
+                s += R[r * K + c] * X[r * n + i];
+              mu[i] = s / nc;
+            }
+          for (gsize i = 0; i < n; i++)
+            for (gsize j = 0; j <= i; j++)
+              {
+                double s = 0.0;
+
+                for (gsize r = 0; r < N; r++)
+                  s += R[r * K + c] * (X[r * n + i] - mu[i]) * (X[r * n + j] - mu[j]);
+                cv[i * n + j] = cv[j * n + i] = s / nc + (i == j ? ridge : 0.0);
+              }
+          if (!cholesky (cv, n, L + c * n * n, &logdet[c]))
+            {
+              g_set_error (error, CURRENTS_ENGINE_ERROR,
+                           CURRENTS_ENGINE_ERROR_SINGULAR_JACOBIAN,
+                           "A component of the mixture fitted to the snapshot at t = %g "
+                             "collapsed: use fewer components",
+                           currents_snapshots_get_time (snapshots, k));
+              return FALSE;
+            }
+        }
+      /* E step */
+      ll = 0.0;
+      for (gsize r = 0; r < N; r++)
+        {
+          double top = -INFINITY, sum = 0.0, lse;
+
+          for (gsize c = 0; c < K; c++)
+            {
+              R[r * K + c] = log (weights[c])
+                             + gauss_log (X + r * n, means + c * n, L + c * n * n, logdet[c],
+                                          n, z);
+              top = MAX (top, R[r * K + c]);
+            }
+          for (gsize c = 0; c < K; c++)
+            sum += exp (R[r * K + c] - top);
+          lse = top + log (sum);
+          for (gsize c = 0; c < K; c++)
+            R[r * K + c] = exp (R[r * K + c] - lse);
+          ll += lse / N;
+        }
+      if (ll - prev < 1e-12 * (1.0 + fabs (ll)))
+        break;
+      prev = ll;
+    }
+  if (log_likelihood != NULL)
+    *log_likelihood = ll;
+  return TRUE;
+}
+
 /* ---- The linear field --------------------------------------------------------------- */
 
 typedef struct
@@ -751,10 +984,13 @@ struct _CurrentsCnf
   gsize            n;
   gsize            k;
   double           t0;
-  double          *mean;  /* n */
-  double          *cov;   /* n × n */
-  double          *chol;  /* n × n, lower L with Σ₀ = L Lᵀ */
-  double           log_norm; /* −½ (n log 2π + log det Σ₀) */
+  double          *mean;  /* K × n */
+  double          *cov;   /* K × n × n */
+  double          *chol;  /* K × n × n, lower L_c with Σ_c = L_c L_cᵀ */
+  gsize            n_comp;   /* K */
+  double          *weights;  /* K */
+  double          *log_norm; /* K: log w_c − ½ (n log 2π + log det Σ_c) */
+  double          *comp;     /* K: scratch */
   AugImpl         *fwd_impl;
   AugImpl         *bwd_impl;
   CurrentsField   *fwd;
@@ -771,25 +1007,29 @@ struct _CurrentsCnf
 };
 
 /**
- * currents_cnf_new:
+ * currents_cnf_new_mixture:
  *
  * See currents-cnf.h.
  */
 CurrentsCnf *
-currents_cnf_new (CurrentsField                *field,
-                  double                        t0,
-                  const double                 *mean,
-                  const double                 *cov,
-                  const CurrentsAdjointOptions *options,
-                  GError                      **error)
+currents_cnf_new_mixture (CurrentsField                *field,
+                          double                        t0,
+                          gsize                         n_components,
+                          const double                 *weights,
+                          const double                 *means,
+                          const double                 *covs,
+                          const CurrentsAdjointOptions *options,
+                          GError                      **error)
 {
   g_autoptr (CurrentsCnf) cnf = NULL;
   CurrentsAdjointOptions opts;
-  double logdet = 0.0;
-  gsize n;
+  gsize n, K = n_components;
+  double wsum = 0.0;
 
   g_return_val_if_fail (field != NULL, NULL);
-  g_return_val_if_fail (mean != NULL && cov != NULL, NULL);
+  g_return_val_if_fail (n_components >= 1, NULL);
+  g_return_val_if_fail (means != NULL && covs != NULL, NULL);
+  g_return_val_if_fail (weights != NULL || n_components == 1, NULL);
 
   n = currents_field_get_n_states (field);
   if (currents_field_get_n_inputs (field) != 0)
@@ -806,67 +1046,75 @@ currents_cnf_new (CurrentsField                *field,
                    "The base density's time must be finite");
       return NULL;
     }
+  for (gsize c = 0; c < K; c++)
+    {
+      double w = weights != NULL ? weights[c] : 1.0;
+
+      if (!(w > 0.0) || !isfinite (w))
+        {
+          g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                       "The base density's component %zu has weight %g; weights must be "
+                         "positive",
+                       c + 1, w);
+          return NULL;
+        }
+      wsum += w;
+    }
 
   cnf = g_new0 (CurrentsCnf, 1);
   cnf->field = currents_field_ref (field);
   cnf->n = n;
   cnf->k = currents_field_get_n_params (field);
   cnf->t0 = t0;
-  cnf->mean = g_memdup2 (mean, n * sizeof (double));
-  cnf->cov = g_memdup2 (cov, n * n * sizeof (double));
-  cnf->chol = g_new0 (double, n * n);
+  cnf->n_comp = K;
+  cnf->weights = g_new (double, K);
+  cnf->log_norm = g_new (double, K);
+  cnf->comp = g_new (double, K);
+  cnf->mean = g_memdup2 (means, K * n * sizeof (double));
+  cnf->cov = g_memdup2 (covs, K * n * n * sizeof (double));
+  cnf->chol = g_new0 (double, K * n * n);
   cnf->y = g_new0 (double, n + 1);
   cnf->y_end = g_new0 (double, n + 1);
   cnf->z = g_new0 (double, n);
   cnf->grad = g_new0 (double, n);
   cnf->gp = g_new0 (double, MAX (cnf->k, 1));
 
-  /* Cholesky, lower, by rows; symmetric and finite required */
-  for (gsize i = 0; i < n; i++)
+  for (gsize c = 0; c < K; c++)
     {
-      if (!isfinite (mean[i]))
-        {
-          g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
-                       "The base density's mean is not finite");
-          return NULL;
-        }
-      for (gsize j = 0; j < n; j++)
-        if (!isfinite (cov[i * n + j])
-            || fabs (cov[i * n + j] - cov[j * n + i])
-               > 1e-12 * (fabs (cov[i * n + j]) + fabs (cov[j * n + i])))
-          {
-            g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
-                         "The base density's covariance must be a finite symmetric "
-                           "matrix");
-            return NULL;
-          }
-    }
-  for (gsize i = 0; i < n; i++)
-    for (gsize j = 0; j <= i; j++)
-      {
-        double s = cov[i * n + j];
+      const double *mean = means + c * n, *cov = covs + c * n * n;
+      double logdet;
 
-        for (gsize l = 0; l < j; l++)
-          s -= cnf->chol[i * n + l] * cnf->chol[j * n + l];
-        if (i == j)
-          {
-            if (!(s > 1e-300) || !(s > 1e-14 * fabs (cov[i * n + i])))
+      cnf->weights[c] = (weights != NULL ? weights[c] : 1.0) / wsum;
+      for (gsize i = 0; i < n; i++)
+        {
+          if (!isfinite (mean[i]))
+            {
+              g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                           "The base density's mean is not finite");
+              return NULL;
+            }
+          for (gsize j = 0; j < n; j++)
+            if (!isfinite (cov[i * n + j])
+                || fabs (cov[i * n + j] - cov[j * n + i])
+                   > 1e-12 * (fabs (cov[i * n + j]) + fabs (cov[j * n + i])))
               {
                 g_set_error (error, CURRENTS_ENGINE_ERROR,
-                             CURRENTS_ENGINE_ERROR_SINGULAR_JACOBIAN,
-                             "The base density's covariance is not positive definite "
-                               "(the states are linearly dependent, or there are too few "
-                               "cells for %zu states)",
-                             n);
+                             CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                             "The base density's covariance must be a finite symmetric "
+                               "matrix");
                 return NULL;
               }
-            cnf->chol[i * n + i] = sqrt (s);
-            logdet += 2.0 * log (cnf->chol[i * n + i]);
-          }
-        else
-          cnf->chol[i * n + j] = s / cnf->chol[j * n + j];
-      }
-  cnf->log_norm = -0.5 * (n * log (2.0 * G_PI) + logdet);
+        }
+      if (!cholesky (cov, n, cnf->chol + c * n * n, &logdet))
+        {
+          g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_SINGULAR_JACOBIAN,
+                       "The base density's covariance is not positive definite (the states "
+                         "are linearly dependent, or there are too few cells for %zu states)",
+                       n);
+          return NULL;
+        }
+      cnf->log_norm[c] = log (cnf->weights[c]) - 0.5 * (n * log (2.0 * G_PI) + logdet);
+    }
 
   if (options != NULL)
     opts = *options;
@@ -887,6 +1135,22 @@ currents_cnf_new (CurrentsField                *field,
   cnf->fwd_adj = currents_adjoint_new (cnf->fwd, &opts);
   cnf->bwd_adj = currents_adjoint_new (cnf->bwd, &opts);
   return g_steal_pointer (&cnf);
+}
+
+/**
+ * currents_cnf_new:
+ *
+ * See currents-cnf.h.
+ */
+CurrentsCnf *
+currents_cnf_new (CurrentsField                *field,
+                  double                        t0,
+                  const double                 *mean,
+                  const double                 *cov,
+                  const CurrentsAdjointOptions *options,
+                  GError                      **error)
+{
+  return currents_cnf_new_mixture (field, t0, 1, NULL, mean, cov, options, error);
 }
 
 /**
@@ -926,6 +1190,62 @@ currents_cnf_new_from_snapshots (CurrentsField                *field,
                            options, error);
 }
 
+/**
+ * currents_cnf_new_from_snapshots_mixture:
+ *
+ * See currents-cnf.h.
+ */
+CurrentsCnf *
+currents_cnf_new_from_snapshots_mixture (CurrentsField                *field,
+                                         const CurrentsSnapshots      *snapshots,
+                                         gsize                         n_components,
+                                         guint64                       seed,
+                                         const CurrentsAdjointOptions *options,
+                                         GError                      **error)
+{
+  g_autofree double *w = NULL, *means = NULL, *covs = NULL;
+  gsize n;
+
+  g_return_val_if_fail (field != NULL && snapshots != NULL, NULL);
+  g_return_val_if_fail (n_components >= 1, NULL);
+
+  n = currents_field_get_n_states (field);
+  if (snapshots->n != n)
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "The data have %zu states but the model has %zu", snapshots->n, n);
+      return NULL;
+    }
+  if (snapshots->snaps->len == 0)
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "The data have no snapshots");
+      return NULL;
+    }
+  w = g_new (double, n_components);
+  means = g_new (double, n_components * n);
+  covs = g_new (double, n_components * n * n);
+  if (!currents_snapshots_fit_mixture (snapshots, 0, n_components, seed, w, means, covs, NULL,
+                                       error))
+    return NULL;
+  return currents_cnf_new_mixture (field, currents_snapshots_get_time (snapshots, 0),
+                                   n_components, w, means, covs, options, error);
+}
+
+gsize
+currents_cnf_get_n_components (const CurrentsCnf *cnf)
+{
+  g_return_val_if_fail (cnf != NULL, 0);
+  return cnf->n_comp;
+}
+
+const double *
+currents_cnf_get_base_weights (const CurrentsCnf *cnf)
+{
+  g_return_val_if_fail (cnf != NULL, NULL);
+  return cnf->weights;
+}
+
 void
 currents_cnf_free (CurrentsCnf *cnf)
 {
@@ -940,6 +1260,9 @@ currents_cnf_free (CurrentsCnf *cnf)
   g_free (cnf->mean);
   g_free (cnf->cov);
   g_free (cnf->chol);
+  g_free (cnf->weights);
+  g_free (cnf->log_norm);
+  g_free (cnf->comp);
   g_free (cnf->y);
   g_free (cnf->y_end);
   g_free (cnf->z);
@@ -1107,36 +1430,64 @@ currents_cnf_get_base_cov (const CurrentsCnf *cnf)
   return cnf->cov;
 }
 
-/* z = L⁻¹(x − μ₀) into cnf->z; returns log p_0(x); grad = −L⁻ᵀ z when not NULL */
+/* log p_0(x) = log Σ_c exp(log_norm_c − ½|z_c|²), z_c = L_c⁻¹(x − μ_c);
+ * ∇ log p_0 = −Σ_c r_c L_c⁻ᵀ z_c with the responsibilities r_c, into grad when not NULL */
 static double
 base_log_density (const CurrentsCnf *cnf, const double *x, double *grad)
 {
-  gsize n = cnf->n;
-  const double *L = cnf->chol;
-  double *z = cnf->z, q = 0.0;
+  gsize n = cnf->n, K = cnf->n_comp;
+  double *z = cnf->z, *e = cnf->comp, top = -INFINITY, sum = 0.0, lp;
 
-  for (gsize i = 0; i < n; i++)
+  for (gsize c = 0; c < K; c++)
     {
-      double s = x[i] - cnf->mean[i];
+      const double *L = cnf->chol + c * n * n, *mu = cnf->mean + c * n;
+      double q = 0.0;
 
-      for (gsize j = 0; j < i; j++)
-        s -= L[i * n + j] * z[j];
-      z[i] = s / L[i * n + i];
-      q += z[i] * z[i];
+      for (gsize i = 0; i < n; i++)
+        {
+          double s = x[i] - mu[i];
+
+          for (gsize j = 0; j < i; j++)
+            s -= L[i * n + j] * z[j];
+          z[i] = s / L[i * n + i];
+          q += z[i] * z[i];
+        }
+      e[c] = cnf->log_norm[c] - 0.5 * q;
+      top = MAX (top, e[c]);
     }
-  if (grad != NULL)
-    for (gsize ii = n; ii-- > 0;)
-      {
-        double s = z[ii];
+  for (gsize c = 0; c < K; c++)
+    sum += exp (e[c] - top);
+  lp = top + log (sum);
+  if (grad == NULL)
+    return lp;
 
-        for (gsize j = ii + 1; j < n; j++)
-          s -= L[j * n + ii] * grad[j];
-        grad[ii] = s / L[ii * n + ii];
-      }
-  if (grad != NULL)
-    for (gsize i = 0; i < n; i++)
-      grad[i] = -grad[i];
-  return cnf->log_norm - 0.5 * q;
+  memset (grad, 0, n * sizeof (double));
+  for (gsize c = 0; c < K; c++)
+    {
+      const double *L = cnf->chol + c * n * n, *mu = cnf->mean + c * n;
+      double r = exp (e[c] - lp);
+
+      /* z_c again, then w = L⁻ᵀ z_c in place (z) */
+      for (gsize i = 0; i < n; i++)
+        {
+          double s = x[i] - mu[i];
+
+          for (gsize j = 0; j < i; j++)
+            s -= L[i * n + j] * z[j];
+          z[i] = s / L[i * n + i];
+        }
+      for (gsize ii = n; ii-- > 0;)
+        {
+          double s = z[ii];
+
+          for (gsize j = ii + 1; j < n; j++)
+            s -= L[j * n + ii] * z[j];
+          z[ii] = s / L[ii * n + ii];
+        }
+      for (gsize i = 0; i < n; i++)
+        grad[i] -= r * z[i];
+    }
+  return lp;
 }
 
 /**
@@ -1401,26 +1752,29 @@ currents_cnf_sample (CurrentsCnf   *cnf,
     }
   for (gsize r = 0; r < n_samples; r++)
     {
-      double q = 0.0, lp0, dummy;
+      double lp0, dummy, u = cnf->n_comp > 1 ? gsl_rng_uniform (rng) : 0.0, acc = 0.0;
+      gsize c = 0;
       g_autoptr (GError) local = NULL;
+      const double *L, *mu;
 
       if (check_cancelled (cancellable, error))
         return FALSE;
+      while (c + 1 < cnf->n_comp && u >= acc + cnf->weights[c])
+        acc += cnf->weights[c++];
+      L = cnf->chol + c * n * n;
+      mu = cnf->mean + c * n;
+      for (gsize i = 0; i < n; i++)
+        cnf->z[i] = gsl_ran_gaussian_ziggurat (rng, 1.0);
       for (gsize i = 0; i < n; i++)
         {
-          cnf->z[i] = gsl_ran_gaussian_ziggurat (rng, 1.0);
-          q += cnf->z[i] * cnf->z[i];
-        }
-      for (gsize i = 0; i < n; i++)
-        {
-          double s = cnf->mean[i];
+          double s = mu[i];
 
           for (gsize j = 0; j <= i; j++)
-            s += cnf->chol[i * n + j] * cnf->z[j];
+            s += L[i * n + j] * cnf->z[j];
           cnf->y[i] = s;
         }
       cnf->y[n] = 0.0;
-      lp0 = cnf->log_norm - 0.5 * q;
+      lp0 = base_log_density (cnf, cnf->y, NULL);
       if (t == cnf->t0)
         memcpy (cnf->y_end, cnf->y, (n + 1) * sizeof (double));
       else if (!currents_adjoint_run (cnf->fwd_adj, cnf->y, p, NULL, cnf->t0, &t, 1, zero_obs,

@@ -11,7 +11,7 @@
  *   dx/dt = f(t, x, p),   dℓ/dt = −tr ∂f/∂x (t, x, p),   log p_t(x(t)) = log p_0(x(t_0)) + ℓ(t)
  *
  * with the exact divergence (the trace of the field's Jacobian). p_0 is a Gaussian
- * N(μ₀, Σ₀) fitted to the first snapshot. The likelihood of a cell x seen at t_k comes from
+ * N(μ₀, Σ₀) fitted to the first snapshot, or a mixture of Gaussians fitted to it by EM. The likelihood of a cell x seen at t_k comes from
  * integrating it *backwards* to t_0: in s = −t (so the solvers run forwards, from −t_k to
  * −t_0), y = (x, c),
  *
@@ -87,6 +87,18 @@ gboolean           currents_snapshots_moments      (const CurrentsSnapshots *sna
                                                     double                  *cov,
                                                     GError                 **error);
 
+/* A Gaussian mixture fitted to snapshot @k by EM from a seeded k-means++ start: weights (K),
+ * means (K × n), covariances (K × n × n); the cells' mean log-likelihood under it. */
+gboolean           currents_snapshots_fit_mixture  (const CurrentsSnapshots *snapshots,
+                                                    gsize                    k,
+                                                    gsize                    n_components,
+                                                    guint64                  seed,
+                                                    double                  *weights,
+                                                    double                  *means,
+                                                    double                  *covs,
+                                                    double                  *log_likelihood,
+                                                    GError                 **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CurrentsSnapshots, currents_snapshots_free)
 
 /* ---- A linear field with its exact divergence gradient --------------------------- */
@@ -156,6 +168,24 @@ CurrentsCnf       *currents_cnf_new_from_snapshots (CurrentsField               
                                                     const CurrentsSnapshots      *snapshots,
                                                     const CurrentsAdjointOptions *options,
                                                     GError                      **error);
+/* p_0 = Σ_c w_c N(μ_c, Σ_c): weights (K, positive, normalised here; %NULL when K = 1),
+ * means (K × n), covariances (K × n × n). */
+CurrentsCnf       *currents_cnf_new_mixture        (CurrentsField                *field,
+                                                    double                        t0,
+                                                    gsize                         n_components,
+                                                    const double                 *weights,
+                                                    const double                 *means,
+                                                    const double                 *covs,
+                                                    const CurrentsAdjointOptions *options,
+                                                    GError                      **error);
+/* The base density a mixture of @n_components Gaussians fitted to the first snapshot
+ * (currents_snapshots_fit_mixture). */
+CurrentsCnf       *currents_cnf_new_from_snapshots_mixture (CurrentsField         *field,
+                                                    const CurrentsSnapshots      *snapshots,
+                                                    gsize                         n_components,
+                                                    guint64                       seed,
+                                                    const CurrentsAdjointOptions *options,
+                                                    GError                      **error);
 void               currents_cnf_free               (CurrentsCnf                  *cnf);
 /* @user_data must outlive the flow; @n_scratch doubles of scratch per solver workspace. */
 void               currents_cnf_set_divergence_grad (CurrentsCnf                 *cnf,
@@ -171,6 +201,9 @@ gboolean           currents_cnf_set_neural         (CurrentsCnf                 
 gboolean           currents_cnf_has_gradient       (const CurrentsCnf            *cnf);
 CurrentsField     *currents_cnf_get_field          (const CurrentsCnf            *cnf);
 double             currents_cnf_get_t0             (const CurrentsCnf            *cnf);
+/* The base density's components: weights (K), means (K × n), covariances (K × n × n). */
+gsize              currents_cnf_get_n_components   (const CurrentsCnf            *cnf);
+const double      *currents_cnf_get_base_weights   (const CurrentsCnf            *cnf);
 const double      *currents_cnf_get_base_mean      (const CurrentsCnf            *cnf);
 const double      *currents_cnf_get_base_cov       (const CurrentsCnf            *cnf);
 /* log p_0(x) and, when @grad is not %NULL, its gradient ∇ log p_0 (n values, written). */
