@@ -1540,13 +1540,15 @@ back_obs (gsize k, double t, const double *y, double *dldy, gpointer user_data)
   return bo->weight * (-lp0 + y[n]);
 }
 
+/* sampling observes nothing: only the end state is wanted */
 static double
 zero_obs (gsize k, double t, const double *y, double *dldy, gpointer user_data)
 {
-  (void) k; (void) t; (void) user_data;
+  const CurrentsCnf *cnf = user_data;
+
+  (void) k; (void) t; (void) y;
   if (dldy != NULL)
-    memset (dldy, 0, 0);
-  (void) y;
+    memset (dldy, 0, (cnf->n + 1) * sizeof (double));
   return 0.0;
 }
 
@@ -1778,7 +1780,7 @@ currents_cnf_sample (CurrentsCnf   *cnf,
       if (t == cnf->t0)
         memcpy (cnf->y_end, cnf->y, (n + 1) * sizeof (double));
       else if (!currents_adjoint_run (cnf->fwd_adj, cnf->y, p, NULL, cnf->t0, &t, 1, zero_obs,
-                                      NULL, &dummy, cnf->y_end, NULL, NULL, NULL, cancellable,
+                                      cnf, &dummy, cnf->y_end, NULL, NULL, NULL, cancellable,
                                       &local))
         {
           if (g_error_matches (local, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_CANCELLED))

@@ -36,6 +36,11 @@
  * (currents_mlp_trace_grad: forward mode along each e_i, reverse mode through both).
  * Without one, log-densities and sampling work for any field (they need only the Jacobian),
  * but the gradient is refused.
+ *
+ * A CurrentsCnf holds its solvers' workspaces and scratch: use one per thread (the field
+ * itself may be shared). Each cell is one solve; the gradient is the discrete adjoint
+ * (reverse mode through the accepted Dormand–Prince steps), so it is the exact derivative
+ * of the computed loss whatever the tolerance.
  */
 #pragma once
 
