@@ -249,6 +249,31 @@ test_monte_carlo (void)
     worst = MAX (worst, fabs (logp[r] - gauss_logpdf (mean, cov, x + r * N)));
   g_test_message ("sampling: moments within %.2f standard errors, worst |log p − exact| %.3g",
                   z, worst);
+  /* paths: x(t_j) = e^{A t_j} x(0), log p along them the exact density's */
+  {
+    const double pt[4] = { 0.0, 0.4, 1.1, 2.0 };
+    double paths[5 * 4 * N], lps[5 * 4], worst_path = 0.0, worst_lp = 0.0;
+
+    g_assert_true (currents_cnf_sample_paths (cnf, p, pt, 4, 5, rng, paths, lps, NULL, &error));
+    g_assert_no_error (error);
+    for (gsize r = 0; r < 5; r++)
+      for (gsize j = 0; j < 4; j++)
+        {
+          double Phi[N * N], m[N], c[N * N];
+          const double *x0 = paths + r * 4 * N, *xj = paths + (r * 4 + j) * N;
+
+          expm (A_true, N, pt[j], Phi);
+          exact_moments (A_true, NULL, mu0, cov0, pt[j], m, c);
+          for (gsize i = 0; i < N; i++)
+            worst_path = MAX (worst_path, fabs (xj[i] - Phi[i * N] * x0[0]
+                                                - Phi[i * N + 1] * x0[1]));
+          worst_lp = MAX (worst_lp, fabs (lps[r * 4 + j] - gauss_logpdf (m, c, xj)));
+        }
+    g_test_message ("paths: worst |x(t) − e^{At}x(0)| %.3g, worst |log p − exact| %.3g",
+                    worst_path, worst_lp);
+    g_assert_cmpfloat (worst_path, <=, 1e-8);
+    g_assert_cmpfloat (worst_lp, <=, 1e-8);
+  }
   g_assert_cmpfloat (z, <=, 3.0);
   g_assert_cmpfloat (worst, <=, 1e-8);
   gsl_rng_free (rng);

@@ -1797,6 +1797,91 @@ currents_cnf_sample (CurrentsCnf   *cnf,
   return TRUE;
 }
 
+/**
+ * currents_cnf_sample_paths:
+ *
+ * See currents-cnf.h.
+ */
+gboolean
+currents_cnf_sample_paths (CurrentsCnf   *cnf,
+                           const double  *p,
+                           const double  *times,
+                           gsize          n_times,
+                           gsize          n_samples,
+                           gsl_rng       *rng,
+                           double        *x,
+                           double        *logp,
+                           GCancellable  *cancellable,
+                           GError       **error)
+{
+  g_autofree double *states = NULL;
+  gsize n, skip;
+
+  g_return_val_if_fail (cnf != NULL && rng != NULL, FALSE);
+  g_return_val_if_fail (p != NULL || cnf->k == 0, FALSE);
+  g_return_val_if_fail (times != NULL && n_times > 0, FALSE);
+  g_return_val_if_fail (x != NULL || n_samples == 0, FALSE);
+
+  n = cnf->n;
+  for (gsize j = 0; j < n_times; j++)
+    if (!(times[j] >= cnf->t0) || (j > 0 && !(times[j] > times[j - 1])))
+      {
+        g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                     "Path times must increase from t = %g on", cnf->t0);
+        return FALSE;
+      }
+  skip = times[0] == cnf->t0 ? 1 : 0;
+  states = g_new (double, n_times * (n + 1));
+  for (gsize r = 0; r < n_samples; r++)
+    {
+      double lp0, dummy, u = cnf->n_comp > 1 ? gsl_rng_uniform (rng) : 0.0, acc = 0.0;
+      gsize c = 0;
+      g_autoptr (GError) local = NULL;
+      const double *L, *mu;
+
+      if (check_cancelled (cancellable, error))
+        return FALSE;
+      while (c + 1 < cnf->n_comp && u >= acc + cnf->weights[c])
+        acc += cnf->weights[c++];
+      L = cnf->chol + c * n * n;
+      mu = cnf->mean + c * n;
+      for (gsize i = 0; i < n; i++)
+        cnf->z[i] = gsl_ran_gaussian_ziggurat (rng, 1.0);
+      for (gsize i = 0; i < n; i++)
+        {
+          double s = mu[i];
+
+          for (gsize j = 0; j <= i; j++)
+            s += L[i * n + j] * cnf->z[j];
+          cnf->y[i] = s;
+        }
+      cnf->y[n] = 0.0;
+      lp0 = base_log_density (cnf, cnf->y, NULL);
+      if (skip)
+        memcpy (states, cnf->y, (n + 1) * sizeof (double));
+      if (n_times > skip
+          && !currents_adjoint_run (cnf->fwd_adj, cnf->y, p, NULL, cnf->t0, times + skip,
+                                    n_times - skip, zero_obs, cnf, &dummy,
+                                    states + skip * (n + 1), NULL, NULL, NULL, cancellable,
+                                    &local))
+        {
+          if (g_error_matches (local, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_CANCELLED))
+            g_propagate_error (error, g_steal_pointer (&local));
+          else
+            g_propagate_prefixed_error (error, g_steal_pointer (&local),
+                                        "Pushing a sample along its path: ");
+          return FALSE;
+        }
+      for (gsize j = 0; j < n_times; j++)
+        {
+          memcpy (x + (r * n_times + j) * n, states + j * (n + 1), n * sizeof (double));
+          if (logp != NULL)
+            logp[r * n_times + j] = lp0 + states[j * (n + 1) + n];
+        }
+    }
+  return TRUE;
+}
+
 void
 currents_cnf_train_options_init (CurrentsCnfTrainOptions *options)
 {

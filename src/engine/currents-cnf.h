@@ -282,6 +282,32 @@ gboolean           currents_cnf_sample             (CurrentsCnf                 
                                                     GError                      **error);
 
 /**
+ * currents_cnf_sample_paths:
+ * @cnf: the flow
+ * @p: field parameters
+ * @times: increasing times, the first ≥ t0
+ * @n_times: how many
+ * @n_samples: how many paths
+ * @rng: draws from p_0
+ * @x: (out): the paths, n_samples × n_times × n (path-major)
+ * @logp: (out) (nullable): log p_t along each path, n_samples × n_times
+ * @cancellable: (nullable)
+ * @error: return location
+ *
+ * Sample paths of the flow (for drawing): draws from p_0, each carried through @times.
+ */
+gboolean           currents_cnf_sample_paths       (CurrentsCnf                  *cnf,
+                                                    const double                 *p,
+                                                    const double                 *times,
+                                                    gsize                         n_times,
+                                                    gsize                         n_samples,
+                                                    gsl_rng                      *rng,
+                                                    double                       *x,
+                                                    double                       *logp,
+                                                    GCancellable                 *cancellable,
+                                                    GError                      **error);
+
+/**
  * CurrentsCnfTrainOptions:
  * @n_iterations: full-batch Adam steps
  * @learning_rate: Adam's step size
