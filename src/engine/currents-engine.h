@@ -32,3 +32,4 @@
 #include "currents-version.h"
 #include "currents-workspace.h"
 #include "currents-stoich.h"
+#include "currents-cnf.h"

@@ -69,6 +69,18 @@ void     currents_mlp_hvp           (const CurrentsMlpShape *shape,
                                      const double           *w,
                                      double                 *out,
                                      double                 *scratch);
+/* The weighted trace of the Jacobian, Σ_i a_i ∂y_i/∂x_i, and its exact gradient in x and θ
+ * (accumulated); networks of up to CURRENTS_MLP_TRACE_MAX_LAYERS layers. */
+#define CURRENTS_MLP_TRACE_MAX_LAYERS 32
+gsize    currents_mlp_n_trace_scratch (const CurrentsMlpShape *shape);
+double   currents_mlp_trace_grad    (const CurrentsMlpShape *shape,
+                                     const double           *theta,
+                                     const double           *x,
+                                     gsize                   n_diag,
+                                     const double           *a,
+                                     double                 *dx,
+                                     double                 *dtheta,
+                                     double                 *scratch);
 gsize    currents_mlp_n_tape        (const CurrentsMlpShape *shape);
 gsize    currents_mlp_n_batch_scratch (const CurrentsMlpShape *shape,
                                        gsize                   n_rows);
