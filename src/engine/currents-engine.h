@@ -16,6 +16,7 @@
 #include "currents-neural.h"
 #include "currents-trained.h"
 #include "currents-adjoint.h"
+#include "currents-conservation.h"
 #include "currents-loss.h"
 #include "currents-train.h"
 #include "currents-learner.h"
