@@ -489,6 +489,59 @@ test_gradient_neural (void)
   g_assert_cmpfloat (check_fd (loss, theta, idx, 10), <=, 1e-6);
 }
 
+static void
+test_learner (void)
+{
+  /* the learner checks a quantity against its states, passes it to every loss it makes
+   * and records it with the training settings */
+  g_autoptr(CurrentsModel) model = load_enzyme ();
+  g_autoptr(CurrentsDataset) ds = make_enzyme_data (model, 2, 5, 4.0);
+  g_autoptr(CurrentsLearner) l = NULL;
+  g_autoptr(CurrentsLoss) loss = NULL;
+  g_autoptr(JsonObject) desc = NULL;
+  g_autoptr(GError) error = NULL;
+  CurrentsNeuralSpec spec;
+  CurrentsTrainOptions options;
+  JsonArray *arr;
+  JsonObject *o;
+  double w = 0.0;
+
+  currents_neural_spec_init (&spec);
+  spec.n_hidden = 1;
+  spec.hidden[0] = 4;
+  l = currents_learner_new_neural (ds, &spec, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_false (currents_learner_add_conservation (l, "E + ES", 1.0, &error));
+  g_assert_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "'ES' is not a state"));
+  g_assert_nonnull (strstr (error->message, "column 5"));
+  g_clear_error (&error);
+  g_assert_false (currents_learner_add_conservation (l, "E + C", NAN, &error));
+  g_assert_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_cmpuint (currents_learner_get_n_conservations (l), ==, 0);
+  g_assert_true (currents_learner_add_conservation (l, "E + C", 2.5, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (currents_learner_get_n_conservations (l), ==, 1);
+  g_assert_cmpstr (currents_learner_get_conservation (l, 0, &w), ==, "E + C");
+  g_assert_cmpfloat (w, ==, 2.5);
+
+  currents_train_options_init (&options);
+  loss = currents_learner_new_loss (l, ds, &options.loss, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (currents_loss_get_n_conservations (loss), ==, 1);
+  g_assert_cmpstr (currents_loss_get_conservation (loss, 0, &w), ==, "E + C");
+  g_assert_cmpfloat (w, ==, 2.5);
+
+  desc = currents_learner_describe_training (l, &options, ds, "test", NULL);
+  arr = json_object_get_array_member (desc, "conserve");
+  g_assert_nonnull (arr);
+  g_assert_cmpuint (json_array_get_length (arr), ==, 1);
+  o = json_array_get_object_element (arr, 0);
+  g_assert_cmpstr (json_object_get_string_member (o, "expression"), ==, "E + C");
+  g_assert_cmpfloat (json_object_get_double_member (o, "weight"), ==, 2.5);
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* The demonstration */
 
@@ -628,6 +681,7 @@ main (int   argc,
   g_test_add_func ("/engine/penalty/gradient/model-discrete", test_gradient_model_discrete);
   g_test_add_func ("/engine/penalty/gradient/model-adjoint", test_gradient_model_adjoint);
   g_test_add_func ("/engine/penalty/gradient/neural", test_gradient_neural);
+  g_test_add_func ("/engine/penalty/learner", test_learner);
   g_test_add_func ("/engine/penalty/enzyme", test_enzyme);
 
   return g_test_run ();
