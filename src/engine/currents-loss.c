@@ -6,6 +6,13 @@
  *   J(θ) = (1/N) Σ_r Σ_k Σ_i w_i (x_i^r(t_k; θ) − y_ik^r)² + λ Σ_{j trainable} θ_j²
  *   dJ/dθ = (1/N) Σ_r dL_r/dθ + 2λθ        (dL_r/dθ from currents-adjoint)
  *
+ * Conservation penalties add Σ_c λ_c (1/N_c) Σ_{x ∈ C} (∇q_c(x)·f(t, x, u; θ))² over the
+ * collocation points C (complete data samples, and predicted states at the sample times).
+ * They are summed with the squared errors, scaled by s_c = λ_c N / N_c so that the common
+ * division by N leaves λ_c/N_c: at predicted states inside the observation callback (so
+ * ∂/∂x goes back through the adjoint, and the direct ∂/∂θ is kept per lane and added only
+ * when the solve succeeds), at data states after the solve.
+ *
  * Work is cut into blocks of CURRENTS_LOSS_BLOCK trajectories of the batch, in batch
  * order; each block's sums go to its own buffer and the blocks are added in order at
  * the end. Threads take blocks from a shared counter, so which thread ran a block never
