@@ -668,10 +668,14 @@ test_enzyme (void)
   g_test_message ("drift of E + C reduced %.1f times, data fit ratio (MSE with / without) "
                   "%.2f", err0 / err1, mse1 / mse0);
   /* measured here, 3000 epochs: the rate 13.1 times smaller, the drift 4.0 times, MSE
-   * ratio 1.89; 8000 epochs: 20.4, 5.4 and 1.82 */
+   * ratio 1.89; 8000 epochs: 20.4, 5.4 and 1.82; 20000 epochs (bench-penalty): 42.7,
+   * 11.8 and 1.87 */
   g_assert_cmpfloat (rate1 * 10.0, <=, rate0);
   g_assert_cmpfloat (err1 * 3.0, <=, err0);
   g_assert_cmpfloat (mse1, <=, 2.5 * mse0);
+#ifdef PENALTY_BENCH
+  g_assert_cmpfloat (err1 * 10.0, <=, err0);
+#endif
 }
 
 int
