@@ -18,6 +18,7 @@
 #include "currents-symplectic.h"
 #include "currents-trained.h"
 #include "currents-adjoint.h"
+#include "currents-conserved-quantity.h"
 #include "currents-loss.h"
 #include "currents-train.h"
 #include "currents-learner.h"

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "currents-conserved-quantity.h"
 #include "currents-error.h"
 #include "currents-learner.h"
 
@@ -22,6 +23,8 @@ struct _CurrentsLearner
   gboolean            *trainable;
   gsize                n_params;
   gboolean             fit_params;
+  GPtrArray           *conserve;        /* char *: conserved quantities */
+  GArray              *conserve_weight; /* double: their weights */
 };
 
 static CurrentsLearner *
@@ -39,6 +42,10 @@ currents_learner_free (CurrentsLearner *learner)
   currents_model_free (learner->model);
   g_free (learner->theta0);
   g_free (learner->trainable);
+  if (learner->conserve != NULL)
+    g_ptr_array_unref (learner->conserve);
+  if (learner->conserve_weight != NULL)
+    g_array_unref (learner->conserve_weight);
   g_free (learner);
 }
 
@@ -264,11 +271,70 @@ currents_learner_new_loss (const CurrentsLearner     *learner,
   g_return_val_if_fail (dataset != NULL, NULL);
   g_return_val_if_fail (options != NULL, NULL);
 
-  return currents_loss_new (learner->field, currents_learner_get_state_names (learner),
+  g_autoptr(CurrentsLoss) loss = NULL;
+
+  loss = currents_loss_new (learner->field, currents_learner_get_state_names (learner),
                             currents_learner_get_input_names (learner),
                             currents_learner_get_input_defaults (learner),
                             currents_learner_get_initial_defaults (learner), dataset, options,
                             error);
+  if (loss == NULL)
+    return NULL;
+  for (guint c = 0; learner->conserve != NULL && c < learner->conserve->len; c++)
+    if (!currents_loss_add_conservation (loss, g_ptr_array_index (learner->conserve, c),
+                                         g_array_index (learner->conserve_weight, double, c),
+                                         error))
+      return NULL;
+  return g_steal_pointer (&loss);
+}
+
+gboolean
+currents_learner_add_conservation (CurrentsLearner *learner,
+                                   const char      *expression,
+                                   double           weight,
+                                   GError         **error)
+{
+  g_autoptr(CurrentsConservedQuantity) cons = NULL;
+
+  g_return_val_if_fail (learner != NULL, FALSE);
+  g_return_val_if_fail (expression != NULL, FALSE);
+
+  if (!isfinite (weight) || weight < 0.0)
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "the weight of the conserved quantity '%s' must be a number ≥ 0, not %g",
+                   expression, weight);
+      return FALSE;
+    }
+  cons = currents_conserved_quantity_new (expression, currents_learner_get_state_names (learner),
+                                    error);
+  if (cons == NULL)
+    return FALSE;
+  if (learner->conserve == NULL)
+    {
+      learner->conserve = g_ptr_array_new_with_free_func (g_free);
+      learner->conserve_weight = g_array_new (FALSE, FALSE, sizeof (double));
+    }
+  g_ptr_array_add (learner->conserve, g_strdup (expression));
+  g_array_append_val (learner->conserve_weight, weight);
+  return TRUE;
+}
+
+gsize
+currents_learner_get_n_conservations (const CurrentsLearner *learner)
+{
+  return learner->conserve != NULL ? learner->conserve->len : 0;
+}
+
+const char *
+currents_learner_get_conservation (const CurrentsLearner *learner,
+                                   gsize                  i,
+                                   double                *weight)
+{
+  g_return_val_if_fail (i < currents_learner_get_n_conservations (learner), NULL);
+  if (weight != NULL)
+    *weight = g_array_index (learner->conserve_weight, double, i);
+  return g_ptr_array_index (learner->conserve, i);
 }
 
 CurrentsTrainer *
@@ -456,6 +522,23 @@ currents_learner_describe_training (const CurrentsLearner      *learner,
   json_builder_add_boolean_value (b, o->polish);
   json_builder_set_member_name (b, "fit_params");
   json_builder_add_boolean_value (b, learner->fit_params);
+  if (currents_learner_get_n_conservations (learner) > 0)
+    {
+      json_builder_set_member_name (b, "conserve");
+      json_builder_begin_array (b);
+      for (gsize c = 0; c < currents_learner_get_n_conservations (learner); c++)
+        {
+          double w;
+          const char *expr = currents_learner_get_conservation (learner, c, &w);
+
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "expression");
+          json_builder_add_string_value (b, expr);
+          add_number (b, "weight", w);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+    }
   add_number (b, "t_min", t0);
   add_number (b, "t_max", t1);
   json_builder_end_object (b);

@@ -73,6 +73,26 @@ double               *currents_learner_get_initial_params (CurrentsLearner      
 const gboolean       *currents_learner_get_trainable    (const CurrentsLearner      *learner);
 gboolean              currents_learner_get_fit_params   (const CurrentsLearner      *learner);
 
+/**
+ * currents_learner_add_conservation:
+ * @expression: a quantity of the model's states that must stay constant ("E + C")
+ * @weight: its penalty weight λ ≥ 0
+ * @error: an unknown state (named, with its column), a syntax error or a bad weight
+ *
+ * Every loss the learner makes from now on (and so its trainers) adds
+ * λ · mean((dq/dt)²) over the collocation points: see currents_loss_add_conservation().
+ * The quantities are recorded with the training settings. (The CLI's
+ * `--conserve "E + C" --conserve-weight 1`.)
+ */
+gboolean              currents_learner_add_conservation (CurrentsLearner          *learner,
+                                                         const char               *expression,
+                                                         double                    weight,
+                                                         GError                  **error);
+gsize                 currents_learner_get_n_conservations (const CurrentsLearner *learner);
+const char           *currents_learner_get_conservation (const CurrentsLearner    *learner,
+                                                         gsize                     i,
+                                                         double                   *weight);
+
 /* The loss of the learner's model on @dataset (which must outlive the loss). */
 CurrentsLoss         *currents_learner_new_loss         (const CurrentsLearner      *learner,
                                                          const CurrentsDataset      *dataset,

@@ -6,6 +6,13 @@
  *   J(θ) = (1/N) Σ_r Σ_k Σ_i w_i (x_i^r(t_k; θ) − y_ik^r)² + λ Σ_{j trainable} θ_j²
  *   dJ/dθ = (1/N) Σ_r dL_r/dθ + 2λθ        (dL_r/dθ from currents-adjoint)
  *
+ * Conservation penalties add Σ_c λ_c (1/N_c) Σ_{x ∈ C} (∇q_c(x)·f(t, x, u; θ))² over the
+ * collocation points C (complete data samples, and predicted states at the sample times).
+ * They are summed with the squared errors, scaled by s_c = λ_c N / N_c so that the common
+ * division by N leaves λ_c/N_c: at predicted states inside the observation callback (so
+ * ∂/∂x goes back through the adjoint, and the direct ∂/∂θ is kept per lane and added only
+ * when the solve succeeds), at data states after the solve.
+ *
  * Work is cut into blocks of CURRENTS_LOSS_BLOCK trajectories of the batch, in batch
  * order; each block's sums go to its own buffer and the blocks are added in order at
  * the end. Threads take blocks from a shared counter, so which thread ran a block never
@@ -42,6 +49,7 @@
 #include <string.h>
 
 #include "currents-adjoint-private.h"
+#include "currents-conserved-quantity.h"
 #include "currents-error.h"
 #include "currents-loss.h"
 #include "currents-mlp.h"
@@ -67,6 +75,15 @@ typedef struct
   gsize           *first;       /* per union time: its first entry (K + 1) */
   guint           *entry_row;   /* entry: the block row observed … */
   gsize           *entry_k;     /* … and its sample */
+  /* conservation penalties */
+  CurrentsFieldWorkspace *fws;
+  GPtrArray       *cws;         /* a CurrentsConservedQuantityWorkspace per quantity */
+  double          *pf;          /* n: f at a collocation point */
+  double          *pgq;         /* n: ∇q */
+  double          *phv;         /* n: H_q f */
+  double          *pw;          /* n: Σ_c 2 s_c q̇_c ∇q_c */
+  double          *pu;          /* m */
+  double          *pgp;         /* k: the penalty's direct dJ/dp along a run */
 } Lane;
 
 struct _CurrentsLoss
@@ -87,6 +104,11 @@ struct _CurrentsLoss
   gboolean               *const_input; /* per trajectory: inputs constant over time */
   double                 *u_const;     /* n_traj × m: those constant inputs */
   CurrentsField          *stack_fields[CURRENTS_LOSS_BLOCK + 1];  /* by size, ≥ 2 */
+  char                  **state_names;
+  GPtrArray              *cons;        /* CurrentsConservedQuantity */
+  GArray                 *cons_weight; /* double: λ_c */
+  gsize                  *n_full;      /* per trajectory: samples with every state seen */
+  double                 *pen_scale;   /* per quantity, for the job: λ_c · N_obs / N_c */
 
   /* workers */
   guint                   n_workers;   /* threads besides the caller */
@@ -113,6 +135,7 @@ struct _CurrentsLoss
   double                 *block_grad;  /* max_blocks × n_params */
   double                 *block_obj;
   double                 *block_sse;
+  double                 *block_pen;
   gsize                  *block_nfe_f;
   gsize                  *block_nfe_b;
   gsize                  *block_steps;
@@ -133,7 +156,18 @@ typedef struct
   const double *w;
   gsize         n;
   double        sse;      /* unweighted, data units */
+  /* the penalty at the predicted states (pen_scale NULL: none) */
+  CurrentsLoss              *loss;
+  Lane                      *lane;
+  const double              *theta;
+  const CurrentsInputSignal *signal;
+  const double              *pen_scale;
+  double                     pen;
 } ObsClosure;
+
+static double point_penalty (CurrentsLoss *loss, Lane *lane, const double *scale, double t,
+                             const double *x, const double *u, const double *theta,
+                             double *dldx, double *gp);
 
 static double
 squared_error (gsize         k,
@@ -161,6 +195,20 @@ squared_error (gsize         k,
         if (dldx != NULL)
           dldx[i] = 2.0 * c->w[i] * r;
       }
+    }
+  if (c->pen_scale != NULL)
+    {
+      double *u = NULL, p;
+
+      if (c->loss->m > 0)
+        {
+          u = c->lane->pu;
+          currents_input_signal_eval (c->signal, t, u);
+        }
+      p = point_penalty (c->loss, c->lane, c->pen_scale, t, x, u, c->theta, dldx,
+                         dldx != NULL ? c->lane->pgp : NULL);
+      c->pen += p;
+      l += p;
     }
   return l;
 }
@@ -256,6 +304,14 @@ lane_init (Lane                      *lane,
   lane->x0 = g_new0 (double, CURRENTS_LOSS_BLOCK * MAX (n, 1));
   lane->gx0 = g_new0 (double, CURRENTS_LOSS_BLOCK * MAX (n, 1));
   lane->u = g_new0 (double, CURRENTS_LOSS_BLOCK * MAX (m, 1));
+  lane->fws = currents_field_workspace_new (field);
+  lane->cws = g_ptr_array_new_with_free_func ((GDestroyNotify) currents_conserved_quantity_workspace_free);
+  lane->pf = g_new0 (double, MAX (n, 1));
+  lane->pgq = g_new0 (double, MAX (n, 1));
+  lane->phv = g_new0 (double, MAX (n, 1));
+  lane->pw = g_new0 (double, MAX (n, 1));
+  lane->pu = g_new0 (double, MAX (m, 1));
+  lane->pgp = g_new0 (double, MAX (currents_field_get_n_params (field), 1));
 }
 
 static void
@@ -271,6 +327,14 @@ lane_clear (Lane *lane)
   g_free (lane->first);
   g_free (lane->entry_row);
   g_free (lane->entry_k);
+  currents_field_workspace_free (lane->fws);
+  g_ptr_array_unref (lane->cws);
+  g_free (lane->pf);
+  g_free (lane->pgq);
+  g_free (lane->phv);
+  g_free (lane->pw);
+  g_free (lane->pu);
+  g_free (lane->pgp);
 }
 
 /* Room for a block of @n_entries observations (geometric growth, once in a while). */
@@ -364,6 +428,12 @@ currents_loss_new (CurrentsField             *field,
   loss->signals = g_new0 (CurrentsInputSignal *, MAX (loss->n_traj, 1));
   loss->const_input = g_new0 (gboolean, MAX (loss->n_traj, 1));
   loss->u_const = g_new0 (double, MAX (loss->n_traj * m, 1));
+  loss->state_names = g_new0 (char *, n + 1);
+  for (gsize i = 0; i < n; i++)
+    loss->state_names[i] = g_strdup (state_names[i]);
+  loss->cons = g_ptr_array_new_with_free_func ((GDestroyNotify) currents_conserved_quantity_free);
+  loss->cons_weight = g_array_new (FALSE, FALSE, sizeof (double));
+  loss->n_full = g_new0 (gsize, MAX (loss->n_traj, 1));
 
   for (gsize i = 0; i < n; i++)
     {
@@ -397,12 +467,19 @@ currents_loss_new (CurrentsField             *field,
         }
       y = loss->obs[r] = g_new (double, ns * n);
       for (gsize s = 0; s < ns; s++)
-        for (gsize i = 0; i < n; i++)
-          {
-            y[s * n + i] = state_col[i] >= 0 ? ys[s * ds_n + state_col[i]] : NAN;
-            if (!isnan (y[s * n + i]))
-              n_observed++;
-          }
+        {
+          gsize seen = 0;
+
+          for (gsize i = 0; i < n; i++)
+            {
+              y[s * n + i] = state_col[i] >= 0 ? ys[s * ds_n + state_col[i]] : NAN;
+              if (!isnan (y[s * n + i]))
+                seen++;
+            }
+          n_observed += seen;
+          if (seen == n)
+            loss->n_full[r]++;
+        }
       /* x0: the first observation of each state (the first sample where it is seen) */
       for (gsize i = 0; i < n; i++)
         {
@@ -461,6 +538,7 @@ currents_loss_new (CurrentsField             *field,
   loss->block_grad = g_new0 (double, MAX (loss->max_blocks * loss->n_params, 1));
   loss->block_obj = g_new0 (double, loss->max_blocks);
   loss->block_sse = g_new0 (double, loss->max_blocks);
+  loss->block_pen = g_new0 (double, loss->max_blocks);
   loss->block_nfe_f = g_new0 (gsize, loss->max_blocks);
   loss->block_nfe_b = g_new0 (gsize, loss->max_blocks);
   loss->block_steps = g_new0 (gsize, loss->max_blocks);
@@ -516,6 +594,13 @@ currents_loss_free (CurrentsLoss *loss)
       currents_field_unref (loss->stack_fields[b]);
   g_free (loss->const_input);
   g_free (loss->u_const);
+  g_strfreev (loss->state_names);
+  if (loss->cons != NULL)
+    g_ptr_array_unref (loss->cons);
+  if (loss->cons_weight != NULL)
+    g_array_unref (loss->cons_weight);
+  g_free (loss->n_full);
+  g_free (loss->pen_scale);
   for (gsize r = 0; r < loss->n_traj; r++)
     {
       if (loss->obs != NULL)
@@ -530,6 +615,7 @@ currents_loss_free (CurrentsLoss *loss)
   g_free (loss->block_grad);
   g_free (loss->block_obj);
   g_free (loss->block_sse);
+  g_free (loss->block_pen);
   g_free (loss->block_nfe_f);
   g_free (loss->block_nfe_b);
   g_free (loss->block_steps);
@@ -634,13 +720,106 @@ initial_state (const CurrentsLoss *loss,
   return loss->options.learn_initial ? theta + loss->k + r * loss->n : loss->x0 + r * loss->n;
 }
 
+/* The penalty at one collocation point (t, x, u):
+ *
+ *   P = Σ_c s_c q̇_c²,   q̇_c = ∇q_c(x)·f(t, x, u, θ),
+ *
+ * and, when @dldx is not NULL, dP/dx added to it, dP/dθ to @gp (k values):
+ *
+ *   dP/dx = Σ_c 2 s_c q̇_c (H_{q_c} f + (∂f/∂x)ᵀ∇q_c),   dP/dθ = (∂f/∂θ)ᵀ Σ_c 2 s_c q̇_c ∇q_c
+ *
+ * (one VJP of the field for all quantities). */
+static double
+point_penalty (CurrentsLoss *loss,
+               Lane         *lane,
+               const double *scale,
+               double        t,
+               const double *x,
+               const double *u,
+               const double *theta,
+               double       *dldx,
+               double       *gp)
+{
+  const gsize n = loss->n;
+  const gboolean want = dldx != NULL || gp != NULL;
+  double pen = 0.0;
+
+  currents_field_eval (lane->fws, t, x, u, theta, lane->pf);
+  if (want)
+    memset (lane->pw, 0, n * sizeof (double));
+  for (guint c = 0; c < loss->cons->len; c++)
+    {
+      CurrentsConservedQuantityWorkspace *cws = g_ptr_array_index (lane->cws, c);
+      double rate;
+
+      if (!want)
+        {
+          rate = currents_conserved_quantity_rate (cws, x, lane->pf, NULL, NULL);
+          pen += scale[c] * rate * rate;
+          continue;
+        }
+      rate = currents_conserved_quantity_rate (cws, x, lane->pf, lane->pgq,
+                                         dldx != NULL ? lane->phv : NULL);
+      pen += scale[c] * rate * rate;
+      for (gsize i = 0; i < n; i++)
+        {
+          lane->pw[i] += 2.0 * scale[c] * rate * lane->pgq[i];
+          if (dldx != NULL)
+            dldx[i] += 2.0 * scale[c] * rate * lane->phv[i];
+        }
+    }
+  if (want)
+    currents_field_vjp (lane->fws, t, x, u, theta, lane->pw, NULL, dldx, gp);
+  return pen;
+}
+
+/* The penalty at trajectory r's observed states (every state seen): the points do not
+ * depend on θ, so only dP/dθ is added to @grad. */
+static double
+data_penalty (CurrentsLoss *loss,
+              Lane         *lane,
+              gsize         r,
+              const double *theta,
+              double       *grad)
+{
+  const CurrentsTrajectory *tr = currents_dataset_get_trajectory (loss->dataset, r);
+  gsize ns = currents_trajectory_get_n_samples (tr);
+  const double *times = currents_trajectory_get_times (tr);
+  const double *y = loss->obs[r];
+  double pen = 0.0;
+
+  if (loss->n_full[r] == 0)
+    return 0.0;
+  for (gsize s = 0; s < ns; s++)
+    {
+      const double *x = y + s * loss->n;
+      double *u = NULL;
+      gboolean full = TRUE;
+
+      for (gsize i = 0; i < loss->n && full; i++)
+        full = !isnan (x[i]);
+      if (!full)
+        continue;
+      if (loss->m > 0)
+        {
+          u = lane->pu;
+          currents_input_signal_eval (loss->signals[r], times[s], u);
+        }
+      pen += point_penalty (loss, lane, loss->pen_scale, times[s], x, u, theta, NULL, grad);
+    }
+  return pen;
+}
+
 static gboolean
 run_one (CurrentsLoss     *loss,
          CurrentsAdjoint  *adj,
+         Lane             *lane,
+         const double     *pen_scale,
          const double     *theta,
          gsize             r,
          double           *grad,
          double           *obj,
+         double           *pen,
          double           *sse,
          gsize            *nfe_f,
          gsize            *nfe_b,
@@ -652,11 +831,17 @@ run_one (CurrentsLoss     *loss,
   const CurrentsTrajectory *tr = currents_dataset_get_trajectory (loss->dataset, r);
   gsize ns = currents_trajectory_get_n_samples (tr);
   const double *times = currents_trajectory_get_times (tr);
-  ObsClosure c = { loss->obs[r], loss->weights, loss->n, 0.0 };
+  ObsClosure c = { loss->obs[r], loss->weights, loss->n, 0.0,
+                   loss, lane, theta, loss->signals[r], NULL, 0.0 };
   CurrentsAdjointStats st = { 0 };
   double l = 0.0;
   double *gx0 = NULL;
 
+  if (loss->cons->len > 0 && pen_scale != NULL)
+    {
+      c.pen_scale = pen_scale;
+      memset (lane->pgp, 0, MAX (loss->k, 1) * sizeof (double));
+    }
   if (grad != NULL && loss->options.learn_initial)
     gx0 = grad + loss->k + r * loss->n;
   if (!currents_adjoint_run (adj, initial_state (loss, theta, r), theta, loss->signals[r],
@@ -666,7 +851,20 @@ run_one (CurrentsLoss     *loss,
       g_prefix_error (error, "trajectory '%s': ", currents_trajectory_get_id (tr));
       return FALSE;
     }
+  if (c.pen_scale != NULL)
+    {
+      if (grad != NULL)
+        for (gsize j = 0; j < loss->k; j++)
+          grad[j] += lane->pgp[j];
+      {
+        double dp = data_penalty (loss, lane, r, theta, grad);
+
+        l += dp;
+        c.pen += dp;
+      }
+    }
   *obj += l;
+  *pen += c.pen;
   *sse += c.sse;
   *nfe_f += st.nfe_forward;
   *nfe_b += st.nfe_backward;
@@ -677,10 +875,13 @@ run_one (CurrentsLoss     *loss,
 typedef struct
 {
   const CurrentsLoss *loss;
-  const Lane         *lane;
+  Lane               *lane;
   const gsize        *traj;     /* trajectory of each row */
   gsize               n_rows;
   double              sse;
+  const double       *theta;
+  const double       *pen_scale; /* NULL: no penalty */
+  double              pen;
 } StackClosure;
 
 /* The squared error of the stacked system at union time k: the rows observed then. */
@@ -693,6 +894,7 @@ stacked_squared_error (gsize         k,
 {
   StackClosure *c = user_data;
   const gsize n = c->loss->n;
+  CurrentsLoss *loss = (CurrentsLoss *) c->loss;
   const double *w = c->loss->weights;
   double l = 0.0;
 
@@ -715,6 +917,16 @@ stacked_squared_error (gsize         k,
           c->sse += r * r;
           if (dldx != NULL)
             dldx[row * n + i] = 2.0 * w[i] * r;
+        }
+      if (c->pen_scale != NULL)
+        {
+          /* autonomous, constant inputs: t only shifted */
+          double p = point_penalty (loss, c->lane, c->pen_scale, t, xr,
+                                    loss->m > 0 ? loss->u_const + c->traj[row] * loss->m : NULL,
+                                    c->theta, dldx != NULL ? dldx + row * n : NULL,
+                                    dldx != NULL ? c->lane->pgp : NULL);
+          c->pen += p;
+          l += p;
         }
     }
   return l;
@@ -785,7 +997,7 @@ run_stacked (CurrentsLoss  *loss,
 {
   const gsize n = loss->n, m = loss->m;
   const double *theta = loss->job_theta;
-  StackClosure c = { loss, lane, traj, n_rows, 0.0 };
+  StackClosure c = { loss, lane, traj, n_rows, 0.0, theta, NULL, 0.0 };
   CurrentsAdjointStats st = { 0 };
   g_autoptr(CurrentsInputSignal) signal = NULL;
   gboolean want_x0 = grad != NULL && loss->options.learn_initial;
@@ -811,6 +1023,11 @@ run_stacked (CurrentsLoss  *loss,
   if (want_x0)
     memset (lane->gx0, 0, n_rows * n * sizeof (double));
   K = merge_times (loss, lane, traj, n_rows);
+  if (loss->cons->len > 0)
+    {
+      c.pen_scale = loss->pen_scale;
+      memset (lane->pgp, 0, MAX (loss->k, 1) * sizeof (double));
+    }
 
   if (!currents_adjoint_run (adj, lane->x0, theta, signal, 0.0, lane->times, K,
                              stacked_squared_error, &c, &l, NULL, grad,
@@ -825,8 +1042,22 @@ run_stacked (CurrentsLoss  *loss,
         for (gsize j = 0; j < n; j++)
           g[j] += lane->gx0[i * n + j];
       }
+  if (c.pen_scale != NULL)
+    {
+      if (grad != NULL)
+        for (gsize j = 0; j < loss->k; j++)
+          grad[j] += lane->pgp[j];
+      for (gsize i = 0; i < n_rows; i++)
+        {
+          double dp = data_penalty (loss, lane, traj[i], theta, grad);
+
+          l += dp;
+          c.pen += dp;
+        }
+    }
   /* counts per trajectory, as the one-at-a-time path reports them */
   loss->block_obj[b] += l;
+  loss->block_pen[b] += c.pen;
   loss->block_sse[b] += c.sse;
   loss->block_nfe_f[b] += n_rows * st.nfe_forward;
   loss->block_nfe_b[b] += n_rows * st.nfe_backward;
@@ -849,6 +1080,7 @@ run_block (CurrentsLoss *loss,
 
   loss->block_obj[b] = 0.0;
   loss->block_sse[b] = 0.0;
+  loss->block_pen[b] = 0.0;
   loss->block_nfe_f[b] = loss->block_nfe_b[b] = loss->block_steps[b] = 0;
   loss->block_stacked[b] = 0;
   g_clear_error (&loss->block_error[b]);
@@ -883,8 +1115,9 @@ run_block (CurrentsLoss *loss,
 
   for (gsize q = first; q < last; q++)
     if (!is_stacked[q - first]
-        && !run_one (loss, lane->adjoint, loss->job_theta, loss->job_traj[q], grad,
-                     &loss->block_obj[b], &loss->block_sse[b], &loss->block_nfe_f[b],
+        && !run_one (loss, lane->adjoint, lane, loss->pen_scale, loss->job_theta,
+                     loss->job_traj[q], grad, &loss->block_obj[b], &loss->block_pen[b],
+                     &loss->block_sse[b], &loss->block_nfe_f[b],
                      &loss->block_nfe_b[b], &loss->block_steps[b], NULL, loss->job_cancel,
                      &loss->block_error[b]))
       return;
@@ -901,8 +1134,8 @@ currents_loss_eval (CurrentsLoss       *loss,
                     GCancellable       *cancellable,
                     GError            **error)
 {
-  gsize n_obs = 0;
-  double obj = 0.0, sse = 0.0;
+  gsize n_obs = 0, n_colloc = 0;
+  double obj = 0.0, sse = 0.0, pen = 0.0;
   gboolean parallel;
   guint gen;
 
@@ -923,6 +1156,7 @@ currents_loss_eval (CurrentsLoss       *loss,
       for (gsize s = 0; s < ns * loss->n; s++)
         if (!isnan (loss->obs[traj[q]][s]))
           n_obs++;
+      n_colloc += ns + loss->n_full[traj[q]];
     }
   if (n_traj > loss->n_traj)
     {
@@ -937,6 +1171,12 @@ currents_loss_eval (CurrentsLoss       *loss,
                    "the batch has no observed values");
       return FALSE;
     }
+
+  /* The penalties' scales: the blocks' sums are divided by N_obs like the squared
+   * errors, so s_c = λ_c N_obs / N_c gives λ_c · mean over the N_c collocation points. */
+  for (guint c = 0; c < loss->cons->len; c++)
+    loss->pen_scale[c] = g_array_index (loss->cons_weight, double, c) * (double) n_obs
+                         / (double) n_colloc;
 
   /* A new job: every block of the last one is done, and claims of it fail from now. */
   g_mutex_lock (&loss->mutex);
@@ -986,6 +1226,7 @@ currents_loss_eval (CurrentsLoss       *loss,
     {
       obj += loss->block_obj[b];
       sse += loss->block_sse[b];
+      pen += loss->block_pen[b];
       result->nfe_forward += loss->block_nfe_f[b];
       result->nfe_backward += loss->block_nfe_b[b];
       result->n_steps += loss->block_steps[b];
@@ -1017,6 +1258,7 @@ currents_loss_eval (CurrentsLoss       *loss,
     }
   result->objective = obj;
   result->mse = sse / (double) n_obs;
+  result->penalty = pen / (double) n_obs;
   result->n_observed = n_obs;
   if (!isfinite (obj))
     {
@@ -1028,16 +1270,67 @@ currents_loss_eval (CurrentsLoss       *loss,
 }
 
 gboolean
+currents_loss_add_conservation (CurrentsLoss *loss,
+                                const char   *expression,
+                                double        weight,
+                                GError      **error)
+{
+  CurrentsConservedQuantity *cons;
+
+  g_return_val_if_fail (loss != NULL, FALSE);
+  g_return_val_if_fail (expression != NULL, FALSE);
+
+  if (!isfinite (weight) || weight < 0.0)
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "the weight of the conserved quantity '%s' must be a number ≥ 0, not %g",
+                   expression, weight);
+      return FALSE;
+    }
+  cons = currents_conserved_quantity_new (expression, (const char *const *) loss->state_names, error);
+  if (cons == NULL)
+    return FALSE;
+  /* No job is in flight between evaluations, so the workers' lanes may grow here. */
+  g_mutex_lock (&loss->mutex);
+  g_ptr_array_add (loss->cons, cons);
+  g_array_append_val (loss->cons_weight, weight);
+  loss->pen_scale = g_renew (double, loss->pen_scale, loss->cons->len);
+  g_ptr_array_add (loss->own.cws, currents_conserved_quantity_workspace_new (cons));
+  for (guint w = 0; w < loss->n_workers; w++)
+    g_ptr_array_add (loss->workers[w].lane.cws, currents_conserved_quantity_workspace_new (cons));
+  g_mutex_unlock (&loss->mutex);
+  return TRUE;
+}
+
+gsize
+currents_loss_get_n_conservations (const CurrentsLoss *loss)
+{
+  return loss->cons->len;
+}
+
+const char *
+currents_loss_get_conservation (const CurrentsLoss *loss,
+                                gsize               i,
+                                double             *weight)
+{
+  g_return_val_if_fail (i < loss->cons->len, NULL);
+  if (weight != NULL)
+    *weight = g_array_index (loss->cons_weight, double, i);
+  return currents_conserved_quantity_get_expression (g_ptr_array_index (loss->cons, i));
+}
+
+gboolean
 currents_loss_predict (CurrentsLoss  *loss,
                        const double  *theta,
                        gsize          r,
                        double        *states,
                        GError       **error)
 {
-  double obj = 0, sse = 0;
+  double obj = 0, pen = 0, sse = 0;
   gsize a = 0, b = 0, c = 0;
 
   g_return_val_if_fail (r < loss->n_traj, FALSE);
-  return run_one (loss, loss->own.adjoint, theta, r, NULL, &obj, &sse, &a, &b, &c, states,
+  return run_one (loss, loss->own.adjoint, &loss->own, NULL, theta, r, NULL, &obj, &pen, &sse,
+                  &a, &b, &c, states,
                   NULL, error);
 }

@@ -13,6 +13,18 @@
  * (so every state counts alike whatever its units). Alongside, the mean squared error in
  * the data's units, MSE = (1/N) Σ (x − y)², which is what a user reads.
  *
+ * Conservation penalties (currents_loss_add_conservation()): for each quantity q_c(x) the
+ * user says must stay constant, with weight λ_c,
+ *
+ *   J += λ_c · (1/N_c) Σ_{x ∈ C} (∇q_c(x) · f(t, x, u; θ))²
+ *
+ * over the collocation points C: every observed sample of the chosen trajectories in
+ * which all states are seen (fixed points), and the predicted state x^r(t_k; θ) at every
+ * sample time of every chosen trajectory; N_c = |C|. The gradient is exact, the
+ * predicted points included: their dependence on θ (and on learned initial states) goes
+ * through the adjoint like the squared error's, ∂/∂x of the penalty being
+ * 2 λ_c/N_c q̇_c (H_{q_c} f + (∂f/∂x)ᵀ ∇q_c).
+ *
  * Trajectories are evaluated in fixed blocks whose partial sums are added in block order,
  * so the result is bit-identical whatever the number of threads. Where the model allows
  * it, a block's trajectories are integrated together as one stacked system with shared
@@ -59,6 +71,7 @@ typedef struct
   gsize  nfe_backward;
   gsize  n_steps;
   gsize  n_stacked;   /* trajectories integrated in stacked blocks */
+  double penalty;     /* the conservation penalties' part of J (0 without any) */
 } CurrentsLossResult;
 
 typedef struct _CurrentsLoss CurrentsLoss;
@@ -126,6 +139,27 @@ gboolean      currents_loss_eval          (CurrentsLoss              *loss,
                                            CurrentsLossResult        *result,
                                            GCancellable              *cancellable,
                                            GError                   **error);
+
+/**
+ * currents_loss_add_conservation:
+ * @expression: the quantity, an expression of the model's states in the model language
+ *   ("E + C"); see currents_conserved_quantity_new()
+ * @weight: λ ≥ 0
+ * @error: an unknown state name (with its column), a syntax error or a bad weight
+ *
+ * Adds λ · mean((dq/dt)²) over the collocation points to the objective (see the top of
+ * this file). Several quantities may be added, each with its own weight. Not while an
+ * evaluation runs.
+ */
+gboolean      currents_loss_add_conservation (CurrentsLoss           *loss,
+                                              const char             *expression,
+                                              double                  weight,
+                                              GError                **error);
+gsize         currents_loss_get_n_conservations (const CurrentsLoss  *loss);
+/* The expression of quantity @i, and its weight in @weight (nullable). */
+const char   *currents_loss_get_conservation (const CurrentsLoss     *loss,
+                                              gsize                   i,
+                                              double                 *weight);
 
 /* Predictions for trajectory r at its own sample times (n_samples × n), from θ. */
 gboolean      currents_loss_predict       (CurrentsLoss              *loss,
