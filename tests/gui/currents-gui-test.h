@@ -1,0 +1,48 @@
+/* currents-gui-test.h
+ *
+ * Copyright 2026 The Currents authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * What every GUI test suite needs, in one place: running the main loop until something
+ * holds (with a timeout), pausing while animations end, tearing a window down and
+ * checking that nothing keeps it alive, finding a widget by type, screenshots into
+ * $CURRENTS_SCREENSHOT_DIR, and scratch files.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+/* A condition for currents_gui_test_iterate_until(): TRUE once it holds. */
+typedef gboolean (*CurrentsGuiTestDone) (gpointer data);
+
+gboolean   currents_gui_test_iterate_until      (CurrentsGuiTestDone  done,
+                                                 gpointer             data,
+                                                 double               seconds);
+void       currents_gui_test_pause              (double               seconds);
+gboolean   currents_gui_test_is_null            (gpointer             data);
+
+void       currents_gui_test_destroy_window     (gpointer             window_location,
+                                                 gpointer             child_location,
+                                                 double               seconds);
+
+GtkWidget *currents_gui_test_find_descendant    (GtkWidget           *root,
+                                                 GType                type);
+GtkWidget *currents_gui_test_find_nth_descendant (GtkWidget          *root,
+                                                  GType               type,
+                                                  guint               n);
+
+void       currents_gui_test_screenshot         (GtkWidget           *widget,
+                                                 const char          *prefix,
+                                                 const char          *name);
+char      *currents_gui_test_screenshot_path    (const char          *prefix,
+                                                 const char          *name,
+                                                 const char          *suffix);
+
+GFile     *currents_gui_test_write_file         (const char          *folder,
+                                                 const char          *name,
+                                                 const char          *contents);
+void       currents_gui_test_remove_tree        (const char          *path);
+
+G_END_DECLS
