@@ -7,13 +7,96 @@
  */
 #include "config.h"
 
+#include <adwaita.h>
 #include <glib/gstdio.h>
+#include <gsl/gsl_errno.h>
 
 #include "currents-gui-test.h"
 
 /* How long the main loop runs before a screenshot: a toast slides in, a flap opens,
  * whatever changed is laid out and drawn. */
 #define SCREENSHOT_SETTLE_SECONDS 0.7
+
+/**
+ * currents_gui_test_init:
+ * @argc: main()'s
+ * @argv: main()'s
+ *
+ * What every GUI test program does first: GSL reports errors by status (never aborts),
+ * no accessibility bus and the Cairo renderer unless the environment says otherwise, then
+ * g_test_init(), gtk_init() and adw_init().
+ */
+void
+currents_gui_test_init (int    *argc,
+                        char ***argv)
+{
+  gsl_set_error_handler_off ();
+  g_setenv ("GTK_A11Y", "none", FALSE);
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+
+  g_test_init (argc, argv, NULL);
+  gtk_init ();
+  adw_init ();
+}
+
+/**
+ * currents_gui_test_load_style:
+ *
+ * Loads the application's style sheet for the default display, as AdwApplication would
+ * load it for the application.
+ */
+void
+currents_gui_test_load_style (void)
+{
+  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+  gtk_css_provider_load_from_resource (css, "/org/currents/Currents/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                              GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+}
+
+/**
+ * currents_gui_test_window_new:
+ * @width: the window's default width
+ * @height: its default height
+ * @example: whether to open the bundled example (the genetic toggle switch) in it
+ *
+ * A main window as a test wants it: the example opened (asserted) when asked for, then
+ * presented. Hand the reference to currents_gui_test_destroy_window() in the tear-down.
+ *
+ * Returns: (transfer full): the window, with a reference of the test's own
+ */
+CurrentsWindow *
+currents_gui_test_window_new (int      width,
+                              int      height,
+                              gboolean example)
+{
+  CurrentsWindow *window = g_object_ref (currents_window_new (NULL));
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  if (example)
+    g_assert_true (currents_window_open_example (window));
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+/**
+ * currents_gui_test_make_temp_dir:
+ * @template_name: as for g_dir_make_tmp() ("currents-window-XXXXXX")
+ *
+ * Returns: (transfer full): a new empty folder (asserted); remove it with
+ *   currents_gui_test_remove_tree()
+ */
+char *
+currents_gui_test_make_temp_dir (const char *template_name)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp (template_name, &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
 
 static gboolean
 wake (gpointer data)
@@ -79,6 +162,45 @@ gboolean
 currents_gui_test_is_null (gpointer data)
 {
   return *(gpointer *) data == NULL;
+}
+
+typedef struct
+{
+  CurrentsGuiTestCount count;
+  gpointer             object;
+  guint                before;
+} Counted;
+
+static gboolean
+counted_more (gpointer data)
+{
+  Counted *c = data;
+
+  return c->count (c->object) > c->before;
+}
+
+/**
+ * currents_gui_test_redraw:
+ * @widget: what to redraw (a view's drawing area, say)
+ * @count: how many frames @object has drawn
+ * @object: passed to @count
+ * @seconds: the most to wait
+ *
+ * Queues a redraw of @widget and runs the main loop until @object has drawn a frame
+ * after now (@count went up), or @seconds have passed.
+ *
+ * Returns: whether a frame was drawn (FALSE on the timeout); assert it.
+ */
+gboolean
+currents_gui_test_redraw (GtkWidget           *widget,
+                          CurrentsGuiTestCount count,
+                          gpointer             object,
+                          double               seconds)
+{
+  Counted c = { count, object, count (object) };
+
+  gtk_widget_queue_draw (widget);
+  return currents_gui_test_iterate_until (counted_more, &c, seconds);
 }
 
 /**

@@ -12,7 +12,18 @@
 
 #include <gtk/gtk.h>
 
+#include "currents-window.h"
+
 G_BEGIN_DECLS
+
+void       currents_gui_test_init               (int                 *argc,
+                                                 char              ***argv);
+void       currents_gui_test_load_style         (void);
+
+CurrentsWindow *currents_gui_test_window_new      (int                  width,
+                                                 int                  height,
+                                                 gboolean             example);
+char      *currents_gui_test_make_temp_dir      (const char          *template_name);
 
 /* A condition for currents_gui_test_iterate_until(): TRUE once it holds. */
 typedef gboolean (*CurrentsGuiTestDone) (gpointer data);
@@ -22,6 +33,14 @@ gboolean   currents_gui_test_iterate_until      (CurrentsGuiTestDone  done,
                                                  double               seconds);
 void       currents_gui_test_pause              (double               seconds);
 gboolean   currents_gui_test_is_null            (gpointer             data);
+
+/* How many frames @object (a view) has drawn so far, for currents_gui_test_redraw(). */
+typedef guint (*CurrentsGuiTestCount) (gpointer object);
+
+gboolean   currents_gui_test_redraw             (GtkWidget           *widget,
+                                                 CurrentsGuiTestCount count,
+                                                 gpointer             object,
+                                                 double               seconds);
 
 void       currents_gui_test_destroy_window     (gpointer             window_location,
                                                  gpointer             child_location,

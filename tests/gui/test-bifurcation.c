@@ -50,18 +50,19 @@ idle_view (gpointer data)
   return !currents_bifurcation_view_get_busy (data);
 }
 
-typedef struct
+static guint
+n_frames (gpointer view)
 {
-  CurrentsBifurcationView *view;
-  guint                    frames;
-} FrameWait;
+  return currents_bifurcation_view_get_n_frames (view);
+}
 
-static gboolean
-drew (gpointer data)
+/* A frame of the view's canvas drawn after now. */
+static void
+redraw (Fixture *fixture)
 {
-  FrameWait *w = data;
-
-  return currents_bifurcation_view_get_n_frames (w->view) > w->frames;
+  g_assert_true (currents_gui_test_redraw (
+    currents_gui_test_find_descendant (GTK_WIDGET (fixture->view), GTK_TYPE_DRAWING_AREA),
+    n_frames, fixture->view, WAIT_SECONDS));
 }
 
 /* Everything computed, then a frame drawn after that. */
@@ -69,13 +70,8 @@ static void
 wait_for_view (Fixture                  *fixture,
                CurrentsPlotDiagramStats *stats)
 {
-  FrameWait w = { fixture->view, 0 };
-
   g_assert_true (currents_gui_test_iterate_until (idle_view, fixture->view, WAIT_SECONDS));
-  w.frames = currents_bifurcation_view_get_n_frames (fixture->view);
-  gtk_widget_queue_draw (currents_gui_test_find_descendant (GTK_WIDGET (fixture->view),
-                                                            GTK_TYPE_DRAWING_AREA));
-  g_assert_true (currents_gui_test_iterate_until (drew, &w, WAIT_SECONDS));
+  redraw (fixture);
   currents_bifurcation_view_get_stats (fixture->view, stats);
 }
 
@@ -84,11 +80,7 @@ static void
 wait_for_frame (Fixture                  *fixture,
                 CurrentsPlotDiagramStats *stats)
 {
-  FrameWait w = { fixture->view, currents_bifurcation_view_get_n_frames (fixture->view) };
-
-  gtk_widget_queue_draw (currents_gui_test_find_descendant (GTK_WIDGET (fixture->view),
-                                                            GTK_TYPE_DRAWING_AREA));
-  g_assert_true (currents_gui_test_iterate_until (drew, &w, WAIT_SECONDS));
+  redraw (fixture);
   currents_bifurcation_view_get_stats (fixture->view, stats);
 }
 
@@ -118,8 +110,7 @@ fixture_set_up (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
 
-  fixture->tmpdir = g_dir_make_tmp ("currents-bifurcation-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->tmpdir = currents_gui_test_make_temp_dir ("currents-bifurcation-XXXXXX");
 
   fixture->window = g_object_ref (currents_window_new (NULL));
   fixture->portrait = currents_window_get_portrait (fixture->window);
@@ -968,21 +959,8 @@ int
 main (int   argc,
       char *argv[])
 {
-  gsl_set_error_handler_off ();
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
-  {
-    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
-
-    gtk_css_provider_load_from_resource (css, "/org/currents/Currents/style.css");
-    gtk_style_context_add_provider_for_display (gdk_display_get_default (),
-                                                GTK_STYLE_PROVIDER (css),
-                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  }
+  currents_gui_test_init (&argc, &argv);
+  currents_gui_test_load_style ();
 
 #define ADD(path, func) \
   g_test_add ("/gui/bifurcation/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

@@ -104,11 +104,9 @@ fixture_set_up (Fixture       *fixture,
   currents_gui_test_remove_tree (fixture->folder);
   g_assert_cmpint (g_mkdir_with_parents (fixture->folder, 0755), ==, 0);
 
-  fixture->window = g_object_ref (currents_window_new (NULL));
+  fixture->window = currents_gui_test_window_new (1180, 800, FALSE);
   fixture->portrait = currents_window_get_portrait (fixture->window);
   fixture->gallery = CURRENTS_GALLERY (currents_window_get_page (fixture->window, "gallery"));
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1180, 800);
-  gtk_window_present (GTK_WINDOW (fixture->window));
 }
 
 static void
@@ -630,13 +628,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  gsl_set_error_handler_off ();
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
+  currents_gui_test_init (&argc, &argv);
 
 #define ADD(path, func) \
   g_test_add ("/gui/gallery/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

@@ -613,13 +613,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  gsl_set_error_handler_off ();
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
+  currents_gui_test_init (&argc, &argv);
 
 #define ADD(path, func) \
   g_test_add ("/help/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

@@ -117,14 +117,11 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  fixture->window = g_object_ref (currents_window_new (NULL));
+  fixture->window = currents_gui_test_window_new (1280, 760, TRUE);
   fixture->portrait = currents_window_get_portrait (fixture->window);
   fixture->view = CURRENTS_KNOCKOUT_VIEW (currents_window_get_page (fixture->window,
                                                                     "knockouts"));
   g_assert_nonnull (fixture->view);
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1280, 760);
-  g_assert_true (currents_window_open_example (fixture->window));
-  gtk_window_present (GTK_WINDOW (fixture->window));
 }
 
 static void
@@ -587,13 +584,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  gsl_set_error_handler_off ();
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
+  currents_gui_test_init (&argc, &argv);
 
 #define ADD(path, func) \
   g_test_add ("/gui/knockout-view/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

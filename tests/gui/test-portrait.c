@@ -46,18 +46,10 @@ idle_portrait (gpointer data)
   return !currents_portrait_get_busy (data);
 }
 
-typedef struct
+static guint
+n_frames (gpointer portrait)
 {
-  CurrentsPortrait *portrait;
-  guint             frames;
-} FrameWait;
-
-static gboolean
-drew (gpointer data)
-{
-  FrameWait *w = data;
-
-  return currents_portrait_get_n_frames (w->portrait) > w->frames;
+  return currents_portrait_get_n_frames (portrait);
 }
 
 /* Everything computed, then a frame drawn after that. */
@@ -65,16 +57,13 @@ static void
 wait_for_portrait (Fixture           *fixture,
                    CurrentsPlotStats *stats)
 {
-  FrameWait w = { fixture->portrait, 0 };
-
   g_assert_true (currents_gui_test_iterate_until (idle_portrait, fixture->portrait, WAIT_SECONDS));
   /* the fade-in animations end */
   currents_gui_test_pause (0.6);
   g_assert_true (currents_gui_test_iterate_until (idle_portrait, fixture->portrait, WAIT_SECONDS));
-  w.frames = currents_portrait_get_n_frames (fixture->portrait);
-  gtk_widget_queue_draw (currents_gui_test_find_descendant (GTK_WIDGET (fixture->portrait),
-                                                            GTK_TYPE_DRAWING_AREA));
-  g_assert_true (currents_gui_test_iterate_until (drew, &w, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_redraw (
+    currents_gui_test_find_descendant (GTK_WIDGET (fixture->portrait), GTK_TYPE_DRAWING_AREA),
+    n_frames, fixture->portrait, WAIT_SECONDS));
   currents_portrait_get_stats (fixture->portrait, stats);
 }
 
@@ -104,16 +93,10 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
+  fixture->tmpdir = currents_gui_test_make_temp_dir ("currents-portrait-XXXXXX");
 
-  fixture->tmpdir = g_dir_make_tmp ("currents-portrait-XXXXXX", &error);
-  g_assert_no_error (error);
-
-  fixture->window = g_object_ref (currents_window_new (NULL));
+  fixture->window = currents_gui_test_window_new (1100, 720, TRUE);
   fixture->portrait = currents_window_get_portrait (fixture->window);
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1100, 720);
-  g_assert_true (currents_window_open_example (fixture->window));
-  gtk_window_present (GTK_WINDOW (fixture->window));
   /* a1 = 3: the symmetric switch (bistable at iptg = 0, closed forms) the example was
    * before it got its hysteresis loop; the slider moves as a user would move it */
   g_assert_true (currents_gui_test_iterate_until (has_a1_slider, fixture->portrait, WAIT_SECONDS));
@@ -638,22 +621,8 @@ int
 main (int   argc,
       char *argv[])
 {
-  gsl_set_error_handler_off ();
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
-  {
-    /* the application's style sheet, as AdwApplication would load it */
-    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
-
-    gtk_css_provider_load_from_resource (css, "/org/currents/Currents/style.css");
-    gtk_style_context_add_provider_for_display (gdk_display_get_default (),
-                                                GTK_STYLE_PROVIDER (css),
-                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  }
+  currents_gui_test_init (&argc, &argv);
+  currents_gui_test_load_style ();
 
 #define ADD(path, func) \
   g_test_add ("/gui/portrait/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

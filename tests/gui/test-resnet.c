@@ -109,12 +109,10 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  fixture->window = g_object_ref (currents_window_new (NULL));
+  fixture->window = currents_gui_test_window_new (1200, 760, FALSE);
   fixture->portrait = currents_window_get_portrait (fixture->window);
   fixture->view = CURRENTS_RESNET_VIEW (currents_window_get_page (fixture->window, "resnet"));
   g_assert_nonnull (fixture->view);
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1200, 760);
-  gtk_window_present (GTK_WINDOW (fixture->window));
 }
 
 static void
@@ -622,21 +620,8 @@ int
 main (int   argc,
       char *argv[])
 {
-  gsl_set_error_handler_off ();
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
-  {
-    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
-
-    gtk_css_provider_load_from_resource (css, "/org/currents/Currents/style.css");
-    gtk_style_context_add_provider_for_display (gdk_display_get_default (),
-                                                GTK_STYLE_PROVIDER (css),
-                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  }
+  currents_gui_test_init (&argc, &argv);
+  currents_gui_test_load_style ();
 
 #define ADD(path, func) \
   g_test_add ("/gui/resnet/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

@@ -136,14 +136,11 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  fixture->window = g_object_ref (currents_window_new (NULL));
+  fixture->window = currents_gui_test_window_new (1200, 760, TRUE);
   fixture->portrait = currents_window_get_portrait (fixture->window);
   fixture->view = CURRENTS_STABILITY_VIEW (currents_window_get_page (fixture->window,
                                                                      "stability"));
   g_assert_nonnull (fixture->view);
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1200, 760);
-  g_assert_true (currents_window_open_example (fixture->window));
-  gtk_window_present (GTK_WINDOW (fixture->window));
   /* the portrait lays out its view first: the neighbourhoods are fractions of it */
   g_assert_true (currents_gui_test_iterate_until (portrait_drawn, fixture->portrait, WAIT_SECONDS));
   /* a1 = 3: the symmetric switch, bistable at iptg = 0 with closed forms (the example
@@ -628,21 +625,8 @@ int
 main (int   argc,
       char *argv[])
 {
-  gsl_set_error_handler_off ();
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
-  {
-    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
-
-    gtk_css_provider_load_from_resource (css, "/org/currents/Currents/style.css");
-    gtk_style_context_add_provider_for_display (gdk_display_get_default (),
-                                                GTK_STYLE_PROVIDER (css),
-                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  }
+  currents_gui_test_init (&argc, &argv);
+  currents_gui_test_load_style ();
 
   g_test_add_func ("/gui/stability/classify", test_classify);
 

@@ -121,10 +121,7 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  fixture->tmpdir = g_dir_make_tmp ("currents-training-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->tmpdir = currents_gui_test_make_temp_dir ("currents-training-XXXXXX");
 
   /* quick runs: a small network, a few epochs */
   fixture->settings = g_settings_new (APP_ID);
@@ -132,12 +129,9 @@ fixture_set_up (Fixture       *fixture,
   g_settings_set_uint (fixture->settings, "train-epochs", 40);
   g_settings_set_uint (fixture->settings, "train-seed", 7);
 
-  fixture->window = g_object_ref (currents_window_new (NULL));
+  fixture->window = currents_gui_test_window_new (1180, 760, TRUE);
   fixture->panel = currents_window_get_training_panel (fixture->window);
   fixture->view = currents_window_get_timeseries_view (fixture->window);
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1180, 760);
-  g_assert_true (currents_window_open_example (fixture->window));
-  gtk_window_present (GTK_WINDOW (fixture->window));
   g_assert_cmpint (currents_training_panel_get_state (fixture->panel), ==,
                    CURRENTS_TRAINING_READY);
 }
@@ -565,14 +559,9 @@ int
 main (int   argc,
       char *argv[])
 {
-  gsl_set_error_handler_off ();
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
   g_setenv ("GSETTINGS_BACKEND", "memory", FALSE);
 
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
+  currents_gui_test_init (&argc, &argv);
 
 #define ADD(path, func) \
   g_test_add ("/gui/training/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

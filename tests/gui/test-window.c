@@ -38,18 +38,10 @@ plane_idle (gpointer data)
   return !currents_portrait_get_busy (data);
 }
 
-typedef struct
+static guint
+plane_frames (gpointer plane)
 {
-  CurrentsPortrait *plane;
-  guint               frames;
-} FrameWait;
-
-static gboolean
-plane_drew (gpointer data)
-{
-  FrameWait *w = data;
-
-  return currents_portrait_get_n_frames (w->plane) > w->frames;
+  return currents_portrait_get_n_frames (plane);
 }
 
 /* Waits until the plane has finished its trajectories and drawn a frame after that. */
@@ -57,12 +49,9 @@ static void
 wait_for_plane (Fixture           *fixture,
                 CurrentsPlotStats *stats)
 {
-  FrameWait w = { fixture->plane, 0 };
-
   g_assert_true (currents_gui_test_iterate_until (plane_idle, fixture->plane, WAIT_SECONDS));
-  w.frames = currents_portrait_get_n_frames (fixture->plane);
-  gtk_widget_queue_draw (GTK_WIDGET (fixture->plane));
-  g_assert_true (currents_gui_test_iterate_until (plane_drew, &w, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_redraw (GTK_WIDGET (fixture->plane), plane_frames,
+                                           fixture->plane, WAIT_SECONDS));
   currents_portrait_get_stats (fixture->plane, stats);
 }
 
@@ -119,16 +108,10 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
+  fixture->tmpdir = currents_gui_test_make_temp_dir ("currents-window-XXXXXX");
 
-  fixture->tmpdir = g_dir_make_tmp ("currents-window-XXXXXX", &error);
-  g_assert_no_error (error);
-
-  fixture->window = g_object_ref (currents_window_new (NULL));
+  fixture->window = currents_gui_test_window_new (900, 680, TRUE);
   fixture->plane = currents_window_get_portrait (fixture->window);
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 900, 680);
-  g_assert_true (currents_window_open_example (fixture->window));
-  gtk_window_present (GTK_WINDOW (fixture->window));
 }
 
 static void
@@ -522,13 +505,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  gsl_set_error_handler_off ();
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
+  currents_gui_test_init (&argc, &argv);
 
 #define ADD(path, func) \
   g_test_add ("/gui/window/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

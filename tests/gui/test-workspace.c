@@ -147,16 +147,10 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
   clear_autosaves ();
-  fixture->tmpdir = g_dir_make_tmp ("currents-gui-workspace-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->window = g_object_ref (currents_window_new (NULL));
+  fixture->tmpdir = currents_gui_test_make_temp_dir ("currents-gui-workspace-XXXXXX");
+  fixture->window = currents_gui_test_window_new (900, 680, TRUE);
   fixture->portrait = currents_window_get_portrait (fixture->window);
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 900, 680);
-  g_assert_true (currents_window_open_example (fixture->window));
-  gtk_window_present (GTK_WINDOW (fixture->window));
 }
 
 static void
@@ -976,13 +970,9 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GtkCssProvider) css = NULL;
   g_autofree char *home = NULL;
   int status;
 
-  gsl_set_error_handler_off ();
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
 
   /* Autosaves and recent files in a directory of the test's own (before GLib caches
@@ -997,17 +987,10 @@ main (int   argc,
     g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   }
 
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
+  currents_gui_test_init (&argc, &argv);
   g_assert_cmpstr (g_get_user_state_dir (), ==, state_dir);
 
-  /* The application's style sheet, as AdwApplication would load it. */
-  css = gtk_css_provider_new ();
-  gtk_css_provider_load_from_resource (css, "/org/currents/Currents/style.css");
-  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
-                                              GTK_STYLE_PROVIDER (css),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  currents_gui_test_load_style ();
 
 #define ADD(path, func) \
   g_test_add ("/gui/workspace/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
