@@ -20,71 +20,14 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-static void
-run_cli (Run        *r,
-         const char *first,
-         ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  va_list ap;
-  int wait_status;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("CURRENTS_CLI"));
-  va_start (ap, first);
-  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (gpointer) a);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  g_assert_nonnull (g_ptr_array_index (argv, 0));
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r->out,
-                &r->err, &wait_status, &error);
-  g_assert_no_error (error);
-  r->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : 128;
-}
+#include "currents-cli-test.h"
 
 static char *tmpdir;
-
-static char *
-example (const char *name)
-{
-  return g_build_filename (g_getenv ("CURRENTS_DATA_DIR"), "examples", name, NULL);
-}
 
 static char *
 temp_path (const char *name)
 {
   return g_build_filename (tmpdir, name, NULL);
-}
-
-static gboolean
-file_contains (const char *path,
-               const char *fragment)
-{
-  g_autofree char *text = NULL;
-  gsize len = 0, f = strlen (fragment);
-
-  g_assert_true (g_file_get_contents (path, &text, &len, NULL));
-  for (gsize i = 0; i + f <= len; i++)
-    if (memcmp (text + i, fragment, f) == 0)
-      return TRUE;
-  return FALSE;
 }
 
 static JsonObject *
@@ -101,19 +44,19 @@ parse (JsonParser *parser,
 static void
 test_toggle_plot_json (void)
 {
-  g_autofree char *model = example ("toggle.ode");
-  g_autofree char *data = example ("toggle.csv");
+  g_autofree char *model = currents_cli_test_example ("toggle.ode");
+  g_autofree char *data = currents_cli_test_example ("toggle.csv");
   g_autofree char *png = temp_path ("toggle-iptg.png");
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_auto(Run) r = { 0 };
+  g_auto(CurrentsCliRun) r = { 0 };
   g_autofree char *expected = NULL;
   JsonObject *root, *range;
   JsonArray *folds, *bistable;
   double f0, f1, lo, hi;
   cairo_surface_t *image;
 
-  run_cli (&r, "continue", model, "--param", "iptg", "--range", "0.01:100", "--log",
-           "--plot-y", "u", "--data", data, "--plot", png, "--json", NULL);
+  currents_cli_test_run (&r, "continue", model, "--param", "iptg", "--range", "0.01:100", "--log",
+                         "--plot-y", "u", "--data", data, "--plot", png, "--json", NULL);
   g_assert_cmpstr (r.err, ==, "");
   g_assert_cmpint (r.status, ==, 0);
   root = parse (parser, r.out);
@@ -147,12 +90,12 @@ test_toggle_plot_json (void)
 
   /* the image: a PNG of the default size with its provenance */
   g_assert_true (g_file_test (png, G_FILE_TEST_IS_REGULAR));
-  g_assert_true (file_contains (png, "\x89PNG\r\n\x1a\n"));
-  g_assert_true (file_contains (png, "tEXtSoftware"));
-  g_assert_true (file_contains (png, "currents-cli " PACKAGE_VERSION));
-  g_assert_true (file_contains (png, "Bifurcation diagram of"));
-  g_assert_true (file_contains (png, "sha256"));
-  g_assert_true (file_contains (png, "data "));
+  g_assert_true (currents_cli_test_file_contains (png, "\x89PNG\r\n\x1a\n"));
+  g_assert_true (currents_cli_test_file_contains (png, "tEXtSoftware"));
+  g_assert_true (currents_cli_test_file_contains (png, "currents-cli " PACKAGE_VERSION));
+  g_assert_true (currents_cli_test_file_contains (png, "Bifurcation diagram of"));
+  g_assert_true (currents_cli_test_file_contains (png, "sha256"));
+  g_assert_true (currents_cli_test_file_contains (png, "data "));
   image = cairo_image_surface_create_from_png (png);
   g_assert_cmpint (cairo_surface_status (image), ==, CAIRO_STATUS_SUCCESS);
   g_assert_cmpint (cairo_image_surface_get_width (image), ==, 800);
@@ -164,28 +107,29 @@ test_toggle_plot_json (void)
 static void
 test_toggle_text (void)
 {
-  g_autofree char *model = example ("toggle.ode");
+  g_autofree char *model = currents_cli_test_example ("toggle.ode");
   g_autofree char *svg = temp_path ("toggle.svg");
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_auto(Run) r = { 0 };
-  g_auto(Run) j = { 0 };
+  g_auto(CurrentsCliRun) r = { 0 };
+  g_auto(CurrentsCliRun) j = { 0 };
   JsonObject *root, *range;
   JsonArray *folds;
   double fold;
 
-  run_cli (&r, "continue", model, "--param", "iptg", "--range", "0.01:100", "--log",
-           "--plot", svg, "--size", "600x400", NULL);
+  currents_cli_test_run (&r, "continue", model, "--param", "iptg", "--range", "0.01:100", "--log",
+                         "--plot", svg, "--size", "600x400", NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "Hysteresis: bistable for 0.641 < iptg < 0.923; switching up "
                                    "at 0.923, down at 0.641\n"));
-  g_assert_true (file_contains (svg, "<svg"));
-  g_assert_true (file_contains (svg, "width=\"600"));
-  g_assert_true (file_contains (svg, "<dc:title>Bifurcation diagram of"));
+  g_assert_true (currents_cli_test_file_contains (svg, "<svg"));
+  g_assert_true (currents_cli_test_file_contains (svg, "width=\"600"));
+  g_assert_true (currents_cli_test_file_contains (svg, "<dc:title>Bifurcation diagram of"));
   g_remove (svg);
 
   /* the symmetric switch (a1 = a2 = 3): one fold, no downward switch inside the range */
-  run_cli (&j, "continue", model, "--param", "iptg", "--range", "0.01:100", "--log", "--json",
-           "--set", "a1=3", NULL);
+  currents_cli_test_run (&j, "continue", model, "--param", "iptg", "--range", "0.01:100", "--log",
+                         "--json",
+                         "--set", "a1=3", NULL);
   g_assert_cmpint (j.status, ==, 0);
   root = parse (parser, j.out);
   folds = json_object_get_array_member (root, "folds");
@@ -206,19 +150,21 @@ test_monostable (void)
   g_autofree char *pdf = temp_path ("linear.pdf");
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
-  g_auto(Run) r = { 0 };
+  g_auto(CurrentsCliRun) r = { 0 };
   JsonObject *root;
 
   g_file_set_contents (model, "par p=0.37\nx' = p - x\ninit x=0\ndone\n", -1, &error);
   g_assert_no_error (error);
-  run_cli (&r, "continue", model, "--param", "p", "--range", "-2.5:3.5", "--plot", pdf,
-           "--json", NULL);
+  currents_cli_test_run (&r, "continue", model, "--param", "p", "--range", "-2.5:3.5", "--plot",
+                         pdf,
+                         "--json", NULL);
   g_assert_cmpint (r.status, ==, 0);
   root = parse (parser, r.out);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "bistable")), ==, 0);
-  g_assert_cmpstr (json_object_get_string_member (root, "summary"), ==, "monostable over the range");
-  g_assert_true (file_contains (pdf, "%PDF-"));
-  g_assert_true (file_contains (pdf, "Bifurcation diagram of"));
+  g_assert_cmpstr (json_object_get_string_member (root, "summary"), ==,
+                   "monostable over the range");
+  g_assert_true (currents_cli_test_file_contains (pdf, "%PDF-"));
+  g_assert_true (currents_cli_test_file_contains (pdf, "Bifurcation diagram of"));
   g_remove (pdf);
   g_remove (model);
 }
@@ -229,17 +175,17 @@ test_continue2_plot (void)
   g_autofree char *model = temp_path ("cusp.ode");
   g_autofree char *png = temp_path ("cusp.png");
   g_autoptr(GError) error = NULL;
-  g_auto(Run) r = { 0 };
+  g_auto(CurrentsCliRun) r = { 0 };
 
   g_file_set_contents (model, "par h=0, r=1\nx' = h + r*x - x^3\ninit x=1\ndone\n", -1, &error);
   g_assert_no_error (error);
-  run_cli (&r, "continue2", model, "--param", "h", "--param2", "r", "--range", "-2:2",
-           "--range2", "-1:2", "--plot", png, NULL);
+  currents_cli_test_run (&r, "continue2", model, "--param", "h", "--param2", "r", "--range", "-2:2",
+                         "--range2", "-1:2", "--plot", png, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "Cusp points:\n  h = "));
   g_assert_nonnull (strstr (r.out, "Diagram written to"));
-  g_assert_true (file_contains (png, "\x89PNG\r\n\x1a\n"));
-  g_assert_true (file_contains (png, "Folds and Hopf points of"));
+  g_assert_true (currents_cli_test_file_contains (png, "\x89PNG\r\n\x1a\n"));
+  g_assert_true (currents_cli_test_file_contains (png, "Folds and Hopf points of"));
   g_remove (png);
   g_remove (model);
 }
@@ -247,27 +193,27 @@ test_continue2_plot (void)
 static void
 test_errors (void)
 {
-  g_autofree char *model = example ("toggle.ode");
-  g_autofree char *other = example ("brusselator.csv");
+  g_autofree char *model = currents_cli_test_example ("toggle.ode");
+  g_autofree char *other = currents_cli_test_example ("brusselator.csv");
   g_autofree char *png = temp_path ("never.png");
-  g_auto(Run) a = { 0 };
-  g_auto(Run) b = { 0 };
-  g_auto(Run) c = { 0 };
-  g_auto(Run) d = { 0 };
+  g_auto(CurrentsCliRun) a = { 0 };
+  g_auto(CurrentsCliRun) b = { 0 };
+  g_auto(CurrentsCliRun) c = { 0 };
+  g_auto(CurrentsCliRun) d = { 0 };
 
-  run_cli (&a, "continue", model, "--param", "iptg", "--range", "0.01:100", "--log",
-           "--plot", "diagram.bmp", NULL);
+  currents_cli_test_run (&a, "continue", model, "--param", "iptg", "--range", "0.01:100", "--log",
+                         "--plot", "diagram.bmp", NULL);
   g_assert_cmpint (a.status, ==, 2);
   g_assert_nonnull (strstr (a.err, ".png, .svg or .pdf"));
-  run_cli (&b, "continue", model, "--param", "iptg", "--range", "0.01:100", "--log",
-           "--plot", png, "--size", "5x5", NULL);
+  currents_cli_test_run (&b, "continue", model, "--param", "iptg", "--range", "0.01:100", "--log",
+                         "--plot", png, "--size", "5x5", NULL);
   g_assert_cmpint (b.status, ==, 2);
-  run_cli (&c, "continue", model, "--param", "iptg", "--range", "0.01:100", "--log",
-           "--plot", png, "--plot-y", "w", NULL);
+  currents_cli_test_run (&c, "continue", model, "--param", "iptg", "--range", "0.01:100", "--log",
+                         "--plot", png, "--plot-y", "w", NULL);
   g_assert_cmpint (c.status, ==, 1);
   g_assert_nonnull (strstr (c.err, "'w' is not a state"));
-  run_cli (&d, "continue", model, "--param", "iptg", "--range", "0.01:100", "--log",
-           "--plot", png, "--data", other, NULL);
+  currents_cli_test_run (&d, "continue", model, "--param", "iptg", "--range", "0.01:100", "--log",
+                         "--plot", png, "--data", other, NULL);
   g_assert_cmpint (d.status, ==, 1);
   g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
 }

@@ -19,56 +19,12 @@
 #include <glib/gstdio.h>
 #include <gsl/gsl_errno.h>
 
+#include "currents-cli-test.h"
 #include "currents-plot-portrait.h"
 
 /* The toggle switch with a1 = a2 = 3, whose nullclines and equilibria have closed forms
  * (the example itself is asymmetric, for its hysteresis loop); relative to data/examples. */
 #define SYMMETRIC_TOGGLE "../../tests/data/toggle-symmetric.ode"
-
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-static void
-run_cli (Run        *r,
-         const char *first,
-         ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  va_list ap;
-  int wait_status;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("CURRENTS_CLI"));
-  va_start (ap, first);
-  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (gpointer) a);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  g_assert_nonnull (g_ptr_array_index (argv, 0));
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r->out,
-                &r->err, &wait_status, &error);
-  g_assert_no_error (error);
-  r->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : 128;
-}
-
-static char *
-example (const char *name)
-{
-  return g_build_filename (g_getenv ("CURRENTS_DATA_DIR"), "examples", name, NULL);
-}
 
 static char *tmpdir;
 
@@ -76,20 +32,6 @@ static char *
 temp_path (const char *name)
 {
   return g_build_filename (tmpdir, name, NULL);
-}
-
-static gboolean
-file_contains (const char *path,
-               const char *fragment)
-{
-  g_autofree char *text = NULL;
-  gsize len = 0, f = strlen (fragment);
-
-  g_assert_true (g_file_get_contents (path, &text, &len, NULL));
-  for (gsize i = 0; i + f <= len; i++)
-    if (memcmp (text + i, fragment, f) == 0)
-      return TRUE;
-  return FALSE;
 }
 
 /* ---- pixels ---- */
@@ -259,14 +201,15 @@ check_glyphs (const Picture *p)
 static void
 test_png_layers (void)
 {
-  g_autofree char *model = example (SYMMETRIC_TOGGLE);
+  g_autofree char *model = currents_cli_test_example (SYMMETRIC_TOGGLE);
   g_autofree char *png = temp_path ("nullclines.png");
   g_autofree char *glyphs = temp_path ("glyphs.png");
   g_autofree char *dark = temp_path ("dark.png");
   g_autofree char *none = temp_path ("trajectories.png");
-  g_auto(Run) r = { 0 }, r2 = { 0 }, r3 = { 0 }, r4 = { 0 };
+  g_auto(CurrentsCliRun) r = { 0 }, r2 = { 0 }, r3 = { 0 }, r4 = { 0 };
 
-  run_cli (&r, "plot", model, "--layers", "nullclines", "--size", "800x600", "-o", png, NULL);
+  currents_cli_test_run (&r, "plot", model, "--layers", "nullclines", "--size", "800x600", "-o",
+                         png, NULL);
   g_assert_cmpstr (r.err, ==, "");
   g_assert_cmpint (r.status, ==, 0);
   {
@@ -278,8 +221,9 @@ test_png_layers (void)
     check_nullclines (&p, TRUE);
   }
 
-  run_cli (&r2, "plot", model, "--layers=nullclines,equilibria", "--size=640x640", "--no-legend",
-           "-o", glyphs, NULL);
+  currents_cli_test_run (&r2, "plot", model, "--layers=nullclines,equilibria", "--size=640x640",
+                         "--no-legend",
+                         "-o", glyphs, NULL);
   g_assert_cmpint (r2.status, ==, 0);
   {
     g_auto(Picture) p = { 0 };
@@ -289,8 +233,9 @@ test_png_layers (void)
     check_glyphs (&p);
   }
 
-  run_cli (&r3, "plot", model, "--layers", "nullclines,equilibria", "--dark", "--no-legend",
-           "-o", dark, NULL);
+  currents_cli_test_run (&r3, "plot", model, "--layers", "nullclines,equilibria", "--dark",
+                         "--no-legend",
+                         "-o", dark, NULL);
   g_assert_cmpint (r3.status, ==, 0);
   {
     g_auto(Picture) p = { 0 };
@@ -301,7 +246,8 @@ test_png_layers (void)
   }
 
   /* without the layer, no nullcline colour along the curves */
-  run_cli (&r4, "plot", model, "--layers", "trajectories", "--no-legend", "-o", none, NULL);
+  currents_cli_test_run (&r4, "plot", model, "--layers", "trajectories", "--no-legend", "-o", none,
+                         NULL);
   g_assert_cmpint (r4.status, ==, 0);
   {
     g_auto(Picture) p = { 0 };
@@ -314,45 +260,48 @@ test_png_layers (void)
 static void
 test_formats (void)
 {
-  g_autofree char *model = example ("toggle.ode");
-  g_autofree char *data = example ("toggle.csv");
+  g_autofree char *model = currents_cli_test_example ("toggle.ode");
+  g_autofree char *data = currents_cli_test_example ("toggle.csv");
   g_autofree char *svg = temp_path ("toggle.svg");
   g_autofree char *pdf = temp_path ("toggle.pdf");
   g_autofree char *png = temp_path ("toggle.png");
   g_autofree char *csv = temp_path ("curves.csv");
-  g_auto(Run) r = { 0 }, r2 = { 0 }, r3 = { 0 };
+  g_auto(CurrentsCliRun) r = { 0 }, r2 = { 0 }, r3 = { 0 };
 
   /* a1 = 3: the symmetric switch, bistable with a saddle at u = v = 1.2134 */
-  run_cli (&r, "plot", model, "--set", "a1=3", "--layers", "all", "--basins-grid", "16",
-           "--from", "u=1.5,v=2.385",
-           "--direction", "forward", "--arrows", "streamlines", "-o", svg, "--csv", csv, NULL);
+  currents_cli_test_run (&r, "plot", model, "--set", "a1=3", "--layers", "all", "--basins-grid",
+                         "16", "--from", "u=1.5,v=2.385", "--direction", "forward", "--arrows",
+                         "streamlines", "-o", svg, "--csv", csv, NULL);
   g_assert_cmpstr (r.err, ==, "");
   g_assert_cmpint (r.status, ==, 0);
-  g_assert_true (file_contains (svg, "<svg"));
-  g_assert_true (file_contains (svg, "<!-- Software: currents-cli " PACKAGE_VERSION " -->"));
-  g_assert_true (file_contains (svg, "toggle.ode (model, sha256 "));
-  g_assert_true (file_contains (svg, "layers basins,field,nullclines,separatrices,trajectories,"
-                                     "launched,data,equilibria"));
-  g_assert_true (file_contains (csv, "curve,kind,label,u,v\n"));
-  g_assert_true (file_contains (csv, ",nullcline-x,"));
-  g_assert_true (file_contains (csv, ",stable-manifold,"));
-  g_assert_true (file_contains (csv, ",launched,"));
-  g_assert_true (file_contains (csv, ",equilibrium,saddle,1.2134"));
+  g_assert_true (currents_cli_test_file_contains (svg, "<svg"));
+  g_assert_true (currents_cli_test_file_contains (
+    svg, "<!-- Software: currents-cli " PACKAGE_VERSION " -->"));
+  g_assert_true (currents_cli_test_file_contains (svg, "toggle.ode (model, sha256 "));
+  g_assert_true (currents_cli_test_file_contains (
+    svg, "layers basins,field,nullclines,separatrices,trajectories,launched,data,equilibria"));
+  g_assert_true (currents_cli_test_file_contains (csv, "curve,kind,label,u,v\n"));
+  g_assert_true (currents_cli_test_file_contains (csv, ",nullcline-x,"));
+  g_assert_true (currents_cli_test_file_contains (csv, ",stable-manifold,"));
+  g_assert_true (currents_cli_test_file_contains (csv, ",launched,"));
+  g_assert_true (currents_cli_test_file_contains (csv, ",equilibrium,saddle,1.2134"));
 
-  run_cli (&r2, "plot", model, "--set", "a1=1.5,a2=1.5", "--view", "u=-0.5:3,v=-0.5:3", "-o",
-           pdf, NULL);
+  currents_cli_test_run (&r2, "plot", model, "--set", "a1=1.5,a2=1.5", "--view",
+                         "u=-0.5:3,v=-0.5:3", "-o",
+                         pdf, NULL);
   g_assert_cmpint (r2.status, ==, 0);
-  g_assert_true (file_contains (pdf, "%PDF"));
-  g_assert_true (file_contains (pdf, "/Creator (currents-cli " PACKAGE_VERSION ")"));
-  g_assert_true (file_contains (pdf, "/Title (Phase portrait of "));
+  g_assert_true (currents_cli_test_file_contains (pdf, "%PDF"));
+  g_assert_true (currents_cli_test_file_contains (pdf,
+                                                  "/Creator (currents-cli " PACKAGE_VERSION ")"));
+  g_assert_true (currents_cli_test_file_contains (pdf, "/Title (Phase portrait of "));
 
-  run_cli (&r3, "plot", model, "--data", data, "--input", "iptg", "--set", "iptg=0.5",
-           "--size", "400x300", "-o", png, NULL);
+  currents_cli_test_run (&r3, "plot", model, "--data", data, "--input", "iptg", "--set", "iptg=0.5",
+                         "--size", "400x300", "-o", png, NULL);
   g_assert_cmpstr (r3.err, ==, "");
   g_assert_cmpint (r3.status, ==, 0);
-  g_assert_true (file_contains (png, "tEXt"));
-  g_assert_true (file_contains (png, "iptg=0.5"));
-  g_assert_true (file_contains (png, "data sha256 "));
+  g_assert_true (currents_cli_test_file_contains (png, "tEXt"));
+  g_assert_true (currents_cli_test_file_contains (png, "iptg=0.5"));
+  g_assert_true (currents_cli_test_file_contains (png, "data sha256 "));
 }
 
 static void
@@ -367,7 +316,7 @@ test_trained (void)
   g_autoptr(CurrentsTrainedModel) tm = NULL;
   g_autofree char *json = temp_path ("neural.json");
   g_autofree char *png = temp_path ("neural.png");
-  g_auto(Run) r = { 0 };
+  g_auto(CurrentsCliRun) r = { 0 };
   CurrentsNeuralModel *nn;
 
   currents_neural_spec_init (&spec);
@@ -379,11 +328,12 @@ test_trained (void)
   g_assert_true (currents_trained_model_save (tm, json, &error));
   g_assert_no_error (error);
 
-  run_cli (&r, "plot", json, "--layers", "field,nullclines,equilibria,separatrices", "-o", png,
-           NULL);
+  currents_cli_test_run (&r, "plot", json, "--layers", "field,nullclines,equilibria,separatrices",
+                         "-o", png,
+                         NULL);
   g_assert_cmpstr (r.err, ==, "");
   g_assert_cmpint (r.status, ==, 0);
-  g_assert_true (file_contains (png, "trained model, sha256"));
+  g_assert_true (currents_cli_test_file_contains (png, "trained model, sha256"));
   {
     cairo_surface_t *image = cairo_image_surface_create_from_png (png);
 
@@ -395,7 +345,7 @@ test_trained (void)
 static void
 test_errors (void)
 {
-  g_autofree char *model = example ("toggle.ode");
+  g_autofree char *model = currents_cli_test_example ("toggle.ode");
   g_autofree char *png = temp_path ("e.png");
   g_autofree char *absent = temp_path ("absent.ode");
   g_autofree char *nowhere = g_build_filename (tmpdir, "no-such-dir", "x.png", NULL);
@@ -419,11 +369,12 @@ test_errors (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_auto(Run) r = { 0 };
+      g_auto(CurrentsCliRun) r = { 0 };
 
-      run_cli (&r, cases[i].args[0], cases[i].args[1], cases[i].args[2], cases[i].args[3],
-               cases[i].args[4], cases[i].args[5], cases[i].args[6], cases[i].args[7],
-               cases[i].args[8], NULL);
+      currents_cli_test_run (&r, cases[i].args[0], cases[i].args[1], cases[i].args[2],
+                             cases[i].args[3],
+                             cases[i].args[4], cases[i].args[5], cases[i].args[6], cases[i].args[7],
+                             cases[i].args[8], NULL);
       g_test_message ("case %u: %s", i, r.err);
       g_assert_cmpint (r.status, ==, cases[i].status);
       g_assert_true (g_str_has_prefix (r.err, "currents-cli: "));

@@ -18,56 +18,10 @@
 #include <gsl/gsl_errno.h>
 #include <json-glib/json-glib.h>
 
+#include "currents-cli-test.h"
 #include "currents-engine.h"
 
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-static void
-run_argv (Run         *r,
-          const char **args)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  int wait_status;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("CURRENTS_CLI"));
-  for (const char **a = args; *a != NULL; a++)
-    g_ptr_array_add (argv, (gpointer) *a);
-  g_ptr_array_add (argv, NULL);
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r->out,
-                &r->err, &wait_status, &error);
-  g_assert_no_error (error);
-  r->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : 128;
-}
-
-#define RUN(r, ...) run_argv ((r), (const char *[]) { __VA_ARGS__, NULL })
-
-static char *
-example (const char *name)
-{
-  return g_build_filename (g_getenv ("CURRENTS_DATA_DIR"), "examples", name, NULL);
-}
-
-static char *
-tmp_path (const char *name)
-{
-  g_autofree char *dir = g_dir_make_tmp ("currents-train-XXXXXX", NULL);
-  return g_build_filename (dir, name, NULL);
-}
+#define RUN(r, ...) currents_cli_test_run ((r), __VA_ARGS__, NULL)
 
 static JsonObject *
 parse_object (const char *text)
@@ -83,11 +37,11 @@ parse_object (const char *text)
 static void
 test_train_predict (void)
 {
-  g_autofree char *data = example ("toggle.csv");
-  g_autofree char *out = tmp_path ("toggle.json");
-  g_auto(Run) r = { 0 };
-  g_auto(Run) p = { 0 };
-  g_auto(Run) q = { 0 };
+  g_autofree char *data = currents_cli_test_example ("toggle.csv");
+  g_autofree char *out = currents_cli_test_write_temp ("toggle.json", NULL);
+  g_auto(CurrentsCliRun) r = { 0 };
+  g_auto(CurrentsCliRun) p = { 0 };
+  g_auto(CurrentsCliRun) q = { 0 };
   g_autoptr(JsonObject) o = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(CurrentsTrainedModel) tm = NULL;
@@ -131,8 +85,8 @@ test_train_predict (void)
 
   /* a trained model goes wherever a model goes: simulate and check take it too */
   {
-    g_auto(Run) sim = { 0 };
-    g_auto(Run) chk = { 0 };
+    g_auto(CurrentsCliRun) sim = { 0 };
+    g_auto(CurrentsCliRun) chk = { 0 };
     g_autoptr(JsonObject) c = NULL;
 
     RUN (&sim, "simulate", out, "--init", "u=1.5,v=0.5", "--set", "iptg=1", "--t1", "5",
@@ -160,12 +114,12 @@ test_hybrid (void)
 {
   /* chemostat-hybrid.ode learns the growth law mu(S) from chemostat.csv: the training
    * MSE of the fitted model is a fraction of the untrained one's. */
-  g_autofree char *data = example ("chemostat.csv");
-  g_autofree char *model = example ("chemostat-hybrid.ode");
-  g_autofree char *out = tmp_path ("hybrid.json");
-  g_auto(Run) before = { 0 };
-  g_auto(Run) t = { 0 };
-  g_auto(Run) after = { 0 };
+  g_autofree char *data = currents_cli_test_example ("chemostat.csv");
+  g_autofree char *model = currents_cli_test_example ("chemostat-hybrid.ode");
+  g_autofree char *out = currents_cli_test_write_temp ("hybrid.json", NULL);
+  g_auto(CurrentsCliRun) before = { 0 };
+  g_auto(CurrentsCliRun) t = { 0 };
+  g_auto(CurrentsCliRun) after = { 0 };
 
   RUN (&before, "gradient", data, "--model", model, "--json");
   g_assert_cmpint (before.status, ==, 0);
@@ -180,9 +134,9 @@ test_hybrid (void)
 static void
 test_gradient_check (void)
 {
-  g_autofree char *data = example ("chemostat.csv");
-  g_autofree char *model = example ("chemostat-hybrid.ode");
-  g_auto(Run) r = { 0 };
+  g_autofree char *data = currents_cli_test_example ("chemostat.csv");
+  g_autofree char *model = currents_cli_test_example ("chemostat-hybrid.ode");
+  g_auto(CurrentsCliRun) r = { 0 };
   g_autoptr(JsonObject) o = NULL;
 
   RUN (&r, "gradient", data, "--model", model, "--rtol", "1e-10", "--atol", "1e-12",
@@ -199,8 +153,8 @@ test_gradient_check (void)
 static void
 test_interrupt_saves_best (void)
 {
-  g_autofree char *data = example ("toggle.csv");
-  g_autofree char *out = tmp_path ("interrupted.json");
+  g_autofree char *data = currents_cli_test_example ("toggle.csv");
+  g_autofree char *out = currents_cli_test_write_temp ("interrupted.json", NULL);
   const char *argv[] = { g_getenv ("CURRENTS_CLI"), "train", data, "--input", "iptg",
                          "--epochs", "100000", "--hidden", "8", "--json", "-o", out, NULL };
   g_autoptr(GError) error = NULL;
@@ -243,10 +197,10 @@ test_interrupt_saves_best (void)
 static void
 test_refusals (void)
 {
-  g_autofree char *toggle = example ("toggle.csv");
-  g_autofree char *lv = example ("lotka-volterra.ode");
-  g_autofree char *one = tmp_path ("one.csv");
-  g_autofree char *out = tmp_path ("never.json");
+  g_autofree char *toggle = currents_cli_test_example ("toggle.csv");
+  g_autofree char *lv = currents_cli_test_example ("lotka-volterra.ode");
+  g_autofree char *one = currents_cli_test_write_temp ("one.csv", NULL);
+  g_autofree char *out = currents_cli_test_write_temp ("never.json", NULL);
   struct { const char *args[10]; int status; const char *says; } cases[] = {
     { { "train", toggle, "--input", "iptg" }, 2, "-o TRAINED.json" },
     { { "train", toggle, "--input", "iptg", "--model", lv, "--fit-params", "-o", out }, 1,
@@ -264,13 +218,13 @@ test_refusals (void)
   g_assert_true (g_file_set_contents (one, "trajectory,t,x\nA,0,1\nA,1,2\nB,0,3\n", -1, NULL));
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_auto(Run) r = { 0 };
+      g_auto(CurrentsCliRun) r = { 0 };
       const char **a = cases[i].args;
       const char *argv[11] = { 0 };
 
       for (int k = 0; k < 10 && a[k] != NULL; k++)
         argv[k] = a[k];
-      run_argv (&r, argv);
+      currents_cli_test_run_argv (&r, argv);
       if (r.status != cases[i].status || strstr (r.err, cases[i].says) == NULL)
         g_error ("case %" G_GSIZE_FORMAT ": status %d, stderr '%s'", i, r.status, r.err);
     }

@@ -14,67 +14,12 @@
 #include <gsl/gsl_errno.h>
 #include <json-glib/json-glib.h>
 
+#include "currents-cli-test.h"
 #include "currents-engine.h"
 
 /* The toggle switch with a1 = a2 = 3, whose nullclines and equilibria have closed forms
  * (the example itself is asymmetric, for its hysteresis loop); relative to data/examples. */
 #define SYMMETRIC_TOGGLE "../../tests/data/toggle-symmetric.ode"
-
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-static void
-run_cli (Run        *r,
-         const char *first,
-         ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  va_list ap;
-  int wait_status;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("CURRENTS_CLI"));
-  va_start (ap, first);
-  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (gpointer) a);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  g_assert_nonnull (g_ptr_array_index (argv, 0));
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r->out,
-                &r->err, &wait_status, &error);
-  g_assert_no_error (error);
-  r->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : 128;
-}
-
-static char *
-example (const char *name)
-{
-  return g_build_filename (g_getenv ("CURRENTS_DATA_DIR"), "examples", name, NULL);
-}
-
-static char *
-write_temp (const char *name,
-            const char *text)
-{
-  g_autofree char *dir = g_dir_make_tmp ("currents-cli-XXXXXX", NULL);
-  char *path = g_build_filename (dir, name, NULL);
-
-  g_assert_true (g_file_set_contents (path, text, -1, NULL));
-  return path;
-}
 
 static CurrentsDataset *
 parse_csv (const char *text)
@@ -90,14 +35,15 @@ static void
 test_simulate_linear (void)
 {
   /* x' = -a x, y' = x: x = e^{-a t}, y = (1 - e^{-a t})/a (x0 = 1, y0 = 0) */
-  g_autofree char *model = write_temp ("lin.ode", "par a=1\nx'=-a*x\ny'=x\ninit x=1\n");
-  g_auto(Run) r = { 0 };
+  g_autofree char *model = currents_cli_test_write_temp ("lin.ode",
+                                                         "par a=1\nx'=-a*x\ny'=x\ninit x=1\n");
+  g_auto(CurrentsCliRun) r = { 0 };
   g_autoptr(CurrentsDataset) ds = NULL;
   const CurrentsTrajectory *tr;
   const double *t, *s;
 
-  run_cli (&r, "simulate", model, "--set", "a=2.385", "--t1", "3", "--dt", "0.25",
-           "--method", "rk8pd", "--rtol", "1e-12", "--atol", "1e-14", NULL);
+  currents_cli_test_run (&r, "simulate", model, "--set", "a=2.385", "--t1", "3", "--dt", "0.25",
+                         "--method", "rk8pd", "--rtol", "1e-12", "--atol", "1e-14", NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_true (g_str_has_prefix (r.out, "# made by currents-cli"));
   ds = parse_csv (r.out);
@@ -118,16 +64,17 @@ test_simulate_linear (void)
 static void
 test_simulate_backward_and_times (void)
 {
-  g_autofree char *model = write_temp ("decay.ode", "x'=-x\ninit x=1\n");
-  g_auto(Run) r = { 0 };
-  g_auto(Run) r2 = { 0 };
+  g_autofree char *model = currents_cli_test_write_temp ("decay.ode", "x'=-x\ninit x=1\n");
+  g_auto(CurrentsCliRun) r = { 0 };
+  g_auto(CurrentsCliRun) r2 = { 0 };
   g_autoptr(CurrentsDataset) ds = NULL;
   g_autoptr(CurrentsDataset) ds2 = NULL;
   const double *s;
 
   /* negative values in both option forms */
-  run_cli (&r, "simulate", model, "--t0", "-1", "--t1=-3", "--dt", "1", "--method", "rk8pd",
-           "--rtol=1e-12", "--atol", "1e-14", NULL);
+  currents_cli_test_run (&r, "simulate", model, "--t0", "-1", "--t1=-3", "--dt", "1", "--method",
+                         "rk8pd",
+                         "--rtol=1e-12", "--atol", "1e-14", NULL);
   g_assert_cmpint (r.status, ==, 0);
   ds = parse_csv (r.out);
   /* read back sorted ascending: t = -3, -2, -1 with x = e^{2}, e^{1}, 1 */
@@ -136,7 +83,7 @@ test_simulate_backward_and_times (void)
   g_assert_cmpfloat_with_epsilon (s[1], exp (1.0), 1e-9);
   g_assert_cmpfloat (s[2], ==, 1.0);
 
-  run_cli (&r2, "simulate", model, "--times", "0.5,1.5,4", "--init", "x=2", NULL);
+  currents_cli_test_run (&r2, "simulate", model, "--times", "0.5,1.5,4", "--init", "x=2", NULL);
   g_assert_cmpint (r2.status, ==, 0);
   ds2 = parse_csv (r2.out);
   g_assert_cmpuint (currents_dataset_get_n_samples (ds2), ==, 3);
@@ -148,24 +95,24 @@ test_simulate_backward_and_times (void)
 static void
 test_synthetic (void)
 {
-  g_autofree char *model = example ("toggle.ode");
-  g_auto(Run) a = { 0 };
-  g_auto(Run) b = { 0 };
-  g_auto(Run) c = { 0 };
+  g_autofree char *model = currents_cli_test_example ("toggle.ode");
+  g_auto(CurrentsCliRun) a = { 0 };
+  g_auto(CurrentsCliRun) b = { 0 };
+  g_auto(CurrentsCliRun) c = { 0 };
   g_autoptr(CurrentsDataset) ds = NULL;
   g_autoptr(GError) error = NULL;
   const char *inputs[] = { "iptg", NULL };
   CurrentsCsvOptions opts = { .input_columns = inputs, .constant_inputs = TRUE };
 
-  run_cli (&a, "simulate", model, "--trajectories", "3", "--init-box", "u=0:3,v=0:3",
-           "--samples", "11", "--irregular", "--noise", "0.01", "--levels", "iptg=0,0.5,2",
-           "--seed", "42", "--t1", "10", NULL);
-  run_cli (&b, "simulate", model, "--trajectories", "3", "--init-box", "u=0:3,v=0:3",
-           "--samples", "11", "--irregular", "--noise", "0.01", "--levels", "iptg=0,0.5,2",
-           "--seed", "42", "--t1", "10", NULL);
-  run_cli (&c, "simulate", model, "--trajectories", "3", "--init-box", "u=0:3,v=0:3",
-           "--samples", "11", "--irregular", "--noise", "0.01", "--levels", "iptg=0,0.5,2",
-           "--seed", "43", "--t1", "10", NULL);
+  currents_cli_test_run (&a, "simulate", model, "--trajectories", "3", "--init-box", "u=0:3,v=0:3",
+                         "--samples", "11", "--irregular", "--noise", "0.01", "--levels",
+                         "iptg=0,0.5,2", "--seed", "42", "--t1", "10", NULL);
+  currents_cli_test_run (&b, "simulate", model, "--trajectories", "3", "--init-box", "u=0:3,v=0:3",
+                         "--samples", "11", "--irregular", "--noise", "0.01", "--levels",
+                         "iptg=0,0.5,2", "--seed", "42", "--t1", "10", NULL);
+  currents_cli_test_run (&c, "simulate", model, "--trajectories", "3", "--init-box", "u=0:3,v=0:3",
+                         "--samples", "11", "--irregular", "--noise", "0.01", "--levels",
+                         "iptg=0,0.5,2", "--seed", "43", "--t1", "10", NULL);
   g_assert_cmpint (a.status, ==, 0);
   g_assert_cmpstr (a.out, ==, b.out);               /* same seed, same data */
   g_assert_cmpstr (a.out, !=, c.out);
@@ -197,19 +144,19 @@ test_synthetic (void)
 static void
 test_info_and_check (void)
 {
-  g_autofree char *data = example ("toggle.csv");
-  g_autofree char *model = example ("pendulum.ode");
-  g_auto(Run) r = { 0 };
-  g_auto(Run) j = { 0 };
-  g_auto(Run) c = { 0 };
+  g_autofree char *data = currents_cli_test_example ("toggle.csv");
+  g_autofree char *model = currents_cli_test_example ("pendulum.ode");
+  g_auto(CurrentsCliRun) r = { 0 };
+  g_auto(CurrentsCliRun) j = { 0 };
+  g_auto(CurrentsCliRun) c = { 0 };
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   JsonObject *root;
 
-  run_cli (&r, "info", data, "--input", "iptg", NULL);
+  currents_cli_test_run (&r, "info", data, "--input", "iptg", NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "24"));
-  run_cli (&j, "info", data, "--input", "iptg", "--json", NULL);
+  currents_cli_test_run (&j, "info", data, "--input", "iptg", "--json", NULL);
   g_assert_cmpint (j.status, ==, 0);
   g_assert_true (json_parser_load_from_data (parser, j.out, -1, &error));
   root = json_node_get_object (json_parser_get_root (parser));
@@ -217,7 +164,7 @@ test_info_and_check (void)
   g_assert_cmpint (json_object_get_int_member (root, "samples"), ==, 984);
   g_assert_cmpint (json_array_get_length (json_object_get_array_member (root, "columns")), ==, 3);
 
-  run_cli (&c, "check", model, "--json", NULL);
+  currents_cli_test_run (&c, "check", model, "--json", NULL);
   g_assert_cmpint (c.status, ==, 0);
   g_assert_true (json_parser_load_from_data (parser, c.out, -1, &error));
   root = json_node_get_object (json_parser_get_root (parser));
@@ -230,9 +177,9 @@ test_info_and_check (void)
 static void
 test_exit_statuses (void)
 {
-  g_autofree char *bad = write_temp ("bad.ode", "x' = -x +\n");
-  g_autofree char *ok = write_temp ("ok.ode", "x' = x*x\ninit x=1\n");
-  g_autofree char *csv = write_temp ("bad.csv", "t,x\n0,1\n1,abc\n");
+  g_autofree char *bad = currents_cli_test_write_temp ("bad.ode", "x' = -x +\n");
+  g_autofree char *ok = currents_cli_test_write_temp ("ok.ode", "x' = x*x\ninit x=1\n");
+  g_autofree char *csv = currents_cli_test_write_temp ("bad.csv", "t,x\n0,1\n1,abc\n");
   struct { const char *args[8]; int status; const char *says; } cases[] = {
     { { "check", bad }, 1, "bad.ode:1:" },
     { { "info", csv }, 1, "bad.csv:3" },
@@ -249,10 +196,10 @@ test_exit_statuses (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_auto(Run) r = { 0 };
+      g_auto(CurrentsCliRun) r = { 0 };
       const char **a = cases[i].args;
 
-      run_cli (&r, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], NULL);
+      currents_cli_test_run (&r, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], NULL);
       if (r.status != cases[i].status || strstr (r.err, cases[i].says) == NULL)
         g_error ("case %" G_GSIZE_FORMAT " (%s): status %d, stderr '%s'", i, a[0], r.status,
                  r.err);
@@ -314,13 +261,13 @@ write_linear_trained (void)
 static void
 test_equilibria_pendulum (void)
 {
-  g_autofree char *model = example ("pendulum.ode");
-  g_auto(Run) r = { 0 };
+  g_autofree char *model = currents_cli_test_example ("pendulum.ode");
+  g_auto(CurrentsCliRun) r = { 0 };
   g_autoptr(JsonObject) o = NULL;
   JsonArray *eqs;
   const double b = 0.5, g = 9.81;
 
-  run_cli (&r, "equilibria", model, "--json", NULL);
+  currents_cli_test_run (&r, "equilibria", model, "--json", NULL);
   g_assert_cmpint (r.status, ==, 0);
   o = parse_json_object (r.out);
   g_assert_true (json_object_get_boolean_member (o, "autonomous"));
@@ -369,17 +316,18 @@ test_equilibria_pendulum (void)
 
   /* a readable table without --json; a box in both option forms, negative bounds */
   {
-    g_auto(Run) t = { 0 };
-    g_auto(Run) j = { 0 };
+    g_auto(CurrentsCliRun) t = { 0 };
+    g_auto(CurrentsCliRun) j = { 0 };
     g_autoptr(JsonObject) oj = NULL;
 
-    run_cli (&t, "equilibria", model, "--box", "theta=-1:4", "--box=omega=-2:2", NULL);
+    currents_cli_test_run (&t, "equilibria", model, "--box", "theta=-1:4", "--box=omega=-2:2",
+                           NULL);
     g_assert_cmpint (t.status, ==, 0);
     g_assert_nonnull (strstr (t.out, "saddle"));
     g_assert_nonnull (strstr (t.out, "stable focus"));
     g_assert_nonnull (strstr (t.out, "2 equilibria"));
-    run_cli (&j, "equilibria", model, "--box=theta=-4:-1,omega=-2:2", "--set", "b=0",
-             "--json", NULL);
+    currents_cli_test_run (&j, "equilibria", model, "--box=theta=-4:-1,omega=-2:2", "--set", "b=0",
+                           "--json", NULL);
     g_assert_cmpint (j.status, ==, 0);
     oj = parse_json_object (j.out);
     eqs = json_object_get_array_member (oj, "equilibria");
@@ -393,15 +341,16 @@ static void
 test_equilibria_trained_and_time (void)
 {
   g_autofree char *tm = write_linear_trained ();
-  g_autofree char *forced = write_temp ("forced.ode", "x' = -x + sin(t)\ny' = -y\n");
-  g_auto(Run) r = { 0 };
-  g_auto(Run) f = { 0 };
+  g_autofree char *forced = currents_cli_test_write_temp ("forced.ode",
+                                                          "x' = -x + sin(t)\ny' = -y\n");
+  g_auto(CurrentsCliRun) r = { 0 };
+  g_auto(CurrentsCliRun) f = { 0 };
   g_autoptr(JsonObject) o = NULL;
   g_autoptr(JsonObject) of = NULL;
   JsonArray *eqs, *x;
   double det = -2.385 * -1.5 - 0.5 * 0.25;
 
-  run_cli (&r, "equilibria", tm, "--json", NULL);
+  currents_cli_test_run (&r, "equilibria", tm, "--json", NULL);
   g_assert_cmpint (r.status, ==, 0);
   o = parse_json_object (r.out);
   g_assert_cmpstr (json_object_get_string_member (o, "kind"), ==, "trained model");
@@ -414,7 +363,8 @@ test_equilibria_trained_and_time (void)
                                   1e-13);
 
   /* t held fixed, and said so; a negative value in the separate-argument form */
-  run_cli (&f, "equilibria", forced, "--t", "-0.5", "--box", "x=-2:2,y=-1:1", "--json", NULL);
+  currents_cli_test_run (&f, "equilibria", forced, "--t", "-0.5", "--box", "x=-2:2,y=-1:1",
+                         "--json", NULL);
   g_assert_cmpint (f.status, ==, 0);
   of = parse_json_object (f.out);
   g_assert_false (json_object_get_boolean_member (of, "autonomous"));
@@ -429,23 +379,23 @@ static void
 test_knockout_cascade (void)
 {
   /* x' = a − x, y' = b x³/(K³ + x³) − y, z' = c/(1 + y²) − z: KO x → (0, 0, c) … */
-  g_autofree char *model = write_temp ("cascade.ode",
-                                       "par a=2.385, b=3, K=1.5, c=2\n"
-                                       "x' = a - x\n"
-                                       "y' = b*x^3/(K^3 + x^3) - y\n"
-                                       "z' = c/(1 + y^2) - z\n"
-                                       "init x=0.5, y=0.5, z=0.5\n");
+  g_autofree char *model = currents_cli_test_write_temp ("cascade.ode",
+                                                         "par a=2.385, b=3, K=1.5, c=2\n"
+                                                         "x' = a - x\n"
+                                                         "y' = b*x^3/(K^3 + x^3) - y\n"
+                                                         "z' = c/(1 + y^2) - z\n"
+                                                         "init x=0.5, y=0.5, z=0.5\n");
   const double a = 2.385, b = 3, K = 1.5, c = 2;
   double ys = b * a * a * a / (K * K * K + a * a * a), zs = c / (1 + ys * ys);
   const double ref[] = { a, ys, zs };
   const double want[3][3] = { { 0, 0, c }, { a, 0, c }, { a, ys, 0 } };
-  g_auto(Run) r = { 0 };
-  g_auto(Run) t = { 0 };
+  g_auto(CurrentsCliRun) r = { 0 };
+  g_auto(CurrentsCliRun) t = { 0 };
   g_autoptr(JsonObject) o = NULL;
   JsonArray *kos, *rs;
   double last = INFINITY;
 
-  run_cli (&r, "knockout", model, "--all", "--json", NULL);
+  currents_cli_test_run (&r, "knockout", model, "--all", "--json", NULL);
   g_assert_cmpint (r.status, ==, 0);
   o = parse_json_object (r.out);
   rs = json_object_get_array_member (json_object_get_object_member (o, "reference"), "state");
@@ -477,7 +427,7 @@ test_knockout_cascade (void)
       g_assert_false (json_object_get_boolean_member (ko, "extrapolated"));
     }
 
-  run_cli (&t, "knockout", model, "--gene", "z", "--from", "x=-1,y=3", NULL);
+  currents_cli_test_run (&t, "knockout", model, "--gene", "z", "--from", "x=-1,y=3", NULL);
   g_assert_cmpint (t.status, ==, 0);
   g_assert_nonnull (strstr (t.out, "rank"));
   g_assert_nonnull (strstr (t.out, "z=0"));
@@ -487,11 +437,11 @@ static void
 test_knockout_trained (void)
 {
   g_autofree char *tm = write_linear_trained ();
-  g_auto(Run) r = { 0 };
+  g_auto(CurrentsCliRun) r = { 0 };
   g_autoptr(JsonObject) o = NULL;
   JsonArray *kos;
 
-  run_cli (&r, "knockout", tm, "--json", NULL);
+  currents_cli_test_run (&r, "knockout", tm, "--json", NULL);
   g_assert_cmpint (r.status, ==, 0);
   o = parse_json_object (r.out);
   kos = json_object_get_array_member (o, "knockouts");
@@ -515,8 +465,8 @@ test_knockout_trained (void)
 static void
 test_equilibria_knockout_errors (void)
 {
-  g_autofree char *pend = example ("pendulum.ode");
-  g_autofree char *toggle = example ("toggle.ode");
+  g_autofree char *pend = currents_cli_test_example ("pendulum.ode");
+  g_autofree char *toggle = currents_cli_test_example ("toggle.ode");
   struct { const char *args[8]; int status; const char *says; } cases[] = {
     { { "equilibria", pend, "--set", "nope=1" }, 1, "no parameter or input named 'nope'" },
     { { "equilibria", pend, "--box", "theta=2:-2" }, 1, "theta" },
@@ -536,10 +486,10 @@ test_equilibria_knockout_errors (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_auto(Run) r = { 0 };
+      g_auto(CurrentsCliRun) r = { 0 };
       const char **a = cases[i].args;
 
-      run_cli (&r, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], NULL);
+      currents_cli_test_run (&r, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], NULL);
       if (r.status != cases[i].status || strstr (r.err, cases[i].says) == NULL)
         g_error ("case %" G_GSIZE_FORMAT " (%s %s): status %d, stderr '%s'", i, a[0], a[2],
                  r.status, r.err);
@@ -573,7 +523,7 @@ static char *
 write_vanderpol_trained (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *src = example ("vanderpol.ode");
+  g_autofree char *src = currents_cli_test_example ("vanderpol.ode");
   g_autofree char *dir = g_dir_make_tmp ("currents-cli-XXXXXX", NULL);
   char *path = g_build_filename (dir, "vdp.json", NULL);
   CurrentsModel *m = currents_model_new_from_file (src, &error);
@@ -590,17 +540,17 @@ write_vanderpol_trained (void)
 static void
 test_phase_nullclines (void)
 {
-  g_autofree char *toggle = example (SYMMETRIC_TOGGLE);
+  g_autofree char *toggle = currents_cli_test_example (SYMMETRIC_TOGGLE);
   g_autofree char *vdp = write_vanderpol_trained ();
-  g_auto(Run) r = { 0 };
-  g_auto(Run) t = { 0 };
-  g_auto(Run) h = { 0 };
+  g_auto(CurrentsCliRun) r = { 0 };
+  g_auto(CurrentsCliRun) t = { 0 };
+  g_auto(CurrentsCliRun) h = { 0 };
   g_autoptr(JsonObject) o = NULL;
   g_autoptr(JsonObject) ot = NULL;
   JsonArray *ncs;
 
   /* u' = 3/(1 + v²) − u, v' = 3/(1 + u²) − v */
-  run_cli (&r, "nullclines", toggle, "--grid", "24", "--json", NULL);
+  currents_cli_test_run (&r, "nullclines", toggle, "--grid", "24", "--json", NULL);
   g_assert_cmpint (r.status, ==, 0);
   o = phase_json (r.out);
   g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (o, "axes"), 0),
@@ -631,7 +581,7 @@ test_phase_nullclines (void)
     }
 
   /* a trained model; a negative range in the --opt=VALUE form */
-  run_cli (&t, "nullclines", vdp, "--view=x=-2.5:2,y=-3:3.5", "--json", NULL);
+  currents_cli_test_run (&t, "nullclines", vdp, "--view=x=-2.5:2,y=-3:3.5", "--json", NULL);
   g_assert_cmpint (t.status, ==, 0);
   ot = phase_json (t.out);
   g_assert_cmpstr (json_object_get_string_member (ot, "kind"), ==, "trained model");
@@ -649,7 +599,7 @@ test_phase_nullclines (void)
                        1e-12);
   }
 
-  run_cli (&h, "nullclines", toggle, NULL);
+  currents_cli_test_run (&h, "nullclines", toggle, NULL);
   g_assert_cmpint (h.status, ==, 0);
   g_assert_nonnull (strstr (h.out, "u' = 0: 1 curve"));
 }
@@ -664,20 +614,21 @@ pend_energy (JsonArray *q)
 static void
 test_phase_trajectory (void)
 {
-  g_autofree char *pend = example ("pendulum.ode");
-  g_autofree char *vdp = example ("vanderpol.ode");
-  g_auto(Run) r = { 0 };
-  g_auto(Run) e = { 0 };
-  g_auto(Run) c = { 0 };
-  g_auto(Run) h = { 0 };
+  g_autofree char *pend = currents_cli_test_example ("pendulum.ode");
+  g_autofree char *vdp = currents_cli_test_example ("vanderpol.ode");
+  g_auto(CurrentsCliRun) r = { 0 };
+  g_auto(CurrentsCliRun) e = { 0 };
+  g_auto(CurrentsCliRun) c = { 0 };
+  g_auto(CurrentsCliRun) h = { 0 };
   g_autoptr(JsonObject) o = NULL;
   g_autoptr(JsonObject) oe = NULL;
   g_autoptr(JsonObject) oc = NULL;
   JsonArray *trs;
 
   /* the undamped pendulum conserves its energy, forward and backward */
-  run_cli (&r, "trajectory", pend, "--set", "b=0", "--from", "theta=1.5,omega=0", "--both",
-           "--t1", "5", "--json", NULL);
+  currents_cli_test_run (&r, "trajectory", pend, "--set", "b=0", "--from", "theta=1.5,omega=0",
+                         "--both",
+                         "--t1", "5", "--json", NULL);
   g_assert_cmpint (r.status, ==, 0);
   o = phase_json (r.out);
   trs = json_object_get_array_member (o, "trajectories");
@@ -699,7 +650,7 @@ test_phase_trajectory (void)
     }
 
   /* over the top: it leaves the view */
-  run_cli (&e, "trajectory", pend, "--from", "theta=6.5,omega=6", "--json", NULL);
+  currents_cli_test_run (&e, "trajectory", pend, "--from", "theta=6.5,omega=6", "--json", NULL);
   g_assert_cmpint (e.status, ==, 0);
   oe = phase_json (e.out);
   g_assert_cmpstr (json_object_get_string_member (
@@ -708,7 +659,8 @@ test_phase_trajectory (void)
                                                     0), "stopped"), ==, "edge");
 
   /* Van der Pol's limit cycle from the end point */
-  run_cli (&c, "trajectory", vdp, "--from", "x=0.1,y=0", "--limit-cycle", "--json", NULL);
+  currents_cli_test_run (&c, "trajectory", vdp, "--from", "x=0.1,y=0", "--limit-cycle", "--json",
+                         NULL);
   g_assert_cmpint (c.status, ==, 0);
   oc = phase_json (c.out);
   {
@@ -724,7 +676,8 @@ test_phase_trajectory (void)
     g_assert_true (json_object_get_boolean_member (lc, "stable"));
   }
 
-  run_cli (&h, "trajectory", pend, "--from", "theta=2,omega=0", "--limit-cycle", NULL);
+  currents_cli_test_run (&h, "trajectory", pend, "--from", "theta=2,omega=0", "--limit-cycle",
+                         NULL);
   g_assert_cmpint (h.status, ==, 0);
   g_assert_nonnull (strstr (h.out, "stopped:"));
   g_assert_nonnull (strstr (h.out, "No stable limit cycle"));
@@ -744,12 +697,12 @@ labels_text (JsonObject *o)
 static void
 test_phase_basins (void)
 {
-  g_autofree char *toggle = example (SYMMETRIC_TOGGLE);
-  g_autofree char *vdp = example ("vanderpol.ode");
-  g_auto(Run) r1 = { 0 };
-  g_auto(Run) r3 = { 0 };
-  g_auto(Run) v = { 0 };
-  g_auto(Run) h = { 0 };
+  g_autofree char *toggle = currents_cli_test_example (SYMMETRIC_TOGGLE);
+  g_autofree char *vdp = currents_cli_test_example ("vanderpol.ode");
+  g_auto(CurrentsCliRun) r1 = { 0 };
+  g_auto(CurrentsCliRun) r3 = { 0 };
+  g_auto(CurrentsCliRun) v = { 0 };
+  g_auto(CurrentsCliRun) h = { 0 };
   g_autoptr(JsonObject) o1 = NULL;
   g_autoptr(JsonObject) o3 = NULL;
   g_autoptr(JsonObject) ov = NULL;
@@ -757,7 +710,7 @@ test_phase_basins (void)
   JsonArray *atts, *labels, *grid;
   int high_u = -1;
 
-  run_cli (&r1, "basins", toggle, "--grid", "10x8", "--threads", "1", "--json", NULL);
+  currents_cli_test_run (&r1, "basins", toggle, "--grid", "10x8", "--threads", "1", "--json", NULL);
   g_assert_cmpint (r1.status, ==, 0);
   o1 = phase_json (r1.out);
   grid = json_object_get_array_member (o1, "grid");
@@ -792,14 +745,14 @@ test_phase_basins (void)
             g_assert_cmpint (l, ==, u > vv ? high_u : 1 - high_u);
         }
     }
-  run_cli (&r3, "basins", toggle, "--grid=10x8", "--threads", "3", "--json", NULL);
+  currents_cli_test_run (&r3, "basins", toggle, "--grid=10x8", "--threads", "3", "--json", NULL);
   g_assert_cmpint (r3.status, ==, 0);
   o3 = phase_json (r3.out);
   l1 = labels_text (o1);
   l3 = labels_text (o3);
   g_assert_cmpstr (l1, ==, l3);
 
-  run_cli (&v, "basins", vdp, "--grid", "4", "--json", NULL);
+  currents_cli_test_run (&v, "basins", vdp, "--grid", "4", "--json", NULL);
   g_assert_cmpint (v.status, ==, 0);
   ov = phase_json (v.out);
   {
@@ -812,7 +765,7 @@ test_phase_basins (void)
                                     6.6632868593, 1e-8);
   }
 
-  run_cli (&h, "basins", toggle, "--grid", "6", NULL);
+  currents_cli_test_run (&h, "basins", toggle, "--grid", "6", NULL);
   g_assert_cmpint (h.status, ==, 0);
   g_assert_nonnull (strstr (h.out, "equilibrium at (u, v)"));
 }
@@ -820,8 +773,9 @@ test_phase_basins (void)
 static void
 test_phase_errors (void)
 {
-  g_autofree char *toggle = example ("toggle.ode");
-  g_autofree char *forced = write_temp ("forced.ode", "x' = -x + sin(t)\ny' = -y\n");
+  g_autofree char *toggle = currents_cli_test_example ("toggle.ode");
+  g_autofree char *forced = currents_cli_test_write_temp ("forced.ode",
+                                                          "x' = -x + sin(t)\ny' = -y\n");
   const struct
   {
     int         status;
@@ -845,10 +799,10 @@ test_phase_errors (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_auto(Run) r = { 0 };
+      g_auto(CurrentsCliRun) r = { 0 };
       const char *const *a = cases[i].args;
 
-      run_cli (&r, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], NULL);
+      currents_cli_test_run (&r, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], NULL);
       if (r.status != cases[i].status)
         g_error ("case %" G_GSIZE_FORMAT " (%s): status %d, stderr '%s'", i, a[0], r.status,
                  r.err);
@@ -875,15 +829,15 @@ continue_json (const char *text)
 static void
 test_continue_brusselator (void)
 {
-  g_autofree char *model = example ("brusselator.ode");
-  g_auto(Run) r = { 0 };
-  g_auto(Run) t = { 0 };
+  g_autofree char *model = currents_cli_test_example ("brusselator.ode");
+  g_auto(CurrentsCliRun) r = { 0 };
+  g_auto(CurrentsCliRun) t = { 0 };
   g_autoptr(JsonObject) o = NULL;
   JsonArray *hopf, *branches, *points;
   JsonObject *h;
   gboolean saw_stable = FALSE, saw_unstable = FALSE;
 
-  run_cli (&r, "continue", model, "--param", "b", "--range", "0:4", "--json", NULL);
+  currents_cli_test_run (&r, "continue", model, "--param", "b", "--range", "0:4", "--json", NULL);
   g_assert_cmpint (r.status, ==, 0);
   o = continue_json (r.out);
   hopf = json_object_get_array_member (o, "hopf");
@@ -922,7 +876,7 @@ test_continue_brusselator (void)
   g_assert_true (saw_stable && saw_unstable);
 
   /* readable without --json */
-  run_cli (&t, "continue", model, "--param", "b", "--range", "0:4", NULL);
+  currents_cli_test_run (&t, "continue", model, "--param", "b", "--range", "0:4", NULL);
   g_assert_cmpint (t.status, ==, 0);
   g_assert_nonnull (strstr (t.out, "Hopf points"));
   g_assert_nonnull (strstr (t.out, "supercritical"));
@@ -932,13 +886,14 @@ test_continue_brusselator (void)
 static void
 test_continue_periodic (void)
 {
-  g_autofree char *model = example ("brusselator.ode");
-  g_auto(Run) r = { 0 };
+  g_autofree char *model = currents_cli_test_example ("brusselator.ode");
+  g_auto(CurrentsCliRun) r = { 0 };
   g_autoptr(JsonObject) o = NULL;
   JsonArray *orbits;
 
-  run_cli (&r, "continue", model, "--param", "b", "--range", "0:3", "--periodic", "--json",
-           NULL);
+  currents_cli_test_run (&r, "continue", model, "--param", "b", "--range", "0:3", "--periodic",
+                         "--json",
+                         NULL);
   g_assert_cmpint (r.status, ==, 0);
   o = continue_json (r.out);
   orbits = json_object_get_array_member (o, "periodic_orbits");
@@ -962,11 +917,12 @@ test_continue_periodic (void)
 static void
 test_continue_log_and_two (void)
 {
-  g_autofree char *toggle = example ("toggle.ode");
-  g_autofree char *cusp = write_temp ("cusp.ode", "par h=0.1, r=1\nx' = h + r*x - x^3\n");
-  g_auto(Run) r = { 0 };
-  g_auto(Run) c = { 0 };
-  g_auto(Run) n = { 0 };
+  g_autofree char *toggle = currents_cli_test_example ("toggle.ode");
+  g_autofree char *cusp = currents_cli_test_write_temp ("cusp.ode",
+                                                        "par h=0.1, r=1\nx' = h + r*x - x^3\n");
+  g_auto(CurrentsCliRun) r = { 0 };
+  g_auto(CurrentsCliRun) c = { 0 };
+  g_auto(CurrentsCliRun) n = { 0 };
   g_autoptr(JsonObject) o = NULL;
   g_autoptr(JsonObject) oc = NULL;
   g_autoptr(JsonObject) on = NULL;
@@ -974,8 +930,8 @@ test_continue_log_and_two (void)
   JsonObject *f, *cp;
   double h0 = 2.0 / (3.0 * sqrt (3.0));
 
-  run_cli (&r, "continue", toggle, "--param", "iptg", "--range", "0.01:100", "--log",
-           "--json", NULL);
+  currents_cli_test_run (&r, "continue", toggle, "--param", "iptg", "--range", "0.01:100", "--log",
+                         "--json", NULL);
   g_assert_cmpint (r.status, ==, 0);
   o = continue_json (r.out);
   g_assert_true (json_object_get_boolean_member (json_object_get_object_member (o, "parameter"),
@@ -990,7 +946,7 @@ test_continue_log_and_two (void)
       g_assert_cmpfloat (json_object_get_double_member (f, "param"), <, 0.95);
     }
 
-  run_cli (&n, "continue", cusp, "--param", "h", "--range", "-1:1", "--json", NULL);
+  currents_cli_test_run (&n, "continue", cusp, "--param", "h", "--range", "-1:1", "--json", NULL);
   g_assert_cmpint (n.status, ==, 0);
   on = continue_json (n.out);
   folds = json_object_get_array_member (on, "folds");
@@ -1000,8 +956,8 @@ test_continue_log_and_two (void)
                                             json_array_get_object_element (folds, i), "param")),
                                     h0, 1e-9);
 
-  run_cli (&c, "continue2", cusp, "--param", "h", "--param2", "r", "--range=-2:2",
-           "--range2", "-1:2", "--from", "fold", "--json", NULL);
+  currents_cli_test_run (&c, "continue2", cusp, "--param", "h", "--param2", "r", "--range=-2:2",
+                         "--range2", "-1:2", "--from", "fold", "--json", NULL);
   g_assert_cmpint (c.status, ==, 0);
   oc = continue_json (c.out);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (oc, "curves")), ==, 1);
@@ -1029,7 +985,7 @@ test_continue_trained (void)
   g_autoptr(CurrentsTrainedModel) tm = NULL;
   g_autofree char *dir = g_dir_make_tmp ("currents-cli-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "linear-input.json", NULL);
-  g_auto(Run) r = { 0 };
+  g_auto(CurrentsCliRun) r = { 0 };
   g_autoptr(JsonObject) o = NULL;
   JsonArray *branches, *points;
   double det = A[0] * A[3] - A[1] * A[2];
@@ -1046,7 +1002,7 @@ test_continue_trained (void)
   g_assert_true (currents_trained_model_save (tm, path, &error));
   g_assert_no_error (error);
 
-  run_cli (&r, "continue", path, "--param", "dose", "--range", "0:2", "--json", NULL);
+  currents_cli_test_run (&r, "continue", path, "--param", "dose", "--range", "0:2", "--json", NULL);
   g_assert_cmpint (r.status, ==, 0);
   o = continue_json (r.out);
   g_assert_cmpstr (json_object_get_string_member (o, "kind"), ==, "trained model");
@@ -1074,9 +1030,10 @@ test_continue_trained (void)
 static void
 test_continue_errors (void)
 {
-  g_autofree char *sn = write_temp ("sn.ode", "par r=0.5\nx' = r + x^2\n");
-  g_autofree char *brus = example ("brusselator.ode");
-  g_autofree char *line = write_temp ("line.ode", "par q=1\nx' = q*(y - x)\ny' = q*(x - y)\n");
+  g_autofree char *sn = currents_cli_test_write_temp ("sn.ode", "par r=0.5\nx' = r + x^2\n");
+  g_autofree char *brus = currents_cli_test_example ("brusselator.ode");
+  g_autofree char *line =
+    currents_cli_test_write_temp ("line.ode", "par q=1\nx' = q*(y - x)\ny' = q*(x - y)\n");
   struct { const char *args[12]; int status; const char *says; } cases[] = {
     /* a line of equilibria: nothing isolated to follow */
     { { "continue", line, "--param", "q", "--range", "0.5:2" }, 1, "singular" },
@@ -1106,11 +1063,12 @@ test_continue_errors (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_auto(Run) r = { 0 };
+      g_auto(CurrentsCliRun) r = { 0 };
       const char **a = cases[i].args;
 
-      run_cli (&r, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11],
-               NULL);
+      currents_cli_test_run (&r, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10],
+                             a[11],
+                             NULL);
       if (r.status != cases[i].status || strstr (r.err, cases[i].says) == NULL)
         g_error ("case %" G_GSIZE_FORMAT " (%s): status %d, stderr '%s'", i, a[0], r.status,
                  r.err);

@@ -23,6 +23,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "currents-window.h"
+#include "currents-gui-test.h"
 
 typedef struct
 {
@@ -37,21 +38,6 @@ drag_cb (gpointer data)
 
   gtk_adjustment_set_value (d->adj, sin (0.05 * d->ticks++));
   return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-past (gpointer data)
-{
-  return g_get_monotonic_time () >= *(gint64 *) data;
-}
-
-static void
-run_for (double seconds)
-{
-  gint64 until = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  while (!past (&until))
-    g_main_context_iteration (NULL, TRUE);
 }
 
 static gboolean
@@ -118,7 +104,7 @@ main (int   argc,
   g_object_set (portrait, "show-parameters", FALSE, NULL);
 
   wake_id = g_timeout_add (5, wake, NULL);
-  run_for (2.0);
+  currents_gui_test_pause (2.0);
   drag.adj = currents_parameter_panel_get_adjustment (
     currents_portrait_get_parameter_panel (portrait), "s");
   if (drag.adj == NULL)
@@ -127,7 +113,7 @@ main (int   argc,
   frames0 = currents_portrait_get_n_frames (portrait);
   updates0 = currents_portrait_get_n_updates (portrait);
   tick = g_timeout_add (16, drag_cb, &drag);
-  run_for (seconds);
+  currents_gui_test_pause (seconds);
   g_source_remove (tick);
   {
     guint frames = currents_portrait_get_n_frames (portrait) - frames0;

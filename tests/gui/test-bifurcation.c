@@ -31,6 +31,7 @@
 
 #include "currents-bifurcation-view.h"
 #include "currents-window.h"
+#include "currents-gui-test.h"
 
 #define WAIT_SECONDS 90.0
 
@@ -44,74 +45,24 @@ typedef struct
 } Fixture;
 
 static gboolean
-wake (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-iterate_until (gboolean (*done) (gpointer data),
-               gpointer   data,
-               double     seconds)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-  guint tick = g_timeout_add (10, wake, NULL);
-  gboolean ok;
-
-  while (!(ok = done (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  return ok;
-}
-
-static gboolean
-past (gpointer data)
-{
-  return g_get_monotonic_time () >= *(gint64 *) data;
-}
-
-static void
-pause_for (double seconds)
-{
-  gint64 until = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  iterate_until (past, &until, seconds + 1.0);
-}
-
-static gboolean
 idle_view (gpointer data)
 {
   return !currents_bifurcation_view_get_busy (data);
 }
 
-typedef struct
+static guint
+n_frames (gpointer view)
 {
-  CurrentsBifurcationView *view;
-  guint                    frames;
-} FrameWait;
-
-static gboolean
-drew (gpointer data)
-{
-  FrameWait *w = data;
-
-  return currents_bifurcation_view_get_n_frames (w->view) > w->frames;
+  return currents_bifurcation_view_get_n_frames (view);
 }
 
-static GtkWidget *
-find_canvas (GtkWidget *widget)
+/* A frame of the view's canvas drawn after now. */
+static void
+redraw (Fixture *fixture)
 {
-  if (GTK_IS_DRAWING_AREA (widget))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_canvas (child);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  g_assert_true (currents_gui_test_redraw (
+    currents_gui_test_find_descendant (GTK_WIDGET (fixture->view), GTK_TYPE_DRAWING_AREA),
+    n_frames, fixture->view, WAIT_SECONDS));
 }
 
 /* Everything computed, then a frame drawn after that. */
@@ -119,12 +70,8 @@ static void
 wait_for_view (Fixture                  *fixture,
                CurrentsPlotDiagramStats *stats)
 {
-  FrameWait w = { fixture->view, 0 };
-
-  g_assert_true (iterate_until (idle_view, fixture->view, WAIT_SECONDS));
-  w.frames = currents_bifurcation_view_get_n_frames (fixture->view);
-  gtk_widget_queue_draw (find_canvas (GTK_WIDGET (fixture->view)));
-  g_assert_true (iterate_until (drew, &w, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (idle_view, fixture->view, WAIT_SECONDS));
+  redraw (fixture);
   currents_bifurcation_view_get_stats (fixture->view, stats);
 }
 
@@ -133,10 +80,7 @@ static void
 wait_for_frame (Fixture                  *fixture,
                 CurrentsPlotDiagramStats *stats)
 {
-  FrameWait w = { fixture->view, currents_bifurcation_view_get_n_frames (fixture->view) };
-
-  gtk_widget_queue_draw (find_canvas (GTK_WIDGET (fixture->view)));
-  g_assert_true (iterate_until (drew, &w, WAIT_SECONDS));
+  redraw (fixture);
   currents_bifurcation_view_get_stats (fixture->view, stats);
 }
 
@@ -144,34 +88,14 @@ static void
 screenshot (Fixture    *fixture,
             const char *name)
 {
-  const char *dir = g_getenv ("CURRENTS_SCREENSHOT_DIR");
-  g_autofree char *figure = NULL, *window_path = NULL;
+  g_autofree char *figure = currents_gui_test_screenshot_path ("bifurcation", name, "-figure");
   g_autoptr(GError) error = NULL;
-  GtkWidget *widget = GTK_WIDGET (fixture->window);
-  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
 
-  if (dir == NULL)
+  if (figure == NULL)
     return;
-  pause_for (0.3);
-
-  figure = g_strdup_printf ("%s/bifurcation-%s-figure.png", dir, name);
+  currents_gui_test_screenshot (GTK_WIDGET (fixture->window), "bifurcation", name);
   g_assert_true (currents_bifurcation_view_export (fixture->view, figure, 900, 600, &error));
   g_assert_no_error (error);
-
-  {
-    g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-    g_autoptr(GskRenderNode) node = NULL;
-    g_autoptr(GdkTexture) texture = NULL;
-    GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
-
-    GTK_WIDGET_GET_CLASS (widget)->snapshot (widget, snapshot);
-    node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-    g_assert_nonnull (node);
-    texture = gsk_renderer_render_texture (renderer, node,
-                                           &GRAPHENE_RECT_INIT (0, 0, width, height));
-    window_path = g_strdup_printf ("%s/bifurcation-%s.png", dir, name);
-    g_assert_true (gdk_texture_save_to_png (texture, window_path));
-  }
 }
 
 static gboolean
@@ -186,8 +110,7 @@ fixture_set_up (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
 
-  fixture->tmpdir = g_dir_make_tmp ("currents-bifurcation-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->tmpdir = currents_gui_test_make_temp_dir ("currents-bifurcation-XXXXXX");
 
   fixture->window = g_object_ref (currents_window_new (NULL));
   fixture->portrait = currents_window_get_portrait (fixture->window);
@@ -222,38 +145,16 @@ fixture_set_up (Fixture       *fixture,
   gtk_window_present (GTK_WINDOW (fixture->window));
   g_assert_true (currents_window_show_page (fixture->window, "diagram"));
   /* the portrait tells its followers about the new model from an idle */
-  g_assert_true (iterate_until (has_range, fixture->view, WAIT_SECONDS));
-}
-
-static gboolean
-is_null (gpointer data)
-{
-  return *(gpointer *) data == NULL;
+  g_assert_true (currents_gui_test_iterate_until (has_range, fixture->view, WAIT_SECONDS));
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autoptr(GDir) dir = g_dir_open (fixture->tmpdir, 0, NULL);
-  CurrentsWindow *window = fixture->window;
-  const char *name;
-
   /* The window goes away entirely, whatever work is under way: no task keeps it. */
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &fixture->window);
-  g_object_add_weak_pointer (G_OBJECT (fixture->view), (gpointer *) &fixture->view);
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_object_unref (window);
-  g_assert_true (iterate_until (is_null, &fixture->window, WAIT_SECONDS));
-  g_assert_true (iterate_until (is_null, &fixture->view, WAIT_SECONDS));
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (fixture->tmpdir, name, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (fixture->tmpdir);
+  currents_gui_test_destroy_window (&fixture->window, &fixture->view, WAIT_SECONDS);
+  currents_gui_test_remove_tree (fixture->tmpdir);
   g_free (fixture->tmpdir);
 }
 
@@ -452,7 +353,7 @@ test_folds (Fixture       *fixture,
       adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
                                           ADW_COLOR_SCHEME_FORCE_DARK);
       /* the style sheet changes, then everything is drawn again */
-      pause_for (0.5);
+      currents_gui_test_pause (0.5);
       wait_for_frame (fixture, &st);
       g_assert_cmpuint (st.n_folds, ==, 2);
       screenshot (fixture, "a1-dark");
@@ -569,7 +470,8 @@ test_click (Fixture       *fixture,
 
   /* dragging the marker from a₁ = 4.75 to 1.25 moves the slider along */
   {
-    GtkWidget *canvas = find_canvas (GTK_WIDGET (fixture->view));
+    GtkWidget *canvas = currents_gui_test_find_descendant (GTK_WIDGET (fixture->view),
+                                                           GTK_TYPE_DRAWING_AREA);
     g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (canvas);
     GtkGesture *drag = NULL;
     double x0, x1, y0;
@@ -721,10 +623,10 @@ test_hidden_and_errors (Fixture       *fixture,
 
   wait_for_view (fixture, &st);
   g_assert_true (currents_window_show_page (fixture->window, "portrait"));
-  pause_for (0.2);
+  currents_gui_test_pause (0.2);
   g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (fixture->view)));
   g_assert_true (currents_parameter_panel_set_value (fixture->panel, "a2", 3.4));
-  pause_for (0.8);
+  currents_gui_test_pause (0.8);
   g_assert_false (currents_bifurcation_view_get_busy (fixture->view));
   g_assert_true (currents_window_show_page (fixture->window, "diagram"));
   wait_for_view (fixture, &st);
@@ -734,7 +636,7 @@ test_hidden_and_errors (Fixture       *fixture,
   /* hidden before the computation asked for could start: it waits for the view */
   g_assert_true (currents_bifurcation_view_set_range (fixture->view, 0.2, 2.0));
   g_assert_true (currents_window_show_page (fixture->window, "portrait"));
-  pause_for (0.5);
+  currents_gui_test_pause (0.5);
   g_assert_false (currents_bifurcation_view_get_busy (fixture->view));
   assert_folds_match (fixture, expected);
   g_assert_true (currents_window_show_page (fixture->window, "diagram"));
@@ -772,22 +674,6 @@ static gboolean
 is_set (gpointer data)
 {
   return *(gpointer *) data != NULL;
-}
-
-static GtkWidget *
-find_spinner (GtkWidget *widget)
-{
-  if (GTK_IS_SPINNER (widget))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_spinner (child);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 /* The Hopf points drawn, as (parameter, quantity) pairs. */
@@ -830,11 +716,11 @@ test_periodic (Fixture       *fixture,
 
   wait_for_view (fixture, &st);
   currents_window_open_async (fixture->window, file, NULL, open_done, &result);
-  g_assert_true (iterate_until (is_set, &result, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (is_set, &result, WAIT_SECONDS));
   g_assert_true (currents_window_open_finish (fixture->window, result, &error));
   g_assert_no_error (error);
-  g_assert_true (iterate_until (has_range, fixture->view, WAIT_SECONDS));
-  pause_for (0.3);
+  g_assert_true (currents_gui_test_iterate_until (has_range, fixture->view, WAIT_SECONDS));
+  currents_gui_test_pause (0.3);
   wait_for_view (fixture, &st);
   /* a, the first parameter (there is no input), over its slider's 0 … 2 × 1 */
   g_assert_true (currents_bifurcation_view_get_range (fixture->view, &lo, &hi, NULL));
@@ -920,8 +806,8 @@ test_trained (Fixture       *fixture,
   g_assert_true (currents_trained_model_save (tm, path, &error));
   g_assert_no_error (error);
   currents_window_open (fixture->window, file);
-  g_assert_true (iterate_until (shows_trained, fixture, WAIT_SECONDS));
-  pause_for (0.3);
+  g_assert_true (currents_gui_test_iterate_until (shows_trained, fixture, WAIT_SECONDS));
+  currents_gui_test_pause (0.3);
   wait_for_view (fixture, &st);
   sys = currents_portrait_get_system (fixture->portrait);
   g_assert_true (currents_bifurcation_view_get_range (fixture->view, &lo, &hi, NULL));
@@ -974,7 +860,8 @@ test_cancel (Fixture       *fixture,
              gconstpointer  data)
 {
   CurrentsPlotDiagramStats st;
-  GtkWidget *spinner = find_spinner (GTK_WIDGET (fixture->view));
+  GtkWidget *spinner = currents_gui_test_find_descendant (GTK_WIDGET (fixture->view),
+                                                          GTK_TYPE_SPINNER);
   guint n = 0;
 
   wait_for_view (fixture, &st);
@@ -989,7 +876,7 @@ test_cancel (Fixture       *fixture,
   g_assert_false (gtk_spinner_get_spinning (GTK_SPINNER (spinner)));
   g_assert_true (g_str_has_prefix (currents_bifurcation_view_get_summary (fixture->view),
                                    "Stopped"));
-  pause_for (0.5);
+  currents_gui_test_pause (0.5);
   /* nothing came back to replace the diagram or the words */
   g_assert_false (currents_bifurcation_view_get_busy (fixture->view));
   g_assert_true (g_str_has_prefix (currents_bifurcation_view_get_summary (fixture->view),
@@ -1072,21 +959,8 @@ int
 main (int   argc,
       char *argv[])
 {
-  gsl_set_error_handler_off ();
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
-  {
-    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
-
-    gtk_css_provider_load_from_resource (css, "/org/currents/Currents/style.css");
-    gtk_style_context_add_provider_for_display (gdk_display_get_default (),
-                                                GTK_STYLE_PROVIDER (css),
-                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  }
+  currents_gui_test_init (&argc, &argv);
+  currents_gui_test_load_style ();
 
 #define ADD(path, func) \
   g_test_add ("/gui/bifurcation/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

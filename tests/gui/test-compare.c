@@ -27,6 +27,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "currents-window.h"
+#include "currents-gui-test.h"
 
 #define WAIT_SECONDS 45.0
 #define TOGGLE_ODE CURRENTS_SOURCE_DIR "/data/examples/toggle.ode"
@@ -39,41 +40,6 @@ typedef struct
   CurrentsCompareView *view;
   char                *tmpdir;
 } Fixture;
-
-static gboolean
-wake (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-iterate_until (gboolean (*done) (gpointer data),
-               gpointer   data,
-               double     seconds)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-  guint tick = g_timeout_add (10, wake, NULL);
-  gboolean ok;
-
-  while (!(ok = done (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  return ok;
-}
-
-static gboolean
-past (gpointer data)
-{
-  return g_get_monotonic_time () >= *(gint64 *) data;
-}
-
-static void
-pause_for (double seconds)
-{
-  gint64 until = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  iterate_until (past, &until, seconds + 1.0);
-}
 
 typedef struct
 {
@@ -112,80 +78,36 @@ wait_for_result (Fixture *fixture,
 {
   Wait w = { fixture->view, results_before, 0 };
 
-  g_assert_true (iterate_until (settled, &w, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (settled, &w, WAIT_SECONDS));
   w.draws = currents_compare_view_get_n_draws (fixture->view);
-  g_assert_true (iterate_until (drawn, &w, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (drawn, &w, WAIT_SECONDS));
 }
 
 static void
 screenshot (Fixture    *fixture,
             const char *name)
 {
-  const char *dir = g_getenv ("CURRENTS_SCREENSHOT_DIR");
-  g_autofree char *path = NULL;
-  GtkWidget *widget = GTK_WIDGET (fixture->window);
-  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-
-  if (dir == NULL)
-    return;
-  pause_for (0.3);
-  GTK_WIDGET_GET_CLASS (widget)->snapshot (widget, snapshot);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  path = g_strdup_printf ("%s/compare-%s.png", dir, name);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
+  currents_gui_test_screenshot (GTK_WIDGET (fixture->window), "compare", name);
 }
 
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  fixture->tmpdir = g_dir_make_tmp ("currents-compare-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->window = g_object_ref (currents_window_new (NULL));
+  fixture->tmpdir = currents_gui_test_make_temp_dir ("currents-compare-XXXXXX");
+  fixture->window = currents_gui_test_window_new (1280, 760, FALSE);
   fixture->portrait = currents_window_get_portrait (fixture->window);
   fixture->view = CURRENTS_COMPARE_VIEW (currents_window_get_page (fixture->window, "compare"));
   g_assert_nonnull (fixture->view);
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1280, 760);
-  gtk_window_present (GTK_WINDOW (fixture->window));
-}
-
-static gboolean
-is_null (gpointer data)
-{
-  return *(gpointer *) data == NULL;
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autoptr(GDir) dir = g_dir_open (fixture->tmpdir, 0, NULL);
-  CurrentsWindow *window = fixture->window;
-  const char *name;
-
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &fixture->window);
-  g_object_add_weak_pointer (G_OBJECT (fixture->view), (gpointer *) &fixture->view);
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_object_unref (window);
-  g_assert_true (iterate_until (is_null, &fixture->window, WAIT_SECONDS));
-  g_assert_true (iterate_until (is_null, &fixture->view, WAIT_SECONDS));
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (fixture->tmpdir, name, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (fixture->tmpdir);
+  currents_gui_test_destroy_window (&fixture->window, &fixture->view, WAIT_SECONDS);
+  currents_gui_test_remove_tree (fixture->tmpdir);
   g_free (fixture->tmpdir);
 }
 
@@ -276,27 +198,11 @@ assert_close (double got,
   g_assert_cmpfloat (fabs (got - want), <=, 1e-9 * MAX (1.0, fabs (want)));
 }
 
-static AdwStatusPage *
-find_status (GtkWidget *widget)
-{
-  if (ADW_IS_STATUS_PAGE (widget))
-    return ADW_STATUS_PAGE (widget);
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      AdwStatusPage *found = find_status (child);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static void
 wait_idle (Fixture *fixture)
 {
-  pause_for (0.2);
-  g_assert_true (iterate_until (idle_view, fixture->view, WAIT_SECONDS));
+  currents_gui_test_pause (0.2);
+  g_assert_true (currents_gui_test_iterate_until (idle_view, fixture->view, WAIT_SECONDS));
 }
 
 /* The example, a network trained on its data, the known model from the data's header. */
@@ -322,13 +228,14 @@ test_toggle (Fixture       *fixture,
   /* an equation model shown: nothing to compare yet */
   g_assert_false (currents_compare_view_has_known (fixture->view));
   g_assert_false (currents_compare_view_get_grid (fixture->view, NULL, NULL, NULL));
-  status = find_status (GTK_WIDGET (fixture->view));
+  status = ADW_STATUS_PAGE (currents_gui_test_find_descendant (GTK_WIDGET (fixture->view),
+                                                               ADW_TYPE_STATUS_PAGE));
   g_assert_nonnull (status);
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (status)));
   g_assert_cmpstr (adw_status_page_get_title (status), ==, "No Trained Model");
   g_assert_nonnull (strstr (adw_status_page_get_description (status), "Train a model"));
   /* the page's transition ends */
-  pause_for (0.8);
+  currents_gui_test_pause (0.8);
   screenshot (fixture, "untrained");
 
   /* training finished: a network of the same states replaces the model */
@@ -462,11 +369,11 @@ test_toggle (Fixture       *fixture,
 
   /* nothing is computed while the page is hidden; showing it catches up */
   g_assert_true (currents_window_show_page (fixture->window, "portrait"));
-  pause_for (0.5);
+  currents_gui_test_pause (0.5);
   g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (fixture->view)));
   results = currents_compare_view_get_n_results (fixture->view);
   g_assert_true (currents_parameter_panel_set_value (panel, "iptg", 0.45));
-  pause_for (1.0);
+  currents_gui_test_pause (1.0);
   g_assert_cmpuint (currents_compare_view_get_n_results (fixture->view), ==, results);
   g_assert_false (currents_compare_view_get_busy (fixture->view));
   g_assert_true (currents_window_show_page (fixture->window, "compare"));
@@ -482,9 +389,9 @@ test_toggle (Fixture       *fixture,
   {
     Wait w = { fixture->view, 0, currents_compare_view_get_n_draws (fixture->view) };
 
-    g_assert_true (iterate_until (drawn, &w, WAIT_SECONDS));
+    g_assert_true (currents_gui_test_iterate_until (drawn, &w, WAIT_SECONDS));
   }
-  pause_for (0.5);
+  currents_gui_test_pause (0.5);
   screenshot (fixture, "dark");
 }
 
@@ -512,7 +419,9 @@ test_remembered (Fixture       *fixture,
   g_assert_true (currents_window_show_page (fixture->window, "compare"));
   wait_idle (fixture);
   {
-    AdwStatusPage *status = find_status (GTK_WIDGET (fixture->view));
+    GtkWidget *page = currents_gui_test_find_descendant (GTK_WIDGET (fixture->view),
+                                                         ADW_TYPE_STATUS_PAGE);
+    AdwStatusPage *status = ADW_STATUS_PAGE (page);
 
     g_assert_cmpstr (adw_status_page_get_title (status), ==, "Nothing to Compare");
   }
@@ -654,21 +563,8 @@ int
 main (int   argc,
       char *argv[])
 {
-  gsl_set_error_handler_off ();
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
-  {
-    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
-
-    gtk_css_provider_load_from_resource (css, "/org/currents/Currents/style.css");
-    gtk_style_context_add_provider_for_display (gdk_display_get_default (),
-                                                GTK_STYLE_PROVIDER (css),
-                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  }
+  currents_gui_test_init (&argc, &argv);
+  currents_gui_test_load_style ();
 
 #define ADD(path, func) \
   g_test_add ("/gui/compare/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

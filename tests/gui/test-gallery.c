@@ -24,6 +24,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "currents-window.h"
+#include "currents-gui-test.h"
 
 #define WAIT_SECONDS 30.0
 
@@ -74,49 +75,6 @@ static const Expected expected[] = {
     NULL, 0 },
 };
 
-/* ---- the main loop ---- */
-
-static gboolean
-wake (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-iterate_until (gboolean (*done) (gpointer data),
-               gpointer   data,
-               double     seconds)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-  guint tick = g_timeout_add (10, wake, NULL);
-  gboolean ok;
-
-  while (!(ok = done (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  return ok;
-}
-
-static gboolean
-past (gpointer data)
-{
-  return g_get_monotonic_time () >= *(gint64 *) data;
-}
-
-static void
-settle (double seconds)
-{
-  gint64 until = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  iterate_until (past, &until, seconds + 1);
-}
-
-static gboolean
-is_null (gpointer data)
-{
-  return *(gpointer *) data == NULL;
-}
-
 /* ---- files ---- */
 
 static void
@@ -124,67 +82,14 @@ write_file (Fixture    *fixture,
             const char *name,
             const char *contents)
 {
-  g_autofree char *path = g_build_filename (fixture->folder, name, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-}
-
-static void
-empty_folder (const char *folder)
-{
-  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (folder, name, NULL);
-
-      g_unlink (path);
-    }
+  g_object_unref (currents_gui_test_write_file (fixture->folder, name, contents));
 }
 
 static void
 screenshot (Fixture    *fixture,
             const char *name)
 {
-  const char *dir = g_getenv ("CURRENTS_SCREENSHOT_DIR");
-  g_autofree char *path = NULL;
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GtkWidget *widget = GTK_WIDGET (fixture->window);
-  int width, height;
-
-  if (dir == NULL)
-    return;
-  settle (0.7);   /* transitions finish */
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  /* a frame in progress on a busy machine may leave the paintable empty for a moment */
-  for (guint attempt = 0; node == NULL && attempt < 20; attempt++)
-    {
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-      if (node == NULL)
-        {
-          gtk_widget_queue_draw (widget);
-          settle (0.2);
-        }
-    }
-  if (node == NULL)
-    {
-      g_test_message ("no screenshot %s: nothing drawn", name);
-      return;
-    }
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  path = g_strdup_printf ("%s/gallery-%s.png", dir, name);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
+  currents_gui_test_screenshot (GTK_WIDGET (fixture->window), "gallery", name);
 }
 
 /* ---- fixture ---- */
@@ -196,30 +101,21 @@ fixture_set_up (Fixture       *fixture,
   fixture->folder = currents_gallery_get_user_folder ();
   /* the test environment keeps XDG_DATA_HOME in the build tree */
   g_assert_true (g_str_has_prefix (fixture->folder, g_get_user_data_dir ()));
+  currents_gui_test_remove_tree (fixture->folder);
   g_assert_cmpint (g_mkdir_with_parents (fixture->folder, 0755), ==, 0);
-  empty_folder (fixture->folder);
 
-  fixture->window = g_object_ref (currents_window_new (NULL));
+  fixture->window = currents_gui_test_window_new (1180, 800, FALSE);
   fixture->portrait = currents_window_get_portrait (fixture->window);
   fixture->gallery = CURRENTS_GALLERY (currents_window_get_page (fixture->window, "gallery"));
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1180, 800);
-  gtk_window_present (GTK_WINDOW (fixture->window));
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  CurrentsWindow *window = fixture->window;
-
   /* no task keeps the window or the gallery alive */
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &fixture->window);
-  g_object_add_weak_pointer (G_OBJECT (fixture->gallery), (gpointer *) &fixture->gallery);
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_object_unref (window);
-  g_assert_true (iterate_until (is_null, &fixture->window, WAIT_SECONDS));
-  g_assert_true (iterate_until (is_null, &fixture->gallery, WAIT_SECONDS));
-  empty_folder (fixture->folder);
+  currents_gui_test_destroy_window (&fixture->window, &fixture->gallery, WAIT_SECONDS);
+  currents_gui_test_remove_tree (fixture->folder);
   g_free (fixture->folder);
 }
 
@@ -314,7 +210,7 @@ open_and_check (Fixture        *fixture,
                    e->y);
 
   if (!isnan (e->view[0]))
-    g_assert_true (iterate_until (view_is, &w, WAIT_SECONDS));
+    g_assert_true (currents_gui_test_iterate_until (view_is, &w, WAIT_SECONDS));
   if (e->set_name != NULL)
     {
       double value = NAN;
@@ -367,7 +263,7 @@ test_cards (Fixture       *fixture,
     }
 
   /* the thumbnails are drawn while the gallery is shown */
-  g_assert_true (iterate_until (all_thumbnails, fixture->gallery, 50));
+  g_assert_true (currents_gui_test_iterate_until (all_thumbnails, fixture->gallery, 50));
   screenshot (fixture, "cards");
 
   /* a card's detail page, and back */
@@ -394,7 +290,7 @@ test_open_each (Fixture       *fixture,
     }
   /* whatever was computing for the last one ends without a warning */
   currents_window_show_page (fixture->window, "portrait");
-  g_assert_true (iterate_until (portrait_idle, fixture->portrait, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (portrait_idle, fixture->portrait, WAIT_SECONDS));
 }
 
 static void
@@ -487,7 +383,8 @@ test_conserved (Fixture       *fixture,
                                             + beta * pow (x[0], 4) / 4, 1e-12);
 
     g_assert_true (currents_gallery_open_card (fixture->gallery, "oscillator"));
-    g_assert_true (iterate_until (has_equilibria, fixture->portrait, WAIT_SECONDS));
+    g_assert_true (currents_gui_test_iterate_until (has_equilibria, fixture->portrait,
+                                                    WAIT_SECONDS));
     eq = currents_portrait_get_equilibria (fixture->portrait);
     g_assert_cmpuint (eq->len, ==, 3);
     for (guint i = 0; i < 3; i++)
@@ -509,7 +406,8 @@ test_conserved (Fixture       *fixture,
 
     g_assert_true (currents_gallery_open_card (fixture->gallery, "resnet"));
     currents_window_show_page (fixture->window, "portrait");
-    g_assert_true (iterate_until (has_equilibria, fixture->portrait, WAIT_SECONDS));
+    g_assert_true (currents_gui_test_iterate_until (has_equilibria, fixture->portrait,
+                                                    WAIT_SECONDS));
     eq = currents_portrait_get_equilibria (fixture->portrait);
     g_assert_cmpuint (eq->len, ==, 1);
     e = g_ptr_array_index (eq, 0);
@@ -575,12 +473,12 @@ test_teacher (Fixture       *fixture,
   g_assert_nonnull (currents_portrait_get_dataset (fixture->portrait));
   g_assert_cmpuint (currents_dataset_get_n_trajectories (
                       currents_portrait_get_dataset (fixture->portrait)), ==, 2);
-  g_assert_true (iterate_until (view_is, &w, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (view_is, &w, WAIT_SECONDS));
   g_assert_true (currents_parameter_panel_get_value (
     currents_portrait_get_parameter_panel (fixture->portrait), "k", &value));
   g_assert_cmpfloat_with_epsilon (value, 0.7, 1e-12);
   /* the one equilibrium x = y = c */
-  g_assert_true (iterate_until (has_equilibria, fixture->portrait, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (has_equilibria, fixture->portrait, WAIT_SECONDS));
   {
     GPtrArray *eq = currents_portrait_get_equilibria (fixture->portrait);
     const CurrentsEquilibrium *e = g_ptr_array_index (eq, 0);
@@ -604,7 +502,7 @@ test_teacher_monitored (Fixture       *fixture,
   args[0] = fixture->gallery;
   g_assert_null (currents_gallery_get_card_title (fixture->gallery, "user:late"));
   write_file (fixture, "late.ode", decay_ode);
-  g_assert_true (iterate_until (has_card, args, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (has_card, args, WAIT_SECONDS));
   g_assert_cmpstr (currents_gallery_get_card_title (fixture->gallery, "user:late"), ==,
                    "Relaxation toward a set point");
 }
@@ -638,15 +536,15 @@ test_thumbnails_when_shown (Fixture       *fixture,
 
   g_assert_true (currents_gallery_open_card (fixture->gallery, "vanderpol"));
   /* once the window's transition is over */
-  g_assert_true (iterate_until (unmapped, fixture->gallery, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (unmapped, fixture->gallery, WAIT_SECONDS));
   write_file (fixture, "hidden.ode", decay_ode);
   currents_gallery_refresh (fixture->gallery);
   g_assert_nonnull (currents_gallery_get_card_title (fixture->gallery, "user:hidden"));
-  settle (1.5);
+  currents_gui_test_pause (1.5);
   g_assert_false (currents_gallery_has_thumbnail (fixture->gallery, "user:hidden"));
 
   g_assert_true (currents_window_show_page (fixture->window, "gallery"));
-  g_assert_true (iterate_until (has_thumbnail, &w, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (has_thumbnail, &w, WAIT_SECONDS));
   /* and kept: a refresh does not draw it again */
   currents_gallery_refresh (fixture->gallery);
   g_assert_true (currents_gallery_has_thumbnail (fixture->gallery, "user:hidden"));
@@ -712,12 +610,12 @@ test_dark (Fixture       *fixture,
   AdwStyleManager *style = adw_style_manager_get_default ();
   ThumbWait w = { fixture->gallery, "oscillator" };
 
-  g_assert_true (iterate_until (has_thumbnail, &w, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (has_thumbnail, &w, WAIT_SECONDS));
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
   /* drawn again for the dark background */
   g_assert_false (currents_gallery_has_thumbnail (fixture->gallery, "oscillator"));
   g_assert_cmpuint (currents_gallery_get_n_cards (fixture->gallery), ==, G_N_ELEMENTS (expected));
-  g_assert_true (iterate_until (has_thumbnail, &w, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (has_thumbnail, &w, WAIT_SECONDS));
   g_assert_true (currents_gallery_activate_card (fixture->gallery, "oscillator"));
   screenshot (fixture, "dark");
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
@@ -730,13 +628,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  gsl_set_error_handler_off ();
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
+  currents_gui_test_init (&argc, &argv);
 
 #define ADD(path, func) \
   g_test_add ("/gui/gallery/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

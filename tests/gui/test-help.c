@@ -23,42 +23,10 @@
 #include "currents-application.h"
 #include "currents-help-window.h"
 #include "currents-window.h"
+#include "currents-gui-test.h"
 
 #define WAIT_SECONDS 20.0
 #define N_PAGES 15
-
-static gboolean
-wake (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-iterate_until (gboolean (*done) (gpointer data),
-               gpointer   data,
-               double     seconds)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-  guint tick = g_timeout_add (10, wake, NULL);
-  gboolean ok;
-
-  while (!(ok = done (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  return ok;
-}
-
-static gboolean
-is_null (gpointer data)
-{
-  return *(gpointer *) data == NULL;
-}
-
-static gboolean
-past (gpointer data)
-{
-  return g_get_monotonic_time () >= *(gint64 *) data;
-}
 
 static gboolean
 is_drawn (gpointer data)
@@ -71,30 +39,10 @@ static void
 screenshot (GtkWidget  *widget,
             const char *name)
 {
-  const char *dir = g_getenv ("CURRENTS_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  gint64 until = g_get_monotonic_time () + 300 * G_TIME_SPAN_MILLISECOND;
-  int width, height;
-
-  if (dir == NULL)
+  if (g_getenv ("CURRENTS_SCREENSHOT_DIR") == NULL)
     return;
-  g_assert_true (iterate_until (is_drawn, widget, WAIT_SECONDS));
-  iterate_until (past, &until, 1.0);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  path = g_strdup_printf ("%s/help-%s.png", dir, name);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_assert_true (currents_gui_test_iterate_until (is_drawn, widget, WAIT_SECONDS));
+  currents_gui_test_screenshot (widget, "help", name);
 }
 
 typedef struct
@@ -116,7 +64,8 @@ fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
   gtk_window_destroy (GTK_WINDOW (fixture->help));
-  g_assert_true (iterate_until (is_null, &fixture->help, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (currents_gui_test_is_null, &fixture->help,
+                                                  WAIT_SECONDS));
 }
 
 static gboolean
@@ -475,7 +424,7 @@ test_narrow (void)
   gtk_window_set_default_size (GTK_WINDOW (help), 380, 600);
   gtk_window_present (GTK_WINDOW (help));
   leaflet = ADW_LEAFLET (adw_window_get_content (ADW_WINDOW (help)));
-  g_assert_true (iterate_until (is_folded, leaflet, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (is_folded, leaflet, WAIT_SECONDS));
 
   adw_leaflet_set_visible_child_name (leaflet, "sidebar");
   g_assert_true (currents_help_window_show_page (help, "csv"));
@@ -487,7 +436,7 @@ test_narrow (void)
   g_assert_cmpstr (adw_leaflet_get_visible_child_name (leaflet), ==, "content");
 
   gtk_window_destroy (GTK_WINDOW (help));
-  g_assert_true (iterate_until (is_null, &help, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (currents_gui_test_is_null, &help, WAIT_SECONDS));
 }
 
 static void
@@ -527,7 +476,7 @@ test_application (void)
 
   g_object_add_weak_pointer (G_OBJECT (help), (gpointer *) &help);
   gtk_window_destroy (GTK_WINDOW (help));
-  g_assert_true (iterate_until (is_null, &help, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (currents_gui_test_is_null, &help, WAIT_SECONDS));
 }
 
 #define LOCALE_HINT "the locale de_DE.UTF-8 is missing: run `tools/currents-dev test`, " \
@@ -616,8 +565,9 @@ translation_child (void)
 
   gtk_window_destroy (GTK_WINDOW (help));
   gtk_window_destroy (GTK_WINDOW (window));
-  g_assert_true (iterate_until (is_null, &help, WAIT_SECONDS));
-  g_assert_true (iterate_until (is_null, &window, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (currents_gui_test_is_null, &help, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (currents_gui_test_is_null, &window,
+                                                  WAIT_SECONDS));
 }
 
 static void
@@ -663,13 +613,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  gsl_set_error_handler_off ();
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
+  currents_gui_test_init (&argc, &argv);
 
 #define ADD(path, func) \
   g_test_add ("/help/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

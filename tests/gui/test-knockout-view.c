@@ -28,6 +28,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "currents-window.h"
+#include "currents-gui-test.h"
 
 #define WAIT_SECONDS 30.0
 
@@ -37,41 +38,6 @@ typedef struct
   CurrentsPortrait     *portrait;
   CurrentsKnockoutView *view;
 } Fixture;
-
-static gboolean
-wake (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-iterate_until (gboolean (*done) (gpointer data),
-               gpointer   data,
-               double     seconds)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-  guint tick = g_timeout_add (10, wake, NULL);
-  gboolean ok;
-
-  while (!(ok = done (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  return ok;
-}
-
-static gboolean
-past (gpointer data)
-{
-  return g_get_monotonic_time () >= *(gint64 *) data;
-}
-
-static void
-run_for (double seconds)
-{
-  gint64 until = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  iterate_until (past, &until, seconds + 1.0);
-}
 
 typedef struct
 {
@@ -98,7 +64,7 @@ wait_for_update (Fixture *fixture,
 {
   UpdateWait w = { fixture->view, updates, n_genes };
 
-  g_assert_true (iterate_until (updated, &w, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (updated, &w, WAIT_SECONDS));
 }
 
 typedef struct
@@ -134,7 +100,7 @@ assert_drawn (Fixture *fixture,
   for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (fixture->view)); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     gtk_widget_queue_draw (child);
-  iterate_until (drew, &w, WAIT_SECONDS);
+  currents_gui_test_iterate_until (drew, &w, WAIT_SECONDS);
   currents_knockout_view_get_stats (fixture->view, &b, &c, NULL, NULL);
   g_assert_cmpuint (b, ==, bars);
   g_assert_cmpuint (c, ==, curves);
@@ -144,63 +110,25 @@ static void
 screenshot (Fixture    *fixture,
             const char *name)
 {
-  const char *dir = g_getenv ("CURRENTS_SCREENSHOT_DIR");
-  g_autofree char *path = NULL;
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GtkWidget *widget = GTK_WIDGET (fixture->window);
-  int width, height;
-
-  if (dir == NULL)
-    return;
-  run_for (0.5);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  path = g_strdup_printf ("%s/knockout-%s.png", dir, name);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
+  currents_gui_test_screenshot (GTK_WIDGET (fixture->window), "knockout", name);
 }
 
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  fixture->window = g_object_ref (currents_window_new (NULL));
+  fixture->window = currents_gui_test_window_new (1280, 760, TRUE);
   fixture->portrait = currents_window_get_portrait (fixture->window);
   fixture->view = CURRENTS_KNOCKOUT_VIEW (currents_window_get_page (fixture->window,
                                                                     "knockouts"));
   g_assert_nonnull (fixture->view);
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1280, 760);
-  g_assert_true (currents_window_open_example (fixture->window));
-  gtk_window_present (GTK_WINDOW (fixture->window));
-}
-
-static gboolean
-is_null (gpointer data)
-{
-  return *(gpointer *) data == NULL;
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  CurrentsWindow *window = fixture->window;
-
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &fixture->window);
-  g_object_add_weak_pointer (G_OBJECT (fixture->view), (gpointer *) &fixture->view);
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_object_unref (window);
-  g_assert_true (iterate_until (is_null, &fixture->window, WAIT_SECONDS));
-  g_assert_true (iterate_until (is_null, &fixture->view, WAIT_SECONDS));
+  currents_gui_test_destroy_window (&fixture->window, &fixture->view, WAIT_SECONDS);
 }
 
 static void
@@ -338,23 +266,6 @@ assert_course (Fixture    *fixture,
   assert_drawn (fixture, (guint) n, 2 * (guint) n);
 }
 
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static void
 test_toggle (Fixture       *fixture,
              gconstpointer  data)
@@ -407,7 +318,8 @@ test_toggle (Fixture       *fixture,
 
   /* the table lists the genes by rank; choosing its first row chooses u */
   {
-    GtkWidget *table = find_descendant (GTK_WIDGET (fixture->view), GTK_TYPE_COLUMN_VIEW);
+    GtkWidget *table = currents_gui_test_find_descendant (GTK_WIDGET (fixture->view),
+                                                          GTK_TYPE_COLUMN_VIEW);
     GtkSelectionModel *rows;
     g_autoptr(GtkStringObject) first = NULL;
 
@@ -584,7 +496,7 @@ test_hidden (Fixture       *fixture,
   guint bar_frames, updates;
 
   g_assert_cmpstr (currents_window_get_visible_page (fixture->window), !=, "knockouts");
-  run_for (0.6);
+  currents_gui_test_pause (0.6);
   g_assert_cmpuint (currents_knockout_view_get_n_updates (fixture->view), ==, 0);
   g_assert_false (currents_knockout_view_get_busy (fixture->view));
   currents_knockout_view_get_stats (fixture->view, NULL, NULL, &bar_frames, NULL);
@@ -597,7 +509,7 @@ test_hidden (Fixture       *fixture,
   /* a slider moved while hidden: still nothing until shown */
   g_assert_true (currents_window_show_page (fixture->window, "portrait"));
   g_assert_true (currents_parameter_panel_set_value (panel, "a2", 3.7));
-  run_for (0.6);
+  currents_gui_test_pause (0.6);
   g_assert_cmpuint (currents_knockout_view_get_n_updates (fixture->view), ==, 1);
   g_assert_false (currents_knockout_view_get_busy (fixture->view));
   updates = currents_knockout_view_get_n_updates (fixture->view);
@@ -611,7 +523,7 @@ test_hidden (Fixture       *fixture,
     g_assert_true (currents_parameter_panel_set_value (panel, "a1", 3.1 + 0.35 * k));
   g_assert_true (currents_knockout_view_get_busy (fixture->view));
   wait_for_update (fixture, updates, 2);
-  run_for (0.5);
+  currents_gui_test_pause (0.5);
   g_assert_cmpuint (currents_knockout_view_get_n_updates (fixture->view), ==, updates + 1);
   {
     const double *state;
@@ -672,13 +584,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  gsl_set_error_handler_off ();
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
+  currents_gui_test_init (&argc, &argv);
 
 #define ADD(path, func) \
   g_test_add ("/gui/knockout-view/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

@@ -29,6 +29,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "currents-window.h"
+#include "currents-gui-test.h"
 
 #define WAIT_SECONDS 60.0
 
@@ -40,74 +41,15 @@ typedef struct
 } Fixture;
 
 static gboolean
-wake (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-iterate_until (gboolean (*done) (gpointer data),
-               gpointer   data,
-               double     seconds)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-  guint tick = g_timeout_add (10, wake, NULL);
-  gboolean ok;
-
-  while (!(ok = done (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  return ok;
-}
-
-static gboolean
-past (gpointer data)
-{
-  return g_get_monotonic_time () >= *(gint64 *) data;
-}
-
-static void
-pause_for (double seconds)
-{
-  gint64 until = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  iterate_until (past, &until, seconds + 1.0);
-}
-
-static gboolean
 idle_portrait (gpointer data)
 {
   return !currents_portrait_get_busy (data);
 }
 
-typedef struct
+static guint
+n_frames (gpointer portrait)
 {
-  CurrentsPortrait *portrait;
-  guint             frames;
-} FrameWait;
-
-static gboolean
-drew (gpointer data)
-{
-  FrameWait *w = data;
-
-  return currents_portrait_get_n_frames (w->portrait) > w->frames;
-}
-
-static GtkWidget *
-find_canvas (GtkWidget *widget)
-{
-  if (GTK_IS_DRAWING_AREA (widget))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_canvas (child);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return currents_portrait_get_n_frames (portrait);
 }
 
 /* Everything computed, then a frame drawn after that. */
@@ -115,15 +57,13 @@ static void
 wait_for_portrait (Fixture           *fixture,
                    CurrentsPlotStats *stats)
 {
-  FrameWait w = { fixture->portrait, 0 };
-
-  g_assert_true (iterate_until (idle_portrait, fixture->portrait, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (idle_portrait, fixture->portrait, WAIT_SECONDS));
   /* the fade-in animations end */
-  pause_for (0.6);
-  g_assert_true (iterate_until (idle_portrait, fixture->portrait, WAIT_SECONDS));
-  w.frames = currents_portrait_get_n_frames (fixture->portrait);
-  gtk_widget_queue_draw (find_canvas (GTK_WIDGET (fixture->portrait)));
-  g_assert_true (iterate_until (drew, &w, WAIT_SECONDS));
+  currents_gui_test_pause (0.6);
+  g_assert_true (currents_gui_test_iterate_until (idle_portrait, fixture->portrait, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_redraw (
+    currents_gui_test_find_descendant (GTK_WIDGET (fixture->portrait), GTK_TYPE_DRAWING_AREA),
+    n_frames, fixture->portrait, WAIT_SECONDS));
   currents_portrait_get_stats (fixture->portrait, stats);
 }
 
@@ -131,36 +71,15 @@ static void
 screenshot (Fixture    *fixture,
             const char *name)
 {
-  const char *dir = g_getenv ("CURRENTS_SCREENSHOT_DIR");
-  g_autofree char *figure = NULL, *window_path = NULL;
+  g_autofree char *figure = currents_gui_test_screenshot_path ("portrait", name, "-figure");
   g_autoptr(GError) error = NULL;
-  GtkWidget *widget = GTK_WIDGET (fixture->window);
-  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
 
-  if (dir == NULL)
+  if (figure == NULL)
     return;
-  /* whatever changed is laid out before it is drawn */
-  pause_for (0.3);
-
-  figure = g_strdup_printf ("%s/portrait-%s-figure.png", dir, name);
+  /* the window's own drawing, once whatever changed is laid out and drawn */
+  currents_gui_test_screenshot (GTK_WIDGET (fixture->window), "portrait", name);
   g_assert_true (currents_portrait_export (fixture->portrait, figure, 800, 600, &error));
   g_assert_no_error (error);
-
-  {
-    g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-    g_autoptr(GskRenderNode) node = NULL;
-    g_autoptr(GdkTexture) texture = NULL;
-    GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
-
-    /* the window's own snapshot, its children's render nodes included */
-    GTK_WIDGET_GET_CLASS (widget)->snapshot (widget, snapshot);
-    node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-    g_assert_nonnull (node);
-    texture = gsk_renderer_render_texture (renderer, node,
-                                           &GRAPHENE_RECT_INIT (0, 0, width, height));
-    window_path = g_strdup_printf ("%s/portrait-%s.png", dir, name);
-    g_assert_true (gdk_texture_save_to_png (texture, window_path));
-  }
 }
 
 static gboolean
@@ -174,53 +93,25 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
+  fixture->tmpdir = currents_gui_test_make_temp_dir ("currents-portrait-XXXXXX");
 
-  fixture->tmpdir = g_dir_make_tmp ("currents-portrait-XXXXXX", &error);
-  g_assert_no_error (error);
-
-  fixture->window = g_object_ref (currents_window_new (NULL));
+  fixture->window = currents_gui_test_window_new (1100, 720, TRUE);
   fixture->portrait = currents_window_get_portrait (fixture->window);
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1100, 720);
-  g_assert_true (currents_window_open_example (fixture->window));
-  gtk_window_present (GTK_WINDOW (fixture->window));
   /* a1 = 3: the symmetric switch (bistable at iptg = 0, closed forms) the example was
    * before it got its hysteresis loop; the slider moves as a user would move it */
-  g_assert_true (iterate_until (has_a1_slider, fixture->portrait, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (has_a1_slider, fixture->portrait, WAIT_SECONDS));
   g_assert_true (currents_parameter_panel_set_value (
     currents_portrait_get_parameter_panel (fixture->portrait), "a1", 3.0));
-}
-
-static gboolean
-is_null (gpointer data)
-{
-  return *(gpointer *) data == NULL;
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autoptr(GDir) dir = g_dir_open (fixture->tmpdir, 0, NULL);
-  CurrentsWindow *window = fixture->window;
-  const char *name;
-
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
   /* The window goes away entirely, whatever work is under way: no task keeps it. */
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &fixture->window);
-  g_object_add_weak_pointer (G_OBJECT (fixture->portrait), (gpointer *) &fixture->portrait);
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_object_unref (window);
-  g_assert_true (iterate_until (is_null, &fixture->window, WAIT_SECONDS));
-  g_assert_true (iterate_until (is_null, &fixture->portrait, WAIT_SECONDS));
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (fixture->tmpdir, name, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (fixture->tmpdir);
+  currents_gui_test_destroy_window (&fixture->window, &fixture->portrait, WAIT_SECONDS);
+  currents_gui_test_remove_tree (fixture->tmpdir);
   g_free (fixture->tmpdir);
 }
 
@@ -416,7 +307,7 @@ test_equilibrium_popover (Fixture       *fixture,
   currents_portrait_click (fixture->portrait, cx + 2, cy - 3);
   popover = currents_portrait_get_equilibrium_popover (fixture->portrait);
   g_assert_nonnull (popover);
-  pause_for (0.3);
+  currents_gui_test_pause (0.3);
   g_assert_true (gtk_widget_get_visible (popover));
   /* the glyph was hit: no trajectory */
   g_assert_cmpuint (currents_portrait_get_n_launched (fixture->portrait), ==, n_launched);
@@ -730,22 +621,8 @@ int
 main (int   argc,
       char *argv[])
 {
-  gsl_set_error_handler_off ();
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
-  {
-    /* the application's style sheet, as AdwApplication would load it */
-    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
-
-    gtk_css_provider_load_from_resource (css, "/org/currents/Currents/style.css");
-    gtk_style_context_add_provider_for_display (gdk_display_get_default (),
-                                                GTK_STYLE_PROVIDER (css),
-                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  }
+  currents_gui_test_init (&argc, &argv);
+  currents_gui_test_load_style ();
 
 #define ADD(path, func) \
   g_test_add ("/gui/portrait/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

@@ -25,6 +25,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "currents-window.h"
+#include "currents-gui-test.h"
 
 #define WAIT_SECONDS 60.0
 
@@ -34,41 +35,6 @@ typedef struct
   CurrentsPortrait   *portrait;
   CurrentsResnetView *view;
 } Fixture;
-
-static gboolean
-wake (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-iterate_until (gboolean (*done) (gpointer data),
-               gpointer   data,
-               double     seconds)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-  guint tick = g_timeout_add (10, wake, NULL);
-  gboolean ok;
-
-  while (!(ok = done (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  return ok;
-}
-
-static gboolean
-past (gpointer data)
-{
-  return g_get_monotonic_time () >= *(gint64 *) data;
-}
-
-static void
-pause_for (double seconds)
-{
-  gint64 until = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  iterate_until (past, &until, seconds + 1.0);
-}
 
 static gboolean
 view_idle (gpointer data)
@@ -92,27 +58,6 @@ drew (gpointer data)
   return st.n_frames > w->frames && st.n_error_frames > w->error_frames;
 }
 
-static GtkWidget *
-find_drawing_area (GtkWidget *widget,
-                   guint     *skip)
-{
-  if (GTK_IS_DRAWING_AREA (widget))
-    {
-      if (*skip == 0)
-        return widget;
-      (*skip)--;
-    }
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_drawing_area (child, skip);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* The result for what is shown, then a frame of both plots drawn after it. */
 static void
 wait_for_view (Fixture             *fixture,
@@ -121,20 +66,20 @@ wait_for_view (Fixture             *fixture,
   FrameWait w = { fixture->view, 0, 0 };
   CurrentsResnetStats st;
 
-  g_assert_true (iterate_until (view_idle, fixture->view, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (view_idle, fixture->view, WAIT_SECONDS));
   currents_resnet_view_get_stats (fixture->view, &st);
   w.frames = st.n_frames;
   w.error_frames = st.n_error_frames;
   for (guint k = 0; k < 2; k++)
     {
-      guint skip = k;
-      GtkWidget *area = find_drawing_area (GTK_WIDGET (fixture->view), &skip);
+      GtkWidget *area = currents_gui_test_find_nth_descendant (GTK_WIDGET (fixture->view),
+                                                               GTK_TYPE_DRAWING_AREA, k);
 
       g_assert_nonnull (area);
       gtk_widget_queue_draw (area);
     }
-  g_assert_true (iterate_until (drew, &w, WAIT_SECONDS));
-  g_assert_true (iterate_until (view_idle, fixture->view, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (drew, &w, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (view_idle, fixture->view, WAIT_SECONDS));
   if (stats != NULL)
     currents_resnet_view_get_stats (fixture->view, stats);
 }
@@ -147,70 +92,36 @@ screenshot (Fixture    *fixture,
             const char *name,
             gboolean    window)
 {
-  const char *dir = g_getenv ("CURRENTS_SCREENSHOT_DIR");
-  g_autofree char *figure = NULL, *window_path = NULL;
+  g_autofree char *figure = currents_gui_test_screenshot_path ("resnet", name, "-figure");
   g_autoptr(GError) error = NULL;
-  GtkWidget *widget = GTK_WIDGET (fixture->window);
-  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
 
-  if (dir == NULL)
+  if (figure == NULL)
     return;
-  pause_for (0.5);
-
-  figure = g_strdup_printf ("%s/resnet-%s-figure.png", dir, name);
+  if (window)
+    currents_gui_test_screenshot (GTK_WIDGET (fixture->window), "resnet", name);
+  else
+    currents_gui_test_pause (0.5);
   g_assert_true (currents_resnet_view_export_png (fixture->view, figure, 1200, 600, &error));
   g_assert_no_error (error);
-  if (!window)
-    return;
-
-  {
-    g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-    g_autoptr(GskRenderNode) node = NULL;
-    g_autoptr(GdkTexture) texture = NULL;
-    GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
-
-    GTK_WIDGET_GET_CLASS (widget)->snapshot (widget, snapshot);
-    node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-    g_assert_nonnull (node);
-    texture = gsk_renderer_render_texture (renderer, node,
-                                           &GRAPHENE_RECT_INIT (0, 0, width, height));
-    window_path = g_strdup_printf ("%s/resnet-%s.png", dir, name);
-    g_assert_true (gdk_texture_save_to_png (texture, window_path));
-  }
 }
 
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  fixture->window = g_object_ref (currents_window_new (NULL));
+  fixture->window = currents_gui_test_window_new (1200, 760, FALSE);
   fixture->portrait = currents_window_get_portrait (fixture->window);
   fixture->view = CURRENTS_RESNET_VIEW (currents_window_get_page (fixture->window, "resnet"));
   g_assert_nonnull (fixture->view);
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1200, 760);
-  gtk_window_present (GTK_WINDOW (fixture->window));
-}
-
-static gboolean
-is_null (gpointer data)
-{
-  return *(gpointer *) data == NULL;
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  CurrentsWindow *window = fixture->window;
-
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
   /* the window goes away entirely, whatever is being computed: no task keeps it */
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &fixture->window);
-  g_object_add_weak_pointer (G_OBJECT (fixture->view), (gpointer *) &fixture->view);
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_object_unref (window);
-  g_assert_true (iterate_until (is_null, &fixture->window, WAIT_SECONDS));
-  g_assert_true (iterate_until (is_null, &fixture->view, WAIT_SECONDS));
+  currents_gui_test_destroy_window (&fixture->window, &fixture->view, WAIT_SECONDS);
 }
 
 static void
@@ -224,7 +135,7 @@ show_source (Fixture    *fixture,
   g_assert_no_error (error);
   currents_window_show_model (fixture->window, model, name);
   g_assert_true (currents_window_show_page (fixture->window, "resnet"));
-  g_assert_true (iterate_until (view_idle, fixture->view, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (view_idle, fixture->view, WAIT_SECONDS));
   /* the portrait has rebuilt for the new model by now */
   g_assert_nonnull (currents_portrait_get_system (fixture->portrait));
 }
@@ -483,7 +394,6 @@ static void
 test_drag (Fixture       *fixture,
            gconstpointer  data)
 {
-  guint skip = 0;
   GtkWidget *canvas;
   GtkGesture *drag;
   double start[2], end[2], x0, y0, x1, y1, h;
@@ -494,7 +404,7 @@ test_drag (Fixture       *fixture,
                "x' = y\ny' = -x\ninit x=1.3, y=0\n@ total=12, xp=x, yp=y, xlo=-2, xhi=2, "
                "ylo=-2, yhi=2\ndone\n", "rotation.ode");
   wait_for_view (fixture, &st);
-  canvas = find_drawing_area (GTK_WIDGET (fixture->view), &skip);
+  canvas = currents_gui_test_find_descendant (GTK_WIDGET (fixture->view), GTK_TYPE_DRAWING_AREA);
   drag = find_drag (canvas);
   g_assert_nonnull (drag);
 
@@ -518,7 +428,8 @@ test_drag (Fixture       *fixture,
 
     g_assert_true (currents_resnet_view_get_euler_end (fixture->view, end));
     g_assert_cmpfloat_with_epsilon (end[0], r * (cos (th) * start[0] + sin (th) * start[1]), 1e-12);
-    g_assert_cmpfloat_with_epsilon (end[1], r * (-sin (th) * start[0] + cos (th) * start[1]), 1e-12);
+    g_assert_cmpfloat_with_epsilon (end[1], r * (-sin (th) * start[0] + cos (th) * start[1]),
+                                    1e-12);
   }
 
   /* a press away from the handle starts there */
@@ -574,7 +485,7 @@ test_trained (Fixture       *fixture,
   currents_window_show_system (fixture->window,
                                currents_system_new_from_trained (neural_model ()), "neural.json");
   g_assert_true (currents_window_show_page (fixture->window, "resnet"));
-  g_assert_true (iterate_until (view_idle, fixture->view, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (view_idle, fixture->view, WAIT_SECONDS));
   currents_resnet_view_set_start (fixture->view, start);
   currents_resnet_view_set_time (fixture->view, T);
   currents_resnet_view_set_h (fixture->view, T / 30);
@@ -642,10 +553,10 @@ test_mapped_only (Fixture       *fixture,
   wait_for_view (fixture, NULL);
 
   g_assert_true (currents_window_show_page (fixture->window, "portrait"));
-  pause_for (0.2);
+  currents_gui_test_pause (0.2);
   g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (fixture->view)));
   g_assert_true (currents_parameter_panel_set_value (panel, "k", 2.385));
-  pause_for (0.5);
+  currents_gui_test_pause (0.5);
   /* nothing ran: the old result stays, marked stale */
   g_assert_true (currents_resnet_view_get_busy (fixture->view));
   g_assert_true (currents_resnet_view_get_euler_end (fixture->view, &end));
@@ -709,21 +620,8 @@ int
 main (int   argc,
       char *argv[])
 {
-  gsl_set_error_handler_off ();
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
-  {
-    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
-
-    gtk_css_provider_load_from_resource (css, "/org/currents/Currents/style.css");
-    gtk_style_context_add_provider_for_display (gdk_display_get_default (),
-                                                GTK_STYLE_PROVIDER (css),
-                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  }
+  currents_gui_test_init (&argc, &argv);
+  currents_gui_test_load_style ();
 
 #define ADD(path, func) \
   g_test_add ("/gui/resnet/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

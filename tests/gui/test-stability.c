@@ -35,6 +35,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "currents-window.h"
+#include "currents-gui-test.h"
 
 #define WAIT_SECONDS 60.0
 
@@ -44,41 +45,6 @@ typedef struct
   CurrentsPortrait      *portrait;
   CurrentsStabilityView *view;
 } Fixture;
-
-static gboolean
-wake (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-iterate_until (gboolean (*done) (gpointer data),
-               gpointer   data,
-               double     seconds)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-  guint tick = g_timeout_add (10, wake, NULL);
-  gboolean ok;
-
-  while (!(ok = done (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  return ok;
-}
-
-static gboolean
-past (gpointer data)
-{
-  return g_get_monotonic_time () >= *(gint64 *) data;
-}
-
-static void
-pause_for (double seconds)
-{
-  gint64 until = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  iterate_until (past, &until, seconds + 1.0);
-}
 
 static gboolean
 portrait_drawn (gpointer data)
@@ -121,7 +87,7 @@ wait_for_view (Fixture                *fixture,
   ViewWait w = { fixture->view, updates, 0 };
   CurrentsStabilityStats st;
 
-  g_assert_true (iterate_until (view_updated, &w, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (view_updated, &w, WAIT_SECONDS));
   currents_stability_view_get_stats (fixture->view, &st);
   w.frames = st.n_linear_frames;
   gtk_widget_queue_draw (GTK_WIDGET (fixture->view));
@@ -144,7 +110,7 @@ wait_for_view (Fixture                *fixture,
           todo = g_slist_prepend (todo, c);
       }
   }
-  g_assert_true (iterate_until (view_drawn, &w, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (view_drawn, &w, WAIT_SECONDS));
   if (stats != NULL)
     currents_stability_view_get_stats (fixture->view, stats);
 }
@@ -163,67 +129,33 @@ static void
 screenshot (Fixture    *fixture,
             const char *name)
 {
-  const char *dir = g_getenv ("CURRENTS_SCREENSHOT_DIR");
-  g_autofree char *path = NULL;
-  GtkWidget *widget = GTK_WIDGET (fixture->window);
-  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-
-  if (dir == NULL)
-    return;
-  pause_for (0.3);
-  snapshot = gtk_snapshot_new ();
-  GTK_WIDGET_GET_CLASS (widget)->snapshot (widget, snapshot);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  path = g_strdup_printf ("%s/stability-%s.png", dir, name);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
+  currents_gui_test_screenshot (GTK_WIDGET (fixture->window), "stability", name);
 }
 
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  fixture->window = g_object_ref (currents_window_new (NULL));
+  fixture->window = currents_gui_test_window_new (1200, 760, TRUE);
   fixture->portrait = currents_window_get_portrait (fixture->window);
   fixture->view = CURRENTS_STABILITY_VIEW (currents_window_get_page (fixture->window,
                                                                      "stability"));
   g_assert_nonnull (fixture->view);
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1200, 760);
-  g_assert_true (currents_window_open_example (fixture->window));
-  gtk_window_present (GTK_WINDOW (fixture->window));
   /* the portrait lays out its view first: the neighbourhoods are fractions of it */
-  g_assert_true (iterate_until (portrait_drawn, fixture->portrait, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (portrait_drawn, fixture->portrait, WAIT_SECONDS));
   /* a1 = 3: the symmetric switch, bistable at iptg = 0 with closed forms (the example
    * itself has a1 = 5, for its hysteresis loop) */
   g_assert_true (currents_parameter_panel_set_value (
     currents_portrait_get_parameter_panel (fixture->portrait), "a1", 3.0));
 }
 
-static gboolean
-is_null (gpointer data)
-{
-  return *(gpointer *) data == NULL;
-}
-
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  CurrentsWindow *window = fixture->window;
-
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
   /* the window goes away entirely, whatever is being computed: no task keeps it */
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &fixture->window);
-  g_object_add_weak_pointer (G_OBJECT (fixture->view), (gpointer *) &fixture->view);
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_object_unref (window);
-  g_assert_true (iterate_until (is_null, &fixture->window, WAIT_SECONDS));
-  g_assert_true (iterate_until (is_null, &fixture->view, WAIT_SECONDS));
+  currents_gui_test_destroy_window (&fixture->window, &fixture->view, WAIT_SECONDS);
 }
 
 static double
@@ -407,11 +339,11 @@ test_hidden (Fixture       *fixture,
   show_stability (fixture, NULL);
   g_assert_cmpuint (currents_stability_view_get_n_rows (fixture->view), ==, 3);
   g_assert_true (currents_window_show_page (fixture->window, "portrait"));
-  pause_for (0.2);
+  currents_gui_test_pause (0.2);
   g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (fixture->view)));
   updates = currents_stability_view_get_n_updates (fixture->view);
   g_assert_true (currents_parameter_panel_set_value (panel, "iptg", 2.0));
-  pause_for (0.5);
+  currents_gui_test_pause (0.5);
   g_assert_cmpuint (currents_stability_view_get_n_updates (fixture->view), ==, updates);
   g_assert_false (currents_stability_view_get_busy (fixture->view));
   g_assert_cmpuint (currents_stability_view_get_n_rows (fixture->view), ==, 3);
@@ -693,21 +625,8 @@ int
 main (int   argc,
       char *argv[])
 {
-  gsl_set_error_handler_off ();
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
-  {
-    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
-
-    gtk_css_provider_load_from_resource (css, "/org/currents/Currents/style.css");
-    gtk_style_context_add_provider_for_display (gdk_display_get_default (),
-                                                GTK_STYLE_PROVIDER (css),
-                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  }
+  currents_gui_test_init (&argc, &argv);
+  currents_gui_test_load_style ();
 
   g_test_add_func ("/gui/stability/classify", test_classify);
 

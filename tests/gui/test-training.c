@@ -30,6 +30,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "currents-window.h"
+#include "currents-gui-test.h"
 
 #define WAIT_SECONDS 45.0
 
@@ -42,41 +43,6 @@ typedef struct
   char                  *tmpdir;
   gboolean               destroyed;
 } Fixture;
-
-static gboolean
-wake (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-iterate_until (gboolean (*done) (gpointer data),
-               gpointer   data,
-               double     seconds)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-  guint tick = g_timeout_add (10, wake, NULL);
-  gboolean ok;
-
-  while (!(ok = done (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  return ok;
-}
-
-static gboolean
-past (gpointer data)
-{
-  return g_get_monotonic_time () >= *(gint64 *) data;
-}
-
-static void
-settle (double seconds)
-{
-  gint64 until = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  iterate_until (past, &until, seconds + 1);
-}
 
 /* ---- main-loop latency: how late a 5 ms timer fires while training runs ----
  *
@@ -142,41 +108,11 @@ probe_stop (Probe *probe)
 
 /* ---- screenshots ---- */
 
-static void screenshot_widget (GtkWidget *widget, const char *name);
-
 static void
 screenshot (Fixture    *fixture,
             const char *name)
 {
-  screenshot_widget (GTK_WIDGET (fixture->window), name);
-}
-
-static void
-screenshot_widget (GtkWidget  *widget,
-                   const char *name)
-{
-  const char *dir = g_getenv ("CURRENTS_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  int width, height;
-
-  if (dir == NULL)
-    return;
-  settle (0.7);   /* the flap slides in */
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  path = g_strdup_printf ("%s/training-%s.png", dir, name);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
+  currents_gui_test_screenshot (GTK_WIDGET (fixture->window), "training", name);
 }
 
 /* ---- fixture ---- */
@@ -185,10 +121,7 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  fixture->tmpdir = g_dir_make_tmp ("currents-training-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->tmpdir = currents_gui_test_make_temp_dir ("currents-training-XXXXXX");
 
   /* quick runs: a small network, a few epochs */
   fixture->settings = g_settings_new (APP_ID);
@@ -196,20 +129,11 @@ fixture_set_up (Fixture       *fixture,
   g_settings_set_uint (fixture->settings, "train-epochs", 40);
   g_settings_set_uint (fixture->settings, "train-seed", 7);
 
-  fixture->window = g_object_ref (currents_window_new (NULL));
+  fixture->window = currents_gui_test_window_new (1180, 760, TRUE);
   fixture->panel = currents_window_get_training_panel (fixture->window);
   fixture->view = currents_window_get_timeseries_view (fixture->window);
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1180, 760);
-  g_assert_true (currents_window_open_example (fixture->window));
-  gtk_window_present (GTK_WINDOW (fixture->window));
   g_assert_cmpint (currents_training_panel_get_state (fixture->panel), ==,
                    CURRENTS_TRAINING_READY);
-}
-
-static gboolean
-is_null (gpointer data)
-{
-  return *(gpointer *) data == NULL;
 }
 
 static gboolean
@@ -222,31 +146,15 @@ static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autoptr(GDir) dir = g_dir_open (fixture->tmpdir, 0, NULL);
-  CurrentsWindow *window = fixture->window;
-  const char *name;
-
   /* a run still going is stopped by the window going away; nothing may outlive it */
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &fixture->window);
-  g_object_add_weak_pointer (G_OBJECT (fixture->panel), (gpointer *) &fixture->panel);
-  if (!fixture->destroyed)
-    gtk_window_destroy (GTK_WINDOW (window));
-  g_object_unref (window);
-  g_assert_true (iterate_until (is_null, &fixture->window, WAIT_SECONDS));
-  g_assert_true (iterate_until (is_null, &fixture->panel, WAIT_SECONDS));
+  currents_gui_test_destroy_window (&fixture->window, &fixture->panel, WAIT_SECONDS);
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
   g_settings_reset (fixture->settings, "train-hidden");
   g_settings_reset (fixture->settings, "train-epochs");
   g_settings_reset (fixture->settings, "train-seed");
   g_clear_object (&fixture->settings);
 
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (fixture->tmpdir, name, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (fixture->tmpdir);
+  currents_gui_test_remove_tree (fixture->tmpdir);
   g_free (fixture->tmpdir);
 }
 
@@ -272,7 +180,7 @@ wait_for_state (Fixture               *fixture,
 {
   StateWait w = { fixture->panel, state };
 
-  g_assert_true (iterate_until (in_state, &w, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (in_state, &w, WAIT_SECONDS));
 }
 
 static gboolean
@@ -379,7 +287,7 @@ test_finish (Fixture       *fixture,
   g_settings_set_string (fixture->settings, "train-hidden", "32, 32");
   g_settings_set_uint (fixture->settings, "train-epochs", 150);
   reveal_panel (fixture);
-  settle (1.0);
+  currents_gui_test_pause (1.0);
   probe_start (&probe);
   start_through_action (fixture);
   wait_for_state (fixture, CURRENTS_TRAINING_FINISHED);
@@ -411,7 +319,7 @@ test_finish (Fixture       *fixture,
 
   /* every trajectory with its error; the held-out ones marked */
   show_page (fixture, "timeseries");
-  g_assert_true (iterate_until (view_idle, fixture->view, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (view_idle, fixture->view, WAIT_SECONDS));
   g_assert_cmpuint (currents_timeseries_view_get_n_rows (fixture->view), ==, n_traj);
   currents_training_panel_get_validation_set (fixture->panel, &n_val);
   g_assert_cmpuint (n_val, >, 0);
@@ -428,7 +336,7 @@ test_finish (Fixture       *fixture,
     guint panels = 0, markers = 0, curves = 0;
 
     currents_timeseries_view_select (fixture->view, 3);
-    settle (0.3);
+    currents_gui_test_pause (0.3);
     currents_timeseries_plot_get_stats (currents_timeseries_view_get_plot (fixture->view),
                                         &panels, &markers, &curves);
     g_assert_cmpuint (panels, ==, 1);
@@ -437,7 +345,7 @@ test_finish (Fixture       *fixture,
     screenshot (fixture, "timeseries");
 
     currents_timeseries_view_set_show_all (fixture->view, TRUE);
-    settle (0.3);
+    currents_gui_test_pause (0.3);
     currents_timeseries_plot_get_stats (currents_timeseries_view_get_plot (fixture->view),
                                         &panels, &markers, &curves);
     /* the panels in sight (the rest scroll) */
@@ -474,7 +382,7 @@ test_stop (Fixture       *fixture,
 
   g_settings_set_uint (fixture->settings, "train-epochs", 100000);
   start_through_action (fixture);
-  g_assert_true (iterate_until (some_epochs, fixture->panel, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (some_epochs, fixture->panel, WAIT_SECONDS));
   reveal_panel (fixture);
   screenshot (fixture, "running");
 
@@ -606,33 +514,33 @@ test_close_while_training (Fixture       *fixture,
 
   g_settings_set_uint (fixture->settings, "train-epochs", 100000);
   start_through_action (fixture);
-  g_assert_true (iterate_until (some_epochs, fixture->panel, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (some_epochs, fixture->panel, WAIT_SECONDS));
 
   /* the first close asks and keeps the window */
   gtk_window_close (GTK_WINDOW (fixture->window));
-  settle (0.2);
+  currents_gui_test_pause (0.2);
   g_assert_false (window_destroyed (fixture));
   question = find_question (fixture);
   g_assert_nonnull (question);
   g_assert_true (adw_message_dialog_has_response (question, "stop"));
   g_assert_true (currents_training_panel_get_running (fixture->panel));
-  screenshot_widget (GTK_WIDGET (question), "close-question");
+  currents_gui_test_screenshot (GTK_WIDGET (question), "training", "close-question");
 
   /* "keep" leaves everything as it was (a button would also take the dialog away) */
   adw_message_dialog_response (question, "keep");
   gtk_window_destroy (GTK_WINDOW (question));
-  settle (0.2);
+  currents_gui_test_pause (0.2);
   g_assert_false (window_destroyed (fixture));
   g_assert_true (currents_training_panel_get_running (fixture->panel));
 
   /* asked again, "stop" ends training, then the window */
   gtk_window_close (GTK_WINDOW (fixture->window));
-  settle (0.1);
+  currents_gui_test_pause (0.1);
   question = find_question (fixture);
   g_assert_nonnull (question);
   adw_message_dialog_response (question, "stop");
   gtk_window_destroy (GTK_WINDOW (question));
-  g_assert_true (iterate_until (window_destroyed, fixture, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (window_destroyed, fixture, WAIT_SECONDS));
   g_assert_true (not_running (fixture->panel));
   g_assert_cmpuint (currents_training_panel_get_best_epoch (fixture->panel), >, 0);
 }
@@ -643,7 +551,7 @@ test_close_when_idle (Fixture       *fixture,
 {
   /* nothing runs: no question */
   gtk_window_close (GTK_WINDOW (fixture->window));
-  g_assert_true (iterate_until (window_destroyed, fixture, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (window_destroyed, fixture, WAIT_SECONDS));
   g_assert_null (find_question (fixture));
 }
 
@@ -651,14 +559,9 @@ int
 main (int   argc,
       char *argv[])
 {
-  gsl_set_error_handler_off ();
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
   g_setenv ("GSETTINGS_BACKEND", "memory", FALSE);
 
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
+  currents_gui_test_init (&argc, &argv);
 
 #define ADD(path, func) \
   g_test_add ("/gui/training/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

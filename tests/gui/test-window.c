@@ -20,6 +20,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "currents-window.h"
+#include "currents-gui-test.h"
 
 #define WAIT_SECONDS 20.0
 
@@ -32,50 +33,15 @@ typedef struct
 } Fixture;
 
 static gboolean
-wake (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-iterate_until (gboolean (*done) (gpointer data),
-               gpointer   data,
-               double     seconds)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-  guint tick = g_timeout_add (10, wake, NULL);
-  gboolean ok;
-
-  while (!(ok = done (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  return ok;
-}
-
-static gboolean
-past (gpointer data)
-{
-  return g_get_monotonic_time () >= *(gint64 *) data;
-}
-
-static gboolean
 plane_idle (gpointer data)
 {
   return !currents_portrait_get_busy (data);
 }
 
-typedef struct
+static guint
+plane_frames (gpointer plane)
 {
-  CurrentsPortrait *plane;
-  guint               frames;
-} FrameWait;
-
-static gboolean
-plane_drew (gpointer data)
-{
-  FrameWait *w = data;
-
-  return currents_portrait_get_n_frames (w->plane) > w->frames;
+  return currents_portrait_get_n_frames (plane);
 }
 
 /* Waits until the plane has finished its trajectories and drawn a frame after that. */
@@ -83,12 +49,9 @@ static void
 wait_for_plane (Fixture           *fixture,
                 CurrentsPlotStats *stats)
 {
-  FrameWait w = { fixture->plane, 0 };
-
-  g_assert_true (iterate_until (plane_idle, fixture->plane, WAIT_SECONDS));
-  w.frames = currents_portrait_get_n_frames (fixture->plane);
-  gtk_widget_queue_draw (GTK_WIDGET (fixture->plane));
-  g_assert_true (iterate_until (plane_drew, &w, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (plane_idle, fixture->plane, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_redraw (GTK_WIDGET (fixture->plane), plane_frames,
+                                           fixture->plane, WAIT_SECONDS));
   currents_portrait_get_stats (fixture->plane, stats);
 }
 
@@ -120,114 +83,44 @@ open_and_wait (Fixture       *fixture,
 
   g_clear_object (&fixture->result);
   currents_window_open_async (fixture->window, file, cancellable, open_done, fixture);
-  g_assert_true (iterate_until (has_result, fixture, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (has_result, fixture, WAIT_SECONDS));
   ok = currents_window_open_finish (fixture->window, fixture->result, error);
   g_clear_object (&fixture->result);
   return ok;
-}
-
-static GFile *
-write_file (Fixture    *fixture,
-            const char *name,
-            const char *contents)
-{
-  g_autofree char *path = g_build_filename (fixture->tmpdir, name, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-  return g_file_new_for_path (path);
 }
 
 static void
 screenshot (Fixture    *fixture,
             const char *name)
 {
-  const char *dir = g_getenv ("CURRENTS_SCREENSHOT_DIR");
-  g_autofree char *plane_path = NULL;
-  g_autofree char *window_path = NULL;
+  g_autofree char *plane_path = currents_gui_test_screenshot_path ("phase-plane", name, NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GdkPaintable) paintable = NULL;
-  GtkWidget *widget = GTK_WIDGET (fixture->window);
-  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
 
-  if (dir == NULL)
+  if (plane_path == NULL)
     return;
-
-  /* Let animations (a toast sliding in) finish. */
-  {
-    gint64 until = g_get_monotonic_time () + 700 * G_TIME_SPAN_MILLISECOND;
-
-    iterate_until (past, &until, 1.0);
-  }
-
-  plane_path = g_strdup_printf ("%s/phase-plane-%s.png", dir, name);
+  /* The whole window as GTK drew it, once animations (a toast sliding in) end. */
+  currents_gui_test_screenshot (GTK_WIDGET (fixture->window), "window", name);
   g_assert_true (currents_portrait_export (fixture->plane, plane_path, 800, 600, &error));
   g_assert_no_error (error);
-
-  /* The whole window as GTK drew it. */
-  paintable = gtk_widget_paintable_new (widget);
-  {
-    g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-    g_autoptr(GskRenderNode) node = NULL;
-    g_autoptr(GdkTexture) texture = NULL;
-    GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
-
-    gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-    node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-    g_assert_nonnull (node);
-    texture = gsk_renderer_render_texture (renderer, node,
-                                           &GRAPHENE_RECT_INIT (0, 0, width, height));
-    window_path = g_strdup_printf ("%s/window-%s.png", dir, name);
-    g_assert_true (gdk_texture_save_to_png (texture, window_path));
-  }
 }
 
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
+  fixture->tmpdir = currents_gui_test_make_temp_dir ("currents-window-XXXXXX");
 
-  fixture->tmpdir = g_dir_make_tmp ("currents-window-XXXXXX", &error);
-  g_assert_no_error (error);
-
-  fixture->window = g_object_ref (currents_window_new (NULL));
+  fixture->window = currents_gui_test_window_new (900, 680, TRUE);
   fixture->plane = currents_window_get_portrait (fixture->window);
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 900, 680);
-  g_assert_true (currents_window_open_example (fixture->window));
-  gtk_window_present (GTK_WINDOW (fixture->window));
-}
-
-static gboolean
-is_null (gpointer data)
-{
-  return *(gpointer *) data == NULL;
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autoptr(GDir) dir = g_dir_open (fixture->tmpdir, 0, NULL);
-  CurrentsWindow *window = fixture->window;
-  const char *name;
-
   /* The window must go away entirely once its work is done: no task keeps it. */
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &fixture->window);
-  g_object_add_weak_pointer (G_OBJECT (fixture->plane), (gpointer *) &fixture->plane);
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_object_unref (window);
-  g_assert_true (iterate_until (is_null, &fixture->window, WAIT_SECONDS));
-  g_assert_true (iterate_until (is_null, &fixture->plane, WAIT_SECONDS));
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (fixture->tmpdir, name, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (fixture->tmpdir);
+  currents_gui_test_destroy_window (&fixture->window, &fixture->plane, WAIT_SECONDS);
+  currents_gui_test_remove_tree (fixture->tmpdir);
   g_free (fixture->tmpdir);
 }
 
@@ -349,8 +242,9 @@ static void
 test_malformed_csv (Fixture       *fixture,
                     gconstpointer  data)
 {
-  g_autoptr(GFile) file = write_file (fixture, "broken.csv",
-                                      "t,u,v\n0,1.5,2.385\n0.5,oops,3\n1,1.25\n");
+  g_autoptr(GFile) file =
+    currents_gui_test_write_file (fixture->tmpdir, "broken.csv",
+                                  "t,u,v\n0,1.5,2.385\n0.5,oops,3\n1,1.25\n");
 
   assert_open_fails_and_keeps (fixture, file, CURRENTS_ENGINE_ERROR,
                                CURRENTS_ENGINE_ERROR_DATA_FORMAT);
@@ -361,8 +255,9 @@ static void
 test_malformed_model (Fixture       *fixture,
                       gconstpointer  data)
 {
-  g_autoptr(GFile) file = write_file (fixture, "broken.ode",
-                                      "par a=2.385\nx' = -a*x +\ninit x=1\ndone\n");
+  g_autoptr(GFile) file =
+    currents_gui_test_write_file (fixture->tmpdir, "broken.ode",
+                                  "par a=2.385\nx' = -a*x +\ninit x=1\ndone\n");
 
   assert_open_fails_and_keeps (fixture, file, CURRENTS_ENGINE_ERROR,
                                CURRENTS_ENGINE_ERROR_MODEL_SYNTAX);
@@ -382,7 +277,8 @@ static void
 test_cancelled (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GFile) file = write_file (fixture, "fine.csv", "t,u,v\n0,1.5,2.385\n1,1.25,2\n");
+  g_autoptr(GFile) file =
+    currents_gui_test_write_file (fixture->tmpdir, "fine.csv", "t,u,v\n0,1.5,2.385\n1,1.25,2\n");
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   const CurrentsModel *model = currents_portrait_get_model (fixture->plane);
   g_autoptr(GError) error = NULL;
@@ -399,10 +295,11 @@ static void
 test_data_over_model (Fixture       *fixture,
                       gconstpointer  data)
 {
-  g_autoptr(GFile) file = write_file (fixture, "measured.csv",
-                                      "trajectory,t,u,v\n"
-                                      "a,0,2.5,0.2\na,0.5,2.3,0.31\na,1,2.2,NaN\na,1.5,2.1,0.35\n"
-                                      "b,0,0.3,2.6\nb,1,0.41,2.4\n");
+  g_autoptr(GFile) file =
+    currents_gui_test_write_file (fixture->tmpdir, "measured.csv",
+                                  "trajectory,t,u,v\n"
+                                  "a,0,2.5,0.2\na,0.5,2.3,0.31\na,1,2.2,NaN\na,1.5,2.1,0.35\n"
+                                  "b,0,0.3,2.6\nb,1,0.41,2.4\n");
   const CurrentsModel *model = currents_portrait_get_model (fixture->plane);
   g_autoptr(GError) error = NULL;
   CurrentsPlotStats stats;
@@ -423,8 +320,9 @@ static void
 test_other_data_replaces_model (Fixture       *fixture,
                                 gconstpointer  data)
 {
-  g_autoptr(GFile) file = write_file (fixture, "other.csv",
-                                      "t,a,b\n0,1,2.385\n1,2,3\n2,2.5,3.25\n");
+  g_autoptr(GFile) file =
+    currents_gui_test_write_file (fixture->tmpdir, "other.csv",
+                                  "t,a,b\n0,1,2.385\n1,2,3\n2,2.5,3.25\n");
   g_autoptr(GError) error = NULL;
   CurrentsPlotStats stats;
 
@@ -515,7 +413,8 @@ test_open_files (Fixture       *fixture,
                  gconstpointer  data)
 {
   const char *data_dir = g_getenv ("CURRENTS_DATA_DIR");
-  g_autoptr(GFile) other = write_file (fixture, "other.csv", "t,a,b\n0,1,2.385\n1,2,3\n");
+  g_autoptr(GFile) other =
+    currents_gui_test_write_file (fixture->tmpdir, "other.csv", "t,a,b\n0,1,2.385\n1,2,3\n");
   g_autofree char *csv = NULL, *ode = NULL;
   g_autoptr(GError) error = NULL;
   GFile *files[2];
@@ -532,7 +431,8 @@ test_open_files (Fixture       *fixture,
   files[0] = g_file_new_for_path (csv);
   files[1] = g_file_new_for_path (ode);
   currents_window_open_files (fixture->window, files, 2);
-  g_assert_true (iterate_until (model_with_input_data, fixture->plane, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (model_with_input_data, fixture->plane,
+                                                  WAIT_SECONDS));
   g_assert_cmpstr (currents_dataset_get_input_name (
                      currents_portrait_get_dataset (fixture->plane), 0), ==, "iptg");
   g_object_unref (files[0]);
@@ -605,13 +505,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  gsl_set_error_handler_off ();
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
+  currents_gui_test_init (&argc, &argv);
 
 #define ADD(path, func) \
   g_test_add ("/gui/window/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

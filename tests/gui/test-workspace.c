@@ -24,6 +24,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "currents-window.h"
+#include "currents-gui-test.h"
 
 #define WAIT_SECONDS 20.0
 
@@ -38,41 +39,6 @@ typedef struct
 static char *state_dir;
 
 /* ---- waiting ---- */
-
-static gboolean
-wake (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-iterate_until (gboolean (*done) (gpointer data),
-               gpointer   data,
-               double     seconds)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-  guint tick = g_timeout_add (10, wake, NULL);
-  gboolean ok;
-
-  while (!(ok = done (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  return ok;
-}
-
-static gboolean
-past (gpointer data)
-{
-  return g_get_monotonic_time () >= *(gint64 *) data;
-}
-
-static void
-settle (double seconds)
-{
-  gint64 until = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  iterate_until (past, &until, seconds + 1.0);
-}
 
 static gboolean
 has_result (gpointer data)
@@ -94,7 +60,7 @@ store_result (GObject      *object,
 static void
 wait_result (Fixture *fixture)
 {
-  g_assert_true (iterate_until (has_result, fixture, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (has_result, fixture, WAIT_SECONDS));
 }
 
 static gboolean
@@ -136,19 +102,6 @@ sheet_idle (gpointer data)
 }
 
 static GFile *
-write_file (Fixture    *fixture,
-            const char *name,
-            const char *contents)
-{
-  g_autofree char *path = g_build_filename (fixture->tmpdir, name, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-  return g_file_new_for_path (path);
-}
-
-static GFile *
 example_file (const char *name)
 {
   const char *data_dir = g_getenv ("CURRENTS_DATA_DIR");
@@ -163,37 +116,6 @@ example_file (const char *name)
 
 /* ---- screenshots ---- */
 
-static void
-screenshot (GtkWidget  *widget,
-            const char *name)
-{
-  const char *dir = g_getenv ("CURRENTS_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  int width, height;
-
-  if (dir == NULL)
-    return;
-  /* Let animations and the first draw finish. */
-  settle (0.7);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  g_assert_cmpint (width, >, 0);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  if (node == NULL)
-    return;
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  path = g_strdup_printf ("%s/workspace-%s.png", dir, name);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-}
-
 /* The same in light and dark. */
 static void
 screenshot_both (GtkWidget  *widget,
@@ -205,73 +127,30 @@ screenshot_both (GtkWidget  *widget,
   if (g_getenv ("CURRENTS_SCREENSHOT_DIR") == NULL)
     return;
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
-  screenshot (widget, name);
+  currents_gui_test_screenshot (widget, "workspace", name);
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-  screenshot (widget, dark);
+  currents_gui_test_screenshot (widget, "workspace", dark);
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
 }
 
 /* ---- fixture ---- */
 
 static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_remove (path);
-}
-
-static void
 clear_autosaves (void)
 {
   g_autofree char *dir = g_build_filename (state_dir, "currents", NULL);
 
-  remove_tree (dir);
+  currents_gui_test_remove_tree (dir);
 }
 
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
   clear_autosaves ();
-  fixture->tmpdir = g_dir_make_tmp ("currents-gui-workspace-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->window = g_object_ref (currents_window_new (NULL));
+  fixture->tmpdir = currents_gui_test_make_temp_dir ("currents-gui-workspace-XXXXXX");
+  fixture->window = currents_gui_test_window_new (900, 680, TRUE);
   fixture->portrait = currents_window_get_portrait (fixture->window);
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 900, 680);
-  g_assert_true (currents_window_open_example (fixture->window));
-  gtk_window_present (GTK_WINDOW (fixture->window));
-}
-
-static gboolean
-is_null (gpointer data)
-{
-  return *(gpointer *) data == NULL;
-}
-
-static void
-destroy_window (CurrentsWindow **window)
-{
-  CurrentsWindow *w = *window;
-
-  g_object_add_weak_pointer (G_OBJECT (w), (gpointer *) window);
-  gtk_window_destroy (GTK_WINDOW (w));
-  g_object_unref (w);
-  g_assert_true (iterate_until (is_null, window, WAIT_SECONDS));
 }
 
 static void
@@ -279,8 +158,8 @@ fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
   if (fixture->window != NULL)
-    destroy_window (&fixture->window);
-  remove_tree (fixture->tmpdir);
+    currents_gui_test_destroy_window (&fixture->window, NULL, WAIT_SECONDS);
+  currents_gui_test_remove_tree (fixture->tmpdir);
   g_free (fixture->tmpdir);
   clear_autosaves ();
 }
@@ -294,7 +173,7 @@ import_and_wait (Fixture *fixture,
   CurrentsImportSheet *sheet = currents_window_import (fixture->window, file);
 
   g_assert_nonnull (sheet);
-  g_assert_true (iterate_until (sheet_idle, sheet, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (sheet_idle, sheet, WAIT_SECONDS));
   g_assert_cmpuint (currents_import_sheet_get_n_columns (sheet), >, 0);
   return sheet;
 }
@@ -303,8 +182,8 @@ static void
 test_import_malformed (Fixture       *fixture,
                        gconstpointer  data)
 {
-  g_autoptr(GFile) file = write_file (fixture, "broken.csv",
-                                      "t,u,v\n0,1.5,2.385\n0.5,oops,3\n1,1.25\n");
+  g_autoptr(GFile) file = currents_gui_test_write_file (fixture->tmpdir, "broken.csv",
+                                                        "t,u,v\n0,1.5,2.385\n0.5,oops,3\n1,1.25\n");
   const CurrentsDataset *before = currents_portrait_get_dataset (fixture->portrait);
   CurrentsImportSheet *sheet = import_and_wait (fixture, file);
   const char *error = currents_import_sheet_get_error (sheet);
@@ -323,7 +202,7 @@ test_import_malformed (Fixture       *fixture,
   /* Ignoring the column with the bad cell makes the rest readable... but the last row
    * is short: now that is the error, on line 4. */
   currents_import_sheet_set_role (sheet, 1, CURRENTS_COLUMN_IGNORE);
-  g_assert_true (iterate_until (sheet_idle, sheet, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (sheet_idle, sheet, WAIT_SECONDS));
   error = currents_import_sheet_get_error (sheet);
   g_assert_nonnull (error);
   g_test_message ("sheet says: %s", error);
@@ -342,7 +221,7 @@ test_import_error_far_down (Fixture       *fixture,
 
   for (int i = 0; i < 120; i++)
     g_string_append_printf (csv, i == 100 ? "%d,1e400\n" : "%d,%g\n", i, 2.385 * i);
-  file = write_file (fixture, "long.csv", csv->str);
+  file = currents_gui_test_write_file (fixture->tmpdir, "long.csv", csv->str);
   sheet = import_and_wait (fixture, file);
   g_assert_nonnull (currents_import_sheet_get_error (sheet));
   g_assert_nonnull (strstr (currents_import_sheet_get_error (sheet), "Line 102"));
@@ -363,7 +242,8 @@ static void
 test_import_roles (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autoptr(GFile) other = write_file (fixture, "other.csv", "t,a,b\n0,1,2.385\n1,2,3\n");
+  g_autoptr(GFile) other =
+    currents_gui_test_write_file (fixture->tmpdir, "other.csv", "t,a,b\n0,1,2.385\n1,2,3\n");
   g_autoptr(GFile) toggle = example_file ("toggle.csv");
   g_autoptr(GError) error = NULL;
   CurrentsDocument *doc = currents_window_get_document (fixture->window);
@@ -391,14 +271,15 @@ test_import_roles (Fixture       *fixture,
 
   currents_import_sheet_set_role (sheet, iptg, CURRENTS_COLUMN_INPUT);
   currents_import_sheet_set_log_scale (sheet, iptg, TRUE);
-  g_assert_true (iterate_until (sheet_idle, sheet, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (sheet_idle, sheet, WAIT_SECONDS));
   g_assert_null (currents_import_sheet_get_error (sheet));
   screenshot_both (GTK_WIDGET (sheet), "import-roles");
   logs = currents_import_sheet_dup_log_inputs (sheet);
   g_assert_cmpstr (logs[0], ==, "iptg");
 
   g_assert_true (currents_import_sheet_import (sheet));
-  g_assert_true (iterate_until (dataset_with_input, fixture->portrait, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (dataset_with_input, fixture->portrait,
+                                                  WAIT_SECONDS));
   g_assert_cmpstr (currents_dataset_get_input_name (
                      currents_portrait_get_dataset (fixture->portrait), 0), ==, "iptg");
   g_assert_cmpuint (currents_dataset_get_n_states (
@@ -419,9 +300,10 @@ static void
 test_import_unusual_names (Fixture       *fixture,
                            gconstpointer  data)
 {
-  g_autoptr(GFile) file = write_file (fixture, "plate.csv",
-                                      "well;hours;GFP;RFP\nA1;0;1,25;3\nA1;1,5;2,385;2,5\n"
-                                      "B2;0;0,5;1\nB2;2;0,75;1,5\n");
+  g_autoptr(GFile) file =
+    currents_gui_test_write_file (fixture->tmpdir, "plate.csv",
+                                  "well;hours;GFP;RFP\nA1;0;1,25;3\nA1;1,5;2,385;2,5\n"
+                                  "B2;0;0,5;1\nB2;2;0,75;1,5\n");
   CurrentsImportSheet *sheet = import_and_wait (fixture, file);
   const CurrentsDataset *ds;
 
@@ -429,14 +311,14 @@ test_import_unusual_names (Fixture       *fixture,
   g_assert_nonnull (strstr (currents_import_sheet_get_error (sheet), "Time"));
   currents_import_sheet_set_role (sheet, 1, CURRENTS_COLUMN_TIME);
   currents_import_sheet_set_role (sheet, 0, CURRENTS_COLUMN_TRAJECTORY);
-  g_assert_true (iterate_until (sheet_idle, sheet, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (sheet_idle, sheet, WAIT_SECONDS));
   g_assert_null (currents_import_sheet_get_error (sheet));
   /* A second time column: the first steps aside. */
   currents_import_sheet_set_role (sheet, 3, CURRENTS_COLUMN_TIME);
   g_assert_cmpint (currents_import_sheet_get_role (sheet, 1), ==, CURRENTS_COLUMN_IGNORE);
   currents_import_sheet_set_role (sheet, 1, CURRENTS_COLUMN_TIME);
   currents_import_sheet_set_role (sheet, 3, CURRENTS_COLUMN_STATE);
-  g_assert_true (iterate_until (sheet_idle, sheet, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (sheet_idle, sheet, WAIT_SECONDS));
   g_assert_true (currents_import_sheet_import (sheet));
   ds = currents_portrait_get_dataset (fixture->portrait);
   g_assert_nonnull (ds);
@@ -560,12 +442,12 @@ test_editor (Fixture       *fixture,
   gtk_text_buffer_get_iter_at_line (buffer, &end, 2);
   gtk_text_iter_forward_to_line_end (&end);
   gtk_text_buffer_insert (buffer, &end, " 0.5", -1);
-  g_assert_true (iterate_until (editor_ok, editor, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (editor_ok, editor, WAIT_SECONDS));
   g_assert_false (line_has_tag (buffer, (int) line - 1, tag));
 
   /* And a new error is caught without asking. */
   gtk_text_buffer_set_text (buffer, "par a=2.385\nx' = -a*x + 0.5\ny' = (x\ninit x=1\n", -1);
-  g_assert_true (iterate_until (editor_failed, editor, WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (editor_failed, editor, WAIT_SECONDS));
   g_assert_cmpuint (currents_model_editor_get_error_line (editor), >=, 3);
   gtk_text_buffer_set_text (buffer, "par a=2.385\nx' = -a*x + 0.5\ny' = x - y\n"
                             "init x=1, y=0\n@ xp=x, yp=y\ndone\n", -1);
@@ -740,8 +622,8 @@ test_save_reopen (Fixture       *fixture,
 
   again = reopen_and_compare (fixture, fixture->window, saved);
   g_assert_cmpuint (currents_portrait_get_x_axis (currents_window_get_portrait (again)), ==, 1);
-  screenshot (GTK_WIDGET (again), "reopened");
-  destroy_window (&again);
+  currents_gui_test_screenshot (GTK_WIDGET (again), "workspace", "reopened");
+  currents_gui_test_destroy_window (&again, NULL, WAIT_SECONDS);
 
   /* Saving again to the document's own file (Ctrl+S's path). */
   g_assert_true (save_and_wait (fixture, fixture->window, NULL, &error));
@@ -757,9 +639,10 @@ test_save_referenced (Fixture       *fixture,
                       gconstpointer  data)
 {
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
-  g_autoptr(GFile) csv = write_file (fixture, "measured.csv",
-                                     "trajectory,t,u,v\na,0,2.5,0.2\na,0.5,2.3,0.31\n"
-                                     "b,0,0.3,2.6\nb,1,0.41,2.4\n");
+  g_autoptr(GFile) csv =
+    currents_gui_test_write_file (fixture->tmpdir, "measured.csv",
+                                  "trajectory,t,u,v\na,0,2.5,0.2\na,0.5,2.3,0.31\n"
+                                  "b,0,0.3,2.6\nb,1,0.41,2.4\n");
   g_autofree char *saved_path = g_build_filename (fixture->tmpdir, "ref.currents", NULL);
   g_autoptr(GFile) saved = g_file_new_for_path (saved_path);
   CurrentsWorkspace *ws =
@@ -778,12 +661,12 @@ test_save_referenced (Fixture       *fixture,
   g_assert_nonnull (strstr (text, "\"relative_path\": \"measured.csv\""));
 
   again = reopen_and_compare (fixture, fixture->window, saved);
-  destroy_window (&again);
+  currents_gui_test_destroy_window (&again, NULL, WAIT_SECONDS);
 
   /* The data file changes behind the workspace's back. */
-  g_object_unref (write_file (fixture, "measured.csv",
-                              "trajectory,t,u,v\na,0,2.5,0.2\na,0.5,2.385,0.31\n"
-                              "b,0,0.3,2.6\nb,1,0.41,2.4\n"));
+  g_object_unref (currents_gui_test_write_file (fixture->tmpdir, "measured.csv",
+                                                "trajectory,t,u,v\na,0,2.5,0.2\na,0.5,2.385,0.31\n"
+                                                "b,0,0.3,2.6\nb,1,0.41,2.4\n"));
   again = g_object_ref (currents_window_new (NULL));
   g_assert_true (open_and_wait (fixture, again, saved, &error));
   g_assert_nonnull (currents_window_get_last_error (again));
@@ -792,7 +675,7 @@ test_save_referenced (Fixture       *fixture,
   g_assert_null (currents_portrait_get_dataset (currents_window_get_portrait (again)));
   /* The model still opened. */
   g_assert_nonnull (currents_portrait_get_model (currents_window_get_portrait (again)));
-  destroy_window (&again);
+  currents_gui_test_destroy_window (&again, NULL, WAIT_SECONDS);
   g_settings_reset (settings, "embed-data");
 }
 
@@ -800,8 +683,10 @@ static void
 test_open_refused (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autoptr(GFile) foreign = write_file (fixture, "foreign.currents", "{\"format\": \"other\"}\n");
-  g_autoptr(GFile) bad_json = write_file (fixture, "bad.json", "{\"format\": \"other\"}\n");
+  g_autoptr(GFile) foreign =
+    currents_gui_test_write_file (fixture->tmpdir, "foreign.currents", "{\"format\": \"other\"}\n");
+  g_autoptr(GFile) bad_json =
+    currents_gui_test_write_file (fixture->tmpdir, "bad.json", "{\"format\": \"other\"}\n");
   const CurrentsModel *model = currents_portrait_get_model (fixture->portrait);
   g_autoptr(GError) error = NULL;
 
@@ -868,10 +753,10 @@ test_autosave_recovery (Fixture       *fixture,
   /* A live window's autosave is not offered to another. */
   next = g_object_ref (currents_window_new (NULL));
   g_assert_null (currents_window_offer_recovery (next));
-  destroy_window (&next);
+  currents_gui_test_destroy_window (&next, NULL, WAIT_SECONDS);
 
   /* The window vanishes without closing (a crash): the next start offers its work. */
-  destroy_window (&fixture->window);
+  currents_gui_test_destroy_window (&fixture->window, NULL, WAIT_SECONDS);
   g_assert_true (g_file_query_exists (autosave, NULL));
   next = g_object_ref (currents_window_new (NULL));
   gtk_window_set_default_size (GTK_WINDOW (next), 900, 680);
@@ -897,7 +782,8 @@ test_autosave_recovery (Fixture       *fixture,
       }
   }
   g_assert_cmpint (currents_workspace_find_dataset (ws, "toggle.csv"), >=, 0);
-  g_assert_true (iterate_until (has_dataset, currents_window_get_portrait (next), WAIT_SECONDS));
+  g_assert_true (currents_gui_test_iterate_until (has_dataset, currents_window_get_portrait (next),
+                                                  WAIT_SECONDS));
   g_assert_cmpstr (currents_dataset_get_sha256 (
                      currents_portrait_get_dataset (currents_window_get_portrait (next))), ==, sha);
   g_assert_true (currents_document_get_modified (currents_window_get_document (next)));
@@ -913,14 +799,14 @@ test_autosave_recovery (Fixture       *fixture,
 
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (next), "window.close", NULL));
     g_assert_true (g_file_query_exists (kept_ref, NULL));
-    destroy_window (&next);
+    currents_gui_test_destroy_window (&next, NULL, WAIT_SECONDS);
     third = g_object_ref (currents_window_new (NULL));
     dialog = currents_window_offer_recovery (third);
     g_assert_nonnull (dialog);
     adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "discard");
     g_assert_false (g_file_query_exists (kept_ref, NULL));
     g_assert_null (currents_window_offer_recovery (third));
-    destroy_window (&third);
+    currents_gui_test_destroy_window (&third, NULL, WAIT_SECONDS);
   }
 }
 
@@ -929,8 +815,9 @@ static void
 test_restore_damaged (Fixture       *fixture,
                       gconstpointer  data)
 {
-  g_autoptr(GFile) damaged = write_file (fixture, "autosave-x.currents",
-                                         "{\"format\": \"currents-workspace\", \"versi");
+  g_autoptr(GFile) damaged =
+    currents_gui_test_write_file (fixture->tmpdir, "autosave-x.currents",
+                                  "{\"format\": \"currents-workspace\", \"versi");
   const CurrentsModel *model = currents_portrait_get_model (fixture->portrait);
   g_autoptr(GError) error = NULL;
 
@@ -1073,9 +960,9 @@ test_actions (Fixture       *fixture,
 
   /* Opening records the file as recent. */
   g_assert_true (open_and_wait (fixture, fixture->window, csv, &error));
-  settle (0.3);
+  currents_gui_test_pause (0.3);
   g_assert_true (gtk_recent_manager_has_item (recent, uri));
-  screenshot (window, "window");
+  currents_gui_test_screenshot (window, "workspace", "window");
 }
 
 int
@@ -1083,13 +970,9 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GtkCssProvider) css = NULL;
   g_autofree char *home = NULL;
   int status;
 
-  gsl_set_error_handler_off ();
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
 
   /* Autosaves and recent files in a directory of the test's own (before GLib caches
@@ -1104,17 +987,10 @@ main (int   argc,
     g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   }
 
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
+  currents_gui_test_init (&argc, &argv);
   g_assert_cmpstr (g_get_user_state_dir (), ==, state_dir);
 
-  /* The application's style sheet, as AdwApplication would load it. */
-  css = gtk_css_provider_new ();
-  gtk_css_provider_load_from_resource (css, "/org/currents/Currents/style.css");
-  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
-                                              GTK_STYLE_PROVIDER (css),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  currents_gui_test_load_style ();
 
 #define ADD(path, func) \
   g_test_add ("/gui/workspace/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
@@ -1137,7 +1013,7 @@ main (int   argc,
 #undef ADD
 
   status = g_test_run ();
-  remove_tree (home);
+  currents_gui_test_remove_tree (home);
   g_free (state_dir);
   return status;
 }
