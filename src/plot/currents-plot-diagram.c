@@ -27,8 +27,9 @@
 
 #include "currents-plot-diagram.h"
 #include "currents-plot-export-private.h"
+#include "currents-plot-private.h"
 
-#define TICK_LENGTH     5.0
+#define TICK_LENGTH     CURRENTS_PLOT_TICK_LENGTH
 #define MINOR_TICK      3.0
 #define SPECIAL_RADIUS  4.5
 #define DEVICE_LIMIT    1e6
@@ -614,47 +615,6 @@ currents_plot_diagram_set_metadata (CurrentsPlotDiagram *diagram,
 
 /* ---- text and ticks ---- */
 
-static PangoLayout *
-create_layout (cairo_t                 *cr,
-               const CurrentsPlotTheme *theme,
-               gboolean                 italic,
-               double                   scale)
-{
-  PangoLayout *layout = pango_cairo_create_layout (cr);
-  PangoFontDescription *desc = pango_font_description_from_string (theme->font);
-
-  if (italic)
-    pango_font_description_set_style (desc, PANGO_STYLE_ITALIC);
-  if (scale != 1.0)
-    {
-      int size = pango_font_description_get_size (desc);
-
-      if (pango_font_description_get_size_is_absolute (desc))
-        pango_font_description_set_absolute_size (desc, size * scale);
-      else
-        pango_font_description_set_size (desc, (int) (size * scale));
-    }
-  pango_layout_set_font_description (layout, desc);
-  pango_font_description_free (desc);
-  return layout;
-}
-
-static void
-text_size (PangoLayout *layout,
-           const char  *text,
-           double      *width,
-           double      *height)
-{
-  int w, h;
-
-  pango_layout_set_text (layout, text, -1);
-  pango_layout_get_pixel_size (layout, &w, &h);
-  if (width != NULL)
-    *width = w;
-  if (height != NULL)
-    *height = h;
-}
-
 /* "10⁻²", "10⁻¹", "1", "10", "10²", … */
 static char *
 decade_label (int k)
@@ -786,13 +746,6 @@ y_tick_target (double height)
   return (guint) CLAMP (height / 60.0, 2.0, 12.0);
 }
 
-/* Lines of width 1 on pixel centres look crisp. */
-static double
-crisp (double v)
-{
-  return floor (v) + 0.5;
-}
-
 static void
 layout_figure (CurrentsPlotDiagram     *d,
                cairo_t                 *cr,
@@ -804,11 +757,11 @@ layout_figure (CurrentsPlotDiagram     *d,
                double                   top_extra,
                CurrentsPlotViewport    *vp)
 {
-  g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE, 1.0);
+  g_autoptr(PangoLayout) layout = _currents_plot_create_layout (cr, theme, FALSE, 1.0);
   g_autoptr(GArray) ticks = NULL;
   double em, gap, pad, label_w = 0.0;
 
-  text_size (layout, "0", NULL, &em);
+  _currents_plot_text_size (layout, "0", NULL, &em);
   gap = 0.35 * em;
   pad = 0.9 * em;
 
@@ -829,7 +782,7 @@ layout_figure (CurrentsPlotDiagram     *d,
 
       if (t->label == NULL)
         continue;
-      text_size (layout, t->label, &tw, NULL);
+      _currents_plot_text_size (layout, t->label, &tw, NULL);
       label_w = MAX (label_w, tw);
     }
   vp->left = pad + em + 2 * gap + label_w + gap + TICK_LENGTH;
@@ -857,8 +810,8 @@ draw_grid (const CurrentsPlotDiagram  *d,
       if (t->label == NULL)
         continue;
       currents_plot_viewport_to_device (vp, t->value, vp->ylo, &dx, &dy);
-      cairo_move_to (cr, crisp (dx), vp->top);
-      cairo_line_to (cr, crisp (dx), vp->top + vp->height);
+      cairo_move_to (cr, _currents_plot_crisp (dx), vp->top);
+      cairo_line_to (cr, _currents_plot_crisp (dx), vp->top + vp->height);
     }
   for (guint k = 0; k < yt->len; k++)
     {
@@ -867,8 +820,8 @@ draw_grid (const CurrentsPlotDiagram  *d,
       if (t->label == NULL)
         continue;
       currents_plot_viewport_to_device (vp, vp->xlo, t->value, &dx, &dy);
-      cairo_move_to (cr, vp->left, crisp (dy));
-      cairo_line_to (cr, vp->left + vp->width, crisp (dy));
+      cairo_move_to (cr, vp->left, _currents_plot_crisp (dy));
+      cairo_line_to (cr, vp->left + vp->width, _currents_plot_crisp (dy));
     }
   cairo_stroke (cr);
   cairo_restore (cr);
@@ -880,20 +833,20 @@ draw_axes (const CurrentsPlotDiagram  *d,
            const CurrentsPlotTheme    *theme,
            const CurrentsPlotViewport *vp)
 {
-  g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE, 1.0);
-  g_autoptr(PangoLayout) title = create_layout (cr, theme, TRUE, 1.0);
+  g_autoptr(PangoLayout) layout = _currents_plot_create_layout (cr, theme, FALSE, 1.0);
+  g_autoptr(PangoLayout) title = _currents_plot_create_layout (cr, theme, TRUE, 1.0);
   g_autoptr(GArray) xt = axis_ticks (vp->xlo, vp->xhi, d->log_x, x_tick_target (vp->width));
   g_autoptr(GArray) yt = axis_ticks (vp->ylo, vp->yhi, d->log_y, y_tick_target (vp->height));
   double right = vp->left + vp->width, bottom = vp->top + vp->height;
-  double dx, dy, w, h, em, gap, label_w = 0.0;
+  double dx, dy, w, em, gap, label_w = 0.0;
 
-  text_size (layout, "0", NULL, &em);
+  _currents_plot_text_size (layout, "0", NULL, &em);
   gap = 0.35 * em;
 
   cairo_save (cr);
   cairo_set_line_width (cr, 1.0);
   currents_plot_set_source_color (cr, &theme->frame);
-  cairo_rectangle (cr, crisp (vp->left), crisp (vp->top),
+  cairo_rectangle (cr, _currents_plot_crisp (vp->left), _currents_plot_crisp (vp->top),
                    floor (right) - floor (vp->left), floor (bottom) - floor (vp->top));
   cairo_stroke (cr);
 
@@ -905,16 +858,7 @@ draw_axes (const CurrentsPlotDiagram  *d,
       currents_plot_viewport_to_device (vp, t->value, vp->ylo, &dx, &dy);
       if (dx < vp->left - 0.5 || dx > right + 0.5)
         continue;
-      currents_plot_set_source_color (cr, &theme->frame);
-      cairo_move_to (cr, crisp (dx), crisp (bottom));
-      cairo_line_to (cr, crisp (dx), crisp (bottom) + len);
-      cairo_stroke (cr);
-      if (t->label == NULL)
-        continue;
-      text_size (layout, t->label, &w, &h);
-      currents_plot_set_source_color (cr, &theme->foreground);
-      cairo_move_to (cr, round (dx - w / 2), round (bottom + TICK_LENGTH + gap));
-      pango_cairo_show_layout (cr, layout);
+      _currents_plot_draw_x_tick (cr, theme, vp, layout, dx, len, t->label, gap);
     }
 
   for (guint k = 0; k < yt->len; k++)
@@ -925,40 +869,13 @@ draw_axes (const CurrentsPlotDiagram  *d,
       currents_plot_viewport_to_device (vp, vp->xlo, t->value, &dx, &dy);
       if (dy < vp->top - 0.5 || dy > bottom + 0.5)
         continue;
-      currents_plot_set_source_color (cr, &theme->frame);
-      cairo_move_to (cr, crisp (vp->left), crisp (dy));
-      cairo_line_to (cr, crisp (vp->left) - len, crisp (dy));
-      cairo_stroke (cr);
-      if (t->label == NULL)
-        continue;
-      text_size (layout, t->label, &w, &h);
+      w = _currents_plot_draw_y_tick (cr, theme, vp, layout, dy, len, t->label, gap);
       label_w = MAX (label_w, w);
-      currents_plot_set_source_color (cr, &theme->foreground);
-      cairo_move_to (cr, round (vp->left - TICK_LENGTH - gap - w), round (dy - h / 2));
-      pango_cairo_show_layout (cr, layout);
     }
 
-  currents_plot_set_source_color (cr, &theme->foreground);
-  if (d->x_label != NULL && *d->x_label != '\0')
-    {
-      text_size (title, d->x_label, &w, &h);
-      cairo_move_to (cr, round (vp->left + (vp->width - w) / 2),
-                     round (bottom + TICK_LENGTH + gap + 1.1 * em + gap));
-      pango_cairo_show_layout (cr, title);
-    }
-  if (d->y_label != NULL && *d->y_label != '\0')
-    {
-      double x;
-
-      text_size (title, d->y_label, &w, &h);
-      x = vp->left - TICK_LENGTH - gap - label_w - gap - h;
-      cairo_save (cr);
-      cairo_move_to (cr, round (x), round (vp->top + (vp->height + w) / 2));
-      cairo_rotate (cr, -G_PI / 2);
-      pango_cairo_update_layout (cr, title);
-      pango_cairo_show_layout (cr, title);
-      cairo_restore (cr);
-    }
+  _currents_plot_draw_titles (cr, theme, vp, title, d->x_label,
+                              bottom + TICK_LENGTH + gap + 1.1 * em + gap, d->y_label,
+                              vp->left - TICK_LENGTH - gap - label_w - gap);
   cairo_restore (cr);
 }
 
@@ -1143,24 +1060,6 @@ draw_special_glyph (cairo_t                 *cr,
       break;
     }
   cairo_restore (cr);
-}
-
-static void
-arrow_head (cairo_t *cr,
-            double   tip_x,
-            double   tip_y,
-            double   ux,
-            double   uy,
-            double   length,
-            double   half_width)
-{
-  double bx = tip_x - ux * length, by = tip_y - uy * length;
-
-  cairo_move_to (cr, tip_x, tip_y);
-  cairo_line_to (cr, bx - uy * half_width, by + ux * half_width);
-  cairo_line_to (cr, bx + ux * 0.25 * length, by + uy * 0.25 * length);
-  cairo_line_to (cr, bx + uy * half_width, by - ux * half_width);
-  cairo_close_path (cr);
 }
 
 static void
@@ -1512,7 +1411,7 @@ measure_legend (PangoLayout       *layout,
     {
       double tw;
 
-      text_size (layout, entries[k].label, &tw, NULL);
+      _currents_plot_text_size (layout, entries[k].label, &tw, NULL);
       text_w = MAX (text_w, tw);
     }
   *w = n > 0 ? 0.7 * em + LEGEND_SYMBOL_WIDTH + 0.5 * em + text_w + 0.7 * em : 0.0;
@@ -1559,7 +1458,7 @@ draw_legend (const CurrentsPlotDiagram  *d,
              guint                      *n_entries,
              Rect                       *placed)
 {
-  g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE, 0.9);
+  g_autoptr(PangoLayout) layout = _currents_plot_create_layout (cr, theme, FALSE, 0.9);
   LegendEntry entries[16];
   gboolean seen_special[CURRENTS_PLOT_SPECIAL_PERIOD_DOUBLING + 1] = { FALSE };
   gboolean stable_eq = FALSE, unstable_eq = FALSE, per_stable = FALSE, per_unstable = FALSE;
@@ -1668,7 +1567,7 @@ draw_legend (const CurrentsPlotDiagram  *d,
   if (n == 0)
     return;
 
-  text_size (layout, "0", NULL, &em);
+  _currents_plot_text_size (layout, "0", NULL, &em);
   measure_legend (layout, entries, n, em, &w, &h);
   margin = 0.7 * em;
   placed->w = w;
@@ -1689,7 +1588,7 @@ draw_legend (const CurrentsPlotDiagram  *d,
 
           legend_symbol (cr, theme, &entries[k], tx, mid, em);
           tx += LEGEND_SYMBOL_WIDTH + 0.5 * em;
-          text_size (layout, entries[k].label, NULL, &th);
+          _currents_plot_text_size (layout, entries[k].label, NULL, &th);
           currents_plot_set_source_color (cr, &theme->foreground);
           cairo_move_to (cr, round (tx), round (mid - th / 2));
           pango_cairo_show_layout (cr, layout);
@@ -1769,7 +1668,7 @@ draw:
 
       legend_symbol (cr, theme, &entries[k], tx, mid, em);
       tx += LEGEND_SYMBOL_WIDTH + 0.5 * em;
-      text_size (layout, entries[k].label, NULL, &th);
+      _currents_plot_text_size (layout, entries[k].label, NULL, &th);
       currents_plot_set_source_color (cr, &theme->foreground);
       cairo_move_to (cr, round (tx), round (mid - th / 2));
       pango_cairo_show_layout (cr, layout);
@@ -1795,7 +1694,7 @@ place_labels (CurrentsPlotDiagram        *d,
               GArray                     *occupied,
               GArray                     *obstacles)
 {
-  g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE, 0.9);
+  g_autoptr(PangoLayout) layout = _currents_plot_create_layout (cr, theme, FALSE, 0.9);
   static const double dirs[8][2] = {
     { 1, -1 }, { -1, -1 }, { 1, 1 }, { -1, 1 }, { 0, -1 }, { 0, 1 }, { 1, 0 }, { -1, 0 },
   };
@@ -1823,7 +1722,7 @@ place_labels (CurrentsPlotDiagram        *d,
 
       if (!s->drawn || s->label == NULL)
         continue;
-      text_size (layout, s->label, &tw, &th);
+      _currents_plot_text_size (layout, s->label, &tw, &th);
 
       for (int ring = 0; ring < 3 && !isfinite (best_score); ring++)
         {
@@ -1935,8 +1834,8 @@ draw_figure (CurrentsPlotDiagram      *diagram,
   cairo_rectangle (cr, vp.left, vp.top, vp.width, vp.height);
   cairo_fill (cr);
 
-  band_layout = create_layout (cr, theme, FALSE, 0.9);
-  text_size (band_layout, "0", NULL, &em);
+  band_layout = _currents_plot_create_layout (cr, theme, FALSE, 0.9);
+  _currents_plot_text_size (band_layout, "0", NULL, &em);
 
   /* bands and regions under everything */
   cairo_save (cr);
@@ -1966,10 +1865,10 @@ draw_figure (CurrentsPlotDiagram      *diagram,
       cairo_fill (cr);
       cairo_set_line_width (cr, 1.0);
       currents_plot_set_source_color (cr, &edge);
-      cairo_move_to (cr, crisp (x0), vp.top);
-      cairo_line_to (cr, crisp (x0), vp.top + vp.height);
-      cairo_move_to (cr, crisp (x1), vp.top);
-      cairo_line_to (cr, crisp (x1), vp.top + vp.height);
+      cairo_move_to (cr, _currents_plot_crisp (x0), vp.top);
+      cairo_line_to (cr, _currents_plot_crisp (x0), vp.top + vp.height);
+      cairo_move_to (cr, _currents_plot_crisp (x1), vp.top);
+      cairo_line_to (cr, _currents_plot_crisp (x1), vp.top + vp.height);
       cairo_stroke (cr);
       st.n_bands++;
       if (b->label != NULL)
@@ -1978,7 +1877,7 @@ draw_figure (CurrentsPlotDiagram      *diagram,
           Rect r;
           CurrentsPlotColor ink;
 
-          text_size (band_layout, b->label, &tw, &th);
+          _currents_plot_text_size (band_layout, b->label, &tw, &th);
           r.x = round (CLAMP (0.5 * (x0 + x1) - tw / 2, vp.left + 2, vp.left + vp.width - tw - 2));
           r.y = round (vp.top + 0.3 * em);
           r.w = tw;
@@ -2046,7 +1945,7 @@ draw_figure (CurrentsPlotDiagram      *diagram,
 
           cx /= m;
           cy /= m;
-          text_size (band_layout, r->label, &tw, &th);
+          _currents_plot_text_size (band_layout, r->label, &tw, &th);
           lr.x = round (cx - tw / 2);
           lr.y = round (cy - th / 2);
           lr.w = tw;
@@ -2138,7 +2037,7 @@ draw_figure (CurrentsPlotDiagram      *diagram,
         cairo_line_to (cr, x0, stop);
         cairo_stroke (cr);
         cairo_set_dash (cr, NULL, 0, 0.0);
-        arrow_head (cr, x0, y1 - sign * 2.0, 0.0, sign, MIN (head, 0.6 * len), 3.2);
+        _currents_plot_arrow_head (cr, x0, y1 - sign * 2.0, 0.0, sign, MIN (head, 0.6 * len), 3.2);
         cairo_fill (cr);
       }
       cairo_restore (cr);
@@ -2308,12 +2207,12 @@ currents_plot_diagram_draw (CurrentsPlotDiagram      *diagram,
     {
       cairo_surface_t *trial = cairo_recording_surface_create (CAIRO_CONTENT_COLOR_ALPHA, NULL);
       cairo_t *tcr = cairo_create (trial);
-      g_autoptr(PangoLayout) layout = create_layout (tcr, theme, FALSE, 0.9);
+      g_autoptr(PangoLayout) layout = _currents_plot_create_layout (tcr, theme, FALSE, 0.9);
       double column_w = 0.0, em;
       guint score = 0, n = 0;
       Rect legend = { 0 };
 
-      text_size (layout, "0", NULL, &em);
+      _currents_plot_text_size (layout, "0", NULL, &em);
       draw_figure (diagram, tcr, theme, width, height, LEGEND_INSIDE, 0.0, NULL, &score,
                    &column_w, &n, &legend);
       if (score > 0 && n > 0 && column_w > 0.0)
