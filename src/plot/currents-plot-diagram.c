@@ -844,11 +844,7 @@ draw_axes (const CurrentsPlotDiagram  *d,
   gap = 0.35 * em;
 
   cairo_save (cr);
-  cairo_set_line_width (cr, 1.0);
-  currents_plot_set_source_color (cr, &theme->frame);
-  cairo_rectangle (cr, _currents_plot_crisp (vp->left), _currents_plot_crisp (vp->top),
-                   floor (right) - floor (vp->left), floor (bottom) - floor (vp->top));
-  cairo_stroke (cr);
+  _currents_plot_stroke_frame (cr, theme, vp);
 
   for (guint k = 0; k < xt->len; k++)
     {
@@ -2327,21 +2323,14 @@ currents_plot_diagram_find_special (const CurrentsPlotDiagram *diagram,
 
 /* ---- export ---- */
 
-typedef struct
-{
-  CurrentsPlotDiagram     *diagram;
-  const CurrentsPlotTheme *theme;
-} ExportData;
-
 static void
-export_draw (cairo_t *cr,
-             double   width,
-             double   height,
-             gpointer user_data)
+export_draw (gpointer                 figure,
+             cairo_t                 *cr,
+             const CurrentsPlotTheme *theme,
+             double                   width,
+             double                   height)
 {
-  ExportData *data = user_data;
-
-  currents_plot_diagram_draw (data->diagram, cr, data->theme, width, height, NULL);
+  currents_plot_diagram_draw (figure, cr, theme, width, height, NULL);
 }
 
 gboolean
@@ -2352,7 +2341,6 @@ currents_plot_diagram_export (CurrentsPlotDiagram     *diagram,
                               double                   height,
                               GError                 **error)
 {
-  ExportData data = { diagram, theme };
   g_autoptr(GArray) saved_specials = NULL;
   CurrentsPlotViewport saved_viewport;
   gboolean saved_has_viewport, ok;
@@ -2373,7 +2361,7 @@ currents_plot_diagram_export (CurrentsPlotDiagram     *diagram,
       g_array_append_vals (saved_specials, v, 3);
     }
   ok = _currents_plot_export_image (path, width, height, 1.0, diagram->metadata, export_draw,
-                                    &data, error);
+                                    diagram, theme, error);
   diagram->viewport = saved_viewport;
   diagram->has_viewport = saved_has_viewport;
   for (guint i = 0; i < diagram->specials->len; i++)

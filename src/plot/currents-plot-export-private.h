@@ -13,6 +13,8 @@
 #include <cairo.h>
 #include <glib.h>
 
+#include "currents-plot.h"
+
 G_BEGIN_DECLS
 
 /* One entry of a metadata list (a GArray of these, in the order they were set). */
@@ -31,11 +33,12 @@ void        _currents_plot_metadata_set (GArray     *metadata,
 const char *_currents_plot_metadata_get (const GArray *metadata,
                                          const char   *key);
 
-/* Draws the figure on @cr, @width × @height user units. */
-typedef void (*CurrentsPlotExportDrawFunc) (cairo_t *cr,
-                                            double   width,
-                                            double   height,
-                                            gpointer user_data);
+/* Draws @figure on @cr in @theme, @width × @height user units. */
+typedef void (*CurrentsPlotExportDrawFunc) (gpointer                 figure,
+                                            cairo_t                 *cr,
+                                            const CurrentsPlotTheme *theme,
+                                            double                   width,
+                                            double                   height);
 
 /* Writes @path as PNG, SVG or PDF by its suffix (any case). A PNG has @scale device
  * pixels per unit; vector formats ignore @scale. @metadata may be NULL. */
@@ -45,7 +48,8 @@ gboolean    _currents_plot_export_image (const char                 *path,
                                          double                      scale,
                                          const GArray               *metadata,
                                          CurrentsPlotExportDrawFunc  draw,
-                                         gpointer                    user_data,
+                                         gpointer                    figure,
+                                         const CurrentsPlotTheme    *theme,
                                          GError                    **error);
 
 G_END_DECLS

@@ -298,7 +298,8 @@ _currents_plot_export_image (const char                 *path,
                              double                      scale,
                              const GArray               *metadata,
                              CurrentsPlotExportDrawFunc  draw,
-                             gpointer                    user_data,
+                             gpointer                    figure,
+                             const CurrentsPlotTheme    *theme,
                              GError                    **error)
 {
   g_autoptr(GByteArray) png = NULL;
@@ -337,7 +338,7 @@ _currents_plot_export_image (const char                 *path,
     }
 
   cr = cairo_create (surface);
-  draw (cr, width, height, user_data);
+  draw (figure, cr, theme, width, height);
   cairo_destroy (cr);
   cairo_surface_flush (surface);
   status = png != NULL ? cairo_surface_write_to_png_stream (surface, write_to_bytes, png)

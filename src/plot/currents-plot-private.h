@@ -39,6 +39,11 @@ void         _currents_plot_arrow_head    (cairo_t                 *cr,
                                            double                   length,
                                            double                   half_width);
 
+/* The frame around the plot area, 1 unit wide on pixel centres, in the frame colour
+ * (the line width and colour stay set). */
+void         _currents_plot_stroke_frame  (cairo_t                    *cr,
+                                           const CurrentsPlotTheme    *theme,
+                                           const CurrentsPlotViewport *vp);
 /* A tick of @length below the frame at device x @dx, and when @label is not NULL the
  * label centred under it, CURRENTS_PLOT_TICK_LENGTH + @gap below the frame. */
 void         _currents_plot_draw_x_tick   (cairo_t                    *cr,

@@ -1303,21 +1303,14 @@ currents_plot_scene_get_viewport (const CurrentsPlotScene *scene,
 
 /* ---- export ---- */
 
-typedef struct
-{
-  CurrentsPlotScene       *scene;
-  const CurrentsPlotTheme *theme;
-} ExportData;
-
 static void
-export_draw (cairo_t *cr,
-             double   width,
-             double   height,
-             gpointer user_data)
+export_draw (gpointer                 figure,
+             cairo_t                 *cr,
+             const CurrentsPlotTheme *theme,
+             double                   width,
+             double                   height)
 {
-  ExportData *data = user_data;
-
-  currents_plot_scene_draw (data->scene, cr, data->theme, width, height, NULL);
+  currents_plot_scene_draw (figure, cr, theme, width, height, NULL);
 }
 
 gboolean
@@ -1340,7 +1333,6 @@ currents_plot_scene_export_scaled (CurrentsPlotScene       *scene,
                                    double                   scale,
                                    GError                 **error)
 {
-  ExportData data = { scene, theme };
   CurrentsPlotViewport saved_viewport;
   gboolean saved_has_viewport, ok;
 
@@ -1353,7 +1345,7 @@ currents_plot_scene_export_scaled (CurrentsPlotScene       *scene,
   saved_viewport = scene->viewport;
   saved_has_viewport = scene->has_viewport;
   ok = _currents_plot_export_image (path, width, height, scale, scene->metadata, export_draw,
-                                    &data, error);
+                                    scene, theme, error);
   scene->viewport = saved_viewport;
   scene->has_viewport = saved_has_viewport;
   return ok;

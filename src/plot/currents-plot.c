@@ -496,6 +496,20 @@ currents_plot_draw_grid (cairo_t                    *cr,
 }
 
 void
+_currents_plot_stroke_frame (cairo_t                    *cr,
+                             const CurrentsPlotTheme    *theme,
+                             const CurrentsPlotViewport *vp)
+{
+  double right = vp->left + vp->width, bottom = vp->top + vp->height;
+
+  cairo_set_line_width (cr, 1.0);
+  currents_plot_set_source_color (cr, &theme->frame);
+  cairo_rectangle (cr, _currents_plot_crisp (vp->left), _currents_plot_crisp (vp->top),
+                   floor (right) - floor (vp->left), floor (bottom) - floor (vp->top));
+  cairo_stroke (cr);
+}
+
+void
 _currents_plot_draw_x_tick (cairo_t                    *cr,
                             const CurrentsPlotTheme    *theme,
                             const CurrentsPlotViewport *vp,
@@ -585,7 +599,7 @@ currents_plot_draw_axes (cairo_t                    *cr,
   g_autoptr(PangoLayout) layout = _currents_plot_create_layout (cr, theme, FALSE, 1.0);
   g_autoptr(PangoLayout) title = _currents_plot_create_layout (cr, theme, TRUE, 1.0);
   double first, step, dx, dy, w, em, gap, label_w = 0.0;
-  double right = vp->left + vp->width, bottom = vp->top + vp->height;
+  double bottom = vp->top + vp->height;
   int decimals;
   guint n;
 
@@ -593,11 +607,7 @@ currents_plot_draw_axes (cairo_t                    *cr,
   gap = 0.35 * em;
 
   cairo_save (cr);
-  cairo_set_line_width (cr, 1.0);
-  currents_plot_set_source_color (cr, &theme->frame);
-  cairo_rectangle (cr, _currents_plot_crisp (vp->left), _currents_plot_crisp (vp->top),
-                   floor (right) - floor (vp->left), floor (bottom) - floor (vp->top));
-  cairo_stroke (cr);
+  _currents_plot_stroke_frame (cr, theme, vp);
 
   /* x ticks below the frame, labels centred under them */
   n = currents_plot_nice_ticks (vp->xlo, vp->xhi, x_tick_target (vp), &first, &step, &decimals);
