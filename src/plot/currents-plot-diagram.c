@@ -21,15 +21,15 @@
 #include <math.h>
 #include <string.h>
 
-#include <cairo-pdf.h>
-#include <cairo-svg.h>
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 #include <pango/pangocairo.h>
 
 #include "currents-plot-diagram.h"
+#include "currents-plot-export-private.h"
+#include "currents-plot-private.h"
 
-#define TICK_LENGTH     5.0
+#define TICK_LENGTH     CURRENTS_PLOT_TICK_LENGTH
 #define MINOR_TICK      3.0
 #define SPECIAL_RADIUS  4.5
 #define DEVICE_LIMIT    1e6
@@ -78,12 +78,6 @@ typedef struct
   double y_from;
   double y_to;
 } Jump;
-
-typedef struct
-{
-  char *key;
-  char *value;
-} Metadata;
 
 struct _CurrentsPlotDiagram
 {
@@ -182,15 +176,6 @@ region_free (gpointer data)
   g_free (r);
 }
 
-static void
-metadata_clear (gpointer data)
-{
-  Metadata *m = data;
-
-  g_clear_pointer (&m->key, g_free);
-  g_clear_pointer (&m->value, g_free);
-}
-
 CurrentsPlotDiagram *
 currents_plot_diagram_new (void)
 {
@@ -204,8 +189,7 @@ currents_plot_diagram_new (void)
   d->regions = g_ptr_array_new_with_free_func (region_free);
   d->jumps = g_array_new (FALSE, TRUE, sizeof (Jump));
   d->levels = g_array_new (FALSE, TRUE, sizeof (double));
-  d->metadata = g_array_new (FALSE, TRUE, sizeof (Metadata));
-  g_array_set_clear_func (d->metadata, metadata_clear);
+  d->metadata = _currents_plot_metadata_new ();
   d->marker_x = NAN;
   d->marker_y = NAN;
   d->show_legend = TRUE;
@@ -623,90 +607,13 @@ currents_plot_diagram_set_metadata (CurrentsPlotDiagram *diagram,
                                     const char          *key,
                                     const char          *value)
 {
-  Metadata m;
-
   g_return_if_fail (diagram != NULL);
   g_return_if_fail (key != NULL && *key != '\0');
 
-  for (guint i = 0; i < diagram->metadata->len; i++)
-    {
-      Metadata *old = &g_array_index (diagram->metadata, Metadata, i);
-
-      if (strcmp (old->key, key) == 0)
-        {
-          if (value == NULL)
-            g_array_remove_index (diagram->metadata, i);
-          else
-            {
-              g_free (old->value);
-              old->value = g_strdup (value);
-            }
-          return;
-        }
-    }
-  if (value == NULL)
-    return;
-  m.key = g_strdup (key);
-  m.value = g_strdup (value);
-  g_array_append_val (diagram->metadata, m);
-}
-
-static const char *
-get_metadata (const CurrentsPlotDiagram *diagram,
-              const char                *key)
-{
-  for (guint i = 0; i < diagram->metadata->len; i++)
-    {
-      const Metadata *m = &g_array_index (diagram->metadata, Metadata, i);
-
-      if (strcmp (m->key, key) == 0)
-        return m->value;
-    }
-  return NULL;
+  _currents_plot_metadata_set (diagram->metadata, key, value);
 }
 
 /* ---- text and ticks ---- */
-
-static PangoLayout *
-create_layout (cairo_t                 *cr,
-               const CurrentsPlotTheme *theme,
-               gboolean                 italic,
-               double                   scale)
-{
-  PangoLayout *layout = pango_cairo_create_layout (cr);
-  PangoFontDescription *desc = pango_font_description_from_string (theme->font);
-
-  if (italic)
-    pango_font_description_set_style (desc, PANGO_STYLE_ITALIC);
-  if (scale != 1.0)
-    {
-      int size = pango_font_description_get_size (desc);
-
-      if (pango_font_description_get_size_is_absolute (desc))
-        pango_font_description_set_absolute_size (desc, size * scale);
-      else
-        pango_font_description_set_size (desc, (int) (size * scale));
-    }
-  pango_layout_set_font_description (layout, desc);
-  pango_font_description_free (desc);
-  return layout;
-}
-
-static void
-text_size (PangoLayout *layout,
-           const char  *text,
-           double      *width,
-           double      *height)
-{
-  int w, h;
-
-  pango_layout_set_text (layout, text, -1);
-  pango_layout_get_pixel_size (layout, &w, &h);
-  if (width != NULL)
-    *width = w;
-  if (height != NULL)
-    *height = h;
-}
 
 /* "10⁻²", "10⁻¹", "1", "10", "10²", … */
 static char *
@@ -839,13 +746,6 @@ y_tick_target (double height)
   return (guint) CLAMP (height / 60.0, 2.0, 12.0);
 }
 
-/* Lines of width 1 on pixel centres look crisp. */
-static double
-crisp (double v)
-{
-  return floor (v) + 0.5;
-}
-
 static void
 layout_figure (CurrentsPlotDiagram     *d,
                cairo_t                 *cr,
@@ -857,11 +757,11 @@ layout_figure (CurrentsPlotDiagram     *d,
                double                   top_extra,
                CurrentsPlotViewport    *vp)
 {
-  g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE, 1.0);
+  g_autoptr(PangoLayout) layout = _currents_plot_create_layout (cr, theme, FALSE, 1.0);
   g_autoptr(GArray) ticks = NULL;
   double em, gap, pad, label_w = 0.0;
 
-  text_size (layout, "0", NULL, &em);
+  _currents_plot_text_size (layout, "0", NULL, &em);
   gap = 0.35 * em;
   pad = 0.9 * em;
 
@@ -882,7 +782,7 @@ layout_figure (CurrentsPlotDiagram     *d,
 
       if (t->label == NULL)
         continue;
-      text_size (layout, t->label, &tw, NULL);
+      _currents_plot_text_size (layout, t->label, &tw, NULL);
       label_w = MAX (label_w, tw);
     }
   vp->left = pad + em + 2 * gap + label_w + gap + TICK_LENGTH;
@@ -910,8 +810,8 @@ draw_grid (const CurrentsPlotDiagram  *d,
       if (t->label == NULL)
         continue;
       currents_plot_viewport_to_device (vp, t->value, vp->ylo, &dx, &dy);
-      cairo_move_to (cr, crisp (dx), vp->top);
-      cairo_line_to (cr, crisp (dx), vp->top + vp->height);
+      cairo_move_to (cr, _currents_plot_crisp (dx), vp->top);
+      cairo_line_to (cr, _currents_plot_crisp (dx), vp->top + vp->height);
     }
   for (guint k = 0; k < yt->len; k++)
     {
@@ -920,8 +820,8 @@ draw_grid (const CurrentsPlotDiagram  *d,
       if (t->label == NULL)
         continue;
       currents_plot_viewport_to_device (vp, vp->xlo, t->value, &dx, &dy);
-      cairo_move_to (cr, vp->left, crisp (dy));
-      cairo_line_to (cr, vp->left + vp->width, crisp (dy));
+      cairo_move_to (cr, vp->left, _currents_plot_crisp (dy));
+      cairo_line_to (cr, vp->left + vp->width, _currents_plot_crisp (dy));
     }
   cairo_stroke (cr);
   cairo_restore (cr);
@@ -933,22 +833,18 @@ draw_axes (const CurrentsPlotDiagram  *d,
            const CurrentsPlotTheme    *theme,
            const CurrentsPlotViewport *vp)
 {
-  g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE, 1.0);
-  g_autoptr(PangoLayout) title = create_layout (cr, theme, TRUE, 1.0);
+  g_autoptr(PangoLayout) layout = _currents_plot_create_layout (cr, theme, FALSE, 1.0);
+  g_autoptr(PangoLayout) title = _currents_plot_create_layout (cr, theme, TRUE, 1.0);
   g_autoptr(GArray) xt = axis_ticks (vp->xlo, vp->xhi, d->log_x, x_tick_target (vp->width));
   g_autoptr(GArray) yt = axis_ticks (vp->ylo, vp->yhi, d->log_y, y_tick_target (vp->height));
   double right = vp->left + vp->width, bottom = vp->top + vp->height;
-  double dx, dy, w, h, em, gap, label_w = 0.0;
+  double dx, dy, w, em, gap, label_w = 0.0;
 
-  text_size (layout, "0", NULL, &em);
+  _currents_plot_text_size (layout, "0", NULL, &em);
   gap = 0.35 * em;
 
   cairo_save (cr);
-  cairo_set_line_width (cr, 1.0);
-  currents_plot_set_source_color (cr, &theme->frame);
-  cairo_rectangle (cr, crisp (vp->left), crisp (vp->top),
-                   floor (right) - floor (vp->left), floor (bottom) - floor (vp->top));
-  cairo_stroke (cr);
+  _currents_plot_stroke_frame (cr, theme, vp);
 
   for (guint k = 0; k < xt->len; k++)
     {
@@ -958,16 +854,7 @@ draw_axes (const CurrentsPlotDiagram  *d,
       currents_plot_viewport_to_device (vp, t->value, vp->ylo, &dx, &dy);
       if (dx < vp->left - 0.5 || dx > right + 0.5)
         continue;
-      currents_plot_set_source_color (cr, &theme->frame);
-      cairo_move_to (cr, crisp (dx), crisp (bottom));
-      cairo_line_to (cr, crisp (dx), crisp (bottom) + len);
-      cairo_stroke (cr);
-      if (t->label == NULL)
-        continue;
-      text_size (layout, t->label, &w, &h);
-      currents_plot_set_source_color (cr, &theme->foreground);
-      cairo_move_to (cr, round (dx - w / 2), round (bottom + TICK_LENGTH + gap));
-      pango_cairo_show_layout (cr, layout);
+      _currents_plot_draw_x_tick (cr, theme, vp, layout, dx, len, t->label, gap);
     }
 
   for (guint k = 0; k < yt->len; k++)
@@ -978,40 +865,13 @@ draw_axes (const CurrentsPlotDiagram  *d,
       currents_plot_viewport_to_device (vp, vp->xlo, t->value, &dx, &dy);
       if (dy < vp->top - 0.5 || dy > bottom + 0.5)
         continue;
-      currents_plot_set_source_color (cr, &theme->frame);
-      cairo_move_to (cr, crisp (vp->left), crisp (dy));
-      cairo_line_to (cr, crisp (vp->left) - len, crisp (dy));
-      cairo_stroke (cr);
-      if (t->label == NULL)
-        continue;
-      text_size (layout, t->label, &w, &h);
+      w = _currents_plot_draw_y_tick (cr, theme, vp, layout, dy, len, t->label, gap);
       label_w = MAX (label_w, w);
-      currents_plot_set_source_color (cr, &theme->foreground);
-      cairo_move_to (cr, round (vp->left - TICK_LENGTH - gap - w), round (dy - h / 2));
-      pango_cairo_show_layout (cr, layout);
     }
 
-  currents_plot_set_source_color (cr, &theme->foreground);
-  if (d->x_label != NULL && *d->x_label != '\0')
-    {
-      text_size (title, d->x_label, &w, &h);
-      cairo_move_to (cr, round (vp->left + (vp->width - w) / 2),
-                     round (bottom + TICK_LENGTH + gap + 1.1 * em + gap));
-      pango_cairo_show_layout (cr, title);
-    }
-  if (d->y_label != NULL && *d->y_label != '\0')
-    {
-      double x;
-
-      text_size (title, d->y_label, &w, &h);
-      x = vp->left - TICK_LENGTH - gap - label_w - gap - h;
-      cairo_save (cr);
-      cairo_move_to (cr, round (x), round (vp->top + (vp->height + w) / 2));
-      cairo_rotate (cr, -G_PI / 2);
-      pango_cairo_update_layout (cr, title);
-      pango_cairo_show_layout (cr, title);
-      cairo_restore (cr);
-    }
+  _currents_plot_draw_titles (cr, theme, vp, title, d->x_label,
+                              bottom + TICK_LENGTH + gap + 1.1 * em + gap, d->y_label,
+                              vp->left - TICK_LENGTH - gap - label_w - gap);
   cairo_restore (cr);
 }
 
@@ -1196,24 +1056,6 @@ draw_special_glyph (cairo_t                 *cr,
       break;
     }
   cairo_restore (cr);
-}
-
-static void
-arrow_head (cairo_t *cr,
-            double   tip_x,
-            double   tip_y,
-            double   ux,
-            double   uy,
-            double   length,
-            double   half_width)
-{
-  double bx = tip_x - ux * length, by = tip_y - uy * length;
-
-  cairo_move_to (cr, tip_x, tip_y);
-  cairo_line_to (cr, bx - uy * half_width, by + ux * half_width);
-  cairo_line_to (cr, bx + ux * 0.25 * length, by + uy * 0.25 * length);
-  cairo_line_to (cr, bx + uy * half_width, by - ux * half_width);
-  cairo_close_path (cr);
 }
 
 static void
@@ -1565,7 +1407,7 @@ measure_legend (PangoLayout       *layout,
     {
       double tw;
 
-      text_size (layout, entries[k].label, &tw, NULL);
+      _currents_plot_text_size (layout, entries[k].label, &tw, NULL);
       text_w = MAX (text_w, tw);
     }
   *w = n > 0 ? 0.7 * em + LEGEND_SYMBOL_WIDTH + 0.5 * em + text_w + 0.7 * em : 0.0;
@@ -1612,7 +1454,7 @@ draw_legend (const CurrentsPlotDiagram  *d,
              guint                      *n_entries,
              Rect                       *placed)
 {
-  g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE, 0.9);
+  g_autoptr(PangoLayout) layout = _currents_plot_create_layout (cr, theme, FALSE, 0.9);
   LegendEntry entries[16];
   gboolean seen_special[CURRENTS_PLOT_SPECIAL_PERIOD_DOUBLING + 1] = { FALSE };
   gboolean stable_eq = FALSE, unstable_eq = FALSE, per_stable = FALSE, per_unstable = FALSE;
@@ -1721,7 +1563,7 @@ draw_legend (const CurrentsPlotDiagram  *d,
   if (n == 0)
     return;
 
-  text_size (layout, "0", NULL, &em);
+  _currents_plot_text_size (layout, "0", NULL, &em);
   measure_legend (layout, entries, n, em, &w, &h);
   margin = 0.7 * em;
   placed->w = w;
@@ -1742,7 +1584,7 @@ draw_legend (const CurrentsPlotDiagram  *d,
 
           legend_symbol (cr, theme, &entries[k], tx, mid, em);
           tx += LEGEND_SYMBOL_WIDTH + 0.5 * em;
-          text_size (layout, entries[k].label, NULL, &th);
+          _currents_plot_text_size (layout, entries[k].label, NULL, &th);
           currents_plot_set_source_color (cr, &theme->foreground);
           cairo_move_to (cr, round (tx), round (mid - th / 2));
           pango_cairo_show_layout (cr, layout);
@@ -1822,7 +1664,7 @@ draw:
 
       legend_symbol (cr, theme, &entries[k], tx, mid, em);
       tx += LEGEND_SYMBOL_WIDTH + 0.5 * em;
-      text_size (layout, entries[k].label, NULL, &th);
+      _currents_plot_text_size (layout, entries[k].label, NULL, &th);
       currents_plot_set_source_color (cr, &theme->foreground);
       cairo_move_to (cr, round (tx), round (mid - th / 2));
       pango_cairo_show_layout (cr, layout);
@@ -1848,7 +1690,7 @@ place_labels (CurrentsPlotDiagram        *d,
               GArray                     *occupied,
               GArray                     *obstacles)
 {
-  g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE, 0.9);
+  g_autoptr(PangoLayout) layout = _currents_plot_create_layout (cr, theme, FALSE, 0.9);
   static const double dirs[8][2] = {
     { 1, -1 }, { -1, -1 }, { 1, 1 }, { -1, 1 }, { 0, -1 }, { 0, 1 }, { 1, 0 }, { -1, 0 },
   };
@@ -1876,7 +1718,7 @@ place_labels (CurrentsPlotDiagram        *d,
 
       if (!s->drawn || s->label == NULL)
         continue;
-      text_size (layout, s->label, &tw, &th);
+      _currents_plot_text_size (layout, s->label, &tw, &th);
 
       for (int ring = 0; ring < 3 && !isfinite (best_score); ring++)
         {
@@ -1988,8 +1830,8 @@ draw_figure (CurrentsPlotDiagram      *diagram,
   cairo_rectangle (cr, vp.left, vp.top, vp.width, vp.height);
   cairo_fill (cr);
 
-  band_layout = create_layout (cr, theme, FALSE, 0.9);
-  text_size (band_layout, "0", NULL, &em);
+  band_layout = _currents_plot_create_layout (cr, theme, FALSE, 0.9);
+  _currents_plot_text_size (band_layout, "0", NULL, &em);
 
   /* bands and regions under everything */
   cairo_save (cr);
@@ -2019,10 +1861,10 @@ draw_figure (CurrentsPlotDiagram      *diagram,
       cairo_fill (cr);
       cairo_set_line_width (cr, 1.0);
       currents_plot_set_source_color (cr, &edge);
-      cairo_move_to (cr, crisp (x0), vp.top);
-      cairo_line_to (cr, crisp (x0), vp.top + vp.height);
-      cairo_move_to (cr, crisp (x1), vp.top);
-      cairo_line_to (cr, crisp (x1), vp.top + vp.height);
+      cairo_move_to (cr, _currents_plot_crisp (x0), vp.top);
+      cairo_line_to (cr, _currents_plot_crisp (x0), vp.top + vp.height);
+      cairo_move_to (cr, _currents_plot_crisp (x1), vp.top);
+      cairo_line_to (cr, _currents_plot_crisp (x1), vp.top + vp.height);
       cairo_stroke (cr);
       st.n_bands++;
       if (b->label != NULL)
@@ -2031,7 +1873,7 @@ draw_figure (CurrentsPlotDiagram      *diagram,
           Rect r;
           CurrentsPlotColor ink;
 
-          text_size (band_layout, b->label, &tw, &th);
+          _currents_plot_text_size (band_layout, b->label, &tw, &th);
           r.x = round (CLAMP (0.5 * (x0 + x1) - tw / 2, vp.left + 2, vp.left + vp.width - tw - 2));
           r.y = round (vp.top + 0.3 * em);
           r.w = tw;
@@ -2099,7 +1941,7 @@ draw_figure (CurrentsPlotDiagram      *diagram,
 
           cx /= m;
           cy /= m;
-          text_size (band_layout, r->label, &tw, &th);
+          _currents_plot_text_size (band_layout, r->label, &tw, &th);
           lr.x = round (cx - tw / 2);
           lr.y = round (cy - th / 2);
           lr.w = tw;
@@ -2191,7 +2033,7 @@ draw_figure (CurrentsPlotDiagram      *diagram,
         cairo_line_to (cr, x0, stop);
         cairo_stroke (cr);
         cairo_set_dash (cr, NULL, 0, 0.0);
-        arrow_head (cr, x0, y1 - sign * 2.0, 0.0, sign, MIN (head, 0.6 * len), 3.2);
+        _currents_plot_arrow_head (cr, x0, y1 - sign * 2.0, 0.0, sign, MIN (head, 0.6 * len), 3.2);
         cairo_fill (cr);
       }
       cairo_restore (cr);
@@ -2361,12 +2203,12 @@ currents_plot_diagram_draw (CurrentsPlotDiagram      *diagram,
     {
       cairo_surface_t *trial = cairo_recording_surface_create (CAIRO_CONTENT_COLOR_ALPHA, NULL);
       cairo_t *tcr = cairo_create (trial);
-      g_autoptr(PangoLayout) layout = create_layout (tcr, theme, FALSE, 0.9);
+      g_autoptr(PangoLayout) layout = _currents_plot_create_layout (tcr, theme, FALSE, 0.9);
       double column_w = 0.0, em;
       guint score = 0, n = 0;
       Rect legend = { 0 };
 
-      text_size (layout, "0", NULL, &em);
+      _currents_plot_text_size (layout, "0", NULL, &em);
       draw_figure (diagram, tcr, theme, width, height, LEGEND_INSIDE, 0.0, NULL, &score,
                    &column_w, &n, &legend);
       if (score > 0 && n > 0 && column_w > 0.0)
@@ -2479,180 +2321,16 @@ currents_plot_diagram_find_special (const CurrentsPlotDiagram *diagram,
   return found;
 }
 
-/* ---- export (the same container formats and metadata as scenes) ---- */
-
-static guint32
-png_crc (const guint8 *data,
-         gsize         len,
-         guint32       crc)
-{
-  for (gsize i = 0; i < len; i++)
-    {
-      crc ^= data[i];
-      for (int k = 0; k < 8; k++)
-        crc = (crc & 1) ? 0xedb88320u ^ (crc >> 1) : crc >> 1;
-    }
-  return crc;
-}
+/* ---- export ---- */
 
 static void
-png_append_chunk (GByteArray   *out,
-                  const char   *type,
-                  const guint8 *data,
-                  gsize         len)
+export_draw (gpointer                 figure,
+             cairo_t                 *cr,
+             const CurrentsPlotTheme *theme,
+             double                   width,
+             double                   height)
 {
-  guint8 be[4];
-  guint32 crc;
-
-  be[0] = (len >> 24) & 0xff;
-  be[1] = (len >> 16) & 0xff;
-  be[2] = (len >> 8) & 0xff;
-  be[3] = len & 0xff;
-  g_byte_array_append (out, be, 4);
-  g_byte_array_append (out, (const guint8 *) type, 4);
-  g_byte_array_append (out, data, len);
-  crc = png_crc ((const guint8 *) type, 4, 0xffffffffu);
-  crc = png_crc (data, len, crc) ^ 0xffffffffu;
-  be[0] = (crc >> 24) & 0xff;
-  be[1] = (crc >> 16) & 0xff;
-  be[2] = (crc >> 8) & 0xff;
-  be[3] = crc & 0xff;
-  g_byte_array_append (out, be, 4);
-}
-
-static gboolean
-is_ascii_printable (const char *s)
-{
-  for (const guchar *p = (const guchar *) s; *p != '\0'; p++)
-    if (*p >= 0x80 || (*p < 0x20 && *p != '\n'))
-      return FALSE;
-  return TRUE;
-}
-
-/* tEXt for plain ASCII, iTXt (UTF-8) otherwise; keywords are 1–79 Latin-1 bytes. */
-static void
-png_append_text (GByteArray *out,
-                 const char *key,
-                 const char *value)
-{
-  g_autoptr(GByteArray) data = g_byte_array_new ();
-  gsize klen = MIN (strlen (key), 79);
-  const guint8 zero[4] = { 0, 0, 0, 0 };
-
-  g_byte_array_append (data, (const guint8 *) key, klen);
-  g_byte_array_append (data, zero, 1);
-  if (is_ascii_printable (value))
-    {
-      g_byte_array_append (data, (const guint8 *) value, strlen (value));
-      png_append_chunk (out, "tEXt", data->data, data->len);
-    }
-  else
-    {
-      /* compression flag and method, empty language tag and translated keyword */
-      g_byte_array_append (data, zero, 4);
-      g_byte_array_append (data, (const guint8 *) value, strlen (value));
-      png_append_chunk (out, "iTXt", data->data, data->len);
-    }
-}
-
-static cairo_status_t
-write_to_bytes (void                *closure,
-                const unsigned char *data,
-                unsigned int         length)
-{
-  g_byte_array_append (closure, data, length);
-  return CAIRO_STATUS_SUCCESS;
-}
-
-static cairo_status_t
-write_to_string (void                *closure,
-                 const unsigned char *data,
-                 unsigned int         length)
-{
-  g_string_append_len (closure, (const char *) data, length);
-  return CAIRO_STATUS_SUCCESS;
-}
-
-static void
-svg_insert_metadata (GString                   *svg,
-                     const CurrentsPlotDiagram *diagram)
-{
-  g_autoptr(GString) meta = g_string_new ("\n");
-  static const struct { const char *key; const char *dc; } dc[] = {
-    { "Title", "title" }, { "Software", "creator" }, { "Description", "description" },
-    { "Source", "source" }, { "Creation Time", "date" },
-  };
-  const char *open_tag, *close;
-
-  if (diagram->metadata->len == 0)
-    return;
-  for (guint i = 0; i < diagram->metadata->len; i++)
-    {
-      const Metadata *m = &g_array_index (diagram->metadata, Metadata, i);
-      g_autoptr(GString) value = g_string_new (m->value);
-
-      /* "--" may not appear in an XML comment */
-      g_string_replace (value, "--", "- -", 0);
-      g_string_append_printf (meta, "<!-- %s: %s -->\n", m->key, value->str);
-    }
-  g_string_append (meta, "<metadata>\n<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/"
-                         "22-rdf-syntax-ns#\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n"
-                         "<rdf:Description rdf:about=\"\">\n");
-  for (guint i = 0; i < G_N_ELEMENTS (dc); i++)
-    {
-      const char *value = get_metadata (diagram, dc[i].key);
-      g_autofree char *escaped = NULL;
-
-      if (value == NULL)
-        continue;
-      escaped = g_markup_escape_text (value, -1);
-      g_string_append_printf (meta, "<dc:%s>%s</dc:%s>\n", dc[i].dc, escaped, dc[i].dc);
-    }
-  g_string_append (meta, "</rdf:Description>\n</rdf:RDF>\n</metadata>\n");
-
-  open_tag = strstr (svg->str, "<svg");
-  close = open_tag != NULL ? strchr (open_tag, '>') : NULL;
-  if (close == NULL)
-    return;
-  g_string_insert (svg, close + 1 - svg->str, meta->str);
-}
-
-static void
-pdf_set_metadata (cairo_surface_t           *surface,
-                  const CurrentsPlotDiagram *diagram)
-{
-  const char *title = get_metadata (diagram, "Title");
-  const char *software = get_metadata (diagram, "Software");
-  const char *description = get_metadata (diagram, "Description");
-  g_autoptr(GString) keywords = g_string_new (NULL);
-
-  if (title != NULL)
-    cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, title);
-  if (software != NULL)
-    cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, software);
-  if (description != NULL)
-    cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_SUBJECT, description);
-  for (guint i = 0; i < diagram->metadata->len; i++)
-    {
-      const Metadata *m = &g_array_index (diagram->metadata, Metadata, i);
-
-      if (strcmp (m->key, "Title") == 0 || strcmp (m->key, "Software") == 0
-          || strcmp (m->key, "Description") == 0)
-        continue;
-      g_string_append_printf (keywords, "%s%s: %s", keywords->len > 0 ? "; " : "", m->key,
-                              m->value);
-    }
-  if (keywords->len > 0)
-    cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_KEYWORDS, keywords->str);
-}
-
-static gboolean
-has_suffix (const char *path,
-            const char *suffix)
-{
-  g_autofree char *lower = g_ascii_strdown (path, -1);
-
-  return g_str_has_suffix (lower, suffix);
+  currents_plot_diagram_draw (figure, cr, theme, width, height, NULL);
 }
 
 gboolean
@@ -2663,42 +2341,13 @@ currents_plot_diagram_export (CurrentsPlotDiagram     *diagram,
                               double                   height,
                               GError                 **error)
 {
-  g_autoptr(GByteArray) png = NULL;
-  g_autoptr(GString) svg = NULL;
   g_autoptr(GArray) saved_specials = NULL;
   CurrentsPlotViewport saved_viewport;
-  gboolean saved_has_viewport;
-  cairo_surface_t *surface;
-  cairo_status_t status;
-  cairo_t *cr;
+  gboolean saved_has_viewport, ok;
 
   g_return_val_if_fail (diagram != NULL, FALSE);
   g_return_val_if_fail (path != NULL && theme != NULL, FALSE);
   g_return_val_if_fail (width >= 1.0 && height >= 1.0, FALSE);
-
-  if (has_suffix (path, ".png"))
-    {
-      surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) ceil (width),
-                                            (int) ceil (height));
-      png = g_byte_array_new ();
-    }
-  else if (has_suffix (path, ".svg"))
-    {
-      svg = g_string_new (NULL);
-      surface = cairo_svg_surface_create_for_stream (write_to_string, svg, width, height);
-      cairo_svg_surface_restrict_to_version (surface, CAIRO_SVG_VERSION_1_1);
-    }
-  else if (has_suffix (path, ".pdf"))
-    {
-      surface = cairo_pdf_surface_create (path, width, height);
-      pdf_set_metadata (surface, diagram);
-    }
-  else
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("%s: unknown image format (use .png, .svg or .pdf)"), path);
-      return FALSE;
-    }
 
   /* the figure on screen keeps its viewport and hit positions */
   saved_viewport = diagram->viewport;
@@ -2711,9 +2360,8 @@ currents_plot_diagram_export (CurrentsPlotDiagram     *diagram,
 
       g_array_append_vals (saved_specials, v, 3);
     }
-  cr = cairo_create (surface);
-  currents_plot_diagram_draw (diagram, cr, theme, width, height, NULL);
-  cairo_destroy (cr);
+  ok = _currents_plot_export_image (path, width, height, 1.0, diagram->metadata, export_draw,
+                                    diagram, theme, error);
   diagram->viewport = saved_viewport;
   diagram->has_viewport = saved_has_viewport;
   for (guint i = 0; i < diagram->specials->len; i++)
@@ -2724,46 +2372,5 @@ currents_plot_diagram_export (CurrentsPlotDiagram     *diagram,
       s->dx = g_array_index (saved_specials, double, 3 * i + 1);
       s->dy = g_array_index (saved_specials, double, 3 * i + 2);
     }
-
-  cairo_surface_flush (surface);
-  status = png != NULL ? cairo_surface_write_to_png_stream (surface, write_to_bytes, png)
-                       : cairo_surface_status (surface);
-  cairo_surface_finish (surface);
-  if (status == CAIRO_STATUS_SUCCESS)
-    status = cairo_surface_status (surface);
-  cairo_surface_destroy (surface);
-
-  if (status != CAIRO_STATUS_SUCCESS)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", path,
-                   cairo_status_to_string (status));
-      return FALSE;
-    }
-
-  if (png != NULL)
-    {
-      /* text chunks right after the signature (8 bytes) and IHDR (25 bytes) */
-      g_autoptr(GByteArray) out = g_byte_array_new ();
-
-      if (png->len < 33)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("%s: no image was written"), path);
-          return FALSE;
-        }
-      g_byte_array_append (out, png->data, 33);
-      for (guint i = 0; i < diagram->metadata->len; i++)
-        {
-          const Metadata *m = &g_array_index (diagram->metadata, Metadata, i);
-
-          png_append_text (out, m->key, m->value);
-        }
-      g_byte_array_append (out, png->data + 33, png->len - 33);
-      return g_file_set_contents (path, (const char *) out->data, out->len, error);
-    }
-  if (svg != NULL)
-    {
-      svg_insert_metadata (svg, diagram);
-      return g_file_set_contents (path, svg->str, svg->len, error);
-    }
-  return TRUE;
+  return ok;
 }

@@ -10,11 +10,10 @@
 #include <math.h>
 #include <string.h>
 
-#include <cairo-pdf.h>
-#include <cairo-svg.h>
 #include <gio/gio.h>
 
 #include "currents-plot-scene.h"
+#include "currents-plot-export-private.h"
 
 #define MAX_ARROWS_PER_SIDE 80
 #define GLYPH_RADIUS        5.5
@@ -37,12 +36,6 @@ typedef struct
   CurrentsPlotGlyph glyph;
   char             *label;
 } Equilibrium;
-
-typedef struct
-{
-  char *key;
-  char *value;
-} Metadata;
 
 struct _CurrentsPlotScene
 {
@@ -219,15 +212,6 @@ equilibrium_clear (gpointer data)
   g_free (eq->label);
 }
 
-static void
-metadata_clear (gpointer data)
-{
-  Metadata *m = data;
-
-  g_free (m->key);
-  g_free (m->value);
-}
-
 CurrentsPlotScene *
 currents_plot_scene_new (void)
 {
@@ -243,8 +227,7 @@ currents_plot_scene_new (void)
   scene->notes = g_ptr_array_new_with_free_func (g_free);
   scene->equilibria = g_array_new (FALSE, TRUE, sizeof (Equilibrium));
   g_array_set_clear_func (scene->equilibria, equilibrium_clear);
-  scene->metadata = g_array_new (FALSE, TRUE, sizeof (Metadata));
-  g_array_set_clear_func (scene->metadata, metadata_clear);
+  scene->metadata = _currents_plot_metadata_new ();
   return scene;
 }
 
@@ -706,32 +689,10 @@ currents_plot_scene_set_metadata (CurrentsPlotScene *scene,
                                   const char        *key,
                                   const char        *value)
 {
-  Metadata m;
-
   g_return_if_fail (scene != NULL);
   g_return_if_fail (key != NULL && *key != '\0');
 
-  for (guint i = 0; i < scene->metadata->len; i++)
-    {
-      Metadata *old = &g_array_index (scene->metadata, Metadata, i);
-
-      if (strcmp (old->key, key) == 0)
-        {
-          if (value == NULL)
-            g_array_remove_index (scene->metadata, i);
-          else
-            {
-              g_free (old->value);
-              old->value = g_strdup (value);
-            }
-          return;
-        }
-    }
-  if (value == NULL)
-    return;
-  m.key = g_strdup (key);
-  m.value = g_strdup (value);
-  g_array_append_val (scene->metadata, m);
+  _currents_plot_metadata_set (scene->metadata, key, value);
 }
 
 const char *
@@ -740,14 +701,7 @@ currents_plot_scene_get_metadata (const CurrentsPlotScene *scene,
 {
   g_return_val_if_fail (scene != NULL && key != NULL, NULL);
 
-  for (guint i = 0; i < scene->metadata->len; i++)
-    {
-      const Metadata *m = &g_array_index (scene->metadata, Metadata, i);
-
-      if (strcmp (m->key, key) == 0)
-        return m->value;
-    }
-  return NULL;
+  return _currents_plot_metadata_get (scene->metadata, key);
 }
 
 /* Samples the field callback at the cell centres of an nx × ny grid over the window. */
@@ -1349,200 +1303,14 @@ currents_plot_scene_get_viewport (const CurrentsPlotScene *scene,
 
 /* ---- export ---- */
 
-static guint32
-png_crc (const guint8 *data,
-         gsize         len,
-         guint32       crc)
-{
-  static guint32 table[256];
-  static gsize initialised = 0;
-
-  if (g_once_init_enter (&initialised))
-    {
-      for (guint32 n = 0; n < 256; n++)
-        {
-          guint32 c = n;
-
-          for (int k = 0; k < 8; k++)
-            c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
-          table[n] = c;
-        }
-      g_once_init_leave (&initialised, 1);
-    }
-  for (gsize i = 0; i < len; i++)
-    crc = table[(crc ^ data[i]) & 0xff] ^ (crc >> 8);
-  return crc;
-}
-
 static void
-png_append_chunk (GByteArray   *out,
-                  const char   *type,
-                  const guint8 *data,
-                  gsize         len)
+export_draw (gpointer                 figure,
+             cairo_t                 *cr,
+             const CurrentsPlotTheme *theme,
+             double                   width,
+             double                   height)
 {
-  guint8 be[4];
-  guint32 crc;
-
-  be[0] = (len >> 24) & 0xff;
-  be[1] = (len >> 16) & 0xff;
-  be[2] = (len >> 8) & 0xff;
-  be[3] = len & 0xff;
-  g_byte_array_append (out, be, 4);
-  g_byte_array_append (out, (const guint8 *) type, 4);
-  g_byte_array_append (out, data, len);
-  crc = png_crc ((const guint8 *) type, 4, 0xffffffffu);
-  crc = png_crc (data, len, crc) ^ 0xffffffffu;
-  be[0] = (crc >> 24) & 0xff;
-  be[1] = (crc >> 16) & 0xff;
-  be[2] = (crc >> 8) & 0xff;
-  be[3] = crc & 0xff;
-  g_byte_array_append (out, be, 4);
-}
-
-static gboolean
-is_latin1_printable (const char *s)
-{
-  for (const guchar *p = (const guchar *) s; *p != '\0'; p++)
-    if (*p >= 0x80 || (*p < 0x20 && *p != '\n'))
-      return FALSE;
-  return TRUE;
-}
-
-/* tEXt for plain ASCII text, iTXt (UTF-8) otherwise; keywords are 1–79 Latin-1 bytes. */
-static void
-png_append_text (GByteArray *out,
-                 const char *key,
-                 const char *value)
-{
-  g_autoptr(GByteArray) data = g_byte_array_new ();
-  gsize klen = MIN (strlen (key), 79);
-  const guint8 zero[3] = { 0, 0, 0 };
-
-  g_byte_array_append (data, (const guint8 *) key, klen);
-  g_byte_array_append (data, zero, 1);
-  if (is_latin1_printable (value))
-    {
-      g_byte_array_append (data, (const guint8 *) value, strlen (value));
-      png_append_chunk (out, "tEXt", data->data, data->len);
-    }
-  else
-    {
-      /* compression flag, method, empty language tag and translated keyword */
-      g_byte_array_append (data, zero, 3);
-      g_byte_array_append (data, zero, 1);
-      g_byte_array_append (data, (const guint8 *) value, strlen (value));
-      png_append_chunk (out, "iTXt", data->data, data->len);
-    }
-}
-
-static cairo_status_t
-write_to_bytes (void                *closure,
-                const unsigned char *data,
-                unsigned int         length)
-{
-  g_byte_array_append (closure, data, length);
-  return CAIRO_STATUS_SUCCESS;
-}
-
-static cairo_status_t
-write_to_string (void                *closure,
-                 const unsigned char *data,
-                 unsigned int         length)
-{
-  g_string_append_len (closure, (const char *) data, length);
-  return CAIRO_STATUS_SUCCESS;
-}
-
-static char *
-xml_comment_text (const char *text)
-{
-  /* "--" may not appear in an XML comment */
-  g_autoptr(GString) s = g_string_new (text);
-
-  g_string_replace (s, "--", "- -", 0);
-  return g_string_free (g_steal_pointer (&s), FALSE);
-}
-
-static void
-svg_insert_metadata (GString                 *svg,
-                     const CurrentsPlotScene *scene)
-{
-  g_autoptr(GString) meta = g_string_new ("\n");
-  static const struct { const char *key; const char *dc; } dc[] = {
-    { "Title", "title" }, { "Software", "creator" }, { "Description", "description" },
-    { "Source", "source" }, { "Creation Time", "date" },
-  };
-  const char *open_tag, *close;
-
-  if (scene->metadata->len == 0)
-    return;
-  for (guint i = 0; i < scene->metadata->len; i++)
-    {
-      const Metadata *m = &g_array_index (scene->metadata, Metadata, i);
-      g_autofree char *value = xml_comment_text (m->value);
-
-      g_string_append_printf (meta, "<!-- %s: %s -->\n", m->key, value);
-    }
-  g_string_append (meta, "<metadata>\n<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/"
-                         "22-rdf-syntax-ns#\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n"
-                         "<rdf:Description rdf:about=\"\">\n");
-  for (guint i = 0; i < G_N_ELEMENTS (dc); i++)
-    {
-      const char *value = currents_plot_scene_get_metadata (scene, dc[i].key);
-      g_autofree char *escaped = NULL;
-
-      if (value == NULL)
-        continue;
-      escaped = g_markup_escape_text (value, -1);
-      g_string_append_printf (meta, "<dc:%s>%s</dc:%s>\n", dc[i].dc, escaped, dc[i].dc);
-    }
-  g_string_append (meta, "</rdf:Description>\n</rdf:RDF>\n</metadata>\n");
-
-  /* right after the opening <svg …> tag */
-  open_tag = strstr (svg->str, "<svg");
-  close = open_tag != NULL ? strchr (open_tag, '>') : NULL;
-  if (close == NULL)
-    return;
-  g_string_insert (svg, close + 1 - svg->str, meta->str);
-}
-
-static void
-pdf_set_metadata (cairo_surface_t         *surface,
-                  const CurrentsPlotScene *scene)
-{
-  const char *title = currents_plot_scene_get_metadata (scene, "Title");
-  const char *software = currents_plot_scene_get_metadata (scene, "Software");
-  const char *description = currents_plot_scene_get_metadata (scene, "Description");
-  g_autoptr(GString) keywords = g_string_new (NULL);
-
-  if (title != NULL)
-    cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, title);
-  if (software != NULL)
-    cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, software);
-  if (description != NULL)
-    cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_SUBJECT, description);
-  /* the rest, "Key: value; …", in the keywords (cairo 1.16 has no custom entries) */
-  for (guint i = 0; i < scene->metadata->len; i++)
-    {
-      const Metadata *m = &g_array_index (scene->metadata, Metadata, i);
-
-      if (strcmp (m->key, "Title") == 0 || strcmp (m->key, "Software") == 0
-          || strcmp (m->key, "Description") == 0)
-        continue;
-      g_string_append_printf (keywords, "%s%s: %s", keywords->len > 0 ? "; " : "", m->key,
-                              m->value);
-    }
-  if (keywords->len > 0)
-    cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_KEYWORDS, keywords->str);
-}
-
-static gboolean
-has_suffix (const char *path,
-            const char *suffix)
-{
-  g_autofree char *lower = g_ascii_strdown (path, -1);
-
-  return g_str_has_suffix (lower, suffix);
+  currents_plot_scene_draw (figure, cr, theme, width, height, NULL);
 }
 
 gboolean
@@ -1565,93 +1333,22 @@ currents_plot_scene_export_scaled (CurrentsPlotScene       *scene,
                                    double                   scale,
                                    GError                 **error)
 {
-  g_autoptr(GByteArray) png = NULL;
-  g_autoptr(GString) svg = NULL;
   CurrentsPlotViewport saved_viewport;
-  gboolean saved_has_viewport;
-  cairo_surface_t *surface;
-  cairo_status_t status;
-  cairo_t *cr;
+  gboolean saved_has_viewport, ok;
 
   g_return_val_if_fail (scene != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (width >= 1.0 && height >= 1.0, FALSE);
   g_return_val_if_fail (scale > 0.0 && scale <= 16.0, FALSE);
 
-  if (has_suffix (path, ".png"))
-    {
-      surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) ceil (width * scale),
-                                            (int) ceil (height * scale));
-      cairo_surface_set_device_scale (surface, scale, scale);
-      png = g_byte_array_new ();
-    }
-  else if (has_suffix (path, ".svg"))
-    {
-      svg = g_string_new (NULL);
-      surface = cairo_svg_surface_create_for_stream (write_to_string, svg, width, height);
-      cairo_svg_surface_restrict_to_version (surface, CAIRO_SVG_VERSION_1_1);
-    }
-  else if (has_suffix (path, ".pdf"))
-    {
-      surface = cairo_pdf_surface_create (path, width, height);
-      pdf_set_metadata (surface, scene);
-    }
-  else
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "%s: unknown image format (use .png, .svg or .pdf)", path);
-      return FALSE;
-    }
-
   /* the figure on screen keeps its viewport (hit-testing goes by it) */
   saved_viewport = scene->viewport;
   saved_has_viewport = scene->has_viewport;
-  cr = cairo_create (surface);
-  currents_plot_scene_draw (scene, cr, theme, width, height, NULL);
-  cairo_destroy (cr);
+  ok = _currents_plot_export_image (path, width, height, scale, scene->metadata, export_draw,
+                                    scene, theme, error);
   scene->viewport = saved_viewport;
   scene->has_viewport = saved_has_viewport;
-  cairo_surface_flush (surface);
-  status = png != NULL ? cairo_surface_write_to_png_stream (surface, write_to_bytes, png)
-                       : cairo_surface_status (surface);
-  cairo_surface_finish (surface);
-  if (status == CAIRO_STATUS_SUCCESS)
-    status = cairo_surface_status (surface);
-  cairo_surface_destroy (surface);
-
-  if (status != CAIRO_STATUS_SUCCESS)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", path,
-                   cairo_status_to_string (status));
-      return FALSE;
-    }
-
-  if (png != NULL)
-    {
-      /* text chunks right after the signature (8 bytes) and IHDR (25 bytes) */
-      g_autoptr(GByteArray) out = g_byte_array_new ();
-
-      if (png->len < 33)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: no image was written", path);
-          return FALSE;
-        }
-      g_byte_array_append (out, png->data, 33);
-      for (guint i = 0; i < scene->metadata->len; i++)
-        {
-          const Metadata *m = &g_array_index (scene->metadata, Metadata, i);
-
-          png_append_text (out, m->key, m->value);
-        }
-      g_byte_array_append (out, png->data + 33, png->len - 33);
-      return g_file_set_contents (path, (const char *) out->data, out->len, error);
-    }
-  if (svg != NULL)
-    {
-      svg_insert_metadata (svg, scene);
-      return g_file_set_contents (path, svg->str, svg->len, error);
-    }
-  return TRUE;
+  return ok;
 }
 
 static void
@@ -1697,7 +1394,8 @@ currents_plot_scene_export_csv (CurrentsPlotScene  *scene,
 
   for (guint i = 0; i < scene->metadata->len; i++)
     {
-      const Metadata *m = &g_array_index (scene->metadata, Metadata, i);
+      const CurrentsPlotMetadata *m =
+        &g_array_index (scene->metadata, CurrentsPlotMetadata, i);
       g_autofree char *value = g_strdup (m->value);
 
       g_strdelimit (value, "\n\r", ' ');

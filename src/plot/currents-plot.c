@@ -13,11 +13,12 @@
 #include <pango/pangocairo.h>
 
 #include "currents-plot.h"
+#include "currents-plot-private.h"
 
 /* Cairo keeps coordinates in 24.8 fixed point: keep far-away points representable. */
 #define DEVICE_LIMIT 1.0e6
 
-#define TICK_LENGTH 5.0
+#define TICK_LENGTH CURRENTS_PLOT_TICK_LENGTH
 
 static CurrentsPlotColor
 rgb (guint32 hex)
@@ -326,26 +327,36 @@ currents_plot_pad_range (double *lo,
   *hi += fraction * span;
 }
 
-static PangoLayout *
-create_layout (cairo_t                 *cr,
-               const CurrentsPlotTheme *theme,
-               gboolean                 italic)
+PangoLayout *
+_currents_plot_create_layout (cairo_t                 *cr,
+                              const CurrentsPlotTheme *theme,
+                              gboolean                 italic,
+                              double                   scale)
 {
   PangoLayout *layout = pango_cairo_create_layout (cr);
   PangoFontDescription *desc = pango_font_description_from_string (theme->font);
 
   if (italic)
     pango_font_description_set_style (desc, PANGO_STYLE_ITALIC);
+  if (scale != 1.0)
+    {
+      int size = pango_font_description_get_size (desc);
+
+      if (pango_font_description_get_size_is_absolute (desc))
+        pango_font_description_set_absolute_size (desc, size * scale);
+      else
+        pango_font_description_set_size (desc, (int) (size * scale));
+    }
   pango_layout_set_font_description (layout, desc);
   pango_font_description_free (desc);
   return layout;
 }
 
-static void
-text_size (PangoLayout *layout,
-           const char  *text,
-           double      *width,
-           double      *height)
+void
+_currents_plot_text_size (PangoLayout *layout,
+                          const char  *text,
+                          double      *width,
+                          double      *height)
 {
   int w, h;
 
@@ -397,13 +408,13 @@ currents_plot_layout_full (cairo_t                 *cr,
                            double                   top_extra,
                            CurrentsPlotViewport    *vp)
 {
-  g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE);
+  g_autoptr(PangoLayout) layout = _currents_plot_create_layout (cr, theme, FALSE, 1.0);
   double em, label_w = 0.0, gap, pad;
   double first, step;
   int decimals;
   guint n;
 
-  text_size (layout, "0", NULL, &em);
+  _currents_plot_text_size (layout, "0", NULL, &em);
   gap = 0.35 * em;
   pad = 0.9 * em;
 
@@ -421,7 +432,7 @@ currents_plot_layout_full (cairo_t                 *cr,
       g_autofree char *label = currents_plot_format_tick (first + k * step, decimals);
       double w;
 
-      text_size (layout, label, &w, NULL);
+      _currents_plot_text_size (layout, label, &w, NULL);
       label_w = MAX (label_w, w);
     }
 
@@ -447,9 +458,8 @@ currents_plot_draw_background (cairo_t                    *cr,
   cairo_restore (cr);
 }
 
-/* Lines of width 1 on pixel centres look crisp. */
-static double
-crisp (double v)
+double
+_currents_plot_crisp (double v)
 {
   return floor (v) + 0.5;
 }
@@ -471,18 +481,112 @@ currents_plot_draw_grid (cairo_t                    *cr,
   for (guint k = 0; k < n; k++)
     {
       currents_plot_viewport_to_device (vp, first + k * step, vp->ylo, &dx, &dy);
-      cairo_move_to (cr, crisp (dx), vp->top);
-      cairo_line_to (cr, crisp (dx), vp->top + vp->height);
+      cairo_move_to (cr, _currents_plot_crisp (dx), vp->top);
+      cairo_line_to (cr, _currents_plot_crisp (dx), vp->top + vp->height);
     }
   n = currents_plot_nice_ticks (vp->ylo, vp->yhi, y_tick_target (vp), &first, &step, &decimals);
   for (guint k = 0; k < n; k++)
     {
       currents_plot_viewport_to_device (vp, vp->xlo, first + k * step, &dx, &dy);
-      cairo_move_to (cr, vp->left, crisp (dy));
-      cairo_line_to (cr, vp->left + vp->width, crisp (dy));
+      cairo_move_to (cr, vp->left, _currents_plot_crisp (dy));
+      cairo_line_to (cr, vp->left + vp->width, _currents_plot_crisp (dy));
     }
   cairo_stroke (cr);
   cairo_restore (cr);
+}
+
+void
+_currents_plot_stroke_frame (cairo_t                    *cr,
+                             const CurrentsPlotTheme    *theme,
+                             const CurrentsPlotViewport *vp)
+{
+  double right = vp->left + vp->width, bottom = vp->top + vp->height;
+
+  cairo_set_line_width (cr, 1.0);
+  currents_plot_set_source_color (cr, &theme->frame);
+  cairo_rectangle (cr, _currents_plot_crisp (vp->left), _currents_plot_crisp (vp->top),
+                   floor (right) - floor (vp->left), floor (bottom) - floor (vp->top));
+  cairo_stroke (cr);
+}
+
+void
+_currents_plot_draw_x_tick (cairo_t                    *cr,
+                            const CurrentsPlotTheme    *theme,
+                            const CurrentsPlotViewport *vp,
+                            PangoLayout                *layout,
+                            double                      dx,
+                            double                      length,
+                            const char                 *label,
+                            double                      gap)
+{
+  double bottom = vp->top + vp->height, w, h;
+
+  currents_plot_set_source_color (cr, &theme->frame);
+  cairo_move_to (cr, _currents_plot_crisp (dx), _currents_plot_crisp (bottom));
+  cairo_line_to (cr, _currents_plot_crisp (dx), _currents_plot_crisp (bottom) + length);
+  cairo_stroke (cr);
+  if (label == NULL)
+    return;
+  _currents_plot_text_size (layout, label, &w, &h);
+  currents_plot_set_source_color (cr, &theme->foreground);
+  cairo_move_to (cr, round (dx - w / 2), round (bottom + TICK_LENGTH + gap));
+  pango_cairo_show_layout (cr, layout);
+}
+
+double
+_currents_plot_draw_y_tick (cairo_t                    *cr,
+                            const CurrentsPlotTheme    *theme,
+                            const CurrentsPlotViewport *vp,
+                            PangoLayout                *layout,
+                            double                      dy,
+                            double                      length,
+                            const char                 *label,
+                            double                      gap)
+{
+  double w, h;
+
+  currents_plot_set_source_color (cr, &theme->frame);
+  cairo_move_to (cr, _currents_plot_crisp (vp->left), _currents_plot_crisp (dy));
+  cairo_line_to (cr, _currents_plot_crisp (vp->left) - length, _currents_plot_crisp (dy));
+  cairo_stroke (cr);
+  if (label == NULL)
+    return 0.0;
+  _currents_plot_text_size (layout, label, &w, &h);
+  currents_plot_set_source_color (cr, &theme->foreground);
+  cairo_move_to (cr, round (vp->left - TICK_LENGTH - gap - w), round (dy - h / 2));
+  pango_cairo_show_layout (cr, layout);
+  return w;
+}
+
+void
+_currents_plot_draw_titles (cairo_t                    *cr,
+                            const CurrentsPlotTheme    *theme,
+                            const CurrentsPlotViewport *vp,
+                            PangoLayout                *title,
+                            const char                 *x_label,
+                            double                      x_title_top,
+                            const char                 *y_label,
+                            double                      y_title_right)
+{
+  double w, h;
+
+  currents_plot_set_source_color (cr, &theme->foreground);
+  if (x_label != NULL && *x_label != '\0')
+    {
+      _currents_plot_text_size (title, x_label, &w, &h);
+      cairo_move_to (cr, round (vp->left + (vp->width - w) / 2), round (x_title_top));
+      pango_cairo_show_layout (cr, title);
+    }
+  if (y_label != NULL && *y_label != '\0')
+    {
+      _currents_plot_text_size (title, y_label, &w, &h);
+      cairo_save (cr);
+      cairo_move_to (cr, round (y_title_right - h), round (vp->top + (vp->height + w) / 2));
+      cairo_rotate (cr, -G_PI / 2);
+      pango_cairo_update_layout (cr, title);
+      pango_cairo_show_layout (cr, title);
+      cairo_restore (cr);
+    }
 }
 
 void
@@ -492,22 +596,18 @@ currents_plot_draw_axes (cairo_t                    *cr,
                          const char                 *x_label,
                          const char                 *y_label)
 {
-  g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE);
-  g_autoptr(PangoLayout) title = create_layout (cr, theme, TRUE);
-  double first, step, dx, dy, w, h, em, gap, label_w = 0.0;
-  double right = vp->left + vp->width, bottom = vp->top + vp->height;
+  g_autoptr(PangoLayout) layout = _currents_plot_create_layout (cr, theme, FALSE, 1.0);
+  g_autoptr(PangoLayout) title = _currents_plot_create_layout (cr, theme, TRUE, 1.0);
+  double first, step, dx, dy, w, em, gap, label_w = 0.0;
+  double bottom = vp->top + vp->height;
   int decimals;
   guint n;
 
-  text_size (layout, "0", NULL, &em);
+  _currents_plot_text_size (layout, "0", NULL, &em);
   gap = 0.35 * em;
 
   cairo_save (cr);
-  cairo_set_line_width (cr, 1.0);
-  currents_plot_set_source_color (cr, &theme->frame);
-  cairo_rectangle (cr, crisp (vp->left), crisp (vp->top),
-                   floor (right) - floor (vp->left), floor (bottom) - floor (vp->top));
-  cairo_stroke (cr);
+  _currents_plot_stroke_frame (cr, theme, vp);
 
   /* x ticks below the frame, labels centred under them */
   n = currents_plot_nice_ticks (vp->xlo, vp->xhi, x_tick_target (vp), &first, &step, &decimals);
@@ -520,15 +620,7 @@ currents_plot_draw_axes (cairo_t                    *cr,
         v = 0.0;
       label = currents_plot_format_tick (v, decimals);
       currents_plot_viewport_to_device (vp, v, vp->ylo, &dx, &dy);
-      currents_plot_set_source_color (cr, &theme->frame);
-      cairo_move_to (cr, crisp (dx), crisp (bottom));
-      cairo_line_to (cr, crisp (dx), crisp (bottom) + TICK_LENGTH);
-      cairo_stroke (cr);
-
-      text_size (layout, label, &w, &h);
-      currents_plot_set_source_color (cr, &theme->foreground);
-      cairo_move_to (cr, round (dx - w / 2), round (bottom + TICK_LENGTH + gap));
-      pango_cairo_show_layout (cr, layout);
+      _currents_plot_draw_x_tick (cr, theme, vp, layout, dx, TICK_LENGTH, label, gap);
     }
 
   /* y ticks left of the frame, labels right-aligned */
@@ -542,50 +634,24 @@ currents_plot_draw_axes (cairo_t                    *cr,
         v = 0.0;
       label = currents_plot_format_tick (v, decimals);
       currents_plot_viewport_to_device (vp, vp->xlo, v, &dx, &dy);
-      currents_plot_set_source_color (cr, &theme->frame);
-      cairo_move_to (cr, crisp (vp->left), crisp (dy));
-      cairo_line_to (cr, crisp (vp->left) - TICK_LENGTH, crisp (dy));
-      cairo_stroke (cr);
-
-      text_size (layout, label, &w, &h);
+      w = _currents_plot_draw_y_tick (cr, theme, vp, layout, dy, TICK_LENGTH, label, gap);
       label_w = MAX (label_w, w);
-      currents_plot_set_source_color (cr, &theme->foreground);
-      cairo_move_to (cr, round (vp->left - TICK_LENGTH - gap - w), round (dy - h / 2));
-      pango_cairo_show_layout (cr, layout);
     }
 
-  currents_plot_set_source_color (cr, &theme->foreground);
-  if (x_label != NULL && *x_label != '\0')
-    {
-      text_size (title, x_label, &w, &h);
-      cairo_move_to (cr, round (vp->left + (vp->width - w) / 2),
-                     round (bottom + TICK_LENGTH + gap + em + gap));
-      pango_cairo_show_layout (cr, title);
-    }
-  if (y_label != NULL && *y_label != '\0')
-    {
-      double x;
-
-      text_size (title, y_label, &w, &h);
-      x = vp->left - TICK_LENGTH - gap - label_w - gap - h;
-      cairo_save (cr);
-      cairo_move_to (cr, round (x), round (vp->top + (vp->height + w) / 2));
-      cairo_rotate (cr, -G_PI / 2);
-      pango_cairo_update_layout (cr, title);
-      pango_cairo_show_layout (cr, title);
-      cairo_restore (cr);
-    }
+  _currents_plot_draw_titles (cr, theme, vp, title, x_label,
+                              bottom + TICK_LENGTH + gap + em + gap, y_label,
+                              vp->left - TICK_LENGTH - gap - label_w - gap);
   cairo_restore (cr);
 }
 
-static void
-arrow_head (cairo_t *cr,
-            double   tip_x,
-            double   tip_y,
-            double   ux,
-            double   uy,
-            double   length,
-            double   half_width)
+void
+_currents_plot_arrow_head (cairo_t *cr,
+                           double   tip_x,
+                           double   tip_y,
+                           double   ux,
+                           double   uy,
+                           double   length,
+                           double   half_width)
 {
   double bx = tip_x - ux * length, by = tip_y - uy * length;
 
@@ -976,8 +1042,9 @@ draw_streamlines (cairo_t                    *cr,
                 {
                   currents_plot_theme_field_color (theme, s, &color);
                   currents_plot_set_source_color (cr, &color);
-                  arrow_head (cr, a[0] + 2.5 * (b[0] - a[0]) / d, a[1] + 2.5 * (b[1] - a[1]) / d,
-                              (b[0] - a[0]) / d, (b[1] - a[1]) / d, 6.0, 2.8);
+                  _currents_plot_arrow_head (cr, a[0] + 2.5 * (b[0] - a[0]) / d,
+                                             a[1] + 2.5 * (b[1] - a[1]) / d,
+                                             (b[0] - a[0]) / d, (b[1] - a[1]) / d, 6.0, 2.8);
                   cairo_fill (cr);
                 }
             }
@@ -1244,8 +1311,8 @@ currents_plot_draw_polyline (cairo_t                    *cr,
               if (tx >= vp->left && tx <= vp->left + vp->width
                   && ty >= vp->top && ty <= vp->top + vp->height)
                 {
-                  arrow_head (cr, tx + ux * head / 2, ty + uy * head / 2, ux, uy, head,
-                              0.45 * head);
+                  _currents_plot_arrow_head (cr, tx + ux * head / 2, ty + uy * head / 2, ux, uy,
+                                             head, 0.45 * head);
                   cairo_fill (cr);
                 }
               break;
@@ -1337,7 +1404,7 @@ legend_column_width (PangoLayout                   *layout,
     {
       double w;
 
-      text_size (layout, entries[k].label, &w, NULL);
+      _currents_plot_text_size (layout, entries[k].label, &w, NULL);
       if (entries[k].symbol != CURRENTS_PLOT_LEGEND_TEXT)
         w += LEGEND_SYMBOL_WIDTH + 0.5 * em;
       text_w = MAX (text_w, w);
@@ -1354,11 +1421,11 @@ currents_plot_measure_legend_columns (cairo_t                       *cr,
                                       double                        *width,
                                       double                        *height)
 {
-  g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE);
+  g_autoptr(PangoLayout) layout = _currents_plot_create_layout (cr, theme, FALSE, 1.0);
   guint rows = legend_rows (n_entries, columns);
   double em, w = 0.0;
 
-  text_size (layout, "0", NULL, &em);
+  _currents_plot_text_size (layout, "0", NULL, &em);
   columns = rows > 0 ? (guint) ((n_entries + rows - 1) / rows) : 0;
   for (guint c = 0; c < columns; c++)
     w += legend_column_width (layout, entries, n_entries, rows, c, em) + (c > 0 ? 1.2 * em : 0.0);
@@ -1402,7 +1469,7 @@ currents_plot_draw_legend_columns (cairo_t                       *cr,
                                    guint                          columns,
                                    CurrentsPlotCorner             corner)
 {
-  g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE);
+  g_autoptr(PangoLayout) layout = _currents_plot_create_layout (cr, theme, FALSE, 1.0);
   double em, w, h, x, y, margin, column_x;
   CurrentsPlotColor bg = theme->plot_background;
   guint rows = legend_rows (n_entries, columns);
@@ -1410,7 +1477,7 @@ currents_plot_draw_legend_columns (cairo_t                       *cr,
   if (n_entries == 0)
     return;
 
-  text_size (layout, "0", NULL, &em);
+  _currents_plot_text_size (layout, "0", NULL, &em);
   currents_plot_measure_legend_columns (cr, theme, entries, n_entries, columns, &w, &h);
   margin = 0.7 * em;
   x = (corner == CURRENTS_PLOT_CORNER_TOP_LEFT || corner == CURRENTS_PLOT_CORNER_BOTTOM_LEFT)
@@ -1484,7 +1551,7 @@ currents_plot_draw_legend_columns (cairo_t                       *cr,
         }
       if (e->symbol != CURRENTS_PLOT_LEGEND_TEXT)
         tx += LEGEND_SYMBOL_WIDTH + 0.5 * em;
-      text_size (layout, e->label, NULL, &th);
+      _currents_plot_text_size (layout, e->label, NULL, &th);
       currents_plot_set_source_color (cr, &theme->foreground);
       cairo_move_to (cr, round (tx), round (mid - th / 2));
       pango_cairo_show_layout (cr, layout);
@@ -1514,21 +1581,21 @@ currents_plot_colorbar_width (cairo_t                 *cr,
                               const char              *label,
                               double                   max_value)
 {
-  g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE);
+  g_autoptr(PangoLayout) layout = _currents_plot_create_layout (cr, theme, FALSE, 1.0);
   double first, step, w, em, label_w = 0.0, caption_w = 0.0;
   int decimals;
   guint n = colorbar_ticks (NULL, max_value, &first, &step, &decimals);
 
-  text_size (layout, "0", NULL, &em);
+  _currents_plot_text_size (layout, "0", NULL, &em);
   for (guint k = 0; k < n; k++)
     {
       g_autofree char *tick = currents_plot_format_tick (first + k * step, decimals);
 
-      text_size (layout, tick, &w, NULL);
+      _currents_plot_text_size (layout, tick, &w, NULL);
       label_w = MAX (label_w, w);
     }
   if (label != NULL)
-    text_size (layout, label, &caption_w, NULL);
+    _currents_plot_text_size (layout, label, &caption_w, NULL);
   return COLORBAR_GAP + MAX (COLORBAR_WIDTH + TICK_LENGTH + 0.35 * em + label_w + 1.0 * em,
                              caption_w - 0.5 * em);
 }
@@ -1540,7 +1607,7 @@ currents_plot_draw_colorbar (cairo_t                    *cr,
                              const char                 *label,
                              double                      max_value)
 {
-  g_autoptr(PangoLayout) layout = create_layout (cr, theme, FALSE);
+  g_autoptr(PangoLayout) layout = _currents_plot_create_layout (cr, theme, FALSE, 1.0);
   double em, first, step, w, h, x, top, height, bottom;
   int decimals;
   guint n, steps;
@@ -1548,7 +1615,7 @@ currents_plot_draw_colorbar (cairo_t                    *cr,
   if (!(max_value > 0.0) || !isfinite (max_value))
     return;
 
-  text_size (layout, "0", NULL, &em);
+  _currents_plot_text_size (layout, "0", NULL, &em);
   x = round (vp->left + vp->width + COLORBAR_GAP);
   top = round (vp->top + (label != NULL ? 1.6 * em : 0.0));
   bottom = round (vp->top + vp->height);
@@ -1583,10 +1650,10 @@ currents_plot_draw_colorbar (cairo_t                    *cr,
       g_autofree char *tick = currents_plot_format_tick (v, decimals);
 
       currents_plot_set_source_color (cr, &theme->frame);
-      cairo_move_to (cr, x + COLORBAR_WIDTH, crisp (ty));
-      cairo_line_to (cr, x + COLORBAR_WIDTH + TICK_LENGTH, crisp (ty));
+      cairo_move_to (cr, x + COLORBAR_WIDTH, _currents_plot_crisp (ty));
+      cairo_line_to (cr, x + COLORBAR_WIDTH + TICK_LENGTH, _currents_plot_crisp (ty));
       cairo_stroke (cr);
-      text_size (layout, tick, &w, &h);
+      _currents_plot_text_size (layout, tick, &w, &h);
       currents_plot_set_source_color (cr, &theme->foreground);
       cairo_move_to (cr, round (x + COLORBAR_WIDTH + TICK_LENGTH + 0.35 * em), round (ty - h / 2));
       pango_cairo_show_layout (cr, layout);
@@ -1594,7 +1661,7 @@ currents_plot_draw_colorbar (cairo_t                    *cr,
 
   if (label != NULL)
     {
-      text_size (layout, label, &w, &h);
+      _currents_plot_text_size (layout, label, &w, &h);
       currents_plot_set_source_color (cr, &theme->foreground);
       cairo_move_to (cr, round (x - 0.25 * em), round (vp->top));
       pango_cairo_show_layout (cr, layout);
