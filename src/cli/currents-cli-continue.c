@@ -585,6 +585,46 @@ plot_continue (CurrentsSystem                   *sys,
   return currents_plot_diagram_export (diagram, path, &theme, width, height, error);
 }
 
+/* The model with --set applied, the time a non-autonomous one is frozen at (--t, else its
+ * t0) and the box the starting equilibria are looked for in (--box), into @o; NULL with
+ * the exit status in @status. */
+static CurrentsSystem *
+load_for_continuation (const char                  *path,
+                       char                       **set_items,
+                       const char                  *t_text,
+                       char                       **box_items,
+                       CurrentsContinuationOptions *o,
+                       double                     **lo,
+                       double                     **hi,
+                       gboolean                    *autonomous,
+                       int                         *status)
+{
+  g_autoptr(CurrentsSystem) sys = cli_load_system (path, set_items, status);
+  g_autoptr(GError) error = NULL;
+  gsize n;
+
+  if (sys == NULL)
+    return NULL;
+  n = currents_system_get_n_states (sys);
+  *autonomous = currents_field_is_autonomous (currents_system_get_field (sys));
+  o->t = currents_system_get_t0 (sys);
+  if (t_text && !cli_parse_double (t_text, "--t", &o->t, &error))
+    {
+      *status = cli_user_error (error);
+      return NULL;
+    }
+  *lo = g_new (double, MAX (n, 1));
+  *hi = g_new (double, MAX (n, 1));
+  if (!make_box (sys, box_items, *lo, *hi, &error))
+    {
+      *status = cli_user_error (error);
+      return NULL;
+    }
+  o->box_lo = *lo;
+  o->box_hi = *hi;
+  return g_steal_pointer (&sys);
+}
+
 int
 cli_continue (int    argc,
               char **argv)
@@ -657,7 +697,6 @@ cli_continue (int    argc,
   const CurrentsContinuationResult *res;
   gboolean autonomous;
   int status = CLI_OK;
-  gsize n;
 
   g_option_context_set_summary (ctx,
     "Follow the equilibria of a model as one parameter (or input) varies, from every\n"
@@ -696,20 +735,10 @@ cli_continue (int    argc,
   o.log_scale = log_scale;
   o.switch_branches = !no_switch;
 
-  sys = cli_load_system (argv[1], set_items, &status);
+  sys = load_for_continuation (argv[1], set_items, t_text, box_items, &o, &lo, &hi,
+                               &autonomous, &status);
   if (sys == NULL)
     return status;
-  n = currents_system_get_n_states (sys);
-  autonomous = currents_field_is_autonomous (currents_system_get_field (sys));
-  o.t = currents_system_get_t0 (sys);
-  if (t_text && !cli_parse_double (t_text, "--t", &o.t, &error))
-    return cli_user_error (error);
-  lo = g_new (double, MAX (n, 1));
-  hi = g_new (double, MAX (n, 1));
-  if (!make_box (sys, box_items, lo, hi, &error))
-    return cli_user_error (error);
-  o.box_lo = lo;
-  o.box_hi = hi;
   if (plot_y != NULL)
     {
       quantity = g_ascii_strcasecmp (plot_y, "norm") == 0 ? -1
@@ -1068,7 +1097,6 @@ cli_continue2 (int    argc,
   const CurrentsContinuationResult *res;
   gboolean autonomous, from_folds = TRUE, from_hopf = TRUE;
   int status = CLI_OK;
-  gsize n;
 
   g_option_context_set_summary (ctx,
     "Follow the folds and Hopf points of a model in two parameters: a one-parameter\n"
@@ -1112,20 +1140,10 @@ cli_continue2 (int    argc,
   o.log_scale = log_scale;
   o.log_scale2 = log_scale2;
 
-  sys = cli_load_system (argv[1], set_items, &status);
+  sys = load_for_continuation (argv[1], set_items, t_text, box_items, &o, &lo, &hi,
+                               &autonomous, &status);
   if (sys == NULL)
     return status;
-  n = currents_system_get_n_states (sys);
-  autonomous = currents_field_is_autonomous (currents_system_get_field (sys));
-  o.t = currents_system_get_t0 (sys);
-  if (t_text && !cli_parse_double (t_text, "--t", &o.t, &error))
-    return cli_user_error (error);
-  lo = g_new (double, MAX (n, 1));
-  hi = g_new (double, MAX (n, 1));
-  if (!make_box (sys, box_items, lo, hi, &error))
-    return cli_user_error (error);
-  o.box_lo = lo;
-  o.box_hi = hi;
 
   cont = currents_continuation_new_two (sys, param, param2, &o, from_folds, from_hopf, &error);
   if (cont == NULL || !currents_continuation_run (cont, NULL, &error))
