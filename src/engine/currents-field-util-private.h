@@ -86,10 +86,22 @@ void  _currents_mlp_inputs_batch      (const CurrentsMlpInputs *inputs,
                                        double                  *in);
 
 gsize _currents_mlp_net_tape_row      (const CurrentsMlpNet    *net);
+const double *_currents_mlp_net_forward_chunk (const CurrentsMlpNet    *net,
+                                              const CurrentsMlpInputs *inputs,
+                                              CurrentsMlpBatch        *batch,
+                                              const double            *p,
+                                              gsize                    n_rows,
+                                              const double            *x,
+                                              const double            *u,
+                                              double                  *tape,
+                                              double                  *y);
 void  _currents_mlp_net_chunk         (const CurrentsMlpNet    *net,
+                                       const CurrentsMlpInputs *inputs,
                                        CurrentsMlpBatch        *batch,
                                        const double            *p,
                                        gsize                    n_rows,
+                                       const double            *x,
+                                       const double            *u,
                                        const double            *tape,
                                        const double           **in,
                                        const double           **mt,

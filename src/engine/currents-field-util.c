@@ -104,18 +104,45 @@ _currents_mlp_net_tape_row (const CurrentsMlpNet *net)
   return net->n_in + net->n_tape + net->n_out;
 }
 
+/* The forward pass of a chunk of @n_rows rows at @x, @u (the chunk's; @u may be NULL when
+ * there are no inputs): into @tape (the chunk's start) when it is not NULL, else through
+ * @batch->in into @y without a tape. Returns where the outputs (n_rows × n_out) are. */
+const double *
+_currents_mlp_net_forward_chunk (const CurrentsMlpNet    *net,
+                                 const CurrentsMlpInputs *inputs,
+                                 CurrentsMlpBatch        *batch,
+                                 const double            *p,
+                                 gsize                    n_rows,
+                                 const double            *x,
+                                 const double            *u,
+                                 double                  *tape,
+                                 double                  *y)
+{
+  double *in = tape != NULL ? tape : batch->in;
+  double *mt = tape != NULL ? in + n_rows * net->n_in : NULL;
+
+  if (tape != NULL)
+    y = mt + n_rows * net->n_tape;
+  _currents_mlp_inputs_batch (inputs, n_rows, x, u, in);
+  currents_mlp_forward_batch (&net->shape, p, n_rows, in, y, mt, batch->scratch);
+  return y;
+}
+
 /* The inputs, MLP tape and outputs of a chunk of @n_rows rows: sliced from @tape (the
- * chunk's start) when it is not NULL; otherwise a forward pass from @batch->in (filled by
- * the caller) into @batch's buffers. */
+ * chunk's start) when it is not NULL; otherwise a forward pass at @x, @u (the chunk's)
+ * into @batch's buffers. */
 void
-_currents_mlp_net_chunk (const CurrentsMlpNet *net,
-                         CurrentsMlpBatch     *batch,
-                         const double         *p,
-                         gsize                 n_rows,
-                         const double         *tape,
-                         const double        **in,
-                         const double        **mt,
-                         const double        **y)
+_currents_mlp_net_chunk (const CurrentsMlpNet    *net,
+                         const CurrentsMlpInputs *inputs,
+                         CurrentsMlpBatch        *batch,
+                         const double            *p,
+                         gsize                    n_rows,
+                         const double            *x,
+                         const double            *u,
+                         const double            *tape,
+                         const double           **in,
+                         const double           **mt,
+                         const double           **y)
 {
   if (tape != NULL)
     {
@@ -124,6 +151,7 @@ _currents_mlp_net_chunk (const CurrentsMlpNet *net,
       *y = *mt + n_rows * net->n_tape;
       return;
     }
+  _currents_mlp_inputs_batch (inputs, n_rows, x, u, batch->in);
   currents_mlp_forward_batch (&net->shape, p, n_rows, batch->in, batch->y, batch->tape,
                               batch->scratch);
   *in = batch->in;

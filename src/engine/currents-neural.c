@@ -232,16 +232,12 @@ neural_vjp (gconstpointer data,
 }
 
 static gsize
-neural_tape_row (const NeuralImpl *impl)
-{
-  return _currents_mlp_net_tape_row (&impl->net);
-}
-
-static gsize
 neural_tape_size (gconstpointer data,
                   gsize         n_rows)
 {
-  return n_rows * neural_tape_row (data);
+  const NeuralImpl *impl = data;
+
+  return n_rows * _currents_mlp_net_tape_row (&impl->net);
 }
 
 /* Tape of a chunk of Bc rows: in (Bc × (n + m)), the MLP's tape, y (Bc × n). */
@@ -258,18 +254,17 @@ neural_eval_batch (gconstpointer data,
 {
   const NeuralImpl *impl = data;
   NeuralWs *ws = wsp;
-  const gsize n = impl->n, m = impl->m, nin = n + m, row = neural_tape_row (impl);
+  const gsize n = impl->n, m = impl->m, row = _currents_mlp_net_tape_row (&impl->net);
 
   for (gsize c0 = 0; c0 < n_rows; c0 += CURRENTS_MLP_NET_CHUNK)
     {
       const gsize B = MIN (CURRENTS_MLP_NET_CHUNK, n_rows - c0);
-      double *in = tape != NULL ? tape + c0 * row : ws->batch.in;
-      double *mt = tape != NULL ? in + B * nin : NULL;
-      double *y = tape != NULL ? mt + B * impl->net.n_tape : f + c0 * n;
       double *fc = f + c0 * n;
+      const double *y;
 
-      _currents_mlp_inputs_batch (&impl->inputs, B, x + c0 * n, m > 0 ? u + c0 * m : NULL, in);
-      currents_mlp_forward_batch (&impl->net.shape, p, B, in, y, mt, ws->batch.scratch);
+      y = _currents_mlp_net_forward_chunk (&impl->net, &impl->inputs, &ws->batch, p, B,
+                                           x + c0 * n, m > 0 ? u + c0 * m : NULL,
+                                           tape != NULL ? tape + c0 * row : NULL, fc);
       for (gsize r = 0; r < B; r++)
         for (gsize i = 0; i < n; i++)
           fc[r * n + i] = impl->out_scale[i] * y[r * n + i];
@@ -292,18 +287,16 @@ neural_vjp_batch (gconstpointer data,
 {
   const NeuralImpl *impl = data;
   NeuralWs *ws = wsp;
-  const gsize n = impl->n, m = impl->m, row = neural_tape_row (impl);
+  const gsize n = impl->n, m = impl->m, row = _currents_mlp_net_tape_row (&impl->net);
 
   for (gsize c0 = 0; c0 < n_rows; c0 += CURRENTS_MLP_NET_CHUNK)
     {
       const gsize B = MIN (CURRENTS_MLP_NET_CHUNK, n_rows - c0);
       const double *in, *mt, *y;
 
-      if (tape == NULL)
-        _currents_mlp_inputs_batch (&impl->inputs, B, x + c0 * n, m > 0 ? u + c0 * m : NULL,
-                                    ws->batch.in);
-      _currents_mlp_net_chunk (&impl->net, &ws->batch, p, B,
-                               tape != NULL ? tape + c0 * row : NULL, &in, &mt, &y);
+      _currents_mlp_net_chunk (&impl->net, &impl->inputs, &ws->batch, p, B, x + c0 * n,
+                               m > 0 ? u + c0 * m : NULL, tape != NULL ? tape + c0 * row : NULL,
+                               &in, &mt, &y);
       if (f != NULL)
         for (gsize r = 0; r < B; r++)
           for (gsize i = 0; i < n; i++)

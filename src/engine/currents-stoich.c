@@ -1421,16 +1421,12 @@ stoich_vjp (gconstpointer data,
 }
 
 static gsize
-stoich_tape_row (const StoichImpl *impl)
-{
-  return _currents_mlp_net_tape_row (&impl->net);
-}
-
-static gsize
 stoich_tape_size (gconstpointer data,
                   gsize         n_rows)
 {
-  return n_rows * stoich_tape_row (data);
+  const StoichImpl *impl = data;
+
+  return n_rows * _currents_mlp_net_tape_row (&impl->net);
 }
 
 /* Rows in chunks of CURRENTS_MLP_NET_CHUNK through the MLP's batched kernels; the tape of a chunk of
@@ -1448,18 +1444,17 @@ stoich_eval_batch (gconstpointer data,
 {
   const StoichImpl *impl = data;
   StoichWs *ws = wsp;
-  const gsize n = impl->n, k = impl->k, nin = n + k, q = impl->q;
-  const gsize row = stoich_tape_row (impl);
+  const gsize n = impl->n, k = impl->k, q = impl->q;
+  const gsize row = _currents_mlp_net_tape_row (&impl->net);
 
   for (gsize c0 = 0; c0 < n_rows; c0 += CURRENTS_MLP_NET_CHUNK)
     {
       const gsize B = MIN (CURRENTS_MLP_NET_CHUNK, n_rows - c0);
-      double *in = tape != NULL ? tape + c0 * row : ws->batch.in;
-      double *mt = tape != NULL ? in + B * nin : NULL;
-      double *y = tape != NULL ? mt + B * impl->net.n_tape : ws->batch.y;
+      const double *y;
 
-      _currents_mlp_inputs_batch (&impl->inputs, B, x + c0 * n, k > 0 ? u + c0 * k : NULL, in);
-      currents_mlp_forward_batch (&impl->net.shape, p, B, in, y, mt, ws->batch.scratch);
+      y = _currents_mlp_net_forward_chunk (&impl->net, &impl->inputs, &ws->batch, p, B,
+                                           x + c0 * n, k > 0 ? u + c0 * k : NULL,
+                                           tape != NULL ? tape + c0 * row : NULL, ws->batch.y);
       for (gsize r = 0; r < B; r++)
         stoich_rates (impl, x + (c0 + r) * n, y + r * q, ws->a, ws->pi, ws->r,
                       f + (c0 + r) * n);
@@ -1483,18 +1478,16 @@ stoich_vjp_batch (gconstpointer data,
   const StoichImpl *impl = data;
   StoichWs *ws = wsp;
   const gsize n = impl->n, k = impl->k, q = impl->q;
-  const gsize row = stoich_tape_row (impl);
+  const gsize row = _currents_mlp_net_tape_row (&impl->net);
 
   for (gsize c0 = 0; c0 < n_rows; c0 += CURRENTS_MLP_NET_CHUNK)
     {
       const gsize B = MIN (CURRENTS_MLP_NET_CHUNK, n_rows - c0);
       const double *in, *mt, *y;
 
-      if (tape == NULL)
-        _currents_mlp_inputs_batch (&impl->inputs, B, x + c0 * n, k > 0 ? u + c0 * k : NULL,
-                                    ws->batch.in);
-      _currents_mlp_net_chunk (&impl->net, &ws->batch, p, B,
-                               tape != NULL ? tape + c0 * row : NULL, &in, &mt, &y);
+      _currents_mlp_net_chunk (&impl->net, &impl->inputs, &ws->batch, p, B, x + c0 * n,
+                               k > 0 ? u + c0 * k : NULL, tape != NULL ? tape + c0 * row : NULL,
+                               &in, &mt, &y);
       for (gsize r = 0; r < B; r++)
         {
           const double *xr = x + (c0 + r) * n;
