@@ -16,8 +16,8 @@
  *
  * The Jacobians take n backward passes (row i with seed c_i e_i), a VJP takes one.
  *
- * Batches (currents-field.h) run the MLP's batched kernels on up to BATCH_CHUNK rows at a
- * time: matrix products over the rows, ∂f/∂θ summed over them. The tape of a batch keeps,
+ * Batches (currents-field.h) run the MLP's batched kernels on up to CURRENTS_MLP_NET_CHUNK
+ * rows at a time: matrix products over the rows, ∂f/∂θ summed over them. The tape of a batch keeps,
  * per chunk, the network inputs (ξ, η) (B × (n + m)), the MLP's tape and g's outputs
  * (B × n), so a batched VJP from it runs the backward pass alone.
  *
@@ -35,24 +35,18 @@
 #include <string.h>
 
 #include "currents-error.h"
-#include "currents-mlp.h"
+#include "currents-field-util-private.h"
 #include "currents-neural.h"
 
-/* Rows per batched call into the MLP; larger batches go in chunks of this many. */
-#define BATCH_CHUNK 32
+G_STATIC_ASSERT (CURRENTS_NEURAL_MAX_LAYERS <= CURRENTS_MLP_NET_MAX_LAYERS);
 
 /* The field's implementation: immutable, shared by every workspace and thread. */
 typedef struct
 {
   gsize            n;            /* states */
   gsize            m;            /* inputs */
-  gsize            widths[CURRENTS_NEURAL_MAX_LAYERS + 2];
-  CurrentsMlpShape shape;        /* widths → widths[] above */
-  gsize            n_weights;
-  gsize            n_acts;
-  gsize            n_scratch;
-  gsize            n_tape;       /* MLP tape, per batch row */
-  gsize            n_batch_scratch; /* MLP scratch for BATCH_CHUNK rows */
+  CurrentsMlpNet   net;          /* n + m → n */
+  CurrentsMlpInputs inputs;      /* the scaling arrays below */
   double          *x_mean;       /* n */
   double          *x_scale;      /* n */
   double          *out_scale;    /* n: c_i = σ_x,i / τ */
@@ -72,13 +66,7 @@ typedef struct
   double *dy;       /* n: backward seed */
   double *din;      /* n + m: ∂/∂(ξ, η) */
   double *scratch;  /* n_scratch */
-  /* batches of up to BATCH_CHUNK rows */
-  double *b_in;      /* CHUNK × (n + m) */
-  double *b_tape;    /* CHUNK × n_tape */
-  double *b_y;       /* CHUNK × n */
-  double *b_dy;      /* CHUNK × n */
-  double *b_din;     /* CHUNK × (n + m) */
-  double *b_scratch; /* n_batch_scratch */
+  CurrentsMlpBatch batch; /* chunks of rows */
   /* second derivatives: directions in (ξ, η), output, MLP scratch */
   double *h_v;       /* n + m */
   double *h_w;       /* n + m */
@@ -107,24 +95,16 @@ neural_ws_new (gconstpointer data)
   const NeuralImpl *impl = data;
   gsize nin = impl->n + impl->m;
   NeuralWs *ws = g_new0 (NeuralWs, 1);
-  double *block = g_new0 (double, 2 * nin + impl->n_acts + 2 * impl->n + impl->n_scratch);
+  double *block = g_new0 (double, 2 * nin + impl->net.n_acts + 2 * impl->n + impl->net.n_scratch);
 
   ws->in = block;
   ws->acts = ws->in + nin;
-  ws->y = ws->acts + impl->n_acts;
+  ws->y = ws->acts + impl->net.n_acts;
   ws->dy = ws->y + impl->n;
   ws->din = ws->dy + impl->n;
   ws->scratch = ws->din + nin;
-
-  block = g_aligned_alloc0 (BATCH_CHUNK * (2 * nin + impl->n_tape + 2 * impl->n)
-                            + impl->n_batch_scratch, sizeof (double), 64);
-  ws->b_in = block;
-  ws->b_tape = ws->b_in + BATCH_CHUNK * nin;
-  ws->b_y = ws->b_tape + BATCH_CHUNK * impl->n_tape;
-  ws->b_dy = ws->b_y + BATCH_CHUNK * impl->n;
-  ws->b_din = ws->b_dy + BATCH_CHUNK * impl->n;
-  ws->b_scratch = ws->b_din + BATCH_CHUNK * nin;
-  ws->h_v = g_new0 (double, 2 * nin + impl->n + currents_mlp_n_hvp_scratch (&impl->shape));
+  _currents_mlp_batch_init (&ws->batch, &impl->net);
+  ws->h_v = g_new0 (double, 2 * nin + impl->n + currents_mlp_n_hvp_scratch (&impl->net.shape));
   ws->h_w = ws->h_v + nin;
   ws->h_out = ws->h_w + nin;
   ws->h_scratch = ws->h_out + impl->n;
@@ -140,7 +120,7 @@ neural_ws_free (gpointer data)
   if (ws == NULL)
     return;
   g_free (ws->in);
-  g_aligned_free (ws->b_in);
+  _currents_mlp_batch_clear (&ws->batch);
   g_free (ws->h_v);
   g_free (ws);
 }
@@ -169,17 +149,10 @@ neural_forward (const NeuralImpl *impl,
                 const double     *p,
                 double           *f)
 {
-  gsize n = impl->n, m = impl->m;
+  gsize n = impl->n;
 
-  for (gsize j = 0; j < n; j++)
-    ws->in[j] = (x[j] - impl->x_mean[j]) / impl->x_scale[j];
-  for (gsize k = 0; k < m; k++)
-    {
-      double v = impl->u_log[k] ? log10 (u[k] + impl->u_offset[k]) : u[k];
-
-      ws->in[n + k] = (v - impl->u_mean[k]) / impl->u_scale[k];
-    }
-  currents_mlp_forward (&impl->shape, p, ws->in, ws->acts, ws->y);
+  _currents_mlp_inputs (&impl->inputs, x, u, ws->in);
+  currents_mlp_forward (&impl->net.shape, p, ws->in, ws->acts, ws->y);
   if (f != NULL)
     for (gsize i = 0; i < n; i++)
       f[i] = impl->out_scale[i] * ws->y[i];
@@ -210,7 +183,7 @@ neural_jacobian (gconstpointer data,
 {
   const NeuralImpl *impl = data;
   NeuralWs *ws = wsp;
-  gsize n = impl->n, nin = impl->n + impl->m, k = impl->n_weights;
+  gsize n = impl->n, nin = impl->n + impl->m, k = impl->net.n_weights;
 
   neural_forward (impl, ws, x, u, p, f);
   memset (ws->dy, 0, n * sizeof (double));
@@ -225,7 +198,7 @@ neural_jacobian (gconstpointer data,
         }
       memset (ws->din, 0, nin * sizeof (double));
       ws->dy[i] = impl->out_scale[i];
-      currents_mlp_backward (&impl->shape, p, ws->in, ws->acts, ws->dy, ws->din, gp,
+      currents_mlp_backward (&impl->net.shape, p, ws->in, ws->acts, ws->dy, ws->din, gp,
                              ws->scratch);
       ws->dy[i] = 0.0;
       for (gsize j = 0; j < n; j++)
@@ -247,60 +220,24 @@ neural_vjp (gconstpointer data,
 {
   const NeuralImpl *impl = data;
   NeuralWs *ws = wsp;
-  gsize n = impl->n, nin = impl->n + impl->m;
+  gsize n = impl->n;
 
   neural_forward (impl, ws, x, u, p, f);
   if (gx == NULL && gp == NULL)
     return;
   for (gsize i = 0; i < n; i++)
     ws->dy[i] = impl->out_scale[i] * w[i];
-  if (gx != NULL)
-    memset (ws->din, 0, nin * sizeof (double));
-  currents_mlp_backward (&impl->shape, p, ws->in, ws->acts, ws->dy,
-                         gx != NULL ? ws->din : NULL, gp, ws->scratch);
-  if (gx != NULL)
-    for (gsize j = 0; j < n; j++)
-      gx[j] += ws->din[j] / impl->x_scale[j];
-}
-
-/* in (B × (n + m)) = (ξ, η) of each row */
-static void
-neural_inputs_batch (const NeuralImpl *impl,
-                     gsize             B,
-                     const double     *x,
-                     const double     *u,
-                     double           *in)
-{
-  const gsize n = impl->n, m = impl->m, nin = n + m;
-
-  for (gsize r = 0; r < B; r++)
-    {
-      const double *xr = x + r * n;
-      double *row = in + r * nin;
-
-      for (gsize j = 0; j < n; j++)
-        row[j] = (xr[j] - impl->x_mean[j]) / impl->x_scale[j];
-      for (gsize k = 0; k < m; k++)
-        {
-          const double uk = u[r * m + k];
-          double v = impl->u_log[k] ? log10 (uk + impl->u_offset[k]) : uk;
-
-          row[n + k] = (v - impl->u_mean[k]) / impl->u_scale[k];
-        }
-    }
-}
-
-static gsize
-neural_tape_row (const NeuralImpl *impl)
-{
-  return impl->n + impl->m + impl->n_tape + impl->n;
+  _currents_mlp_net_backward (&impl->net, p, ws->in, ws->acts, ws->dy, ws->din, ws->scratch,
+                              n, impl->x_scale, gx, gp);
 }
 
 static gsize
 neural_tape_size (gconstpointer data,
                   gsize         n_rows)
 {
-  return n_rows * neural_tape_row (data);
+  const NeuralImpl *impl = data;
+
+  return n_rows * _currents_mlp_net_tape_row (&impl->net);
 }
 
 /* Tape of a chunk of Bc rows: in (Bc × (n + m)), the MLP's tape, y (Bc × n). */
@@ -317,18 +254,17 @@ neural_eval_batch (gconstpointer data,
 {
   const NeuralImpl *impl = data;
   NeuralWs *ws = wsp;
-  const gsize n = impl->n, m = impl->m, nin = n + m, row = neural_tape_row (impl);
+  const gsize n = impl->n, m = impl->m, row = _currents_mlp_net_tape_row (&impl->net);
 
-  for (gsize c0 = 0; c0 < n_rows; c0 += BATCH_CHUNK)
+  for (gsize c0 = 0; c0 < n_rows; c0 += CURRENTS_MLP_NET_CHUNK)
     {
-      const gsize B = MIN (BATCH_CHUNK, n_rows - c0);
-      double *in = tape != NULL ? tape + c0 * row : ws->b_in;
-      double *mt = tape != NULL ? in + B * nin : NULL;
-      double *y = tape != NULL ? mt + B * impl->n_tape : f + c0 * n;
+      const gsize B = MIN (CURRENTS_MLP_NET_CHUNK, n_rows - c0);
       double *fc = f + c0 * n;
+      const double *y;
 
-      neural_inputs_batch (impl, B, x + c0 * n, m > 0 ? u + c0 * m : NULL, in);
-      currents_mlp_forward_batch (&impl->shape, p, B, in, y, mt, ws->b_scratch);
+      y = _currents_mlp_net_forward_chunk (&impl->net, &impl->inputs, &ws->batch, p, B,
+                                           x + c0 * n, m > 0 ? u + c0 * m : NULL,
+                                           tape != NULL ? tape + c0 * row : NULL, fc);
       for (gsize r = 0; r < B; r++)
         for (gsize i = 0; i < n; i++)
           fc[r * n + i] = impl->out_scale[i] * y[r * n + i];
@@ -351,28 +287,16 @@ neural_vjp_batch (gconstpointer data,
 {
   const NeuralImpl *impl = data;
   NeuralWs *ws = wsp;
-  const gsize n = impl->n, m = impl->m, nin = n + m, row = neural_tape_row (impl);
+  const gsize n = impl->n, m = impl->m, row = _currents_mlp_net_tape_row (&impl->net);
 
-  for (gsize c0 = 0; c0 < n_rows; c0 += BATCH_CHUNK)
+  for (gsize c0 = 0; c0 < n_rows; c0 += CURRENTS_MLP_NET_CHUNK)
     {
-      const gsize B = MIN (BATCH_CHUNK, n_rows - c0);
+      const gsize B = MIN (CURRENTS_MLP_NET_CHUNK, n_rows - c0);
       const double *in, *mt, *y;
 
-      if (tape != NULL)
-        {
-          in = tape + c0 * row;
-          mt = in + B * nin;
-          y = mt + B * impl->n_tape;
-        }
-      else
-        {
-          neural_inputs_batch (impl, B, x + c0 * n, m > 0 ? u + c0 * m : NULL, ws->b_in);
-          currents_mlp_forward_batch (&impl->shape, p, B, ws->b_in, ws->b_y, ws->b_tape,
-                                      ws->b_scratch);
-          in = ws->b_in;
-          mt = ws->b_tape;
-          y = ws->b_y;
-        }
+      _currents_mlp_net_chunk (&impl->net, &impl->inputs, &ws->batch, p, B, x + c0 * n,
+                               m > 0 ? u + c0 * m : NULL, tape != NULL ? tape + c0 * row : NULL,
+                               &in, &mt, &y);
       if (f != NULL)
         for (gsize r = 0; r < B; r++)
           for (gsize i = 0; i < n; i++)
@@ -381,15 +305,9 @@ neural_vjp_batch (gconstpointer data,
         continue;
       for (gsize r = 0; r < B; r++)
         for (gsize i = 0; i < n; i++)
-          ws->b_dy[r * n + i] = impl->out_scale[i] * w[(c0 + r) * n + i];
-      if (gx != NULL)
-        memset (ws->b_din, 0, B * nin * sizeof (double));
-      currents_mlp_backward_batch (&impl->shape, p, B, in, mt, ws->b_dy,
-                                   gx != NULL ? ws->b_din : NULL, gp, ws->b_scratch);
-      if (gx != NULL)
-        for (gsize r = 0; r < B; r++)
-          for (gsize j = 0; j < n; j++)
-            gx[(c0 + r) * n + j] += ws->b_din[r * nin + j] / impl->x_scale[j];
+          ws->batch.dy[r * n + i] = impl->out_scale[i] * w[(c0 + r) * n + i];
+      _currents_mlp_net_backward_batch (&impl->net, &ws->batch, p, B, in, mt, n, impl->x_scale,
+                                        gx != NULL ? gx + c0 * n : NULL, gp);
     }
 }
 
@@ -411,14 +329,8 @@ neural_hvp (gconstpointer data,
   gsize n = impl->n, nin = impl->n + impl->m;
 
   neural_forward (impl, ws, x, u, p, NULL);     /* fills ws->in = (ξ, η) */
-  memset (ws->h_v, 0, nin * sizeof (double));
-  memset (ws->h_w, 0, nin * sizeof (double));
-  for (gsize j = 0; j < n; j++)
-    {
-      ws->h_v[j] = v[j] / impl->x_scale[j];
-      ws->h_w[j] = w[j] / impl->x_scale[j];
-    }
-  currents_mlp_hvp (&impl->shape, p, ws->in, ws->h_v, ws->h_w, ws->h_out, ws->h_scratch);
+  _currents_mlp_net_directions (nin, n, impl->x_scale, v, w, ws->h_v, ws->h_w);
+  currents_mlp_hvp (&impl->net.shape, p, ws->in, ws->h_v, ws->h_w, ws->h_out, ws->h_scratch);
   for (gsize i = 0; i < n; i++)
     out[i] = impl->out_scale[i] * ws->h_out[i];
 }
@@ -572,18 +484,8 @@ model_build (const char *const        *state_names,
 
   impl->n = n;
   impl->m = m;
-  impl->widths[0] = n + m;
-  for (gsize l = 0; l < spec->n_hidden; l++)
-    impl->widths[l + 1] = spec->hidden[l];
-  impl->widths[spec->n_hidden + 1] = n;
-  impl->shape.n_layers = spec->n_hidden + 1;
-  impl->shape.widths = impl->widths;
-  impl->shape.activation = spec->activation;
-  impl->n_weights = currents_mlp_n_weights (&impl->shape);
-  impl->n_acts = currents_mlp_n_activations (&impl->shape);
-  impl->n_scratch = currents_mlp_n_scratch (&impl->shape);
-  impl->n_tape = currents_mlp_n_tape (&impl->shape);
-  impl->n_batch_scratch = currents_mlp_n_batch_scratch (&impl->shape, BATCH_CHUNK);
+  _currents_mlp_net_init (&impl->net, n + m, spec->hidden, spec->n_hidden, spec->activation,
+                          n);
   impl->x_mean = g_memdup2 (x_mean, n * sizeof (double));
   impl->x_scale = g_memdup2 (x_scale, n * sizeof (double));
   impl->out_scale = g_new (double, n);
@@ -604,8 +506,14 @@ model_build (const char *const        *state_names,
         g_ptr_array_add (logs, g_strdup (input_names[k]));
     }
   impl->t_scale = t_scale;
+  impl->inputs = (CurrentsMlpInputs) {
+    .n = n, .m = m,
+    .x_mean = impl->x_mean, .x_scale = impl->x_scale,
+    .u_mean = impl->u_mean, .u_scale = impl->u_scale,
+    .u_log = impl->u_log, .u_offset = impl->u_offset,
+  };
 
-  model->field = currents_field_new (&neural_vtable, impl, n, m, impl->n_weights, TRUE);
+  model->field = currents_field_new (&neural_vtable, impl, n, m, impl->net.n_weights, TRUE);
   model->impl = impl;
   model->state_names = g_strdupv ((char **) state_names);
   model->input_names = input_names != NULL ? g_strdupv ((char **) input_names)
@@ -621,8 +529,8 @@ model_build (const char *const        *state_names,
   model->scaling.u_log = impl->u_log;
   model->scaling.u_offset = impl->u_offset;
   model->scaling.t_scale = t_scale;
-  model->initial = g_new (double, impl->n_weights);
-  currents_mlp_init (&impl->shape, spec->seed, model->initial);
+  model->initial = g_new (double, impl->net.n_weights);
+  currents_mlp_init (&impl->net.shape, spec->seed, model->initial);
   return model;
 }
 
@@ -1109,7 +1017,7 @@ gsize
 currents_neural_model_get_n_params (const CurrentsNeuralModel *model)
 {
   g_return_val_if_fail (model != NULL, 0);
-  return model->impl->n_weights;
+  return model->impl->net.n_weights;
 }
 
 /**

@@ -48,11 +48,10 @@
 
 #include "currents-error.h"
 #include "currents-field-private.h"
-#include "currents-mlp.h"
+#include "currents-field-util-private.h"
 #include "currents-stoich.h"
 
-/* Rows per batched call into the MLP; larger batches go in chunks of this many. */
-#define BATCH_CHUNK 32
+G_STATIC_ASSERT (CURRENTS_STOICH_MAX_LAYERS <= CURRENTS_MLP_NET_MAX_LAYERS);
 
 struct _CurrentsStoichMatrix
 {
@@ -1119,13 +1118,8 @@ typedef struct
   gsize            k;            /* inputs */
   gsize            q;            /* channels = network outputs */
   double          *S;            /* n × m */
-  gsize            widths[CURRENTS_STOICH_MAX_LAYERS + 2];
-  CurrentsMlpShape shape;
-  gsize            n_weights;
-  gsize            n_acts;
-  gsize            n_scratch;
-  gsize            n_tape;         /* MLP tape, per batch row */
-  gsize            n_batch_scratch; /* MLP scratch for BATCH_CHUNK rows */
+  CurrentsMlpNet   net;          /* n + k → q */
+  CurrentsMlpInputs inputs;      /* the scaling arrays below */
   gsize           *ch_reaction;  /* q */
   double          *ch_sign;      /* q: ±1 */
   gboolean        *ch_softplus;  /* q */
@@ -1158,13 +1152,7 @@ typedef struct
   double *hout;     /* q: y''[v, w] */
   double *hr;       /* m: r''[v, w] */
   double *hscratch; /* currents_mlp_n_hvp_scratch */
-  /* batches of up to BATCH_CHUNK rows */
-  double *b_in;      /* CHUNK × (n + k) */
-  double *b_tape;    /* CHUNK × n_tape */
-  double *b_y;       /* CHUNK × q */
-  double *b_dy;      /* CHUNK × q */
-  double *b_din;     /* CHUNK × (n + k) */
-  double *b_scratch; /* n_batch_scratch */
+  CurrentsMlpBatch batch; /* chunks of rows */
 } StoichWs;
 
 struct _CurrentsStoichModel
@@ -1185,12 +1173,12 @@ stoich_ws_new (gconstpointer data)
   const StoichImpl *impl = data;
   gsize nin = impl->n + impl->k;
   StoichWs *ws = g_new0 (StoichWs, 1);
-  double *b = g_new0 (double, 2 * nin + impl->n_acts + 4 * impl->q + 2 * impl->m + impl->n
-                              + impl->n_scratch);
+  double *b = g_new0 (double, 2 * nin + impl->net.n_acts + 4 * impl->q + 2 * impl->m + impl->n
+                              + impl->net.n_scratch);
 
   ws->in = b;
   ws->acts = ws->in + nin;
-  ws->y = ws->acts + impl->n_acts;
+  ws->y = ws->acts + impl->net.n_acts;
   ws->a = ws->y + impl->q;
   ws->pi = ws->a + impl->q;
   ws->dy = ws->pi + impl->q;
@@ -1200,21 +1188,14 @@ stoich_ws_new (gconstpointer data)
   ws->e = ws->r + impl->m;
   ws->scratch = ws->e + impl->n;
   b = g_new0 (double, impl->q * nin + 2 * nin + impl->q + impl->m
-                      + currents_mlp_n_hvp_scratch (&impl->shape));
+                      + currents_mlp_n_hvp_scratch (&impl->net.shape));
   ws->jy = b;
   ws->hv = ws->jy + impl->q * nin;
   ws->hw = ws->hv + nin;
   ws->hout = ws->hw + nin;
   ws->hr = ws->hout + impl->q;
   ws->hscratch = ws->hr + impl->m;
-  b = g_aligned_alloc0 (BATCH_CHUNK * (2 * nin + impl->n_tape + 2 * impl->q)
-                        + impl->n_batch_scratch, sizeof (double), 64);
-  ws->b_in = b;
-  ws->b_tape = ws->b_in + BATCH_CHUNK * nin;
-  ws->b_y = ws->b_tape + BATCH_CHUNK * impl->n_tape;
-  ws->b_dy = ws->b_y + BATCH_CHUNK * impl->q;
-  ws->b_din = ws->b_dy + BATCH_CHUNK * impl->q;
-  ws->b_scratch = ws->b_din + BATCH_CHUNK * nin;
+  _currents_mlp_batch_init (&ws->batch, &impl->net);
   currents_mlp_blas_init ();
   return ws;
 }
@@ -1228,7 +1209,7 @@ stoich_ws_free (gpointer data)
     return;
   g_free (ws->in);
   g_free (ws->jy);
-  g_aligned_free (ws->b_in);
+  _currents_mlp_batch_clear (&ws->batch);
   g_free (ws);
 }
 
@@ -1269,21 +1250,6 @@ logistic (double y)
 
       return e / (1.0 + e);
     }
-}
-
-/* The network's inputs (ξ, η) of one point. */
-static void
-stoich_inputs (const StoichImpl *impl,
-               const double     *x,
-               const double     *u,
-               double           *in)
-{
-  const gsize n = impl->n, k = impl->k;
-
-  for (gsize i = 0; i < n; i++)
-    in[i] = (x[i] - impl->x_mean[i]) / impl->x_scale[i];
-  for (gsize l = 0; l < k; l++)
-    in[n + l] = (u[l] - impl->u_mean[l]) / impl->u_scale[l];
 }
 
 /* From the network's outputs y (q) at x: a (q), π (q), the rates r (m) and, when f is not
@@ -1375,8 +1341,8 @@ stoich_forward (const StoichImpl *impl,
                 const double     *p,
                 double           *f)
 {
-  stoich_inputs (impl, x, u, ws->in);
-  currents_mlp_forward (&impl->shape, p, ws->in, ws->acts, ws->y);
+  _currents_mlp_inputs (&impl->inputs, x, u, ws->in);
+  currents_mlp_forward (&impl->net.shape, p, ws->in, ws->acts, ws->y);
   stoich_rates (impl, x, ws->y, ws->a, ws->pi, ws->r, f);
 }
 
@@ -1390,16 +1356,9 @@ stoich_backward (const StoichImpl *impl,
                  double           *gx,
                  double           *gp)
 {
-  const gsize n = impl->n, nin = impl->n + impl->k;
-
   stoich_seed (impl, x, ws->y, ws->a, ws->pi, w, ws->omega, ws->dy, gx);
-  if (gx != NULL)
-    memset (ws->din, 0, nin * sizeof (double));
-  currents_mlp_backward (&impl->shape, p, ws->in, ws->acts, ws->dy,
-                         gx != NULL ? ws->din : NULL, gp, ws->scratch);
-  if (gx != NULL)
-    for (gsize i = 0; i < n; i++)
-      gx[i] += ws->din[i] / impl->x_scale[i];
+  _currents_mlp_net_backward (&impl->net, p, ws->in, ws->acts, ws->dy, ws->din, ws->scratch,
+                              impl->n, impl->x_scale, gx, gp);
 }
 
 static void
@@ -1427,7 +1386,7 @@ stoich_jacobian (gconstpointer data,
 {
   const StoichImpl *impl = data;
   StoichWs *ws = wsp;
-  const gsize n = impl->n, K = impl->n_weights;
+  const gsize n = impl->n, K = impl->net.n_weights;
 
   stoich_forward (impl, ws, x, u, p, f);
   memset (ws->e, 0, n * sizeof (double));
@@ -1462,19 +1421,15 @@ stoich_vjp (gconstpointer data,
 }
 
 static gsize
-stoich_tape_row (const StoichImpl *impl)
-{
-  return impl->n + impl->k + impl->n_tape + impl->q;
-}
-
-static gsize
 stoich_tape_size (gconstpointer data,
                   gsize         n_rows)
 {
-  return n_rows * stoich_tape_row (data);
+  const StoichImpl *impl = data;
+
+  return n_rows * _currents_mlp_net_tape_row (&impl->net);
 }
 
-/* Rows in chunks of BATCH_CHUNK through the MLP's batched kernels; the tape of a chunk of
+/* Rows in chunks of CURRENTS_MLP_NET_CHUNK through the MLP's batched kernels; the tape of a chunk of
  * Bc rows holds the inputs (Bc × (n + k)), the MLP's tape and y (Bc × q). */
 static void
 stoich_eval_batch (gconstpointer data,
@@ -1489,19 +1444,17 @@ stoich_eval_batch (gconstpointer data,
 {
   const StoichImpl *impl = data;
   StoichWs *ws = wsp;
-  const gsize n = impl->n, k = impl->k, nin = n + k, q = impl->q;
-  const gsize row = stoich_tape_row (impl);
+  const gsize n = impl->n, k = impl->k, q = impl->q;
+  const gsize row = _currents_mlp_net_tape_row (&impl->net);
 
-  for (gsize c0 = 0; c0 < n_rows; c0 += BATCH_CHUNK)
+  for (gsize c0 = 0; c0 < n_rows; c0 += CURRENTS_MLP_NET_CHUNK)
     {
-      const gsize B = MIN (BATCH_CHUNK, n_rows - c0);
-      double *in = tape != NULL ? tape + c0 * row : ws->b_in;
-      double *mt = tape != NULL ? in + B * nin : NULL;
-      double *y = tape != NULL ? mt + B * impl->n_tape : ws->b_y;
+      const gsize B = MIN (CURRENTS_MLP_NET_CHUNK, n_rows - c0);
+      const double *y;
 
-      for (gsize r = 0; r < B; r++)
-        stoich_inputs (impl, x + (c0 + r) * n, k > 0 ? u + (c0 + r) * k : NULL, in + r * nin);
-      currents_mlp_forward_batch (&impl->shape, p, B, in, y, mt, ws->b_scratch);
+      y = _currents_mlp_net_forward_chunk (&impl->net, &impl->inputs, &ws->batch, p, B,
+                                           x + c0 * n, k > 0 ? u + c0 * k : NULL,
+                                           tape != NULL ? tape + c0 * row : NULL, ws->batch.y);
       for (gsize r = 0; r < B; r++)
         stoich_rates (impl, x + (c0 + r) * n, y + r * q, ws->a, ws->pi, ws->r,
                       f + (c0 + r) * n);
@@ -1524,31 +1477,17 @@ stoich_vjp_batch (gconstpointer data,
 {
   const StoichImpl *impl = data;
   StoichWs *ws = wsp;
-  const gsize n = impl->n, k = impl->k, nin = n + k, q = impl->q;
-  const gsize row = stoich_tape_row (impl);
+  const gsize n = impl->n, k = impl->k, q = impl->q;
+  const gsize row = _currents_mlp_net_tape_row (&impl->net);
 
-  for (gsize c0 = 0; c0 < n_rows; c0 += BATCH_CHUNK)
+  for (gsize c0 = 0; c0 < n_rows; c0 += CURRENTS_MLP_NET_CHUNK)
     {
-      const gsize B = MIN (BATCH_CHUNK, n_rows - c0);
+      const gsize B = MIN (CURRENTS_MLP_NET_CHUNK, n_rows - c0);
       const double *in, *mt, *y;
 
-      if (tape != NULL)
-        {
-          in = tape + c0 * row;
-          mt = in + B * nin;
-          y = mt + B * impl->n_tape;
-        }
-      else
-        {
-          for (gsize r = 0; r < B; r++)
-            stoich_inputs (impl, x + (c0 + r) * n, k > 0 ? u + (c0 + r) * k : NULL,
-                           ws->b_in + r * nin);
-          currents_mlp_forward_batch (&impl->shape, p, B, ws->b_in, ws->b_y, ws->b_tape,
-                                      ws->b_scratch);
-          in = ws->b_in;
-          mt = ws->b_tape;
-          y = ws->b_y;
-        }
+      _currents_mlp_net_chunk (&impl->net, &impl->inputs, &ws->batch, p, B, x + c0 * n,
+                               k > 0 ? u + c0 * k : NULL, tape != NULL ? tape + c0 * row : NULL,
+                               &in, &mt, &y);
       for (gsize r = 0; r < B; r++)
         {
           const double *xr = x + (c0 + r) * n;
@@ -1557,18 +1496,12 @@ stoich_vjp_batch (gconstpointer data,
                         f != NULL ? f + (c0 + r) * n : NULL);
           if (gx != NULL || gp != NULL)
             stoich_seed (impl, xr, y + r * q, ws->a, ws->pi, w + (c0 + r) * n, ws->omega,
-                         ws->b_dy + r * q, gx != NULL ? gx + (c0 + r) * n : NULL);
+                         ws->batch.dy + r * q, gx != NULL ? gx + (c0 + r) * n : NULL);
         }
       if (gx == NULL && gp == NULL)
         continue;
-      if (gx != NULL)
-        memset (ws->b_din, 0, B * nin * sizeof (double));
-      currents_mlp_backward_batch (&impl->shape, p, B, in, mt, ws->b_dy,
-                                   gx != NULL ? ws->b_din : NULL, gp, ws->b_scratch);
-      if (gx != NULL)
-        for (gsize r = 0; r < B; r++)
-          for (gsize i = 0; i < n; i++)
-            gx[(c0 + r) * n + i] += ws->b_din[r * nin + i] / impl->x_scale[i];
+      _currents_mlp_net_backward_batch (&impl->net, &ws->batch, p, B, in, mt, n, impl->x_scale,
+                                        gx != NULL ? gx + c0 * n : NULL, gp);
     }
 }
 
@@ -1595,20 +1528,14 @@ stoich_hvp (gconstpointer data,
   const gsize n = impl->n, m = impl->m, nin = impl->n + impl->k, q = impl->q;
 
   stoich_forward (impl, ws, x, u, p, NULL);
-  memset (ws->hv, 0, nin * sizeof (double));
-  memset (ws->hw, 0, nin * sizeof (double));
-  for (gsize i = 0; i < n; i++)
-    {
-      ws->hv[i] = v[i] / impl->x_scale[i];
-      ws->hw[i] = w[i] / impl->x_scale[i];
-    }
-  currents_mlp_hvp (&impl->shape, p, ws->in, ws->hv, ws->hw, ws->hout, ws->hscratch);
+  _currents_mlp_net_directions (nin, n, impl->x_scale, v, w, ws->hv, ws->hw);
+  currents_mlp_hvp (&impl->net.shape, p, ws->in, ws->hv, ws->hw, ws->hout, ws->hscratch);
   memset (ws->dy, 0, q * sizeof (double));
   memset (ws->jy, 0, q * nin * sizeof (double));
   for (gsize c = 0; c < q; c++)
     {
       ws->dy[c] = 1.0;
-      currents_mlp_backward (&impl->shape, p, ws->in, ws->acts, ws->dy, ws->jy + c * nin, NULL,
+      currents_mlp_backward (&impl->net.shape, p, ws->in, ws->acts, ws->dy, ws->jy + c * nin, NULL,
                              ws->scratch);
       ws->dy[c] = 0.0;
     }
@@ -1849,22 +1776,17 @@ currents_stoich_model_new (const CurrentsStoichMatrix  *matrix,
   impl->u_scale = copy_or_fill (scaling->u_scale, k, 1.0);
   impl->rate_scale = copy_or_fill (scaling->rate_scale, m, 1.0);
 
-  impl->widths[0] = n + k;
-  for (gsize l = 0; l < spec->n_hidden; l++)
-    impl->widths[l + 1] = spec->hidden[l];
-  impl->widths[spec->n_hidden + 1] = q;
-  impl->shape.n_layers = spec->n_hidden + 1;
-  impl->shape.widths = impl->widths;
-  impl->shape.activation = spec->activation;
-  impl->n_weights = currents_mlp_n_weights (&impl->shape);
-  impl->n_acts = currents_mlp_n_activations (&impl->shape);
-  impl->n_scratch = currents_mlp_n_scratch (&impl->shape);
-  impl->n_tape = currents_mlp_n_tape (&impl->shape);
-  impl->n_batch_scratch = currents_mlp_n_batch_scratch (&impl->shape, BATCH_CHUNK);
+  impl->inputs = (CurrentsMlpInputs) {
+    .n = n, .m = k,
+    .x_mean = impl->x_mean, .x_scale = impl->x_scale,
+    .u_mean = impl->u_mean, .u_scale = impl->u_scale,
+  };
+  _currents_mlp_net_init (&impl->net, n + k, spec->hidden, spec->n_hidden, spec->activation,
+                          q);
 
   self = g_new0 (CurrentsStoichModel, 1);
   self->impl = impl;
-  self->field = currents_field_new (&stoich_vtable, impl, n, k, impl->n_weights, TRUE);
+  self->field = currents_field_new (&stoich_vtable, impl, n, k, impl->net.n_weights, TRUE);
   self->matrix = currents_stoich_matrix_copy (matrix);
   self->input_names = g_new0 (char *, k + 1);
   for (gsize l = 0; l < k; l++)
@@ -1878,8 +1800,8 @@ currents_stoich_model_new (const CurrentsStoichMatrix  *matrix,
   self->scaling.u_mean = impl->u_mean;
   self->scaling.u_scale = impl->u_scale;
   self->scaling.rate_scale = impl->rate_scale;
-  self->initial = g_new (double, impl->n_weights);
-  currents_mlp_init (&impl->shape, spec->seed, self->initial);
+  self->initial = g_new (double, impl->net.n_weights);
+  currents_mlp_init (&impl->net.shape, spec->seed, self->initial);
   return self;
 }
 
@@ -1932,7 +1854,7 @@ currents_stoich_model_get_flags (const CurrentsStoichModel *model,
 gsize
 currents_stoich_model_get_n_params (const CurrentsStoichModel *model)
 {
-  return model->impl->n_weights;
+  return model->impl->net.n_weights;
 }
 
 gsize
