@@ -1,0 +1,403 @@
+/* currents-json.c
+ *
+ * Copyright 2026 The Currents authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Reading typed members of json-glib objects for the trained-model and workspace
+ * loaders (see currents-json.h). Writing (currents_json_to_string) lives with the
+ * trained-model emitter in currents-trained.c.
+ */
+
+#include "config.h"
+
+#include <math.h>
+
+#include "currents-error.h"
+#include "currents-json.h"
+
+/**
+ * currents_json_fail:
+ * @rd: a reader
+ * @format: printf-style message, after "@name: "
+ *
+ * Records the failure; only the first one of a reader is kept.
+ */
+void
+currents_json_fail (CurrentsJsonReader *rd,
+                    const char         *format,
+                    ...)
+{
+  g_autofree char *msg = NULL;
+  va_list args;
+
+  if (rd->failed)
+    return;
+  rd->failed = TRUE;
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (rd->error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_DATA_FORMAT, "%s: %s",
+               rd->name, msg);
+}
+
+/* Fails with "'where.key'@rest" or "where: 'key'@rest", as @rd names members. */
+static void fail_member (CurrentsJsonReader *rd, const char *where, const char *key,
+                         const char *format, ...) G_GNUC_PRINTF (4, 5);
+
+static void
+fail_member (CurrentsJsonReader *rd,
+             const char         *where,
+             const char         *key,
+             const char         *format,
+             ...)
+{
+  g_autofree char *rest = NULL;
+  va_list args;
+
+  va_start (args, format);
+  rest = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (rd->naming == CURRENTS_JSON_NAME_PLACE)
+    currents_json_fail (rd, "%s: '%s'%s", where, key, rest);
+  else if (where != NULL)
+    currents_json_fail (rd, "'%s.%s'%s", where, key, rest);
+  else
+    currents_json_fail (rd, "'%s'%s", key, rest);
+}
+
+/**
+ * currents_json_node_kind:
+ * @node: (nullable): a node
+ *
+ * Returns: what @node is, for messages: "an object", "a string", … ("missing" for %NULL)
+ */
+const char *
+currents_json_node_kind (JsonNode *node)
+{
+  GType type;
+
+  if (node == NULL)
+    return "missing";
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT: return "an object";
+    case JSON_NODE_ARRAY: return "an array";
+    case JSON_NODE_NULL: return "null";
+    case JSON_NODE_VALUE:
+    default:
+      type = json_node_get_value_type (node);
+      if (type == G_TYPE_STRING)
+        return "a string";
+      if (type == G_TYPE_BOOLEAN)
+        return "a boolean";
+      return "a number";
+    }
+}
+
+/**
+ * currents_json_is_number:
+ * @node: (nullable): a node
+ *
+ * Returns: whether @node is an integer or a floating-point value
+ */
+gboolean
+currents_json_is_number (JsonNode *node)
+{
+  GType type;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  type = json_node_get_value_type (node);
+  return type == G_TYPE_DOUBLE || type == G_TYPE_INT64;
+}
+
+static gboolean
+holds_string (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+/**
+ * currents_json_member:
+ * @rd: a reader
+ * @obj: the object
+ * @where: (nullable): its place, for messages (%NULL: the top level, path naming only)
+ * @key: the member
+ * @flags: %CURRENTS_JSON_OPTIONAL when it may be absent
+ *
+ * Returns: (transfer none) (nullable): the member, or %NULL when absent (a failure
+ *   unless optional) or when @rd has already failed
+ */
+JsonNode *
+currents_json_member (CurrentsJsonReader *rd,
+                      JsonObject         *obj,
+                      const char         *where,
+                      const char         *key,
+                      CurrentsJsonFlags   flags)
+{
+  JsonNode *node;
+
+  if (rd->failed)
+    return NULL;
+  node = json_object_get_member (obj, key);
+  if (node != NULL || (flags & CURRENTS_JSON_OPTIONAL) != 0)
+    return node;
+  if (rd->naming == CURRENTS_JSON_NAME_PLACE)
+    currents_json_fail (rd, "%s: missing key '%s'", where, key);
+  else if (where != NULL)
+    currents_json_fail (rd, "missing key '%s' in '%s'", key, where);
+  else
+    currents_json_fail (rd, "missing key '%s'", key);
+  return NULL;
+}
+
+/**
+ * currents_json_get_object:
+ * @rd: a reader
+ * @obj: the object
+ * @where: (nullable): its place, for messages
+ * @key: the member
+ * @flags: %CURRENTS_JSON_OPTIONAL when it may be absent
+ *
+ * Returns: (transfer none) (nullable): the member, which must be an object; %NULL when
+ *   absent or on failure
+ */
+JsonObject *
+currents_json_get_object (CurrentsJsonReader *rd,
+                          JsonObject         *obj,
+                          const char         *where,
+                          const char         *key,
+                          CurrentsJsonFlags   flags)
+{
+  JsonNode *node = currents_json_member (rd, obj, where, key, flags);
+
+  if (node == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      fail_member (rd, where, key, " is %s, not an object", currents_json_node_kind (node));
+      return NULL;
+    }
+  return json_node_get_object (node);
+}
+
+/**
+ * currents_json_get_array:
+ * @rd: a reader
+ * @obj: the object
+ * @where: (nullable): its place, for messages
+ * @key: the member
+ * @flags: %CURRENTS_JSON_OPTIONAL when it may be absent
+ *
+ * Returns: (transfer none) (nullable): the member, which must be an array; %NULL when
+ *   absent or on failure
+ */
+JsonArray *
+currents_json_get_array (CurrentsJsonReader *rd,
+                         JsonObject         *obj,
+                         const char         *where,
+                         const char         *key,
+                         CurrentsJsonFlags   flags)
+{
+  JsonNode *node = currents_json_member (rd, obj, where, key, flags);
+
+  if (node == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      fail_member (rd, where, key, " is %s, not an array", currents_json_node_kind (node));
+      return NULL;
+    }
+  return json_node_get_array (node);
+}
+
+/**
+ * currents_json_get_string:
+ * @rd: a reader
+ * @obj: the object
+ * @where: (nullable): its place, for messages
+ * @key: the member
+ * @flags: %CURRENTS_JSON_OPTIONAL when it may be absent, %CURRENTS_JSON_NULLABLE when
+ *   it may be null
+ *
+ * Returns: (transfer none) (nullable): the string; %NULL when absent, null or on failure
+ */
+const char *
+currents_json_get_string (CurrentsJsonReader *rd,
+                          JsonObject         *obj,
+                          const char         *where,
+                          const char         *key,
+                          CurrentsJsonFlags   flags)
+{
+  JsonNode *node = currents_json_member (rd, obj, where, key, flags);
+
+  if (node == NULL || ((flags & CURRENTS_JSON_NULLABLE) != 0 && JSON_NODE_HOLDS_NULL (node)))
+    return NULL;
+  if (!holds_string (node))
+    {
+      fail_member (rd, where, key, " is %s, not a string", currents_json_node_kind (node));
+      return NULL;
+    }
+  return json_node_get_string (node);
+}
+
+/**
+ * currents_json_get_strings:
+ * @rd: a reader
+ * @obj: the object
+ * @where: (nullable): its place, for messages
+ * @key: the member
+ * @flags: %CURRENTS_JSON_OPTIONAL when it may be absent
+ *
+ * Returns: (transfer full) (nullable): the member, an array of strings, as a
+ *   %NULL-terminated vector (empty for []); %NULL when absent or on failure
+ */
+char **
+currents_json_get_strings (CurrentsJsonReader *rd,
+                           JsonObject         *obj,
+                           const char         *where,
+                           const char         *key,
+                           CurrentsJsonFlags   flags)
+{
+  JsonArray *arr = currents_json_get_array (rd, obj, where, key, flags);
+  g_auto(GStrv) v = NULL;
+  guint n;
+
+  if (arr == NULL)
+    return NULL;
+  n = json_array_get_length (arr);
+  v = g_new0 (char *, n + 1);
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (arr, i);
+
+      if (!holds_string (node))
+        {
+          fail_member (rd, where, key, "[%u] is %s, not a string", i,
+                       currents_json_node_kind (node));
+          return NULL;
+        }
+      v[i] = g_strdup (json_node_get_string (node));
+    }
+  return g_steal_pointer (&v);
+}
+
+/**
+ * currents_json_get_boolean:
+ * @rd: a reader
+ * @obj: the object
+ * @where: (nullable): its place, for messages
+ * @key: the member
+ * @flags: %CURRENTS_JSON_OPTIONAL when it may be absent
+ *
+ * Returns: the member, which must be true or false; %FALSE when absent or on failure
+ */
+gboolean
+currents_json_get_boolean (CurrentsJsonReader *rd,
+                           JsonObject         *obj,
+                           const char         *where,
+                           const char         *key,
+                           CurrentsJsonFlags   flags)
+{
+  JsonNode *node = currents_json_member (rd, obj, where, key, flags);
+
+  if (node == NULL)
+    return FALSE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    {
+      fail_member (rd, where, key, " is %s, not true or false",
+                   currents_json_node_kind (node));
+      return FALSE;
+    }
+  return json_node_get_boolean (node);
+}
+
+/**
+ * currents_json_get_int:
+ * @rd: a reader
+ * @obj: the object
+ * @where: (nullable): its place, for messages
+ * @key: the member, which must exist
+ * @value: (out): its value
+ *
+ * Returns: %TRUE when the member is an integer
+ */
+gboolean
+currents_json_get_int (CurrentsJsonReader *rd,
+                       JsonObject         *obj,
+                       const char         *where,
+                       const char         *key,
+                       gint64             *value)
+{
+  JsonNode *node = currents_json_member (rd, obj, where, key, CURRENTS_JSON_REQUIRED);
+
+  if (node == NULL)
+    return FALSE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    {
+      fail_member (rd, where, key, " is %s, not an integer", currents_json_node_kind (node));
+      return FALSE;
+    }
+  *value = json_node_get_int (node);
+  return TRUE;
+}
+
+/**
+ * currents_json_get_numbers:
+ * @rd: a reader
+ * @obj: the object
+ * @where: (nullable): its place, for messages
+ * @key: the member
+ * @expected: how many numbers it must have
+ * @needs: who needs that many, for messages ("the states need")
+ * @flags: %CURRENTS_JSON_OPTIONAL when it may be absent, %CURRENTS_JSON_NULLABLE when
+ *   null entries stand for NaN (a non-finite value)
+ *
+ * Returns: (transfer full) (nullable): the @expected numbers (at least one element is
+ *   allocated); %NULL when absent or on failure
+ */
+double *
+currents_json_get_numbers (CurrentsJsonReader *rd,
+                           JsonObject         *obj,
+                           const char         *where,
+                           const char         *key,
+                           gsize               expected,
+                           const char         *needs,
+                           CurrentsJsonFlags   flags)
+{
+  JsonArray *arr = currents_json_get_array (rd, obj, where, key, flags);
+  g_autofree double *v = NULL;
+  guint n;
+
+  if (arr == NULL)
+    return NULL;
+  n = json_array_get_length (arr);
+  if (n != expected)
+    {
+      fail_member (rd, where, key, " has %u number%s, %s %" G_GSIZE_FORMAT, n,
+                   n == 1 ? "" : "s", needs, expected);
+      return NULL;
+    }
+  v = g_new0 (double, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (arr, i);
+
+      if (currents_json_is_number (node))
+        v[i] = json_node_get_double (node);
+      else if ((flags & CURRENTS_JSON_NULLABLE) != 0 && JSON_NODE_HOLDS_NULL (node))
+        v[i] = NAN;
+      else if (JSON_NODE_HOLDS_NULL (node))
+        {
+          fail_member (rd, where, key, "[%u] is null, but it must be a finite number", i);
+          return NULL;
+        }
+      else
+        {
+          fail_member (rd, where, key, "[%u] is %s, not a number", i,
+                       currents_json_node_kind (node));
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&v);
+}
