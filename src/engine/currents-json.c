@@ -111,22 +111,22 @@ currents_json_is_number (JsonNode *node)
   return type == G_TYPE_DOUBLE || type == G_TYPE_INT64;
 }
 
-static gboolean
-holds_string (JsonNode *node)
-{
-  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
-}
+/*
+ * The getters below take the same first arguments:
+ *   @rd: a reader
+ *   @obj: the object
+ *   @where: (nullable): its place, for messages (%NULL: the top level, path naming only)
+ *   @key: the member
+ *   @flags: %CURRENTS_JSON_OPTIONAL when it may be absent; %CURRENTS_JSON_NULLABLE
+ *     (strings) when it may be null
+ * and return %NULL (or %FALSE) when it is absent or null as allowed, when it is not what
+ * they read (a failure) and when @rd has already failed.
+ */
 
 /**
  * currents_json_member:
- * @rd: a reader
- * @obj: the object
- * @where: (nullable): its place, for messages (%NULL: the top level, path naming only)
- * @key: the member
- * @flags: %CURRENTS_JSON_OPTIONAL when it may be absent
  *
- * Returns: (transfer none) (nullable): the member, or %NULL when absent (a failure
- *   unless optional) or when @rd has already failed
+ * Returns: (transfer none) (nullable): the member @key of @obj, whatever it holds
  */
 JsonNode *
 currents_json_member (CurrentsJsonReader *rd,
@@ -151,16 +151,43 @@ currents_json_member (CurrentsJsonReader *rd,
   return NULL;
 }
 
+static gboolean
+holds (JsonNode     *node,
+       JsonNodeType  type,
+       GType         value_type)
+{
+  return JSON_NODE_TYPE (node) == type
+         && (type != JSON_NODE_VALUE || json_node_get_value_type (node) == value_type);
+}
+
+/* The member when it holds @type (a @value_type value); otherwise a failure
+ * "'key' is <what it is>, not @expected". */
+static JsonNode *
+typed_member (CurrentsJsonReader *rd,
+              JsonObject         *obj,
+              const char         *where,
+              const char         *key,
+              CurrentsJsonFlags   flags,
+              JsonNodeType        type,
+              GType               value_type,
+              const char         *expected)
+{
+  JsonNode *node = currents_json_member (rd, obj, where, key, flags);
+
+  if (node == NULL || ((flags & CURRENTS_JSON_NULLABLE) != 0 && JSON_NODE_HOLDS_NULL (node)))
+    return NULL;
+  if (!holds (node, type, value_type))
+    {
+      fail_member (rd, where, key, " is %s, not %s", currents_json_node_kind (node), expected);
+      return NULL;
+    }
+  return node;
+}
+
 /**
  * currents_json_get_object:
- * @rd: a reader
- * @obj: the object
- * @where: (nullable): its place, for messages
- * @key: the member
- * @flags: %CURRENTS_JSON_OPTIONAL when it may be absent
  *
- * Returns: (transfer none) (nullable): the member, which must be an object; %NULL when
- *   absent or on failure
+ * Returns: (transfer none) (nullable): the member, an object
  */
 JsonObject *
 currents_json_get_object (CurrentsJsonReader *rd,
@@ -169,28 +196,16 @@ currents_json_get_object (CurrentsJsonReader *rd,
                           const char         *key,
                           CurrentsJsonFlags   flags)
 {
-  JsonNode *node = currents_json_member (rd, obj, where, key, flags);
+  JsonNode *node = typed_member (rd, obj, where, key, flags, JSON_NODE_OBJECT, G_TYPE_INVALID,
+                                 "an object");
 
-  if (node == NULL)
-    return NULL;
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    {
-      fail_member (rd, where, key, " is %s, not an object", currents_json_node_kind (node));
-      return NULL;
-    }
-  return json_node_get_object (node);
+  return node != NULL ? json_node_get_object (node) : NULL;
 }
 
 /**
  * currents_json_get_array:
- * @rd: a reader
- * @obj: the object
- * @where: (nullable): its place, for messages
- * @key: the member
- * @flags: %CURRENTS_JSON_OPTIONAL when it may be absent
  *
- * Returns: (transfer none) (nullable): the member, which must be an array; %NULL when
- *   absent or on failure
+ * Returns: (transfer none) (nullable): the member, an array
  */
 JsonArray *
 currents_json_get_array (CurrentsJsonReader *rd,
@@ -199,28 +214,16 @@ currents_json_get_array (CurrentsJsonReader *rd,
                          const char         *key,
                          CurrentsJsonFlags   flags)
 {
-  JsonNode *node = currents_json_member (rd, obj, where, key, flags);
+  JsonNode *node = typed_member (rd, obj, where, key, flags, JSON_NODE_ARRAY, G_TYPE_INVALID,
+                                 "an array");
 
-  if (node == NULL)
-    return NULL;
-  if (!JSON_NODE_HOLDS_ARRAY (node))
-    {
-      fail_member (rd, where, key, " is %s, not an array", currents_json_node_kind (node));
-      return NULL;
-    }
-  return json_node_get_array (node);
+  return node != NULL ? json_node_get_array (node) : NULL;
 }
 
 /**
  * currents_json_get_string:
- * @rd: a reader
- * @obj: the object
- * @where: (nullable): its place, for messages
- * @key: the member
- * @flags: %CURRENTS_JSON_OPTIONAL when it may be absent, %CURRENTS_JSON_NULLABLE when
- *   it may be null
  *
- * Returns: (transfer none) (nullable): the string; %NULL when absent, null or on failure
+ * Returns: (transfer none) (nullable): the member, a string
  */
 const char *
 currents_json_get_string (CurrentsJsonReader *rd,
@@ -229,28 +232,17 @@ currents_json_get_string (CurrentsJsonReader *rd,
                           const char         *key,
                           CurrentsJsonFlags   flags)
 {
-  JsonNode *node = currents_json_member (rd, obj, where, key, flags);
+  JsonNode *node = typed_member (rd, obj, where, key, flags, JSON_NODE_VALUE, G_TYPE_STRING,
+                                 "a string");
 
-  if (node == NULL || ((flags & CURRENTS_JSON_NULLABLE) != 0 && JSON_NODE_HOLDS_NULL (node)))
-    return NULL;
-  if (!holds_string (node))
-    {
-      fail_member (rd, where, key, " is %s, not a string", currents_json_node_kind (node));
-      return NULL;
-    }
-  return json_node_get_string (node);
+  return node != NULL ? json_node_get_string (node) : NULL;
 }
 
 /**
  * currents_json_get_strings:
- * @rd: a reader
- * @obj: the object
- * @where: (nullable): its place, for messages
- * @key: the member
- * @flags: %CURRENTS_JSON_OPTIONAL when it may be absent
  *
  * Returns: (transfer full) (nullable): the member, an array of strings, as a
- *   %NULL-terminated vector (empty for []); %NULL when absent or on failure
+ *   %NULL-terminated vector (empty for [])
  */
 char **
 currents_json_get_strings (CurrentsJsonReader *rd,
@@ -259,7 +251,8 @@ currents_json_get_strings (CurrentsJsonReader *rd,
                            const char         *key,
                            CurrentsJsonFlags   flags)
 {
-  JsonArray *arr = currents_json_get_array (rd, obj, where, key, flags);
+  JsonArray *arr = currents_json_get_array (rd, obj, where, key,
+                                            flags & ~CURRENTS_JSON_NULLABLE);
   g_auto(GStrv) v = NULL;
   guint n;
 
@@ -271,7 +264,7 @@ currents_json_get_strings (CurrentsJsonReader *rd,
     {
       JsonNode *node = json_array_get_element (arr, i);
 
-      if (!holds_string (node))
+      if (!holds (node, JSON_NODE_VALUE, G_TYPE_STRING))
         {
           fail_member (rd, where, key, "[%u] is %s, not a string", i,
                        currents_json_node_kind (node));
@@ -284,13 +277,8 @@ currents_json_get_strings (CurrentsJsonReader *rd,
 
 /**
  * currents_json_get_boolean:
- * @rd: a reader
- * @obj: the object
- * @where: (nullable): its place, for messages
- * @key: the member
- * @flags: %CURRENTS_JSON_OPTIONAL when it may be absent
  *
- * Returns: the member, which must be true or false; %FALSE when absent or on failure
+ * Returns: the member, true or false
  */
 gboolean
 currents_json_get_boolean (CurrentsJsonReader *rd,
@@ -299,28 +287,17 @@ currents_json_get_boolean (CurrentsJsonReader *rd,
                            const char         *key,
                            CurrentsJsonFlags   flags)
 {
-  JsonNode *node = currents_json_member (rd, obj, where, key, flags);
+  JsonNode *node = typed_member (rd, obj, where, key, flags, JSON_NODE_VALUE, G_TYPE_BOOLEAN,
+                                 "true or false");
 
-  if (node == NULL)
-    return FALSE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    {
-      fail_member (rd, where, key, " is %s, not true or false",
-                   currents_json_node_kind (node));
-      return FALSE;
-    }
-  return json_node_get_boolean (node);
+  return node != NULL && json_node_get_boolean (node);
 }
 
 /**
  * currents_json_get_int:
- * @rd: a reader
- * @obj: the object
- * @where: (nullable): its place, for messages
- * @key: the member, which must exist
- * @value: (out): its value
+ * @value: (out): the member, an integer, which must exist
  *
- * Returns: %TRUE when the member is an integer
+ * Returns: %TRUE when @value was set
  */
 gboolean
 currents_json_get_int (CurrentsJsonReader *rd,
@@ -329,25 +306,17 @@ currents_json_get_int (CurrentsJsonReader *rd,
                        const char         *key,
                        gint64             *value)
 {
-  JsonNode *node = currents_json_member (rd, obj, where, key, CURRENTS_JSON_REQUIRED);
+  JsonNode *node = typed_member (rd, obj, where, key, CURRENTS_JSON_REQUIRED, JSON_NODE_VALUE,
+                                 G_TYPE_INT64, "an integer");
 
   if (node == NULL)
     return FALSE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    {
-      fail_member (rd, where, key, " is %s, not an integer", currents_json_node_kind (node));
-      return FALSE;
-    }
   *value = json_node_get_int (node);
   return TRUE;
 }
 
 /**
  * currents_json_get_numbers:
- * @rd: a reader
- * @obj: the object
- * @where: (nullable): its place, for messages
- * @key: the member
  * @expected: how many numbers it must have
  * @needs: who needs that many, for messages ("the states need")
  * @flags: %CURRENTS_JSON_OPTIONAL when it may be absent, %CURRENTS_JSON_NULLABLE when
@@ -365,7 +334,8 @@ currents_json_get_numbers (CurrentsJsonReader *rd,
                            const char         *needs,
                            CurrentsJsonFlags   flags)
 {
-  JsonArray *arr = currents_json_get_array (rd, obj, where, key, flags);
+  JsonArray *arr = currents_json_get_array (rd, obj, where, key,
+                                            flags & ~CURRENTS_JSON_NULLABLE);
   g_autofree double *v = NULL;
   guint n;
 

@@ -37,7 +37,7 @@ typedef enum
 {
   CURRENTS_JSON_REQUIRED = 0,
   CURRENTS_JSON_OPTIONAL = 1 << 0,   /* may be absent: the getter returns NULL / FALSE */
-  CURRENTS_JSON_NULLABLE = 1 << 1,   /* may be null: NULL for strings, NaN for numbers */
+  CURRENTS_JSON_NULLABLE = 1 << 1,   /* a string may be null (NULL); number entries may be (NaN) */
 } CurrentsJsonFlags;
 
 /* Set up with a designated initializer:
