@@ -11,6 +11,8 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "currents-error.h"
 #include "currents-json.h"
@@ -370,4 +372,73 @@ currents_json_get_numbers (CurrentsJsonReader *rd,
         }
     }
   return g_steal_pointer (&v);
+}
+
+/* json-glib's messages start "<data>:LINE:COL: "; say where instead. */
+static char *
+parser_message (const GError *error)
+{
+  const char *msg = error->message;
+  int line, col, used = 0;
+
+  if (g_str_has_prefix (msg, "<data>:")
+      && sscanf (msg + 7, "%d:%d: %n", &line, &col, &used) == 2 && used > 0)
+    return g_strdup_printf ("line %d, column %d: %s", line, col, msg + 7 + used);
+  return g_strdup (msg);
+}
+
+/**
+ * currents_json_parse_object:
+ * @rd: a reader
+ * @parser: the parser to use; it keeps the tree
+ * @data: (nullable): the text, @len bytes (%NULL only when @len is 0)
+ * @len: its length
+ * @document: what the text should be, for messages ("a Currents workspace")
+ * @invalid: (out): where the text is not valid JSON ("line 3, column 7: …")
+ *
+ * Refuses empty text, binary text and a top level that is not an object, saying the
+ * text is not @document. Text that is not valid JSON is not a failure of @rd: %NULL is
+ * returned with @invalid set, and the caller words it (it may tell a damaged file of
+ * its own kind from a foreign one).
+ *
+ * Returns: (transfer none) (nullable): the top-level object
+ */
+JsonObject *
+currents_json_parse_object (CurrentsJsonReader  *rd,
+                            JsonParser          *parser,
+                            const char          *data,
+                            gsize                len,
+                            const char          *document,
+                            char               **invalid)
+{
+  g_autoptr(GError) local = NULL;
+  JsonNode *root;
+  gsize k = 0;
+
+  *invalid = NULL;
+  while (k < len && g_ascii_isspace (data[k]))
+    k++;
+  if (k == len)
+    {
+      currents_json_fail (rd, "the file is empty, not %s", document);
+      return NULL;
+    }
+  if (memchr (data, '\0', len) != NULL)
+    {
+      currents_json_fail (rd, "not %s (a binary file, not JSON text)", document);
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, data, (gssize) len, &local))
+    {
+      *invalid = parser_message (local);
+      return NULL;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      currents_json_fail (rd, "not %s (the top level is %s, not an object)", document,
+                          root != NULL ? currents_json_node_kind (root) : "empty");
+      return NULL;
+    }
+  return json_node_get_object (root);
 }

@@ -100,4 +100,11 @@ double     *currents_json_get_numbers (CurrentsJsonReader *rd,
                                        const char         *needs,
                                        CurrentsJsonFlags   flags);
 
+JsonObject *currents_json_parse_object (CurrentsJsonReader  *rd,
+                                        JsonParser          *parser,
+                                        const char          *data,
+                                        gsize                len,
+                                        const char          *document,
+                                        char               **invalid);
+
 G_END_DECLS

@@ -1311,19 +1311,6 @@ load_extras (CurrentsJsonReader   *ld,
     }
 }
 
-/* json-glib's messages start "<data>:LINE:COL: "; say where instead. */
-static char *
-parser_message (const GError *error)
-{
-  const char *msg = error->message;
-  int line, col, used = 0;
-
-  if (g_str_has_prefix (msg, "<data>:")
-      && sscanf (msg + 7, "%d:%d: %n", &line, &col, &used) == 2 && used > 0)
-    return g_strdup_printf ("line %d, column %d: %s", line, col, msg + 7 + used);
-  return g_strdup (msg);
-}
-
 static gboolean
 ends_like_json (const char *data,
                 gsize       length)
@@ -1372,13 +1359,13 @@ currents_trained_model_load_from_data (const char  *data,
                                        GError     **error)
 {
   g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GError) local = NULL;
+  g_autofree char *invalid = NULL;
   g_auto(GStrv) states = NULL, inputs = NULL;
   g_autofree double *params = NULL;
   CurrentsTrainedModel *tm = NULL;
   CurrentsJsonReader ld = { .name = filename != NULL ? filename : "<data>", .error = error,
                             .naming = CURRENTS_JSON_NAME_PATH };
-  JsonNode *root_node, *fmt;
+  JsonNode *fmt;
   JsonObject *root;
   const char *kind;
   gint64 version;
@@ -1388,44 +1375,20 @@ currents_trained_model_load_from_data (const char  *data,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   len = length < 0 ? strlen (data) : (gsize) length;
-  {
-    gsize k = 0;
-
-    while (k < len && g_ascii_isspace (data[k]))
-      k++;
-    if (k == len)
-      {
-        currents_json_fail (&ld, "the file is empty, not a Currents trained model");
-        return NULL;
-      }
-  }
-  if (memchr (data, '\0', len) != NULL)
-    {
-      currents_json_fail (&ld, "not a Currents trained model (a binary file, not JSON text)");
-      return NULL;
-    }
-
   parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, (gssize) len, &local))
+  root = currents_json_parse_object (&ld, parser, data, len, "a Currents trained model",
+                                     &invalid);
+  if (invalid != NULL)
     {
-      g_autofree char *where = parser_message (local);
-
       if (!mentions_format (data, len))
-        currents_json_fail (&ld, "not a Currents trained model (not valid JSON: %s)", where);
+        currents_json_fail (&ld, "not a Currents trained model (not valid JSON: %s)", invalid);
       else if (!ends_like_json (data, len))
         currents_json_fail (&ld, "the file is truncated: the JSON ends before it is complete");
       else
-        currents_json_fail (&ld, "the file is damaged: not valid JSON (%s)", where);
-      return NULL;
+        currents_json_fail (&ld, "the file is damaged: not valid JSON (%s)", invalid);
     }
-  root_node = json_parser_get_root (parser);
-  if (root_node == NULL || !JSON_NODE_HOLDS_OBJECT (root_node))
-    {
-      currents_json_fail (&ld, "not a Currents trained model (the top level is %s, not an object)",
-                          root_node != NULL ? currents_json_node_kind (root_node) : "empty");
-      return NULL;
-    }
-  root = json_node_get_object (root_node);
+  if (root == NULL)
+    return NULL;
 
   fmt = json_object_get_member (root, "format");
   if (fmt == NULL)

@@ -1267,24 +1267,6 @@ read_active (CurrentsJsonReader *rd,
     }
 }
 
-/* "line 3, column 7: …" from json-glib's message "<data>:3:7: Parse error: …". */
-static char *
-parser_message (const GError *error)
-{
-  const char *m = error->message;
-  int line = 0, col = 0;
-  const char *colon = strchr (m, ':');
-
-  if (colon != NULL && sscanf (colon + 1, "%d:%d", &line, &col) == 2)
-    {
-      const char *rest = strstr (colon + 1, ": ");
-
-      return g_strdup_printf ("line %d, column %d: %s", line, col,
-                              rest != NULL ? rest + 2 : m);
-    }
-  return g_strdup (m);
-}
-
 /**
  * currents_workspace_new_from_data:
  * @data: the JSON text of a workspace
@@ -1306,13 +1288,13 @@ currents_workspace_new_from_data (const char  *data,
                                   GError     **error)
 {
   g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GError) local = NULL;
+  g_autofree char *invalid = NULL;
   g_autoptr(CurrentsWorkspace) ws = NULL;
   g_autofree char *display = path != NULL ? g_filename_display_name (path)
                                           : g_strdup ("<workspace>");
   CurrentsJsonReader rd = { .name = display, .error = error,
                             .naming = CURRENTS_JSON_NAME_PLACE };
-  JsonNode *root_node, *fmt, *version_node;
+  JsonNode *fmt, *version_node;
   JsonObject *root, *view;
   gsize len;
 
@@ -1322,44 +1304,20 @@ currents_workspace_new_from_data (const char  *data,
   if (data == NULL)
     data = "";
   len = length < 0 ? strlen (data) : (gsize) length;
-  {
-    gsize k = 0;
-
-    while (k < len && g_ascii_isspace (data[k]))
-      k++;
-    if (k == len)
-      {
-        currents_json_fail (&rd, "the file is empty, not a Currents workspace");
-        return NULL;
-      }
-  }
-  if (memchr (data, '\0', len) != NULL)
-    {
-      currents_json_fail (&rd, "not a Currents workspace (a binary file, not JSON text)");
-      return NULL;
-    }
-
   parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, data, (gssize) len, &local))
+  root = currents_json_parse_object (&rd, parser, data, len, "a Currents workspace", &invalid);
+  if (invalid != NULL)
     {
-      g_autofree char *where = parser_message (local);
       g_autofree char *head = g_strndup (data, MIN (len, 400));
 
       if (strstr (head, CURRENTS_WORKSPACE_FORMAT) != NULL)
         currents_json_fail (&rd, "the workspace is damaged or truncated: not valid JSON (%s)",
-                            where);
+                            invalid);
       else
-        currents_json_fail (&rd, "not a Currents workspace (not valid JSON: %s)", where);
-      return NULL;
+        currents_json_fail (&rd, "not a Currents workspace (not valid JSON: %s)", invalid);
     }
-  root_node = json_parser_get_root (parser);
-  if (root_node == NULL || !JSON_NODE_HOLDS_OBJECT (root_node))
-    {
-      currents_json_fail (&rd, "not a Currents workspace (the top level is %s, not an object)",
-                          root_node != NULL ? currents_json_node_kind (root_node) : "empty");
-      return NULL;
-    }
-  root = json_node_get_object (root_node);
+  if (root == NULL)
+    return NULL;
 
   fmt = json_object_get_member (root, "format");
   if (fmt == NULL || !JSON_NODE_HOLDS_VALUE (fmt)
