@@ -1023,260 +1023,6 @@ currents_trained_model_save (const CurrentsTrainedModel *tm,
 /* ------------------------------------------------------------------------------------ */
 /* Reading                                                                              */
 
-typedef struct
-{
-  const char *name;     /* the file, for messages */
-  GError    **error;
-  gboolean    failed;
-} Loader;
-
-static void fail (Loader *ld, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static void
-fail (Loader     *ld,
-      const char *format,
-      ...)
-{
-  g_autofree char *msg = NULL;
-  va_list args;
-
-  if (ld->failed)
-    return;
-  ld->failed = TRUE;
-  va_start (args, format);
-  msg = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (ld->error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_DATA_FORMAT, "%s: %s",
-               ld->name, msg);
-}
-
-static const char *
-node_kind (JsonNode *node)
-{
-  GType type;
-
-  switch (JSON_NODE_TYPE (node))
-    {
-    case JSON_NODE_OBJECT: return "an object";
-    case JSON_NODE_ARRAY: return "an array";
-    case JSON_NODE_NULL: return "null";
-    case JSON_NODE_VALUE:
-    default:
-      type = json_node_get_value_type (node);
-      if (type == G_TYPE_STRING)
-        return "a string";
-      if (type == G_TYPE_BOOLEAN)
-        return "a boolean";
-      return "a number";
-    }
-}
-
-static gboolean
-is_number (JsonNode *node)
-{
-  GType type;
-
-  if (!JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  type = json_node_get_value_type (node);
-  return type == G_TYPE_DOUBLE || type == G_TYPE_INT64;
-}
-
-/* The member @key of @obj (shown as @path in messages), which must exist. */
-static JsonNode *
-member (Loader     *ld,
-        JsonObject *obj,
-        const char *path,
-        const char *key)
-{
-  JsonNode *node;
-
-  if (ld->failed)
-    return NULL;
-  node = json_object_get_member (obj, key);
-  if (node == NULL)
-    {
-      if (path != NULL)
-        fail (ld, "missing key '%s' in '%s'", key, path);
-      else
-        fail (ld, "missing key '%s'", key);
-    }
-  return node;
-}
-
-static char *
-full_key (const char *path,
-          const char *key)
-{
-  return path != NULL ? g_strdup_printf ("%s.%s", path, key) : g_strdup (key);
-}
-
-static JsonObject *
-get_object (Loader     *ld,
-            JsonObject *obj,
-            const char *path,
-            const char *key)
-{
-  JsonNode *node = member (ld, obj, path, key);
-  g_autofree char *name = NULL;
-
-  if (node == NULL)
-    return NULL;
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    {
-      name = full_key (path, key);
-      fail (ld, "'%s' is %s, not an object", name, node_kind (node));
-      return NULL;
-    }
-  return json_node_get_object (node);
-}
-
-static JsonArray *
-get_array (Loader     *ld,
-           JsonObject *obj,
-           const char *path,
-           const char *key)
-{
-  JsonNode *node = member (ld, obj, path, key);
-  g_autofree char *name = NULL;
-
-  if (node == NULL)
-    return NULL;
-  if (!JSON_NODE_HOLDS_ARRAY (node))
-    {
-      name = full_key (path, key);
-      fail (ld, "'%s' is %s, not an array", name, node_kind (node));
-      return NULL;
-    }
-  return json_node_get_array (node);
-}
-
-/* A string member; NULL for JSON null when @nullable. */
-static const char *
-get_string (Loader     *ld,
-            JsonObject *obj,
-            const char *path,
-            const char *key,
-            gboolean    nullable)
-{
-  JsonNode *node = member (ld, obj, path, key);
-  g_autofree char *name = NULL;
-
-  if (node == NULL)
-    return NULL;
-  if (nullable && JSON_NODE_HOLDS_NULL (node))
-    return NULL;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    {
-      name = full_key (path, key);
-      fail (ld, "'%s' is %s, not a string", name, node_kind (node));
-      return NULL;
-    }
-  return json_node_get_string (node);
-}
-
-static char **
-get_strings (Loader     *ld,
-             JsonObject *obj,
-             const char *path,
-             const char *key)
-{
-  JsonArray *arr = get_array (ld, obj, path, key);
-  g_autofree char *name = NULL;
-  char **v;
-  guint n;
-
-  if (arr == NULL)
-    return NULL;
-  n = json_array_get_length (arr);
-  v = g_new0 (char *, n + 1);
-  for (guint i = 0; i < n; i++)
-    {
-      JsonNode *node = json_array_get_element (arr, i);
-
-      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-        {
-          name = full_key (path, key);
-          fail (ld, "'%s'[%u] is %s, not a string", name, i, node_kind (node));
-          g_strfreev (v);
-          return NULL;
-        }
-      v[i] = g_strdup (json_node_get_string (node));
-    }
-  return v;
-}
-
-/* An array of exactly @expected numbers (null → NaN when @nullable); @needs says who
- * needs that many. */
-static double *
-get_numbers (Loader     *ld,
-             JsonObject *obj,
-             const char *path,
-             const char *key,
-             gsize       expected,
-             const char *needs,
-             gboolean    nullable)
-{
-  JsonArray *arr = get_array (ld, obj, path, key);
-  g_autofree char *name = NULL;
-  g_autofree double *v = NULL;
-  guint n;
-
-  if (arr == NULL)
-    return NULL;
-  name = full_key (path, key);
-  n = json_array_get_length (arr);
-  if (n != expected)
-    {
-      fail (ld, "'%s' has %u number%s, %s %" G_GSIZE_FORMAT, name, n, n == 1 ? "" : "s",
-            needs, expected);
-      return NULL;
-    }
-  v = g_new0 (double, MAX (n, 1));
-  for (guint i = 0; i < n; i++)
-    {
-      JsonNode *node = json_array_get_element (arr, i);
-
-      if (is_number (node))
-        v[i] = json_node_get_double (node);
-      else if (nullable && JSON_NODE_HOLDS_NULL (node))
-        v[i] = NAN;
-      else if (JSON_NODE_HOLDS_NULL (node))
-        {
-          fail (ld, "'%s'[%u] is null, but it must be a finite number", name, i);
-          return NULL;
-        }
-      else
-        {
-          fail (ld, "'%s'[%u] is %s, not a number", name, i, node_kind (node));
-          return NULL;
-        }
-    }
-  return g_steal_pointer (&v);
-}
-
-static gboolean
-get_int (Loader     *ld,
-         JsonObject *obj,
-         const char *path,
-         const char *key,
-         gint64     *value)
-{
-  JsonNode *node = member (ld, obj, path, key);
-  g_autofree char *name = NULL;
-
-  if (node == NULL)
-    return FALSE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    {
-      name = full_key (path, key);
-      fail (ld, "'%s' is %s, not an integer", name, node_kind (node));
-      return FALSE;
-    }
-  *value = json_node_get_int (node);
-  return TRUE;
-}
-
 static gboolean
 same_names (const char *const *a,
             const char *const *b)
@@ -1290,7 +1036,7 @@ same_names (const char *const *a,
 }
 
 static CurrentsNeuralModel *
-load_neural (Loader             *ld,
+load_neural (CurrentsJsonReader *ld,
              JsonObject         *root,
              const char *const  *states,
              const char *const  *inputs)
@@ -1311,14 +1057,15 @@ load_neural (Loader             *ld,
   JsonNode *t_node;
 
   currents_neural_spec_init (&spec);
-  arch = get_object (ld, root, NULL, "architecture");
-  hidden = arch != NULL ? get_array (ld, arch, "architecture", "hidden") : NULL;
+  arch = currents_json_get_object (ld, root, NULL, "architecture", CURRENTS_JSON_REQUIRED);
+  hidden = arch != NULL ? currents_json_get_array (ld, arch, "architecture", "hidden",
+                                                   CURRENTS_JSON_REQUIRED) : NULL;
   if (hidden == NULL)
     return NULL;
   if (json_array_get_length (hidden) > CURRENTS_NEURAL_MAX_LAYERS)
     {
-      fail (ld, "'architecture.hidden' lists %u layers; at most %d are supported",
-            json_array_get_length (hidden), CURRENTS_NEURAL_MAX_LAYERS);
+      currents_json_fail (ld, "'architecture.hidden' lists %u layers; at most %d are supported",
+                          json_array_get_length (hidden), CURRENTS_NEURAL_MAX_LAYERS);
       return NULL;
     }
   spec.n_hidden = json_array_get_length (hidden);
@@ -1329,21 +1076,21 @@ load_neural (Loader             *ld,
       if (!JSON_NODE_HOLDS_VALUE (w) || json_node_get_value_type (w) != G_TYPE_INT64
           || json_node_get_int (w) < 1 || json_node_get_int (w) > G_MAXINT32)
         {
-          fail (ld, "'architecture.hidden'[%u] must be a positive integer (a layer width)",
-                l);
+          currents_json_fail (ld, "'architecture.hidden'[%u] must be a positive integer "
+                              "(a layer width)", l);
           return NULL;
         }
       spec.hidden[l] = (gsize) json_node_get_int (w);
     }
-  act = get_string (ld, arch, "architecture", "activation", FALSE);
+  act = currents_json_get_string (ld, arch, "architecture", "activation", CURRENTS_JSON_REQUIRED);
   if (act == NULL)
     return NULL;
   if (!currents_activation_from_string (act, &spec.activation))
     {
-      fail (ld, "unknown activation '%s' in 'architecture.activation'", act);
+      currents_json_fail (ld, "unknown activation '%s' in 'architecture.activation'", act);
       return NULL;
     }
-  seed = member (ld, arch, "architecture", "seed");
+  seed = currents_json_member (ld, arch, "architecture", "seed", CURRENTS_JSON_REQUIRED);
   if (seed == NULL)
     return NULL;
   if (JSON_NODE_HOLDS_VALUE (seed) && json_node_get_value_type (seed) == G_TYPE_INT64
@@ -1358,31 +1105,37 @@ load_neural (Loader             *ld,
       if (str == NULL || !g_ascii_string_to_unsigned (str, 10, 0, G_MAXUINT64, &spec.seed,
                                                       NULL))
         {
-          fail (ld, "'architecture.seed' must be a non-negative integer");
+          currents_json_fail (ld, "'architecture.seed' must be a non-negative integer");
           return NULL;
         }
     }
-  log_inputs = get_strings (ld, arch, "architecture", "log_inputs");
+  log_inputs = currents_json_get_strings (ld, arch, "architecture", "log_inputs",
+                                          CURRENTS_JSON_REQUIRED);
   if (log_inputs == NULL)
     return NULL;
   spec.log_inputs = (const char *const *) log_inputs;
 
-  sc = get_object (ld, root, NULL, "scaling");
+  sc = currents_json_get_object (ld, root, NULL, "scaling", CURRENTS_JSON_REQUIRED);
   if (sc == NULL)
     return NULL;
-  x_mean = get_numbers (ld, sc, "scaling", "x_mean", n, "the states need", FALSE);
-  x_scale = get_numbers (ld, sc, "scaling", "x_scale", n, "the states need", FALSE);
-  u_mean = get_numbers (ld, sc, "scaling", "u_mean", m, "the inputs need", FALSE);
-  u_scale = get_numbers (ld, sc, "scaling", "u_scale", m, "the inputs need", FALSE);
-  u_offset = get_numbers (ld, sc, "scaling", "u_offset", m, "the inputs need", FALSE);
-  u_log_arr = get_array (ld, sc, "scaling", "u_log");
-  t_node = member (ld, sc, "scaling", "t_scale");
+  x_mean = currents_json_get_numbers (ld, sc, "scaling", "x_mean", n, "the states need",
+                                      CURRENTS_JSON_REQUIRED);
+  x_scale = currents_json_get_numbers (ld, sc, "scaling", "x_scale", n, "the states need",
+                                       CURRENTS_JSON_REQUIRED);
+  u_mean = currents_json_get_numbers (ld, sc, "scaling", "u_mean", m, "the inputs need",
+                                      CURRENTS_JSON_REQUIRED);
+  u_scale = currents_json_get_numbers (ld, sc, "scaling", "u_scale", m, "the inputs need",
+                                       CURRENTS_JSON_REQUIRED);
+  u_offset = currents_json_get_numbers (ld, sc, "scaling", "u_offset", m, "the inputs need",
+                                        CURRENTS_JSON_REQUIRED);
+  u_log_arr = currents_json_get_array (ld, sc, "scaling", "u_log", CURRENTS_JSON_REQUIRED);
+  t_node = currents_json_member (ld, sc, "scaling", "t_scale", CURRENTS_JSON_REQUIRED);
   if (ld->failed)
     return NULL;
   if (json_array_get_length (u_log_arr) != m)
     {
-      fail (ld, "'scaling.u_log' has %u entries, the inputs need %" G_GSIZE_FORMAT,
-            json_array_get_length (u_log_arr), m);
+      currents_json_fail (ld, "'scaling.u_log' has %u entries, the inputs need %" G_GSIZE_FORMAT,
+                          json_array_get_length (u_log_arr), m);
       return NULL;
     }
   u_log = g_new0 (gboolean, MAX (m, 1));
@@ -1392,14 +1145,16 @@ load_neural (Loader             *ld,
 
       if (!JSON_NODE_HOLDS_VALUE (b) || json_node_get_value_type (b) != G_TYPE_BOOLEAN)
         {
-          fail (ld, "'scaling.u_log'[%u] is %s, not true or false", k, node_kind (b));
+          currents_json_fail (ld, "'scaling.u_log'[%u] is %s, not true or false", k,
+                              currents_json_node_kind (b));
           return NULL;
         }
       u_log[k] = json_node_get_boolean (b);
     }
-  if (!is_number (t_node))
+  if (!currents_json_is_number (t_node))
     {
-      fail (ld, "'scaling.t_scale' is %s, not a number", node_kind (t_node));
+      currents_json_fail (ld, "'scaling.t_scale' is %s, not a number",
+                          currents_json_node_kind (t_node));
       return NULL;
     }
 
@@ -1412,17 +1167,17 @@ load_neural (Loader             *ld,
   scaling.t_scale = json_node_get_double (t_node);
   model = currents_neural_model_new_full (states, inputs, &spec, &scaling, &local);
   if (model == NULL)
-    fail (ld, "the stored neural model is inconsistent: %s", local->message);
+    currents_json_fail (ld, "the stored neural model is inconsistent: %s", local->message);
   return model;
 }
 
 static CurrentsModel *
-load_ode (Loader            *ld,
-          JsonObject        *root,
-          const char *const *states,
-          const char *const *inputs)
+load_ode (CurrentsJsonReader *ld,
+          JsonObject         *root,
+          const char *const  *states,
+          const char *const  *inputs)
 {
-  JsonObject *mobj = get_object (ld, root, NULL, "model");
+  JsonObject *mobj = currents_json_get_object (ld, root, NULL, "model", CURRENTS_JSON_REQUIRED);
   const char *source, *filename;
   g_autoptr(GError) local = NULL;
   g_autoptr(CurrentsModel) model = NULL;
@@ -1431,14 +1186,15 @@ load_ode (Loader            *ld,
 
   if (mobj == NULL)
     return NULL;
-  filename = get_string (ld, mobj, "model", "filename", TRUE);
-  source = get_string (ld, mobj, "model", "source", FALSE);
+  filename = currents_json_get_string (ld, mobj, "model", "filename", CURRENTS_JSON_NULLABLE);
+  source = currents_json_get_string (ld, mobj, "model", "source", CURRENTS_JSON_REQUIRED);
   if (ld->failed)
     return NULL;
   model = currents_model_new_from_string (source, filename, &local);
   if (model == NULL)
     {
-      fail (ld, "the model source stored in the file does not compile: %s", local->message);
+      currents_json_fail (ld, "the model source stored in the file does not compile: %s",
+                          local->message);
       return NULL;
     }
   if (!same_names (states, currents_model_get_state_names (model)))
@@ -1446,7 +1202,7 @@ load_ode (Loader            *ld,
       g_autofree char *a = g_strjoinv (", ", (char **) states);
       g_autofree char *b = g_strjoinv (", ", (char **) currents_model_get_state_names (model));
 
-      fail (ld, "'states' (%s) do not match the stored model's states (%s)", a, b);
+      currents_json_fail (ld, "'states' (%s) do not match the stored model's states (%s)", a, b);
       return NULL;
     }
   m = currents_model_get_n_inputs (model);
@@ -1458,14 +1214,14 @@ load_ode (Loader            *ld,
       g_autofree char *a = g_strjoinv (", ", (char **) inputs);
       g_autofree char *b = g_strjoinv (", ", (char **) model_inputs);
 
-      fail (ld, "'inputs' (%s) do not match the stored model's inputs (%s)", a, b);
+      currents_json_fail (ld, "'inputs' (%s) do not match the stored model's inputs (%s)", a, b);
       return NULL;
     }
   return g_steal_pointer (&model);
 }
 
 static void
-load_extras (Loader               *ld,
+load_extras (CurrentsJsonReader   *ld,
              JsonObject           *root,
              CurrentsTrainedModel *tm)
 {
@@ -1474,15 +1230,19 @@ load_extras (Loader               *ld,
   node = json_object_get_member (root, "ranges");
   if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
     {
-      JsonObject *r = get_object (ld, root, NULL, "ranges");
+      JsonObject *r = currents_json_get_object (ld, root, NULL, "ranges", CURRENTS_JSON_REQUIRED);
       g_autofree double *x_min = NULL, *x_max = NULL, *u_min = NULL, *u_max = NULL;
 
       if (r == NULL)
         return;
-      x_min = get_numbers (ld, r, "ranges", "x_min", tm->n_states, "the states need", TRUE);
-      x_max = get_numbers (ld, r, "ranges", "x_max", tm->n_states, "the states need", TRUE);
-      u_min = get_numbers (ld, r, "ranges", "u_min", tm->n_inputs, "the inputs need", TRUE);
-      u_max = get_numbers (ld, r, "ranges", "u_max", tm->n_inputs, "the inputs need", TRUE);
+      x_min = currents_json_get_numbers (ld, r, "ranges", "x_min", tm->n_states, "the states need",
+                                         CURRENTS_JSON_NULLABLE);
+      x_max = currents_json_get_numbers (ld, r, "ranges", "x_max", tm->n_states, "the states need",
+                                         CURRENTS_JSON_NULLABLE);
+      u_min = currents_json_get_numbers (ld, r, "ranges", "u_min", tm->n_inputs, "the inputs need",
+                                         CURRENTS_JSON_NULLABLE);
+      u_max = currents_json_get_numbers (ld, r, "ranges", "u_max", tm->n_inputs, "the inputs need",
+                                         CURRENTS_JSON_NULLABLE);
       if (ld->failed)
         return;
       currents_trained_model_set_ranges (tm, x_min, x_max, u_min, u_max);
@@ -1491,15 +1251,15 @@ load_extras (Loader               *ld,
   node = json_object_get_member (root, "data");
   if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
     {
-      JsonObject *d = get_object (ld, root, NULL, "data");
+      JsonObject *d = currents_json_get_object (ld, root, NULL, "data", CURRENTS_JSON_REQUIRED);
       const char *filename = NULL, *sha = NULL;
 
       if (d == NULL)
         return;
       if (json_object_has_member (d, "filename"))
-        filename = get_string (ld, d, "data", "filename", TRUE);
+        filename = currents_json_get_string (ld, d, "data", "filename", CURRENTS_JSON_NULLABLE);
       if (json_object_has_member (d, "sha256"))
-        sha = get_string (ld, d, "data", "sha256", TRUE);
+        sha = currents_json_get_string (ld, d, "data", "sha256", CURRENTS_JSON_NULLABLE);
       if (ld->failed)
         return;
       currents_trained_model_set_data (tm, filename, sha);
@@ -1508,7 +1268,7 @@ load_extras (Loader               *ld,
   node = json_object_get_member (root, "training");
   if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
     {
-      JsonObject *t = get_object (ld, root, NULL, "training");
+      JsonObject *t = currents_json_get_object (ld, root, NULL, "training", CURRENTS_JSON_REQUIRED);
 
       if (t == NULL)
         return;
@@ -1518,19 +1278,21 @@ load_extras (Loader               *ld,
   node = json_object_get_member (root, "history");
   if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
     {
-      JsonObject *h = get_object (ld, root, NULL, "history");
+      JsonObject *h = currents_json_get_object (ld, root, NULL, "history", CURRENTS_JSON_REQUIRED);
       JsonArray *epochs;
       g_autofree double *train = NULL, *val = NULL;
       guint n;
 
       if (h == NULL)
         return;
-      epochs = get_array (ld, h, "history", "epoch");
+      epochs = currents_json_get_array (ld, h, "history", "epoch", CURRENTS_JSON_REQUIRED);
       if (epochs == NULL)
         return;
       n = json_array_get_length (epochs);
-      train = get_numbers (ld, h, "history", "train_loss", n, "'history.epoch' needs", TRUE);
-      val = get_numbers (ld, h, "history", "val_loss", n, "'history.epoch' needs", TRUE);
+      train = currents_json_get_numbers (ld, h, "history", "train_loss", n,
+                                         "'history.epoch' needs", CURRENTS_JSON_NULLABLE);
+      val = currents_json_get_numbers (ld, h, "history", "val_loss", n, "'history.epoch' needs",
+                                       CURRENTS_JSON_NULLABLE);
       if (ld->failed)
         return;
       for (guint i = 0; i < n; i++)
@@ -1540,26 +1302,13 @@ load_extras (Loader               *ld,
           if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_INT64
               || json_node_get_int (e) < 0 || json_node_get_int (e) > G_MAXUINT)
             {
-              fail (ld, "'history.epoch'[%u] is not an epoch number", i);
+              currents_json_fail (ld, "'history.epoch'[%u] is not an epoch number", i);
               return;
             }
           currents_trained_model_add_history (tm, (guint) json_node_get_int (e), train[i],
                                               val[i]);
         }
     }
-}
-
-/* json-glib's messages start "<data>:LINE:COL: "; say where instead. */
-static char *
-parser_message (const GError *error)
-{
-  const char *msg = error->message;
-  int line, col, used = 0;
-
-  if (g_str_has_prefix (msg, "<data>:")
-      && sscanf (msg + 7, "%d:%d: %n", &line, &col, &used) == 2 && used > 0)
-    return g_strdup_printf ("line %d, column %d: %s", line, col, msg + 7 + used);
-  return g_strdup (msg);
 }
 
 static gboolean
@@ -1610,12 +1359,13 @@ currents_trained_model_load_from_data (const char  *data,
                                        GError     **error)
 {
   g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GError) local = NULL;
+  g_autofree char *invalid = NULL;
   g_auto(GStrv) states = NULL, inputs = NULL;
   g_autofree double *params = NULL;
   CurrentsTrainedModel *tm = NULL;
-  Loader ld = { filename != NULL ? filename : "<data>", error, FALSE };
-  JsonNode *root_node, *fmt;
+  CurrentsJsonReader ld = { .name = filename != NULL ? filename : "<data>", .error = error,
+                            .naming = CURRENTS_JSON_NAME_PATH };
+  JsonNode *fmt;
   JsonObject *root;
   const char *kind;
   gint64 version;
@@ -1625,84 +1375,64 @@ currents_trained_model_load_from_data (const char  *data,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   len = length < 0 ? strlen (data) : (gsize) length;
-  {
-    gsize k = 0;
-
-    while (k < len && g_ascii_isspace (data[k]))
-      k++;
-    if (k == len)
-      {
-        fail (&ld, "the file is empty, not a Currents trained model");
-        return NULL;
-      }
-  }
-  if (memchr (data, '\0', len) != NULL)
-    {
-      fail (&ld, "not a Currents trained model (a binary file, not JSON text)");
-      return NULL;
-    }
-
   parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, (gssize) len, &local))
+  root = currents_json_parse_object (&ld, parser, data, len, "a Currents trained model",
+                                     &invalid);
+  if (invalid != NULL)
     {
-      g_autofree char *where = parser_message (local);
-
       if (!mentions_format (data, len))
-        fail (&ld, "not a Currents trained model (not valid JSON: %s)", where);
+        currents_json_fail (&ld, "not a Currents trained model (not valid JSON: %s)", invalid);
       else if (!ends_like_json (data, len))
-        fail (&ld, "the file is truncated: the JSON ends before it is complete");
+        currents_json_fail (&ld, "the file is truncated: the JSON ends before it is complete");
       else
-        fail (&ld, "the file is damaged: not valid JSON (%s)", where);
-      return NULL;
+        currents_json_fail (&ld, "the file is damaged: not valid JSON (%s)", invalid);
     }
-  root_node = json_parser_get_root (parser);
-  if (root_node == NULL || !JSON_NODE_HOLDS_OBJECT (root_node))
-    {
-      fail (&ld, "not a Currents trained model (the top level is %s, not an object)",
-            root_node != NULL ? node_kind (root_node) : "empty");
-      return NULL;
-    }
-  root = json_node_get_object (root_node);
+  if (root == NULL)
+    return NULL;
 
   fmt = json_object_get_member (root, "format");
   if (fmt == NULL)
     {
-      fail (&ld, "not a Currents trained model (no 'format' key)");
+      currents_json_fail (&ld, "not a Currents trained model (no 'format' key)");
       return NULL;
     }
   if (!JSON_NODE_HOLDS_VALUE (fmt) || json_node_get_value_type (fmt) != G_TYPE_STRING)
     {
-      fail (&ld, "not a Currents trained model ('format' is %s)", node_kind (fmt));
+      currents_json_fail (&ld, "not a Currents trained model ('format' is %s)",
+                          currents_json_node_kind (fmt));
       return NULL;
     }
   if (strcmp (json_node_get_string (fmt), CURRENTS_TRAINED_FORMAT) != 0)
     {
-      fail (&ld, "not a Currents trained model (format is '%s')", json_node_get_string (fmt));
+      currents_json_fail (&ld, "not a Currents trained model (format is '%s')",
+                          json_node_get_string (fmt));
       return NULL;
     }
-  if (!get_int (&ld, root, NULL, "version", &version))
+  if (!currents_json_get_int (&ld, root, NULL, "version", &version))
     return NULL;
   if (version > CURRENTS_TRAINED_VERSION)
     {
-      fail (&ld, "format version %" G_GINT64_FORMAT " was written by a newer Currents; "
-            "this one reads version %d", version, CURRENTS_TRAINED_VERSION);
+      currents_json_fail (&ld,
+                          "format version %" G_GINT64_FORMAT " was written by a newer Currents; "
+                          "this one reads version %d", version, CURRENTS_TRAINED_VERSION);
       return NULL;
     }
   if (version != CURRENTS_TRAINED_VERSION)
     {
-      fail (&ld, "unsupported format version %" G_GINT64_FORMAT " (this program reads "
-            "version %d)", version, CURRENTS_TRAINED_VERSION);
+      currents_json_fail (&ld,
+                          "unsupported format version %" G_GINT64_FORMAT " (this program reads "
+                          "version %d)", version, CURRENTS_TRAINED_VERSION);
       return NULL;
     }
 
-  kind = get_string (&ld, root, NULL, "kind", FALSE);
-  states = get_strings (&ld, root, NULL, "states");
-  inputs = get_strings (&ld, root, NULL, "inputs");
+  kind = currents_json_get_string (&ld, root, NULL, "kind", CURRENTS_JSON_REQUIRED);
+  states = currents_json_get_strings (&ld, root, NULL, "states", CURRENTS_JSON_REQUIRED);
+  inputs = currents_json_get_strings (&ld, root, NULL, "inputs", CURRENTS_JSON_REQUIRED);
   if (ld.failed)
     return NULL;
   if (states[0] == NULL)
     {
-      fail (&ld, "'states' is empty; a model needs at least one state");
+      currents_json_fail (&ld, "'states' is empty; a model needs at least one state");
       return NULL;
     }
 
@@ -1716,7 +1446,8 @@ currents_trained_model_load_from_data (const char  *data,
         return NULL;
       needs = architecture_needs (nm);
       tm = currents_trained_model_new_neural (nm, NULL);
-      params = get_numbers (&ld, root, NULL, "params", tm->n_params, needs, FALSE);
+      params = currents_json_get_numbers (&ld, root, NULL, "params", tm->n_params, needs,
+                                          CURRENTS_JSON_REQUIRED);
     }
   else if (strcmp (kind, "ode") == 0)
     {
@@ -1726,11 +1457,12 @@ currents_trained_model_load_from_data (const char  *data,
       if (model == NULL)
         return NULL;
       tm = currents_trained_model_new_ode (model, NULL);
-      params = get_numbers (&ld, root, NULL, "params", tm->n_params, "the model needs", FALSE);
+      params = currents_json_get_numbers (&ld, root, NULL, "params", tm->n_params,
+                                          "the model needs", CURRENTS_JSON_REQUIRED);
     }
   else
     {
-      fail (&ld, "unknown kind '%s' (expected 'neural' or 'ode')", kind);
+      currents_json_fail (&ld, "unknown kind '%s' (expected 'neural' or 'ode')", kind);
       return NULL;
     }
 

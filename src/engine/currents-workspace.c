@@ -238,9 +238,11 @@ short_sum (const char *sha256)
 /* Checks @e; fills in its SHA-256 from the embedded text when missing. The message
  * is about the entry itself; callers prefix where it came from. */
 static gboolean
-check_dataset (CurrentsWorkspaceDataset *e,
-               char                    **message)
+check_dataset (gpointer   entry,
+               char     **message)
 {
+  CurrentsWorkspaceDataset *e = entry;
+
   if (!valid_name (e->name))
     {
       *message = g_strdup ("a data set needs a name (non-empty UTF-8 text)");
@@ -293,9 +295,11 @@ check_dataset (CurrentsWorkspaceDataset *e,
 }
 
 static gboolean
-check_model (const CurrentsWorkspaceModel *e,
-             char                        **message)
+check_model (gpointer   entry,
+             char     **message)
 {
+  const CurrentsWorkspaceModel *e = entry;
+
   if (!valid_name (e->name))
     {
       *message = g_strdup ("a model needs a name (non-empty UTF-8 text)");
@@ -349,9 +353,10 @@ check_model (const CurrentsWorkspaceModel *e,
 }
 
 static gboolean
-check_trained (const CurrentsWorkspaceTrained *e,
-               char                          **message)
+check_trained (gpointer   entry,
+               char     **message)
 {
+  const CurrentsWorkspaceTrained *e = entry;
   g_autoptr(CurrentsTrainedModel) tm = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -423,6 +428,42 @@ invalid (GError    **error,
   return FALSE;
 }
 
+/* What the three lists of a workspace have in common: their key in the file, what an
+ * entry is called in messages, and how one is checked and freed. */
+typedef struct
+{
+  const char     *list;
+  const char     *what;
+  gboolean      (*check) (gpointer entry, char **message);
+  GDestroyNotify  free;
+} EntryKind;
+
+static const EntryKind datasets_kind = { "datasets", "data set", check_dataset,
+                                         dataset_entry_free };
+static const EntryKind models_kind = { "models", "model", check_model, model_entry_free };
+static const EntryKind trained_kind = { "trained", "trained model", check_trained,
+                                        trained_entry_free };
+
+/* Checks @e (owned) and puts it in place of its namesake in @array, or at the end; on
+ * failure frees it and sets an INVALID_ARGUMENT error. */
+static gboolean
+store_entry (GPtrArray        *array,
+             const EntryKind  *kind,
+             gpointer          e,
+             GError          **error)
+{
+  char *message = NULL;
+
+  if (!kind->check (e, &message))
+    {
+      invalid (error, kind->what, *(char **) e, message);
+      kind->free (e);
+      return FALSE;
+    }
+  replace_entry (array, e, kind->free);
+  return TRUE;
+}
+
 /**
  * currents_workspace_set_dataset:
  * @ws: a workspace
@@ -439,20 +480,10 @@ currents_workspace_set_dataset (CurrentsWorkspace              *ws,
                                 const CurrentsWorkspaceDataset *entry,
                                 GError                        **error)
 {
-  CurrentsWorkspaceDataset *e;
-  char *message = NULL;
-
   g_return_val_if_fail (ws != NULL && entry != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  e = dataset_entry_copy (entry);
-  if (!check_dataset (e, &message))
-    {
-      dataset_entry_free (e);
-      return invalid (error, "data set", entry->name, message);
-    }
-  replace_entry (ws->datasets, e, dataset_entry_free);
-  return TRUE;
+  return store_entry (ws->datasets, &datasets_kind, dataset_entry_copy (entry), error);
 }
 
 /**
@@ -471,15 +502,10 @@ currents_workspace_set_model (CurrentsWorkspace            *ws,
                               const CurrentsWorkspaceModel *entry,
                               GError                      **error)
 {
-  char *message = NULL;
-
   g_return_val_if_fail (ws != NULL && entry != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_model (entry, &message))
-    return invalid (error, "model", entry->name, message);
-  replace_entry (ws->models, model_entry_copy (entry), model_entry_free);
-  return TRUE;
+  return store_entry (ws->models, &models_kind, model_entry_copy (entry), error);
 }
 
 /**
@@ -498,15 +524,10 @@ currents_workspace_set_trained (CurrentsWorkspace              *ws,
                                 const CurrentsWorkspaceTrained *entry,
                                 GError                        **error)
 {
-  char *message = NULL;
-
   g_return_val_if_fail (ws != NULL && entry != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_trained (entry, &message))
-    return invalid (error, "trained model", entry->name, message);
-  replace_entry (ws->trained, trained_entry_copy (entry), trained_entry_free);
-  return TRUE;
+  return store_entry (ws->trained, &trained_kind, trained_entry_copy (entry), error);
 }
 
 gsize
@@ -983,184 +1004,42 @@ currents_workspace_save (const CurrentsWorkspace  *ws,
 /* ------------------------------------------------------------------------------------ */
 /* Reading                                                                              */
 
-typedef struct
+/* What a member that may be missing or null gives: NULL. */
+#define ABSENT_OR_NULL (CURRENTS_JSON_OPTIONAL | CURRENTS_JSON_NULLABLE)
+
+/* A copy of a string member; NULL for null or, when @optional, absence. */
+static char *
+dup_string (CurrentsJsonReader *rd,
+            JsonObject         *obj,
+            const char         *where,
+            const char         *key,
+            gboolean            optional)
 {
-  const char *name;     /* the file, for messages */
-  GError    **error;
-  gboolean    failed;
-} Reader;
-
-static void fail (Reader *rd, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static void
-fail (Reader     *rd,
-      const char *format,
-      ...)
-{
-  g_autofree char *msg = NULL;
-  va_list args;
-
-  if (rd->failed)
-    return;
-  rd->failed = TRUE;
-  va_start (args, format);
-  msg = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (rd->error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_DATA_FORMAT, "%s: %s",
-               rd->name, msg);
+  return g_strdup (currents_json_get_string (rd, obj, where, key,
+                                             optional ? ABSENT_OR_NULL : CURRENTS_JSON_REQUIRED));
 }
 
-static const char *
-node_kind (JsonNode *node)
-{
-  GType type;
-
-  if (node == NULL)
-    return "missing";
-  switch (JSON_NODE_TYPE (node))
-    {
-    case JSON_NODE_OBJECT: return "an object";
-    case JSON_NODE_ARRAY: return "an array";
-    case JSON_NODE_NULL: return "null";
-    case JSON_NODE_VALUE:
-    default:
-      type = json_node_get_value_type (node);
-      if (type == G_TYPE_STRING)
-        return "a string";
-      if (type == G_TYPE_BOOLEAN)
-        return "a boolean";
-      return "a number";
-    }
-}
-
-static JsonNode *
-member (Reader     *rd,
-        JsonObject *obj,
-        const char *where,
-        const char *key,
-        gboolean    optional)
-{
-  JsonNode *node;
-
-  if (rd->failed)
-    return NULL;
-  node = json_object_get_member (obj, key);
-  if (node == NULL && !optional)
-    fail (rd, "%s: missing key '%s'", where, key);
-  return node;
-}
-
-/* A string member; NULL for null or (when @optional) absence. */
-static const char *
-get_string (Reader     *rd,
-            JsonObject *obj,
-            const char *where,
-            const char *key,
-            gboolean    nullable)
-{
-  JsonNode *node = member (rd, obj, where, key, nullable);
-
-  if (node == NULL || (nullable && JSON_NODE_HOLDS_NULL (node)))
-    return NULL;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    {
-      fail (rd, "%s: '%s' is %s, not a string", where, key, node_kind (node));
-      return NULL;
-    }
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-get_object (Reader     *rd,
-            JsonObject *obj,
-            const char *where,
-            const char *key,
-            gboolean    optional)
-{
-  JsonNode *node = member (rd, obj, where, key, optional);
-
-  if (node == NULL)
-    return NULL;
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    {
-      fail (rd, "%s: '%s' is %s, not an object", where, key, node_kind (node));
-      return NULL;
-    }
-  return json_node_get_object (node);
-}
-
-static JsonArray *
-get_array (Reader     *rd,
-           JsonObject *obj,
-           const char *where,
-           const char *key,
-           gboolean    optional)
-{
-  JsonNode *node = member (rd, obj, where, key, optional);
-
-  if (node == NULL)
-    return NULL;
-  if (!JSON_NODE_HOLDS_ARRAY (node))
-    {
-      fail (rd, "%s: '%s' is %s, not an array", where, key, node_kind (node));
-      return NULL;
-    }
-  return json_node_get_array (node);
-}
-
+/* An optional list of names; NULL when absent or empty. */
 static char **
-get_strings (Reader     *rd,
-             JsonObject *obj,
-             const char *where,
-             const char *key)
+get_names (CurrentsJsonReader *rd,
+           JsonObject         *obj,
+           const char         *where,
+           const char         *key)
 {
-  JsonArray *arr = get_array (rd, obj, where, key, TRUE);
-  g_autoptr(GStrvBuilder) builder = NULL;
-  guint n;
+  char **v = currents_json_get_strings (rd, obj, where, key, CURRENTS_JSON_OPTIONAL);
 
-  if (arr == NULL)
-    return NULL;
-  builder = g_strv_builder_new ();
-  n = json_array_get_length (arr);
-  for (guint i = 0; i < n; i++)
-    {
-      JsonNode *node = json_array_get_element (arr, i);
-
-      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-        {
-          fail (rd, "%s: '%s'[%u] is %s, not a string", where, key, i, node_kind (node));
-          return NULL;
-        }
-      g_strv_builder_add (builder, json_node_get_string (node));
-    }
-  return n > 0 ? g_strv_builder_end (builder) : NULL;
-}
-
-static gboolean
-get_boolean (Reader     *rd,
-             JsonObject *obj,
-             const char *where,
-             const char *key)
-{
-  JsonNode *node = member (rd, obj, where, key, TRUE);
-
-  if (node == NULL)
-    return FALSE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    {
-      fail (rd, "%s: '%s' is %s, not true or false", where, key, node_kind (node));
-      return FALSE;
-    }
-  return json_node_get_boolean (node);
+  if (v != NULL && v[0] == NULL)
+    g_clear_pointer (&v, g_strfreev);
+  return v;
 }
 
 /* Each entry of a list as an object, with where it is ("datasets[2] 'toggle.csv'"). */
 static JsonObject *
-list_entry (Reader     *rd,
-            JsonArray  *arr,
-            const char *list,
-            guint       i,
-            char      **where)
+list_entry (CurrentsJsonReader  *rd,
+            JsonArray           *arr,
+            const char          *list,
+            guint                i,
+            char               **where)
 {
   JsonNode *node = json_array_get_element (arr, i);
   JsonNode *name;
@@ -1168,7 +1047,7 @@ list_entry (Reader     *rd,
   *where = g_strdup_printf ("%s[%u]", list, i);
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      fail (rd, "%s is %s, not an object", *where, node_kind (node));
+      currents_json_fail (rd, "%s is %s, not an object", *where, currents_json_node_kind (node));
       return NULL;
     }
   name = json_object_get_member (json_node_get_object (node), "name");
@@ -1183,55 +1062,76 @@ list_entry (Reader     *rd,
   return json_node_get_object (node);
 }
 
+/* Reads one entry of a list: a new entry, never NULL, even when @rd has failed. */
+typedef gpointer (*ReadEntry) (CurrentsJsonReader *rd,
+                               JsonObject         *obj,
+                               const char         *where);
+
+/* Reads the list @kind->list of @root into @array: each entry must be an object, be
+ * named unlike the ones before it and pass the check. */
 static void
-read_datasets (Reader            *rd,
-               JsonObject        *root,
-               CurrentsWorkspace *ws)
+read_entries (CurrentsJsonReader *rd,
+              JsonObject         *root,
+              const EntryKind    *kind,
+              ReadEntry           read,
+              GPtrArray          *array)
 {
-  JsonArray *arr = get_array (rd, root, "the workspace", "datasets", FALSE);
+  JsonArray *arr = currents_json_get_array (rd, root, "the workspace", kind->list,
+                                            CURRENTS_JSON_REQUIRED);
 
   for (guint i = 0; arr != NULL && i < json_array_get_length (arr) && !rd->failed; i++)
     {
       g_autofree char *where = NULL;
       g_autofree char *message = NULL;
-      JsonObject *obj = list_entry (rd, arr, "datasets", i, &where);
-      JsonObject *roles;
-      CurrentsWorkspaceDataset *e;
+      JsonObject *obj = list_entry (rd, arr, kind->list, i, &where);
+      gpointer e;
 
       if (obj == NULL)
         return;
-      e = g_new0 (CurrentsWorkspaceDataset, 1);
-      e->name = g_strdup (get_string (rd, obj, where, "name", FALSE));
-      e->sha256 = g_strdup (get_string (rd, obj, where, "sha256", FALSE));
-      e->path = g_strdup (get_string (rd, obj, where, "path", TRUE));
-      e->relative_path = g_strdup (get_string (rd, obj, where, "relative_path", TRUE));
-      e->csv = g_strdup (get_string (rd, obj, where, "csv", TRUE));
-      roles = get_object (rd, obj, where, "roles", TRUE);
-      if (roles != NULL)
-        {
-          g_autofree char *in = g_strdup_printf ("%s.roles", where);
-
-          e->time_column = g_strdup (get_string (rd, roles, in, "time", TRUE));
-          e->trajectory_column = g_strdup (get_string (rd, roles, in, "trajectory", TRUE));
-          e->input_columns = get_strings (rd, roles, in, "inputs");
-          e->ignore_columns = get_strings (rd, roles, in, "ignore");
-          e->log_inputs = get_strings (rd, roles, in, "log_inputs");
-          e->constant_inputs = get_boolean (rd, roles, in, "constant_inputs");
-        }
-      if (!rd->failed && e->csv == NULL && e->path == NULL)
-        fail (rd, "%s: expected the embedded data ('csv') or a referenced file ('path')",
-              where);
-      if (!rd->failed && find_entry (ws->datasets, e->name) >= 0)
-        fail (rd, "%s: another data set has the same name", where);
-      if (!rd->failed && !check_dataset (e, &message))
-        fail (rd, "%s: %s", where, message);
+      e = read (rd, obj, where);
+      if (!rd->failed && find_entry (array, *(char **) e) >= 0)
+        currents_json_fail (rd, "%s: another %s has the same name", where, kind->what);
+      if (!rd->failed && !kind->check (e, &message))
+        currents_json_fail (rd, "%s: %s", where, message);
       if (rd->failed)
         {
-          dataset_entry_free (e);
+          kind->free (e);
           return;
         }
-      g_ptr_array_add (ws->datasets, e);
+      g_ptr_array_add (array, e);
     }
+}
+
+static gpointer
+read_dataset (CurrentsJsonReader *rd,
+              JsonObject         *obj,
+              const char         *where)
+{
+  CurrentsWorkspaceDataset *e = g_new0 (CurrentsWorkspaceDataset, 1);
+  JsonObject *roles;
+
+  e->name = dup_string (rd, obj, where, "name", FALSE);
+  e->sha256 = dup_string (rd, obj, where, "sha256", FALSE);
+  e->path = dup_string (rd, obj, where, "path", TRUE);
+  e->relative_path = dup_string (rd, obj, where, "relative_path", TRUE);
+  e->csv = dup_string (rd, obj, where, "csv", TRUE);
+  roles = currents_json_get_object (rd, obj, where, "roles", CURRENTS_JSON_OPTIONAL);
+  if (roles != NULL)
+    {
+      g_autofree char *in = g_strdup_printf ("%s.roles", where);
+
+      e->time_column = dup_string (rd, roles, in, "time", TRUE);
+      e->trajectory_column = dup_string (rd, roles, in, "trajectory", TRUE);
+      e->input_columns = get_names (rd, roles, in, "inputs");
+      e->ignore_columns = get_names (rd, roles, in, "ignore");
+      e->log_inputs = get_names (rd, roles, in, "log_inputs");
+      e->constant_inputs = currents_json_get_boolean (rd, roles, in, "constant_inputs",
+                                                      CURRENTS_JSON_OPTIONAL);
+    }
+  if (!rd->failed && e->csv == NULL && e->path == NULL)
+    currents_json_fail (rd, "%s: expected the embedded data ('csv') or a referenced file "
+                        "('path')", where);
+  return e;
 }
 
 static gboolean
@@ -1248,26 +1148,27 @@ parse_kind (const char                 *s,
 }
 
 static void
-read_architecture (Reader                 *rd,
+read_architecture (CurrentsJsonReader     *rd,
                    JsonObject             *obj,
                    const char             *where,
                    CurrentsWorkspaceModel *e)
 {
   g_autofree char *in = g_strdup_printf ("%s.architecture", where);
-  JsonObject *arch = get_object (rd, obj, where, "architecture", FALSE);
+  JsonObject *arch = currents_json_get_object (rd, obj, where, "architecture",
+                                               CURRENTS_JSON_REQUIRED);
   JsonArray *hidden;
   const char *activation, *seed;
 
   if (arch == NULL)
     return;
-  hidden = get_array (rd, arch, in, "hidden", FALSE);
+  hidden = currents_json_get_array (rd, arch, in, "hidden", CURRENTS_JSON_REQUIRED);
   if (hidden == NULL)
     return;
   e->n_hidden = json_array_get_length (hidden);
   if (e->n_hidden > CURRENTS_NEURAL_MAX_LAYERS)
     {
-      fail (rd, "%s: %" G_GSIZE_FORMAT " hidden layers (at most %d)", in, e->n_hidden,
-            CURRENTS_NEURAL_MAX_LAYERS);
+      currents_json_fail (rd, "%s: %" G_GSIZE_FORMAT " hidden layers (at most %d)", in, e->n_hidden,
+                          CURRENTS_NEURAL_MAX_LAYERS);
       return;
     }
   for (gsize l = 0; l < e->n_hidden; l++)
@@ -1277,148 +1178,93 @@ read_architecture (Reader                 *rd,
       if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64
           || json_node_get_int (node) < 1 || json_node_get_int (node) > MAX_HIDDEN_WIDTH)
         {
-          fail (rd, "%s: 'hidden'[%" G_GSIZE_FORMAT "] must be a width from 1 to %d",
-                in, l, MAX_HIDDEN_WIDTH);
+          currents_json_fail (rd, "%s: 'hidden'[%" G_GSIZE_FORMAT "] must be a width from 1 to %d",
+                              in, l, MAX_HIDDEN_WIDTH);
           return;
         }
       e->hidden[l] = (gsize) json_node_get_int (node);
     }
-  activation = get_string (rd, arch, in, "activation", FALSE);
+  activation = currents_json_get_string (rd, arch, in, "activation", CURRENTS_JSON_REQUIRED);
   if (activation != NULL && !currents_activation_from_string (activation, &e->activation))
-    fail (rd, "%s: unknown activation '%s'", in, activation);
-  seed = get_string (rd, arch, in, "seed", TRUE);
+    currents_json_fail (rd, "%s: unknown activation '%s'", in, activation);
+  seed = currents_json_get_string (rd, arch, in, "seed", ABSENT_OR_NULL);
   if (seed != NULL && !g_ascii_string_to_unsigned (seed, 10, 0, G_MAXUINT64, &e->seed, NULL))
-    fail (rd, "%s: 'seed' is '%s', not a whole number", in, seed);
-  e->log_inputs = get_strings (rd, arch, in, "log_inputs");
+    currents_json_fail (rd, "%s: 'seed' is '%s', not a whole number", in, seed);
+  e->log_inputs = get_names (rd, arch, in, "log_inputs");
 }
 
-static void
-read_models (Reader            *rd,
-             JsonObject        *root,
-             CurrentsWorkspace *ws)
+static gpointer
+read_model (CurrentsJsonReader *rd,
+            JsonObject         *obj,
+            const char         *where)
 {
-  JsonArray *arr = get_array (rd, root, "the workspace", "models", FALSE);
+  CurrentsWorkspaceModel *e = g_new0 (CurrentsWorkspaceModel, 1);
+  const char *kind;
 
-  for (guint i = 0; arr != NULL && i < json_array_get_length (arr) && !rd->failed; i++)
+  e->name = dup_string (rd, obj, where, "name", FALSE);
+  kind = currents_json_get_string (rd, obj, where, "kind", CURRENTS_JSON_REQUIRED);
+  if (kind != NULL && !parse_kind (kind, &e->kind))
+    currents_json_fail (rd, "%s: unknown kind '%s' (expected equation, hybrid or neural)",
+                        where, kind);
+  e->path = dup_string (rd, obj, where, "path", TRUE);
+  if (!rd->failed && e->kind == CURRENTS_WORKSPACE_MODEL_NEURAL)
     {
-      g_autofree char *where = NULL;
-      g_autofree char *message = NULL;
-      JsonObject *obj = list_entry (rd, arr, "models", i, &where);
-      CurrentsWorkspaceModel *e;
-      const char *kind;
-
-      if (obj == NULL)
-        return;
-      e = g_new0 (CurrentsWorkspaceModel, 1);
-      e->name = g_strdup (get_string (rd, obj, where, "name", FALSE));
-      kind = get_string (rd, obj, where, "kind", FALSE);
-      if (kind != NULL && !parse_kind (kind, &e->kind))
-        fail (rd, "%s: unknown kind '%s' (expected equation, hybrid or neural)", where, kind);
-      e->path = g_strdup (get_string (rd, obj, where, "path", TRUE));
-      if (!rd->failed && e->kind == CURRENTS_WORKSPACE_MODEL_NEURAL)
-        {
-          read_architecture (rd, obj, where, e);
-          e->dataset = g_strdup (get_string (rd, obj, where, "dataset", TRUE));
-        }
-      else
-        e->source = g_strdup (get_string (rd, obj, where, "source", FALSE));
-      if (!rd->failed && find_entry (ws->models, e->name) >= 0)
-        fail (rd, "%s: another model has the same name", where);
-      if (!rd->failed && !check_model (e, &message))
-        fail (rd, "%s: %s", where, message);
-      if (rd->failed)
-        {
-          model_entry_free (e);
-          return;
-        }
-      g_ptr_array_add (ws->models, e);
+      read_architecture (rd, obj, where, e);
+      e->dataset = dup_string (rd, obj, where, "dataset", TRUE);
     }
+  else
+    e->source = dup_string (rd, obj, where, "source", FALSE);
+  return e;
+}
+
+static gpointer
+read_trained_entry (CurrentsJsonReader *rd,
+                    JsonObject         *obj,
+                    const char         *where)
+{
+  CurrentsWorkspaceTrained *e = g_new0 (CurrentsWorkspaceTrained, 1);
+  JsonNode *model;
+
+  e->name = dup_string (rd, obj, where, "name", FALSE);
+  e->model = dup_string (rd, obj, where, "model", TRUE);
+  e->dataset = dup_string (rd, obj, where, "dataset", TRUE);
+  model = currents_json_member (rd, obj, where, "trained", CURRENTS_JSON_REQUIRED);
+  if (model != NULL && !JSON_NODE_HOLDS_OBJECT (model))
+    currents_json_fail (rd, "%s: 'trained' is %s, not a trained model", where,
+                        currents_json_node_kind (model));
+  else if (model != NULL)
+    e->json = currents_json_to_string (model);
+  return e;
 }
 
 static void
-read_trained (Reader            *rd,
-              JsonObject        *root,
-              CurrentsWorkspace *ws)
+read_active (CurrentsJsonReader *rd,
+             JsonObject         *root,
+             CurrentsWorkspace  *ws)
 {
-  JsonArray *arr = get_array (rd, root, "the workspace", "trained", FALSE);
-
-  for (guint i = 0; arr != NULL && i < json_array_get_length (arr) && !rd->failed; i++)
-    {
-      g_autofree char *where = NULL;
-      g_autofree char *message = NULL;
-      JsonObject *obj = list_entry (rd, arr, "trained", i, &where);
-      CurrentsWorkspaceTrained *e;
-      JsonNode *model;
-
-      if (obj == NULL)
-        return;
-      e = g_new0 (CurrentsWorkspaceTrained, 1);
-      e->name = g_strdup (get_string (rd, obj, where, "name", FALSE));
-      e->model = g_strdup (get_string (rd, obj, where, "model", TRUE));
-      e->dataset = g_strdup (get_string (rd, obj, where, "dataset", TRUE));
-      model = member (rd, obj, where, "trained", FALSE);
-      if (model != NULL && !JSON_NODE_HOLDS_OBJECT (model))
-        fail (rd, "%s: 'trained' is %s, not a trained model", where, node_kind (model));
-      else if (model != NULL)
-        e->json = currents_json_to_string (model);
-      if (!rd->failed && find_entry (ws->trained, e->name) >= 0)
-        fail (rd, "%s: another trained model has the same name", where);
-      if (!rd->failed && !check_trained (e, &message))
-        fail (rd, "%s: %s", where, message);
-      if (rd->failed)
-        {
-          trained_entry_free (e);
-          return;
-        }
-      g_ptr_array_add (ws->trained, e);
-    }
-}
-
-static void
-read_active (Reader            *rd,
-             JsonObject        *root,
-             CurrentsWorkspace *ws)
-{
-  JsonObject *active = get_object (rd, root, "the workspace", "active", TRUE);
+  JsonObject *active = currents_json_get_object (rd, root, "the workspace", "active",
+                                                 CURRENTS_JSON_OPTIONAL);
   const char *dataset, *model, *trained;
 
   if (active == NULL)
     return;
-  dataset = get_string (rd, active, "active", "dataset", TRUE);
-  model = get_string (rd, active, "active", "model", TRUE);
-  trained = get_string (rd, active, "active", "trained", TRUE);
+  dataset = currents_json_get_string (rd, active, "active", "dataset", ABSENT_OR_NULL);
+  model = currents_json_get_string (rd, active, "active", "model", ABSENT_OR_NULL);
+  trained = currents_json_get_string (rd, active, "active", "trained", ABSENT_OR_NULL);
   if (rd->failed)
     return;
   if (dataset != NULL && find_entry (ws->datasets, dataset) < 0)
-    fail (rd, "active: no data set named '%s'", dataset);
+    currents_json_fail (rd, "active: no data set named '%s'", dataset);
   else if (model != NULL && find_entry (ws->models, model) < 0)
-    fail (rd, "active: no model named '%s'", model);
+    currents_json_fail (rd, "active: no model named '%s'", model);
   else if (trained != NULL && find_entry (ws->trained, trained) < 0)
-    fail (rd, "active: no trained model named '%s'", trained);
+    currents_json_fail (rd, "active: no trained model named '%s'", trained);
   else
     {
       ws->active_dataset = g_strdup (dataset);
       ws->active_model = g_strdup (model);
       ws->active_trained = g_strdup (trained);
     }
-}
-
-/* "line 3, column 7: …" from json-glib's message "<data>:3:7: Parse error: …". */
-static char *
-parser_message (const GError *error)
-{
-  const char *m = error->message;
-  int line = 0, col = 0;
-  const char *colon = strchr (m, ':');
-
-  if (colon != NULL && sscanf (colon + 1, "%d:%d", &line, &col) == 2)
-    {
-      const char *rest = strstr (colon + 1, ": ");
-
-      return g_strdup_printf ("line %d, column %d: %s", line, col,
-                              rest != NULL ? rest + 2 : m);
-    }
-  return g_strdup (m);
 }
 
 /**
@@ -1442,12 +1288,13 @@ currents_workspace_new_from_data (const char  *data,
                                   GError     **error)
 {
   g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GError) local = NULL;
+  g_autofree char *invalid = NULL;
   g_autoptr(CurrentsWorkspace) ws = NULL;
   g_autofree char *display = path != NULL ? g_filename_display_name (path)
                                           : g_strdup ("<workspace>");
-  Reader rd = { display, error, FALSE };
-  JsonNode *root_node, *fmt, *version_node;
+  CurrentsJsonReader rd = { .name = display, .error = error,
+                            .naming = CURRENTS_JSON_NAME_PLACE };
+  JsonNode *fmt, *version_node;
   JsonObject *root, *view;
   gsize len;
 
@@ -1457,88 +1304,68 @@ currents_workspace_new_from_data (const char  *data,
   if (data == NULL)
     data = "";
   len = length < 0 ? strlen (data) : (gsize) length;
-  {
-    gsize k = 0;
-
-    while (k < len && g_ascii_isspace (data[k]))
-      k++;
-    if (k == len)
-      {
-        fail (&rd, "the file is empty, not a Currents workspace");
-        return NULL;
-      }
-  }
-  if (memchr (data, '\0', len) != NULL)
-    {
-      fail (&rd, "not a Currents workspace (a binary file, not JSON text)");
-      return NULL;
-    }
-
   parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, data, (gssize) len, &local))
+  root = currents_json_parse_object (&rd, parser, data, len, "a Currents workspace", &invalid);
+  if (invalid != NULL)
     {
-      g_autofree char *where = parser_message (local);
       g_autofree char *head = g_strndup (data, MIN (len, 400));
 
       if (strstr (head, CURRENTS_WORKSPACE_FORMAT) != NULL)
-        fail (&rd, "the workspace is damaged or truncated: not valid JSON (%s)", where);
+        currents_json_fail (&rd, "the workspace is damaged or truncated: not valid JSON (%s)",
+                            invalid);
       else
-        fail (&rd, "not a Currents workspace (not valid JSON: %s)", where);
-      return NULL;
+        currents_json_fail (&rd, "not a Currents workspace (not valid JSON: %s)", invalid);
     }
-  root_node = json_parser_get_root (parser);
-  if (root_node == NULL || !JSON_NODE_HOLDS_OBJECT (root_node))
-    {
-      fail (&rd, "not a Currents workspace (the top level is %s, not an object)",
-            root_node != NULL ? node_kind (root_node) : "empty");
-      return NULL;
-    }
-  root = json_node_get_object (root_node);
+  if (root == NULL)
+    return NULL;
 
   fmt = json_object_get_member (root, "format");
   if (fmt == NULL || !JSON_NODE_HOLDS_VALUE (fmt)
       || json_node_get_value_type (fmt) != G_TYPE_STRING)
     {
-      fail (&rd, "not a Currents workspace (%s)",
-            fmt == NULL ? "no 'format' key" : "'format' is not a string");
+      currents_json_fail (&rd, "not a Currents workspace (%s)",
+                          fmt == NULL ? "no 'format' key" : "'format' is not a string");
       return NULL;
     }
   if (strcmp (json_node_get_string (fmt), CURRENTS_WORKSPACE_FORMAT) != 0)
     {
       if (strcmp (json_node_get_string (fmt), CURRENTS_TRAINED_FORMAT) == 0)
-        fail (&rd, "not a Currents workspace but a trained model; open it as a model");
+        currents_json_fail (&rd,
+                            "not a Currents workspace but a trained model; open it as a model");
       else
-        fail (&rd, "not a Currents workspace (its format is '%s')", json_node_get_string (fmt));
+        currents_json_fail (&rd, "not a Currents workspace (its format is '%s')",
+                            json_node_get_string (fmt));
       return NULL;
     }
   version_node = json_object_get_member (root, "version");
   if (version_node == NULL || !JSON_NODE_HOLDS_VALUE (version_node)
       || json_node_get_value_type (version_node) != G_TYPE_INT64)
     {
-      fail (&rd, "the workspace has no format version (expected 'version': %d)",
-            CURRENTS_WORKSPACE_VERSION);
+      currents_json_fail (&rd, "the workspace has no format version (expected 'version': %d)",
+                          CURRENTS_WORKSPACE_VERSION);
       return NULL;
     }
   if (json_node_get_int (version_node) > CURRENTS_WORKSPACE_VERSION)
     {
-      fail (&rd, "format version %" G_GINT64_FORMAT " was written by a newer Currents; this "
-            "one reads version %d", json_node_get_int (version_node),
-            CURRENTS_WORKSPACE_VERSION);
+      currents_json_fail (&rd, "format version %" G_GINT64_FORMAT " was written by a newer "
+                          "Currents; this one reads version %d", json_node_get_int (version_node),
+                          CURRENTS_WORKSPACE_VERSION);
       return NULL;
     }
   if (json_node_get_int (version_node) != CURRENTS_WORKSPACE_VERSION)
     {
-      fail (&rd, "unsupported format version %" G_GINT64_FORMAT " (this program reads "
-            "version %d)", json_node_get_int (version_node), CURRENTS_WORKSPACE_VERSION);
+      currents_json_fail (&rd, "unsupported format version %" G_GINT64_FORMAT " (this program "
+                          "reads version %d)", json_node_get_int (version_node),
+                          CURRENTS_WORKSPACE_VERSION);
       return NULL;
     }
 
   ws = currents_workspace_new ();
-  read_datasets (&rd, root, ws);
-  read_models (&rd, root, ws);
-  read_trained (&rd, root, ws);
+  read_entries (&rd, root, &datasets_kind, read_dataset, ws->datasets);
+  read_entries (&rd, root, &models_kind, read_model, ws->models);
+  read_entries (&rd, root, &trained_kind, read_trained_entry, ws->trained);
   read_active (&rd, root, ws);
-  view = get_object (&rd, root, "the workspace", "view", TRUE);
+  view = currents_json_get_object (&rd, root, "the workspace", "view", CURRENTS_JSON_OPTIONAL);
   if (rd.failed)
     return NULL;
   if (view != NULL)

@@ -1,0 +1,444 @@
+/* currents-json.c
+ *
+ * Copyright 2026 The Currents authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Reading typed members of json-glib objects for the trained-model and workspace
+ * loaders (see currents-json.h). Writing (currents_json_to_string) lives with the
+ * trained-model emitter in currents-trained.c.
+ */
+
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "currents-error.h"
+#include "currents-json.h"
+
+/**
+ * currents_json_fail:
+ * @rd: a reader
+ * @format: printf-style message, after "@name: "
+ *
+ * Records the failure; only the first one of a reader is kept.
+ */
+void
+currents_json_fail (CurrentsJsonReader *rd,
+                    const char         *format,
+                    ...)
+{
+  g_autofree char *msg = NULL;
+  va_list args;
+
+  if (rd->failed)
+    return;
+  rd->failed = TRUE;
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (rd->error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_DATA_FORMAT, "%s: %s",
+               rd->name, msg);
+}
+
+/* Fails with "'where.key'@rest" or "where: 'key'@rest", as @rd names members. */
+static void fail_member (CurrentsJsonReader *rd, const char *where, const char *key,
+                         const char *format, ...) G_GNUC_PRINTF (4, 5);
+
+static void
+fail_member (CurrentsJsonReader *rd,
+             const char         *where,
+             const char         *key,
+             const char         *format,
+             ...)
+{
+  g_autofree char *rest = NULL;
+  va_list args;
+
+  va_start (args, format);
+  rest = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (rd->naming == CURRENTS_JSON_NAME_PLACE)
+    currents_json_fail (rd, "%s: '%s'%s", where, key, rest);
+  else if (where != NULL)
+    currents_json_fail (rd, "'%s.%s'%s", where, key, rest);
+  else
+    currents_json_fail (rd, "'%s'%s", key, rest);
+}
+
+/**
+ * currents_json_node_kind:
+ * @node: (nullable): a node
+ *
+ * Returns: what @node is, for messages: "an object", "a string", … ("missing" for %NULL)
+ */
+const char *
+currents_json_node_kind (JsonNode *node)
+{
+  GType type;
+
+  if (node == NULL)
+    return "missing";
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT: return "an object";
+    case JSON_NODE_ARRAY: return "an array";
+    case JSON_NODE_NULL: return "null";
+    case JSON_NODE_VALUE:
+    default:
+      type = json_node_get_value_type (node);
+      if (type == G_TYPE_STRING)
+        return "a string";
+      if (type == G_TYPE_BOOLEAN)
+        return "a boolean";
+      return "a number";
+    }
+}
+
+/**
+ * currents_json_is_number:
+ * @node: (nullable): a node
+ *
+ * Returns: whether @node is an integer or a floating-point value
+ */
+gboolean
+currents_json_is_number (JsonNode *node)
+{
+  GType type;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  type = json_node_get_value_type (node);
+  return type == G_TYPE_DOUBLE || type == G_TYPE_INT64;
+}
+
+/*
+ * The getters below take the same first arguments:
+ *   @rd: a reader
+ *   @obj: the object
+ *   @where: (nullable): its place, for messages (%NULL: the top level, path naming only)
+ *   @key: the member
+ *   @flags: %CURRENTS_JSON_OPTIONAL when it may be absent; %CURRENTS_JSON_NULLABLE
+ *     (strings) when it may be null
+ * and return %NULL (or %FALSE) when it is absent or null as allowed, when it is not what
+ * they read (a failure) and when @rd has already failed.
+ */
+
+/**
+ * currents_json_member:
+ *
+ * Returns: (transfer none) (nullable): the member @key of @obj, whatever it holds
+ */
+JsonNode *
+currents_json_member (CurrentsJsonReader *rd,
+                      JsonObject         *obj,
+                      const char         *where,
+                      const char         *key,
+                      CurrentsJsonFlags   flags)
+{
+  JsonNode *node;
+
+  if (rd->failed)
+    return NULL;
+  node = json_object_get_member (obj, key);
+  if (node != NULL || (flags & CURRENTS_JSON_OPTIONAL) != 0)
+    return node;
+  if (rd->naming == CURRENTS_JSON_NAME_PLACE)
+    currents_json_fail (rd, "%s: missing key '%s'", where, key);
+  else if (where != NULL)
+    currents_json_fail (rd, "missing key '%s' in '%s'", key, where);
+  else
+    currents_json_fail (rd, "missing key '%s'", key);
+  return NULL;
+}
+
+static gboolean
+holds (JsonNode     *node,
+       JsonNodeType  type,
+       GType         value_type)
+{
+  return JSON_NODE_TYPE (node) == type
+         && (type != JSON_NODE_VALUE || json_node_get_value_type (node) == value_type);
+}
+
+/* The member when it holds @type (a @value_type value); otherwise a failure
+ * "'key' is <what it is>, not @expected". */
+static JsonNode *
+typed_member (CurrentsJsonReader *rd,
+              JsonObject         *obj,
+              const char         *where,
+              const char         *key,
+              CurrentsJsonFlags   flags,
+              JsonNodeType        type,
+              GType               value_type,
+              const char         *expected)
+{
+  JsonNode *node = currents_json_member (rd, obj, where, key, flags);
+
+  if (node == NULL || ((flags & CURRENTS_JSON_NULLABLE) != 0 && JSON_NODE_HOLDS_NULL (node)))
+    return NULL;
+  if (!holds (node, type, value_type))
+    {
+      fail_member (rd, where, key, " is %s, not %s", currents_json_node_kind (node), expected);
+      return NULL;
+    }
+  return node;
+}
+
+/**
+ * currents_json_get_object:
+ *
+ * Returns: (transfer none) (nullable): the member, an object
+ */
+JsonObject *
+currents_json_get_object (CurrentsJsonReader *rd,
+                          JsonObject         *obj,
+                          const char         *where,
+                          const char         *key,
+                          CurrentsJsonFlags   flags)
+{
+  JsonNode *node = typed_member (rd, obj, where, key, flags, JSON_NODE_OBJECT, G_TYPE_INVALID,
+                                 "an object");
+
+  return node != NULL ? json_node_get_object (node) : NULL;
+}
+
+/**
+ * currents_json_get_array:
+ *
+ * Returns: (transfer none) (nullable): the member, an array
+ */
+JsonArray *
+currents_json_get_array (CurrentsJsonReader *rd,
+                         JsonObject         *obj,
+                         const char         *where,
+                         const char         *key,
+                         CurrentsJsonFlags   flags)
+{
+  JsonNode *node = typed_member (rd, obj, where, key, flags, JSON_NODE_ARRAY, G_TYPE_INVALID,
+                                 "an array");
+
+  return node != NULL ? json_node_get_array (node) : NULL;
+}
+
+/**
+ * currents_json_get_string:
+ *
+ * Returns: (transfer none) (nullable): the member, a string
+ */
+const char *
+currents_json_get_string (CurrentsJsonReader *rd,
+                          JsonObject         *obj,
+                          const char         *where,
+                          const char         *key,
+                          CurrentsJsonFlags   flags)
+{
+  JsonNode *node = typed_member (rd, obj, where, key, flags, JSON_NODE_VALUE, G_TYPE_STRING,
+                                 "a string");
+
+  return node != NULL ? json_node_get_string (node) : NULL;
+}
+
+/**
+ * currents_json_get_strings:
+ *
+ * Returns: (transfer full) (nullable): the member, an array of strings, as a
+ *   %NULL-terminated vector (empty for [])
+ */
+char **
+currents_json_get_strings (CurrentsJsonReader *rd,
+                           JsonObject         *obj,
+                           const char         *where,
+                           const char         *key,
+                           CurrentsJsonFlags   flags)
+{
+  JsonArray *arr = currents_json_get_array (rd, obj, where, key,
+                                            flags & ~CURRENTS_JSON_NULLABLE);
+  g_auto(GStrv) v = NULL;
+  guint n;
+
+  if (arr == NULL)
+    return NULL;
+  n = json_array_get_length (arr);
+  v = g_new0 (char *, n + 1);
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (arr, i);
+
+      if (!holds (node, JSON_NODE_VALUE, G_TYPE_STRING))
+        {
+          fail_member (rd, where, key, "[%u] is %s, not a string", i,
+                       currents_json_node_kind (node));
+          return NULL;
+        }
+      v[i] = g_strdup (json_node_get_string (node));
+    }
+  return g_steal_pointer (&v);
+}
+
+/**
+ * currents_json_get_boolean:
+ *
+ * Returns: the member, true or false
+ */
+gboolean
+currents_json_get_boolean (CurrentsJsonReader *rd,
+                           JsonObject         *obj,
+                           const char         *where,
+                           const char         *key,
+                           CurrentsJsonFlags   flags)
+{
+  JsonNode *node = typed_member (rd, obj, where, key, flags, JSON_NODE_VALUE, G_TYPE_BOOLEAN,
+                                 "true or false");
+
+  return node != NULL && json_node_get_boolean (node);
+}
+
+/**
+ * currents_json_get_int:
+ * @value: (out): the member, an integer, which must exist
+ *
+ * Returns: %TRUE when @value was set
+ */
+gboolean
+currents_json_get_int (CurrentsJsonReader *rd,
+                       JsonObject         *obj,
+                       const char         *where,
+                       const char         *key,
+                       gint64             *value)
+{
+  JsonNode *node = typed_member (rd, obj, where, key, CURRENTS_JSON_REQUIRED, JSON_NODE_VALUE,
+                                 G_TYPE_INT64, "an integer");
+
+  if (node == NULL)
+    return FALSE;
+  *value = json_node_get_int (node);
+  return TRUE;
+}
+
+/**
+ * currents_json_get_numbers:
+ * @expected: how many numbers it must have
+ * @needs: who needs that many, for messages ("the states need")
+ * @flags: %CURRENTS_JSON_OPTIONAL when it may be absent, %CURRENTS_JSON_NULLABLE when
+ *   null entries stand for NaN (a non-finite value)
+ *
+ * Returns: (transfer full) (nullable): the @expected numbers (at least one element is
+ *   allocated); %NULL when absent or on failure
+ */
+double *
+currents_json_get_numbers (CurrentsJsonReader *rd,
+                           JsonObject         *obj,
+                           const char         *where,
+                           const char         *key,
+                           gsize               expected,
+                           const char         *needs,
+                           CurrentsJsonFlags   flags)
+{
+  JsonArray *arr = currents_json_get_array (rd, obj, where, key,
+                                            flags & ~CURRENTS_JSON_NULLABLE);
+  g_autofree double *v = NULL;
+  guint n;
+
+  if (arr == NULL)
+    return NULL;
+  n = json_array_get_length (arr);
+  if (n != expected)
+    {
+      fail_member (rd, where, key, " has %u number%s, %s %" G_GSIZE_FORMAT, n,
+                   n == 1 ? "" : "s", needs, expected);
+      return NULL;
+    }
+  v = g_new0 (double, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (arr, i);
+
+      if (currents_json_is_number (node))
+        v[i] = json_node_get_double (node);
+      else if ((flags & CURRENTS_JSON_NULLABLE) != 0 && JSON_NODE_HOLDS_NULL (node))
+        v[i] = NAN;
+      else if (JSON_NODE_HOLDS_NULL (node))
+        {
+          fail_member (rd, where, key, "[%u] is null, but it must be a finite number", i);
+          return NULL;
+        }
+      else
+        {
+          fail_member (rd, where, key, "[%u] is %s, not a number", i,
+                       currents_json_node_kind (node));
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&v);
+}
+
+/* json-glib's messages start "<data>:LINE:COL: "; say where instead. */
+static char *
+parser_message (const GError *error)
+{
+  const char *msg = error->message;
+  int line, col, used = 0;
+
+  if (g_str_has_prefix (msg, "<data>:")
+      && sscanf (msg + 7, "%d:%d: %n", &line, &col, &used) == 2 && used > 0)
+    return g_strdup_printf ("line %d, column %d: %s", line, col, msg + 7 + used);
+  return g_strdup (msg);
+}
+
+/**
+ * currents_json_parse_object:
+ * @rd: a reader
+ * @parser: the parser to use; it keeps the tree
+ * @data: (nullable): the text, @len bytes (%NULL only when @len is 0)
+ * @len: its length
+ * @document: what the text should be, for messages ("a Currents workspace")
+ * @invalid: (out): where the text is not valid JSON ("line 3, column 7: …")
+ *
+ * Refuses empty text, binary text and a top level that is not an object, saying the
+ * text is not @document. Text that is not valid JSON is not a failure of @rd: %NULL is
+ * returned with @invalid set, and the caller words it (it may tell a damaged file of
+ * its own kind from a foreign one).
+ *
+ * Returns: (transfer none) (nullable): the top-level object
+ */
+JsonObject *
+currents_json_parse_object (CurrentsJsonReader  *rd,
+                            JsonParser          *parser,
+                            const char          *data,
+                            gsize                len,
+                            const char          *document,
+                            char               **invalid)
+{
+  g_autoptr(GError) local = NULL;
+  JsonNode *root;
+  gsize k = 0;
+
+  *invalid = NULL;
+  while (k < len && g_ascii_isspace (data[k]))
+    k++;
+  if (k == len)
+    {
+      currents_json_fail (rd, "the file is empty, not %s", document);
+      return NULL;
+    }
+  if (memchr (data, '\0', len) != NULL)
+    {
+      currents_json_fail (rd, "not %s (a binary file, not JSON text)", document);
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, data, (gssize) len, &local))
+    {
+      *invalid = parser_message (local);
+      return NULL;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      currents_json_fail (rd, "not %s (the top level is %s, not an object)", document,
+                          root != NULL ? currents_json_node_kind (root) : "empty");
+      return NULL;
+    }
+  return json_node_get_object (root);
+}
