@@ -763,6 +763,32 @@ test_locale (Fixture       *fixture,
                      ==, 2.385);
 }
 
+/* The view a workspace keeps is its own: changing the caller's object afterwards, or the
+ * copy's, changes nothing else (json_node_copy() alone would share nested objects). */
+static void
+test_view_owned (void)
+{
+  g_autoptr(CurrentsWorkspace) ws = currents_workspace_new ();
+  g_autoptr(CurrentsWorkspace) copy = NULL;
+  g_autoptr(JsonObject) view = json_object_new ();
+  JsonObject *axes = json_object_new ();
+  JsonObject *kept;
+
+  json_object_set_string_member (axes, "x", "u");
+  json_object_set_object_member (view, "axes", axes);
+  currents_workspace_set_view (ws, view);
+  json_object_set_string_member (axes, "x", "v");
+  kept = currents_workspace_get_view (ws);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (kept, "axes"),
+                                                  "x"), ==, "u");
+
+  copy = currents_workspace_copy (ws);
+  json_object_set_string_member (json_object_get_object_member (currents_workspace_get_view (copy),
+                                                                "axes"), "x", "w");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (kept, "axes"),
+                                                  "x"), ==, "u");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -785,6 +811,7 @@ main (int   argc,
   ADD ("locale", test_locale);
 
 #undef ADD
+  g_test_add_func ("/engine/workspace/view-owned", test_view_owned);
 
   return g_test_run ();
 }

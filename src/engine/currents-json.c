@@ -442,3 +442,53 @@ currents_json_parse_object (CurrentsJsonReader  *rd,
     }
   return json_node_get_object (root);
 }
+
+/* A deep copy: json_node_copy() only takes references on objects and arrays, and a
+ * shared object would change under us when the caller changes theirs. */
+JsonNode *
+currents_json_deep_copy (JsonNode *node)
+{
+  JsonNode *copy;
+
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObject *src = json_node_get_object (node), *dst = json_object_new ();
+        GList *members = json_object_get_members (src);
+
+        for (GList *l = members; l != NULL; l = l->next)
+          json_object_set_member (dst, l->data,
+                                  currents_json_deep_copy (json_object_get_member (src, l->data)));
+        g_list_free (members);
+        copy = json_node_new (JSON_NODE_OBJECT);
+        json_node_take_object (copy, dst);
+        return copy;
+      }
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *src = json_node_get_array (node), *dst = json_array_new ();
+
+        for (guint i = 0; i < json_array_get_length (src); i++)
+          json_array_add_element (dst, currents_json_deep_copy (json_array_get_element (src, i)));
+        copy = json_node_new (JSON_NODE_ARRAY);
+        json_node_take_array (copy, dst);
+        return copy;
+      }
+    case JSON_NODE_VALUE:
+    case JSON_NODE_NULL:
+    default:
+      return json_node_copy (node);
+    }
+}
+
+JsonObject *
+currents_json_object_deep_copy (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonNode) copy = NULL;
+
+  json_node_set_object (node, object);
+  copy = currents_json_deep_copy (node);
+  return json_object_ref (json_node_get_object (copy));
+}

@@ -107,4 +107,9 @@ JsonObject *currents_json_parse_object (CurrentsJsonReader  *rd,
                                         const char          *document,
                                         char               **invalid);
 
+/* Deep copies: json_node_copy() only takes references on objects and arrays, so a
+ * "copy" would change when the original does. (transfer full) */
+JsonNode   *currents_json_deep_copy        (JsonNode   *node);
+JsonObject *currents_json_object_deep_copy (JsonObject *object);
+
 G_END_DECLS

@@ -442,55 +442,6 @@ currents_trained_model_get_data_sha256 (const CurrentsTrainedModel *tm)
   return tm->data_sha256;
 }
 
-/* A deep copy: json_node_copy() only takes references on objects and arrays, and a
- * shared object would change under us when the caller changes theirs. */
-static JsonNode *
-json_deep_copy (JsonNode *node)
-{
-  JsonNode *copy;
-
-  switch (JSON_NODE_TYPE (node))
-    {
-    case JSON_NODE_OBJECT:
-      {
-        JsonObject *src = json_node_get_object (node), *dst = json_object_new ();
-        GList *members = json_object_get_members (src);
-
-        for (GList *l = members; l != NULL; l = l->next)
-          json_object_set_member (dst, l->data,
-                                  json_deep_copy (json_object_get_member (src, l->data)));
-        g_list_free (members);
-        copy = json_node_new (JSON_NODE_OBJECT);
-        json_node_take_object (copy, dst);
-        return copy;
-      }
-    case JSON_NODE_ARRAY:
-      {
-        JsonArray *src = json_node_get_array (node), *dst = json_array_new ();
-
-        for (guint i = 0; i < json_array_get_length (src); i++)
-          json_array_add_element (dst, json_deep_copy (json_array_get_element (src, i)));
-        copy = json_node_new (JSON_NODE_ARRAY);
-        json_node_take_array (copy, dst);
-        return copy;
-      }
-    case JSON_NODE_VALUE:
-    case JSON_NODE_NULL:
-    default:
-      return json_node_copy (node);
-    }
-}
-
-static JsonObject *
-json_object_deep_copy (JsonObject *object)
-{
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-  g_autoptr(JsonNode) copy = NULL;
-
-  json_node_set_object (node, object);
-  copy = json_deep_copy (node);
-  return json_object_ref (json_node_get_object (copy));
-}
 
 /**
  * currents_trained_model_set_training:
@@ -505,7 +456,7 @@ currents_trained_model_set_training (CurrentsTrainedModel *tm,
   JsonObject *copy;
 
   g_return_if_fail (tm != NULL);
-  copy = settings != NULL ? json_object_deep_copy (settings) : NULL;
+  copy = settings != NULL ? currents_json_object_deep_copy (settings) : NULL;
   if (tm->training != NULL)
     json_object_unref (tm->training);
   tm->training = copy;
@@ -923,7 +874,8 @@ trained_to_node (const CurrentsTrainedModel *tm)
   }
 
   if (tm->training != NULL)
-    json_object_set_object_member (root, "training", json_object_deep_copy (tm->training));
+    json_object_set_object_member (root, "training",
+                                   currents_json_object_deep_copy (tm->training));
   else
     json_object_set_null_member (root, "training");
 

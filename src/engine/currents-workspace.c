@@ -35,7 +35,6 @@ struct _CurrentsWorkspace
   JsonObject *view;
 };
 
-static JsonObject *copy_object (JsonObject *obj);
 
 /* ------------------------------------------------------------------------------------ */
 /* Entries                                                                              */
@@ -170,7 +169,7 @@ currents_workspace_copy (const CurrentsWorkspace *ws)
   copy->active_trained = g_strdup (ws->active_trained);
 
   json_object_unref (copy->view);
-  copy->view = copy_object (ws->view);
+  copy->view = currents_json_object_deep_copy (ws->view);
   return copy;
 }
 
@@ -708,17 +707,6 @@ currents_workspace_get_view (CurrentsWorkspace *ws)
   return ws->view;
 }
 
-/* A deep copy of @obj (json-glib has no json_object_copy() before 1.6's sealing). */
-static JsonObject *
-copy_object (JsonObject *obj)
-{
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-  g_autoptr(JsonNode) copy = NULL;
-
-  json_node_set_object (node, obj);
-  copy = json_node_copy (node);
-  return json_object_ref (json_node_get_object (copy));
-}
 
 void
 currents_workspace_set_view (CurrentsWorkspace *ws,
@@ -728,7 +716,7 @@ currents_workspace_set_view (CurrentsWorkspace *ws,
 
   g_return_if_fail (ws != NULL);
 
-  copy = view != NULL ? copy_object (view) : json_object_new ();
+  copy = view != NULL ? currents_json_object_deep_copy (view) : json_object_new ();
   json_object_unref (ws->view);
   ws->view = copy;
 }
@@ -941,7 +929,7 @@ workspace_to_node (const CurrentsWorkspace *ws,
   set_string_or_null (active, "model", ws->active_model);
   set_string_or_null (active, "trained", ws->active_trained);
   json_object_set_object_member (root, "active", active);
-  json_object_set_object_member (root, "view", copy_object (ws->view));
+  json_object_set_object_member (root, "view", currents_json_object_deep_copy (ws->view));
 
   node = json_node_new (JSON_NODE_OBJECT);
   json_node_take_object (node, root);
