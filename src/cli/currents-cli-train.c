@@ -35,6 +35,8 @@ typedef struct
   char               *rtol;
   char               *atol;
   char               *seed;
+  char              **conserve;
+  char               *conserve_weight;
   int                 threads;
   gboolean            stiff;
   gboolean            no_standardize;
@@ -57,6 +59,8 @@ setup_clear (Setup *s)
   g_free (s->rtol);
   g_free (s->atol);
   g_free (s->seed);
+  g_strfreev (s->conserve);
+  g_free (s->conserve_weight);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Setup, setup_clear)
@@ -90,6 +94,12 @@ setup_add_entries (GOptionContext *ctx,
       "Weigh every state alike (plain MSE) instead of by its inverse variance", NULL },
     { "learn-initial", 0, 0, G_OPTION_ARG_NONE, &s->learn_initial,
       "Also learn each trajectory's initial state", NULL },
+    { "conserve", 0, 0, G_OPTION_ARG_STRING_ARRAY, &s->conserve,
+      "A quantity of the states that must stay constant, e.g. \"E + C\": the loss adds "
+      "λ·mean((d/dt quantity)²) over the data's and the predicted states (repeatable)",
+      "EXPR" },
+    { "conserve-weight", 0, 0, G_OPTION_ARG_STRING, &s->conserve_weight,
+      "The penalty weight λ of every --conserve (default 1)", "λ" },
     { "gradient", 'g', 0, G_OPTION_ARG_STRING, &s->gradient,
       "discrete (default), adjoint or backsolve", "METHOD" },
     { "stiff", 0, 0, G_OPTION_ARG_NONE, &s->stiff,
@@ -209,6 +219,22 @@ learner_new (Setup                 *s,
       !currents_mlp_load_text (s->init_weights, currents_learner_get_n_params (l),
                                currents_learner_get_initial_params (l), error))
     return NULL;
+  if (s->conserve_weight != NULL && s->conserve == NULL)
+    {
+      g_set_error_literal (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                           "--conserve-weight: give the quantity with --conserve");
+      return NULL;
+    }
+  for (gsize i = 0; s->conserve != NULL && s->conserve[i] != NULL; i++)
+    {
+      double weight = 1.0;
+
+      if (s->conserve_weight != NULL
+          && !cli_parse_double (s->conserve_weight, "--conserve-weight", &weight, error))
+        return NULL;
+      if (!currents_learner_add_conservation (l, s->conserve[i], weight, error))
+        return NULL;
+    }
   return g_steal_pointer (&l);
 }
 

@@ -131,6 +131,58 @@ test_hybrid (void)
   g_assert_cmpfloat (mse_of (after.out), <, 0.5 * mse_of (before.out));
 }
 
+/* --conserve adds the penalty of a conserved quantity to the loss (a random network does
+ * not conserve E + C, so the loss grows), its gradient stays exact, training records it,
+ * and a name that is not a state is refused with the column. */
+static void
+test_conserve (void)
+{
+  g_autofree char *data = currents_cli_test_example ("enzyme.csv");
+  g_autofree char *out = currents_cli_test_write_temp ("conserve.json", NULL);
+  g_auto(CurrentsCliRun) plain = { 0 };
+  g_auto(CurrentsCliRun) pen = { 0 };
+  g_auto(CurrentsCliRun) t = { 0 };
+  g_auto(CurrentsCliRun) bad = { 0 };
+  g_auto(CurrentsCliRun) lone = { 0 };
+  g_autoptr(JsonObject) o0 = NULL, o1 = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *training;
+  JsonArray *conserve;
+
+  RUN (&plain, "gradient", data, "--hidden", "8", "--seed", "1", "--json");
+  g_assert_cmpint (plain.status, ==, 0);
+  RUN (&pen, "gradient", data, "--hidden", "8", "--seed", "1", "--conserve", "E + C",
+       "--conserve-weight", "10", "--check", "--json");
+  g_assert_cmpint (pen.status, ==, 0);
+  o0 = parse_object (plain.out);
+  o1 = parse_object (pen.out);
+  g_assert_cmpfloat (json_object_get_double_member (o1, "loss"), >,
+                     json_object_get_double_member (o0, "loss"));
+  g_assert_cmpfloat (json_object_get_double_member (o1, "fd_rel_error"), <=, 1e-5);
+
+  RUN (&t, "train", data, "--hidden", "8", "--epochs", "3", "--conserve", "E + C",
+       "--conserve", "S + C + P", "--conserve-weight", "2", "--quiet", "-o", out);
+  g_assert_cmpint (t.status, ==, 0);
+  g_assert_true (json_parser_load_from_file (parser, out, &error));
+  g_assert_no_error (error);
+  training = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)),
+                                            "training");
+  conserve = json_object_get_array_member (training, "conserve");
+  g_assert_cmpuint (json_array_get_length (conserve), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (conserve, 1),
+                                                  "expression"), ==, "S + C + P");
+  g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (conserve, 1),
+                                                    "weight"), ==, 2.0);
+
+  RUN (&bad, "train", data, "--epochs", "1", "--conserve", "E + X", "-o", out);
+  g_assert_cmpint (bad.status, ==, 1);
+  g_assert_nonnull (strstr (bad.err, "column 5: 'X' is not a state of the model"));
+  RUN (&lone, "train", data, "--epochs", "1", "--conserve-weight", "2", "-o", out);
+  g_assert_cmpint (lone.status, ==, 1);
+  g_assert_nonnull (strstr (lone.err, "--conserve-weight"));
+}
+
 static void
 test_gradient_check (void)
 {
@@ -240,6 +292,7 @@ main (int    argc,
   g_test_add_func ("/cli/train/train-predict", test_train_predict);
   g_test_add_func ("/cli/train/hybrid", test_hybrid);
   g_test_add_func ("/cli/train/gradient-check", test_gradient_check);
+  g_test_add_func ("/cli/train/conserve", test_conserve);
   g_test_add_func ("/cli/train/interrupt-saves-best", test_interrupt_saves_best);
   g_test_add_func ("/cli/train/refusals", test_refusals);
   return g_test_run ();
