@@ -27,6 +27,7 @@
 #include "currents-continuation.h"
 #include "currents-hysteresis.h"
 #include "currents-periodic.h"
+#include "currents-view-util-private.h"
 
 #define DEBOUNCE_MS     300
 #define CACHE_MAX       24
@@ -2056,18 +2057,8 @@ unmap_cb (CurrentsBifurcationView *self)
 static void
 forget_portrait (CurrentsBifurcationView *self)
 {
-  if (self->panel != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->panel, self);
-      g_object_remove_weak_pointer (G_OBJECT (self->panel), (gpointer *) &self->panel);
-      self->panel = NULL;
-    }
-  if (self->portrait != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->portrait, self);
-      g_object_remove_weak_pointer (G_OBJECT (self->portrait), (gpointer *) &self->portrait);
-      self->portrait = NULL;
-    }
+  _currents_view_forget (self, (gpointer *) &self->panel);
+  _currents_view_forget (self, (gpointer *) &self->portrait);
 }
 
 static void
@@ -2089,8 +2080,7 @@ currents_bifurcation_view_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), CURRENTS_TYPE_BIFURCATION_VIEW);
   /* children the template made but did not bind */
-  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL;)
-    gtk_widget_unparent (child);
+  _currents_view_unparent_children (GTK_WIDGET (object));
   G_OBJECT_CLASS (currents_bifurcation_view_parent_class)->dispose (object);
 }
 

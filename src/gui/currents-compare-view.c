@@ -28,6 +28,7 @@
 
 #include "currents-compare-view.h"
 #include "currents-plot.h"
+#include "currents-view-util-private.h"
 
 #define HEAT_N       48   /* heat map cells per axis */
 #define ARROW_N      15   /* arrows per axis */
@@ -1371,18 +1372,8 @@ static void
 disconnect_portrait (CurrentsCompareView *self)
 {
   /* either may be going away already: the weak pointers say which are left */
-  if (self->panel != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->panel, self);
-      g_object_remove_weak_pointer (G_OBJECT (self->panel), (gpointer *) &self->panel);
-      self->panel = NULL;
-    }
-  if (self->portrait != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->portrait, self);
-      g_object_remove_weak_pointer (G_OBJECT (self->portrait), (gpointer *) &self->portrait);
-      self->portrait = NULL;
-    }
+  _currents_view_forget (self, (gpointer *) &self->panel);
+  _currents_view_forget (self, (gpointer *) &self->portrait);
 }
 
 static void
@@ -1409,8 +1400,7 @@ currents_compare_view_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), CURRENTS_TYPE_COMPARE_VIEW);
   /* children the template made but did not bind */
-  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL;)
-    gtk_widget_unparent (child);
+  _currents_view_unparent_children (GTK_WIDGET (object));
   G_OBJECT_CLASS (currents_compare_view_parent_class)->dispose (object);
 }
 

@@ -21,6 +21,7 @@
 #include "currents-gallery.h"
 #include "currents-plot-portrait.h"
 #include "currents-plot-scene.h"
+#include "currents-view-util-private.h"
 
 #define EXAMPLES_PATH  "/org/currents/Currents/examples/"
 #define GROUP          "Gallery"
@@ -1566,8 +1567,7 @@ currents_gallery_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (object), CURRENTS_TYPE_GALLERY);
   /* children the template made but did not bind */
-  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL;)
-    gtk_widget_unparent (child);
+  _currents_view_unparent_children (GTK_WIDGET (object));
   G_OBJECT_CLASS (currents_gallery_parent_class)->dispose (object);
 }
 

@@ -31,6 +31,7 @@
 #include <glib/gi18n.h>
 
 #include "currents-knockout-view.h"
+#include "currents-view-util-private.h"
 
 #define COURSE_SAMPLES   401
 #define COURSE_DOUBLINGS 5
@@ -1563,8 +1564,7 @@ currents_knockout_view_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), CURRENTS_TYPE_KNOCKOUT_VIEW);
   /* children the template made but did not bind */
-  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL;)
-    gtk_widget_unparent (child);
+  _currents_view_unparent_children (GTK_WIDGET (object));
   G_OBJECT_CLASS (currents_knockout_view_parent_class)->dispose (object);
 }
 

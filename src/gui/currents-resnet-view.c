@@ -26,6 +26,7 @@
 
 #include "currents-plot.h"
 #include "currents-resnet-view.h"
+#include "currents-view-util-private.h"
 
 #define MIN_LAYERS 2
 #define MAX_LAYERS 1000
@@ -1524,18 +1525,8 @@ drag_end_cb (GtkGestureDrag     *gesture,
 static void
 disconnect_portrait (CurrentsResnetView *self)
 {
-  if (self->panel != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->panel, self);
-      g_object_remove_weak_pointer (G_OBJECT (self->panel), (gpointer *) &self->panel);
-      self->panel = NULL;
-    }
-  if (self->portrait != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->portrait, self);
-      g_object_remove_weak_pointer (G_OBJECT (self->portrait), (gpointer *) &self->portrait);
-      self->portrait = NULL;
-    }
+  _currents_view_forget (self, (gpointer *) &self->panel);
+  _currents_view_forget (self, (gpointer *) &self->portrait);
 }
 
 static void
@@ -1553,8 +1544,7 @@ currents_resnet_view_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), CURRENTS_TYPE_RESNET_VIEW);
   /* children the template made but did not bind */
-  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL;)
-    gtk_widget_unparent (child);
+  _currents_view_unparent_children (GTK_WIDGET (object));
   G_OBJECT_CLASS (currents_resnet_view_parent_class)->dispose (object);
 }
 

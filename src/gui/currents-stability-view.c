@@ -32,6 +32,7 @@
 
 #include "currents-plot.h"
 #include "currents-stability-view.h"
+#include "currents-view-util-private.h"
 
 #define DEBOUNCE_MS       120
 #define GRID              14          /* field arrows per side; even: none on x* itself */
@@ -1987,24 +1988,13 @@ currents_stability_view_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   invalidate_detail (self);
   g_clear_handle_id (&self->debounce_id, g_source_remove);
-  if (self->portrait != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->portrait, self);
-      g_object_remove_weak_pointer (G_OBJECT (self->portrait), (gpointer *) &self->portrait);
-      self->portrait = NULL;
-    }
-  if (self->panel != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->panel, self);
-      g_object_remove_weak_pointer (G_OBJECT (self->panel), (gpointer *) &self->panel);
-      self->panel = NULL;
-    }
+  _currents_view_forget (self, (gpointer *) &self->portrait);
+  _currents_view_forget (self, (gpointer *) &self->panel);
   g_signal_handlers_disconnect_by_data (adw_style_manager_get_default (), self);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), CURRENTS_TYPE_STABILITY_VIEW);
   /* children the template made but did not bind */
-  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL;)
-    gtk_widget_unparent (child);
+  _currents_view_unparent_children (GTK_WIDGET (object));
   G_OBJECT_CLASS (currents_stability_view_parent_class)->dispose (object);
 }
 
