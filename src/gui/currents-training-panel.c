@@ -227,6 +227,34 @@ selected_kind (CurrentsTrainingPanel *self)
          ? self->kind_of[i] : KIND_NEURAL;
 }
 
+static const char *const kind_ids[] = { "neural", "learned", "params" };
+
+gboolean
+currents_training_panel_set_kind (CurrentsTrainingPanel *self,
+                                  const char            *kind)
+{
+  guint n;
+
+  g_return_val_if_fail (CURRENTS_IS_TRAINING_PANEL (self), FALSE);
+  g_return_val_if_fail (kind != NULL, FALSE);
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->kinds));
+  for (guint i = 0; i < n && i < G_N_ELEMENTS (self->kind_of); i++)
+    if (strcmp (kind_ids[self->kind_of[i]], kind) == 0)
+      {
+        adw_combo_row_set_selected (self->kind_row, i);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+currents_training_panel_get_kind (CurrentsTrainingPanel *self)
+{
+  g_return_val_if_fail (CURRENTS_IS_TRAINING_PANEL (self), NULL);
+  return kind_ids[selected_kind (self)];
+}
+
 static void
 update_rows (CurrentsTrainingPanel *self)
 {

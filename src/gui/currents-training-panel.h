@@ -40,6 +40,13 @@ void                  currents_training_panel_set_source     (CurrentsTrainingPa
                                                               const CurrentsModel   *model,
                                                               const CurrentsDataset *dataset);
 
+/* What to fit: "neural" (a neural ODE), "learned" (the model's learned terms) or
+ * "params" (its learned terms and parameters). FALSE when the source offers no such
+ * choice (no model, or nothing of that kind to fit). */
+gboolean              currents_training_panel_set_kind       (CurrentsTrainingPanel *self,
+                                                              const char            *kind);
+const char           *currents_training_panel_get_kind       (CurrentsTrainingPanel *self);
+
 /* Starts training with the settings shown (training.start does the same and shows a
  * failure in the panel). Returns FALSE with @error when the settings or the data do not
  * allow it. */

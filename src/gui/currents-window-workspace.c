@@ -1105,6 +1105,78 @@ edit_model_action (GtkWidget  *widget,
   currents_window_edit_model (CURRENTS_WINDOW (widget));
 }
 
+CurrentsModelEditor *
+currents_window_edit_source (CurrentsWindow *self,
+                             const char     *name,
+                             const char     *source)
+{
+  CurrentsModelEditor *editor;
+
+  g_return_val_if_fail (CURRENTS_IS_WINDOW (self), NULL);
+  g_return_val_if_fail (name != NULL && source != NULL, NULL);
+
+  editor = currents_window_edit_model (self);
+  currents_model_editor_set_source (editor, name, source);
+  return editor;
+}
+
+/* ---- new model ---- */
+
+static void
+model_chosen_cb (CurrentsModelChooser *chooser,
+                 guint                 choice,
+                 const char           *source,
+                 CurrentsWindow       *self)
+{
+  CurrentsTrainingPanel *panel = currents_window_get_training_panel (self);
+  GtkWidget *flap;
+
+  switch (choice)
+    {
+    case CURRENTS_MODEL_CHOICE_NEURAL:
+      if (currents_portrait_get_dataset (currents_window_get_portrait (self)) == NULL)
+        {
+          gtk_widget_activate_action (GTK_WIDGET (self), "win.import-data", NULL);
+          break;
+        }
+      currents_training_panel_set_kind (panel, "neural");
+      flap = gtk_widget_get_ancestor (GTK_WIDGET (panel), ADW_TYPE_FLAP);
+      if (flap != NULL)
+        adw_flap_set_reveal_flap (ADW_FLAP (flap), TRUE);
+      break;
+    case CURRENTS_MODEL_CHOICE_POPULATION:
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.import-data", NULL);
+      break;
+    default:
+      if (source != NULL)
+        currents_window_edit_source (self, _("Untitled.ode"), source);
+      break;
+    }
+}
+
+CurrentsModelChooser *
+currents_window_new_model (CurrentsWindow *self)
+{
+  CurrentsModelChooser *chooser;
+  const CurrentsDataset *dataset;
+
+  g_return_val_if_fail (CURRENTS_IS_WINDOW (self), NULL);
+
+  dataset = currents_portrait_get_dataset (currents_window_get_portrait (self));
+  chooser = currents_model_chooser_new (GTK_WINDOW (self), dataset);
+  g_signal_connect_object (chooser, "chosen", G_CALLBACK (model_chosen_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (chooser));
+  return chooser;
+}
+
+static void
+new_model_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  currents_window_new_model (CURRENTS_WINDOW (widget));
+}
+
 /* ---- preferences and windows ---- */
 
 CurrentsPreferences *
@@ -1172,6 +1244,7 @@ _currents_window_class_init_workspace (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.save-as", NULL, save_as_action);
   gtk_widget_class_install_action (widget_class, "win.import-data", NULL, import_action);
   gtk_widget_class_install_action (widget_class, "win.edit-model", NULL, edit_model_action);
+  gtk_widget_class_install_action (widget_class, "win.new-model", NULL, new_model_action);
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
   gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
   gtk_widget_class_install_action (widget_class, "win.new-window", NULL, new_window_action);
@@ -1243,6 +1316,7 @@ _currents_window_init_workspace (CurrentsWindow *self)
   rebuild_recent (ws);
   g_menu_append_section (menu, _("Recent"), G_MENU_MODEL (ws->recent_section));
   g_menu_append (actions, _("_Import Data…"), "win.import-data");
+  g_menu_append (actions, _("_New Model…"), "win.new-model");
   g_menu_append (actions, _("_Edit the Model…"), "win.edit-model");
   g_menu_append_section (menu, NULL, G_MENU_MODEL (actions));
   open_button = gtk_widget_get_template_child (GTK_WIDGET (self), CURRENTS_TYPE_WINDOW,

@@ -17,6 +17,7 @@
 #include "currents-stability-view.h"
 #include "currents-import-sheet.h"
 #include "currents-model-editor.h"
+#include "currents-model-chooser.h"
 #include "currents-portrait.h"
 #include "currents-preferences.h"
 #include "currents-timeseries-view.h"
@@ -123,6 +124,13 @@ CurrentsImportSheet *currents_window_import           (CurrentsWindow      *self
                                                        GFile               *file);
 /* Shows the model editor on the shown model; ::apply redraws the portrait. */
 CurrentsModelEditor *currents_window_edit_model       (CurrentsWindow      *self);
+/* Shows the model editor on new text (not yet applied) named @name. */
+CurrentsModelEditor *currents_window_edit_source      (CurrentsWindow      *self,
+                                                       const char          *name,
+                                                       const char          *source);
+/* "New Model…": asks which family (see currents-model-chooser.h) for the data shown;
+ * the choice sets up the training panel, the import sheet or the editor. */
+CurrentsModelChooser *currents_window_new_model       (CurrentsWindow      *self);
 CurrentsPreferences *currents_window_show_preferences (CurrentsWindow      *self);
 
 G_END_DECLS
