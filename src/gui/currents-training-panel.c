@@ -95,6 +95,8 @@ struct _CurrentsTrainingPanel
   GtkWidget             *solver_group;
   AdwComboRow           *kind_row;
   AdwEntryRow           *hidden_row;
+  AdwEntryRow           *conserve_row;
+  AdwEntryRow           *conserve_weight_row;
   AdwComboRow           *activation_row;
   GtkWidget             *log_inputs_row;
   GtkSwitch             *log_inputs_switch;
@@ -787,6 +789,122 @@ hidden_changed_cb (CurrentsTrainingPanel *self)
                                 NULL));
 }
 
+/* The quantities of the conserve row, trimmed, empty ones dropped. */
+static char **
+conserved_quantities (CurrentsTrainingPanel *self)
+{
+  g_auto(GStrv) parts = g_strsplit (gtk_editable_get_text (GTK_EDITABLE (self->conserve_row)), ";", -1);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      g_strstrip (parts[i]);
+      if (parts[i][0] != '\0')
+        g_strv_builder_add (builder, parts[i]);
+    }
+  return g_strv_builder_end (builder);
+}
+
+static gboolean
+parse_weight (const char *text,
+              double     *weight)
+{
+  char *end;
+  double v = g_ascii_strtod (text, &end);
+
+  while (*end == ' ')
+    end++;
+  if (end == text || *end != '\0' || !isfinite (v) || v < 0)
+    return FALSE;
+  *weight = v;
+  return TRUE;
+}
+
+/* Each quantity must be an expression of the data's states. */
+static gboolean
+check_quantities (CurrentsTrainingPanel *self,
+                  GError               **error)
+{
+  g_auto(GStrv) quantities = conserved_quantities (self);
+  g_autofree const char **names = NULL;
+  gsize n;
+
+  if (quantities[0] == NULL || self->dataset == NULL)
+    return TRUE;
+  n = currents_dataset_get_n_states (self->dataset);
+  names = g_new0 (const char *, n + 1);
+  for (gsize i = 0; i < n; i++)
+    names[i] = currents_dataset_get_state_name (self->dataset, i);
+  for (guint q = 0; quantities[q] != NULL; q++)
+    {
+      g_autoptr(CurrentsConservedQuantity) cons = currents_conserved_quantity_new (quantities[q],
+                                                                                   names, error);
+
+      if (cons == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* … and, when there are some, the weight a number ≥ 0. */
+static gboolean
+check_conserved (CurrentsTrainingPanel *self,
+                 GError               **error)
+{
+  g_auto(GStrv) quantities = conserved_quantities (self);
+  double weight;
+
+  if (quantities[0] != NULL
+      && !parse_weight (gtk_editable_get_text (GTK_EDITABLE (self->conserve_weight_row)), &weight))
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                   _("The conservation weight must be a number ≥ 0, such as 1"));
+      return FALSE;
+    }
+  return check_quantities (self, error);
+}
+
+static void
+conserve_changed_cb (CurrentsTrainingPanel *self)
+{
+  g_auto(GStrv) quantities = conserved_quantities (self);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = check_quantities (self, &error);
+  double weight;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->conserve_weight_row), quantities[0] != NULL);
+  validate_entry (self->conserve_weight_row,
+                  parse_weight (gtk_editable_get_text (GTK_EDITABLE (self->conserve_weight_row)),
+                                &weight));
+  validate_entry (self->conserve_row, ok);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->conserve_row),
+                               ok ? _("Quantities of the states that must stay constant, "
+                                      "separated by semicolons, such as “E + C; S + C + P”")
+                                  : error->message);
+}
+
+void
+currents_training_panel_set_conserved (CurrentsTrainingPanel *self,
+                                       const char            *quantities,
+                                       double                 weight)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_return_if_fail (CURRENTS_IS_TRAINING_PANEL (self));
+  g_return_if_fail (isfinite (weight) && weight >= 0);
+
+  gtk_editable_set_text (GTK_EDITABLE (self->conserve_weight_row),
+                         g_ascii_formatd (buf, sizeof buf, "%.10g", weight));
+  gtk_editable_set_text (GTK_EDITABLE (self->conserve_row), quantities != NULL ? quantities : "");
+}
+
+const char *
+currents_training_panel_get_conserved (CurrentsTrainingPanel *self)
+{
+  g_return_val_if_fail (CURRENTS_IS_TRAINING_PANEL (self), NULL);
+  return gtk_editable_get_text (GTK_EDITABLE (self->conserve_row));
+}
+
 static void
 tolerance_changed_cb (AdwEntryRow *row)
 {
@@ -891,6 +1009,18 @@ currents_training_panel_start (CurrentsTrainingPanel  *self,
     }
   if (learner == NULL)
     return FALSE;
+  if (!check_conserved (self, error))
+    return FALSE;
+  {
+    g_auto(GStrv) quantities = conserved_quantities (self);
+    double weight = 1.0;
+
+    if (quantities[0] != NULL)
+      parse_weight (gtk_editable_get_text (GTK_EDITABLE (self->conserve_weight_row)), &weight);
+    for (guint q = 0; quantities[q] != NULL; q++)
+      if (!currents_learner_add_conservation (learner, quantities[q], weight, error))
+        return FALSE;
+  }
 
   job = g_new0 (TrainJob, 1);
   job->options = options;
@@ -1177,6 +1307,7 @@ currents_training_panel_set_source (CurrentsTrainingPanel *self,
     }
   adw_combo_row_set_selected (self->kind_row, 0);
   update_rows (self);
+  conserve_changed_cb (self);
 
   if (!currents_training_panel_get_running (self) && self->state != CURRENTS_TRAINING_FINISHED
       && self->state != CURRENTS_TRAINING_STOPPED && self->state != CURRENTS_TRAINING_FAILED)
@@ -1530,6 +1661,8 @@ currents_training_panel_class_init (CurrentsTrainingPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CurrentsTrainingPanel, solver_group);
   gtk_widget_class_bind_template_child (widget_class, CurrentsTrainingPanel, kind_row);
   gtk_widget_class_bind_template_child (widget_class, CurrentsTrainingPanel, hidden_row);
+  gtk_widget_class_bind_template_child (widget_class, CurrentsTrainingPanel, conserve_row);
+  gtk_widget_class_bind_template_child (widget_class, CurrentsTrainingPanel, conserve_weight_row);
   gtk_widget_class_bind_template_child (widget_class, CurrentsTrainingPanel, activation_row);
   gtk_widget_class_bind_template_child (widget_class, CurrentsTrainingPanel, log_inputs_row);
   gtk_widget_class_bind_template_child (widget_class, CurrentsTrainingPanel, log_inputs_switch);
@@ -1558,6 +1691,9 @@ currents_training_panel_init (CurrentsTrainingPanel *self)
   adw_combo_row_set_model (self->kind_row, G_LIST_MODEL (self->kinds));
   g_signal_connect_swapped (self->kind_row, "notify::selected", G_CALLBACK (kind_changed_cb), self);
   g_signal_connect_swapped (self->hidden_row, "changed", G_CALLBACK (hidden_changed_cb), self);
+  g_signal_connect_swapped (self->conserve_row, "changed", G_CALLBACK (conserve_changed_cb), self);
+  g_signal_connect_swapped (self->conserve_weight_row, "changed", G_CALLBACK (conserve_changed_cb),
+                            self);
   g_signal_connect (self->rtol_row, "changed", G_CALLBACK (tolerance_changed_cb), NULL);
   g_signal_connect (self->batch_spin, "output", G_CALLBACK (batch_output_cb), NULL);
   g_signal_connect (self->batch_spin, "input", G_CALLBACK (batch_input_cb), NULL);

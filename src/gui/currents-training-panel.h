@@ -47,6 +47,14 @@ gboolean              currents_training_panel_set_kind       (CurrentsTrainingPa
                                                               const char            *kind);
 const char           *currents_training_panel_get_kind       (CurrentsTrainingPanel *self);
 
+/* Quantities of the states to conserve by penalty ("E + C; S + C + P", semicolons
+ * between them; "" for none) and their weight λ ≥ 0: see
+ * currents_learner_add_conservation(). */
+void                  currents_training_panel_set_conserved  (CurrentsTrainingPanel *self,
+                                                              const char            *quantities,
+                                                              double                 weight);
+const char           *currents_training_panel_get_conserved  (CurrentsTrainingPanel *self);
+
 /* Starts training with the settings shown (training.start does the same and shows a
  * failure in the panel). Returns FALSE with @error when the settings or the data do not
  * allow it. */

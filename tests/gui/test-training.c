@@ -451,6 +451,54 @@ test_fit_parameters (Fixture       *fixture,
   assert_saves_and_loads (fixture);
 }
 
+/* Conserved quantities given in the panel reach the learner: a quantity naming no state
+ * is refused before anything runs, a good one is trained with and recorded in the saved
+ * model's settings with its weight. */
+static void
+test_conserve (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (fixture->tmpdir, "conserve.json", NULL);
+  g_autoptr(CurrentsTrainedModel) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonArray *list;
+  JsonObject *item;
+  GtkWidget *weight_row = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (fixture->panel),
+                                                                     CURRENTS_TYPE_TRAINING_PANEL,
+                                                                     "conserve_weight_row"));
+  GtkWidget *row = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (fixture->panel),
+                                                              CURRENTS_TYPE_TRAINING_PANEL,
+                                                              "conserve_row"));
+
+  g_assert_false (gtk_widget_get_visible (weight_row));
+  currents_training_panel_set_conserved (fixture->panel, "u + w", 0.5);
+  g_assert_true (gtk_widget_get_visible (weight_row));
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+  g_assert_false (currents_training_panel_start (fixture->panel, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "'w'"));
+  g_assert_cmpint (currents_training_panel_get_state (fixture->panel), ==,
+                   CURRENTS_TRAINING_READY);
+  g_clear_error (&error);
+
+  currents_training_panel_set_conserved (fixture->panel, " u + v ;", 0.5);
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
+  g_settings_set_uint (fixture->settings, "train-epochs", 5);
+  g_assert_true (currents_training_panel_set_kind (fixture->panel, "neural"));
+  start_through_action (fixture);
+  wait_for_state (fixture, CURRENTS_TRAINING_FINISHED);
+  g_assert_true (currents_training_panel_save (fixture->panel, path, &error));
+  g_assert_no_error (error);
+  loaded = currents_trained_model_load (path, &error);
+  g_assert_no_error (error);
+  list = json_object_get_array_member (currents_trained_model_get_training (loaded), "conserve");
+  g_assert_nonnull (list);
+  g_assert_cmpuint (json_array_get_length (list), ==, 1);
+  item = json_array_get_object_element (list, 0);
+  g_assert_cmpstr (json_object_get_string_member (item, "expression"), ==, "u + v");
+  g_assert_cmpfloat (json_object_get_double_member (item, "weight"), ==, 0.5);
+}
+
 static void
 test_refused (Fixture       *fixture,
               gconstpointer  data)
@@ -570,6 +618,7 @@ main (int   argc,
   ADD ("stop", test_stop);
   ADD ("fit-parameters", test_fit_parameters);
   ADD ("refused", test_refused);
+  ADD ("conserve", test_conserve);
   ADD ("close/while-training", test_close_while_training);
   ADD ("close/idle", test_close_when_idle);
 
