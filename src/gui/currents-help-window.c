@@ -30,6 +30,7 @@ static const char * const page_ids[] = {
   "knockouts",
   "compare",
   "resnet",
+  "families",
   "gallery",
   "ode",
   "csv",
