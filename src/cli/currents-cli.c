@@ -38,6 +38,7 @@ static const struct
   { "continue", cli_continue, "Continue equilibria in a parameter: folds, Hopf points" },
   { "continue2", cli_continue2, "Continue folds and Hopf points in two parameters" },
   { "plot", cli_plot, "Render a phase portrait to PNG, SVG or PDF" },
+  { "discover", cli_discover, "Read equations back from a (learned) field: sparse regression" },
 };
 
 static char *global_command_line;

@@ -35,3 +35,4 @@
 #include "currents-stoich.h"
 #include "currents-cnf.h"
 #include "currents-model-template.h"
+#include "currents-sparse.h"
