@@ -343,6 +343,67 @@ test_scene_export (void)
   }
 }
 
+/* Extrapolation honesty: with a coverage label, the cells with no data sample in them or
+ * in a neighbour are veiled; the count equals the test's own, data points are covered,
+ * far corners are not; without a label (a model written by hand) nothing is veiled. */
+static void
+test_scene_coverage (void)
+{
+  g_autoptr(CurrentsPlotScene) scene = currents_plot_scene_new ();
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 640, 480);
+  cairo_t *cr = cairo_create (surface);
+  const gsize nx = CURRENTS_PLOT_COVERAGE_NX, ny = CURRENTS_PLOT_COVERAGE_NY;
+  g_autofree guint8 *occ = g_new0 (guint8, nx * ny);
+  CurrentsPlotTheme theme;
+  CurrentsPlotStats stats;
+  double track[2 * 40];
+  guint expected = 0;
+
+  currents_plot_scene_set_window (scene, 0.0, 4.8, 0.0, 3.6);
+  /* a diagonal track from (0.5, 0.5) to (3.4, 2.45) */
+  for (guint k = 0; k < 40; k++)
+    {
+      track[2 * k] = 0.5 + 2.9 * k / 39.0;
+      track[2 * k + 1] = 0.5 + 1.95 * k / 39.0;
+      occ[(gsize) floor (track[2 * k + 1] / 0.1) * nx + (gsize) floor (track[2 * k] / 0.1)] = 1;
+    }
+  currents_plot_scene_add_curve (scene, CURRENTS_PLOT_CURVE_DATA, "data", track, 2, track + 1,
+                                 2, 40, 0);
+  for (gsize j = 0; j < ny; j++)
+    for (gsize i = 0; i < nx; i++)
+      {
+        gboolean near = FALSE;
+
+        for (int dj = -1; dj <= 1; dj++)
+          for (int di = -1; di <= 1; di++)
+            {
+              int a = (int) i + di, b = (int) j + dj;
+
+              near |= a >= 0 && b >= 0 && a < (int) nx && b < (int) ny && occ[b * nx + a];
+            }
+        expected += !near;
+      }
+  currents_plot_theme_init (&theme, FALSE);
+
+  currents_plot_scene_draw (scene, cr, &theme, 640, 480, &stats);
+  g_assert_cmpuint (stats.n_uncovered_cells, ==, 0);
+  g_assert_true (currents_plot_scene_is_covered (scene, 4.5, 3.5));
+
+  currents_plot_scene_set_coverage (scene, "outside the data");
+  currents_plot_scene_draw (scene, cr, &theme, 640, 480, &stats);
+  g_assert_cmpuint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
+  g_assert_cmpuint (stats.n_uncovered_cells, ==, expected);
+  g_assert_cmpuint (expected, >, nx * ny / 2);
+  for (guint k = 0; k < 40; k++)
+    g_assert_true (currents_plot_scene_is_covered (scene, track[2 * k], track[2 * k + 1]));
+  g_assert_false (currents_plot_scene_is_covered (scene, 4.5, 0.2));
+  g_assert_false (currents_plot_scene_is_covered (scene, 0.2, 3.4));
+  /* outside the window: not covered */
+  g_assert_false (currents_plot_scene_is_covered (scene, -1.0, 1.0));
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -354,6 +415,7 @@ main (int   argc,
   g_test_add_func ("/plot/viewport", test_viewport);
   g_test_add_func ("/plot/polyline/gaps", test_polyline_gaps);
   g_test_add_func ("/plot/scene/draw", test_scene_draw);
+  g_test_add_func ("/plot/scene/coverage", test_scene_coverage);
   g_test_add_func ("/plot/scene/empty", test_scene_empty);
   g_test_add_func ("/plot/scene/export", test_scene_export);
 

@@ -337,12 +337,71 @@ json_parameter (JsonBuilder *b,
   json_builder_end_object (b);
 }
 
+/* Extrapolation honesty: whether a trained model is asked about states or input values
+ * outside its training range. The swept quantity (and the second one of a two-parameter
+ * continuation) replaces its input's value at each point. */
+typedef struct
+{
+  const CurrentsSystem *sys;
+  int                   input;    /* the swept input, or -1 (a parameter) */
+  int                   input2;
+  double               *u;        /* the system's inputs, overwritten per point */
+  gboolean              any;
+} Honesty;
+
+static void
+honesty_init (Honesty              *h,
+              const CurrentsSystem *sys,
+              const char           *param,
+              const char           *param2)
+{
+  gsize m = currents_system_get_n_inputs (sys);
+
+  h->sys = sys;
+  h->input = currents_system_find_param (sys, param) >= 0 ? -1
+             : currents_system_find_input (sys, param);
+  h->input2 = param2 == NULL || currents_system_find_param (sys, param2) >= 0 ? -1
+              : currents_system_find_input (sys, param2);
+  h->u = g_memdup2 (currents_system_get_inputs ((CurrentsSystem *) sys), MAX (m, 1) * sizeof (double));
+  h->any = FALSE;
+}
+
+static void
+honesty_clear (Honesty *h)
+{
+  g_clear_pointer (&h->u, g_free);
+}
+
+/* Writes "extrapolated": bool for a point (nothing for a model written by hand). */
+static void
+json_extrapolated (JsonBuilder  *b,
+                   Honesty      *h,
+                   const double *x,
+                   double        param,
+                   double        param2)
+{
+  gboolean out;
+
+  if (h == NULL || !currents_system_get_support (h->sys, NULL, NULL, NULL, NULL))
+    return;
+  if (h->input >= 0)
+    h->u[h->input] = param;
+  if (h->input2 >= 0)
+    h->u[h->input2] = param2;
+  out = currents_system_is_extrapolated (h->sys, x, h->u, NULL);
+  h->any |= out;
+  json_builder_set_member_name (b, "extrapolated");
+  json_builder_add_boolean_value (b, out);
+}
+
 static void
 json_special (JsonBuilder               *b,
               const CurrentsBifurcation *s,
-              gboolean                   two)
+              gboolean                   two,
+              Honesty                   *h)
 {
   json_builder_begin_object (b);
+  json_extrapolated (b, h, s->state, s->param, two ? s->param2 : NAN);
   cli_json_member_number (b, "param", s->param);
   if (two)
     cli_json_member_number (b, "param2", s->param2);
@@ -380,20 +439,22 @@ json_specials (JsonBuilder                      *b,
                const char                       *key,
                const CurrentsContinuationResult *r,
                CurrentsBifurcationKind           kind,
-               gboolean                          two)
+               gboolean                          two,
+               Honesty                          *h)
 {
   g_autoptr(GPtrArray) list = currents_continuation_result_get_special (r, kind);
 
   json_builder_set_member_name (b, key);
   json_builder_begin_array (b);
   for (guint i = 0; i < list->len; i++)
-    json_special (b, g_ptr_array_index (list, i), two);
+    json_special (b, g_ptr_array_index (list, i), two, h);
   json_builder_end_array (b);
 }
 
 static void
 json_branch (JsonBuilder                      *b,
-             const CurrentsContinuationBranch *br)
+             const CurrentsContinuationBranch *br,
+             Honesty                          *h)
 {
   gboolean two = br->param2 != NULL;
 
@@ -417,6 +478,7 @@ json_branch (JsonBuilder                      *b,
       if (two)
         cli_json_member_number (b, "param2", br->param2[k]);
       cli_json_member_vector (b, "state", br->state + k * br->n, br->n);
+      json_extrapolated (b, h, br->state + k * br->n, br->param[k], two ? br->param2[k] : NAN);
       if (br->frequency != NULL)
         cli_json_member_number (b, "frequency", br->frequency[k]);
       if (!two)
@@ -827,6 +889,9 @@ cli_continue (int    argc,
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
 
+      Honesty h;
+
+      honesty_init (&h, sys, param, NULL);
       json_builder_begin_object (b);
       json_header (b, sys, cmd, autonomous, o.t, lo, hi);
       json_parameter (b, "parameter", param, o.lo, o.hi, log_scale);
@@ -834,13 +899,20 @@ cli_continue (int    argc,
       json_builder_set_member_name (b, "branches");
       json_builder_begin_array (b);
       for (guint i = 0; i < res->branches->len; i++)
-        json_branch (b, g_ptr_array_index (res->branches, i));
+        json_branch (b, g_ptr_array_index (res->branches, i), &h);
       json_builder_end_array (b);
       json_builder_set_member_name (b, "truncated");
       json_builder_add_boolean_value (b, res->truncated);
-      json_specials (b, "folds", res, CURRENTS_BIFURCATION_FOLD, FALSE);
-      json_specials (b, "hopf", res, CURRENTS_BIFURCATION_HOPF, FALSE);
-      json_specials (b, "branch_points", res, CURRENTS_BIFURCATION_BRANCH_POINT, FALSE);
+      json_specials (b, "folds", res, CURRENTS_BIFURCATION_FOLD, FALSE, &h);
+      json_specials (b, "hopf", res, CURRENTS_BIFURCATION_HOPF, FALSE, &h);
+      json_specials (b, "branch_points", res, CURRENTS_BIFURCATION_BRANCH_POINT, FALSE, &h);
+      /* a trained model asked outside its training range anywhere above */
+      if (currents_system_get_support (sys, NULL, NULL, NULL, NULL))
+        {
+          json_builder_set_member_name (b, "extrapolated");
+          json_builder_add_boolean_value (b, h.any);
+        }
+      honesty_clear (&h);
       json_builder_set_member_name (b, "periodic_orbits");
       json_builder_begin_array (b);
       for (guint i = 0; hopf_orbits != NULL && i < hopf_orbits->len; i++)
@@ -1168,6 +1240,9 @@ cli_continue2 (int    argc,
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
 
+      Honesty h;
+
+      honesty_init (&h, sys, param, param2);
       json_builder_begin_object (b);
       json_header (b, sys, cmd, autonomous, o.t, lo, hi);
       json_parameter (b, "parameter", param, o.lo, o.hi, log_scale);
@@ -1175,12 +1250,18 @@ cli_continue2 (int    argc,
       json_builder_set_member_name (b, "curves");
       json_builder_begin_array (b);
       for (guint i = 0; i < res->branches->len; i++)
-        json_branch (b, g_ptr_array_index (res->branches, i));
+        json_branch (b, g_ptr_array_index (res->branches, i), &h);
       json_builder_end_array (b);
       json_builder_set_member_name (b, "truncated");
       json_builder_add_boolean_value (b, res->truncated);
-      json_specials (b, "cusps", res, CURRENTS_BIFURCATION_CUSP, TRUE);
-      json_specials (b, "bogdanov_takens", res, CURRENTS_BIFURCATION_BOGDANOV_TAKENS, TRUE);
+      json_specials (b, "cusps", res, CURRENTS_BIFURCATION_CUSP, TRUE, &h);
+      json_specials (b, "bogdanov_takens", res, CURRENTS_BIFURCATION_BOGDANOV_TAKENS, TRUE, &h);
+      if (currents_system_get_support (sys, NULL, NULL, NULL, NULL))
+        {
+          json_builder_set_member_name (b, "extrapolated");
+          json_builder_add_boolean_value (b, h.any);
+        }
+      honesty_clear (&h);
       if (plot_path != NULL)
         {
           json_builder_set_member_name (b, "plot");

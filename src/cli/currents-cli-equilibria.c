@@ -188,6 +188,8 @@ cli_equilibria (int    argc,
   guint64 seed = 0;
   double t;
   gsize n;
+  gboolean trained_ranges;
+  guint n_out = 0;
   int status = CLI_OK;
 
   g_option_context_set_summary (ctx,
@@ -261,10 +263,12 @@ cli_equilibria (int    argc,
                                   currents_system_get_inputs (sys), &o, NULL, &error);
   if (eqs == NULL)
     return cli_user_error (error);
+  trained_ranges = currents_system_get_support (sys, NULL, NULL, NULL, NULL);
 
   if (json)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
+      gboolean any_out = FALSE;
 
       json_builder_begin_object (b);
       json_header (b, sys, cmd, autonomous, t);
@@ -297,9 +301,24 @@ cli_equilibria (int    argc,
           cli_json_member_vector (b, "state", eq->state, n);
           json_linearisation (b, eq);
           cli_json_member_number (b, "residual", eq->residual);
+          if (trained_ranges)
+            {
+              gboolean out = currents_system_is_extrapolated (sys, eq->state,
+                                                              currents_system_get_inputs (sys),
+                                                              NULL);
+
+              any_out |= out;
+              json_builder_set_member_name (b, "extrapolated");
+              json_builder_add_boolean_value (b, out);
+            }
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
+      if (trained_ranges)
+        {
+          json_builder_set_member_name (b, "extrapolated");
+          json_builder_add_boolean_value (b, any_out);
+        }
       json_builder_end_object (b);
       cli_json_print (b);
       return CLI_OK;
@@ -325,12 +344,20 @@ cli_equilibria (int    argc,
       const CurrentsEquilibrium *eq = g_ptr_array_index (eqs, k);
       g_autofree char *ev = format_eigenvalues (eq);
 
+      gboolean out = trained_ranges
+                     && currents_system_is_extrapolated (sys, eq->state,
+                                                         currents_system_get_inputs (sys), NULL);
+
       for (gsize i = 0; i < n; i++)
         g_print ("%-14.8g", eq->state[i]);
-      g_print ("%-16s%-8s%-10.2g%s\n", currents_equilibrium_type_to_string (eq->type),
-               eq->stable ? "yes" : "no", eq->residual, ev);
+      g_print ("%-16s%-8s%-10.2g%s%s\n", currents_equilibrium_type_to_string (eq->type),
+               eq->stable ? "yes" : "no", eq->residual, ev, out ? "  *" : "");
+      n_out += out;
     }
   g_print ("%u equilibri%s.\n", eqs->len, eqs->len == 1 ? "um" : "a");
+  if (n_out > 0)
+    g_print ("* extrapolated: outside the range of the data the model was trained on, where "
+             "it is a guess.\n");
   return CLI_OK;
 }
 

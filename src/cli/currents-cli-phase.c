@@ -448,6 +448,27 @@ json_orbit (JsonBuilder                 *b,
   json_builder_end_object (b);
 }
 
+/* The first point of a trajectory in the plane (the other states held) where a trained
+ * model leaves its training range, or -1. */
+static gssize
+plane_first_outside (const Plane  *pl,
+                     const double *xy,
+                     gsize         n_points)
+{
+  gsize n = currents_system_get_n_states (pl->sys);
+  g_autofree double *x = g_memdup2 (currents_system_get_initial (pl->sys), n * sizeof (double));
+  const double *u = currents_phase_plane_get_inputs (pl->plane);
+
+  for (gsize r = 0; r < n_points; r++)
+    {
+      x[pl->ax] = xy[2 * r];
+      x[pl->ay] = xy[2 * r + 1];
+      if (currents_system_is_extrapolated (pl->sys, x, u, NULL))
+        return (gssize) r;
+    }
+  return -1;
+}
+
 int
 cli_trajectory (int    argc,
                 char **argv)
@@ -573,6 +594,8 @@ cli_trajectory (int    argc,
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
 
+      gboolean any_out = FALSE;
+
       json_builder_begin_object (b);
       json_plane_header (b, &pl, "trajectory");
       cli_json_member_vector (b, "from", start, 2);
@@ -587,11 +610,29 @@ cli_trajectory (int    argc,
           json_builder_add_string_value (b, tr->direction == 1 ? "forward" : "backward");
           cli_json_member_vector (b, "t", tr->t, tr->n_points);
           jpoints (b, "points", tr->xy, tr->n_points);
+          if (currents_system_get_support (pl.sys, NULL, NULL, NULL, NULL))
+            {
+              gssize r = plane_first_outside (&pl, tr->xy, tr->n_points);
+
+              any_out |= r >= 0;
+              json_builder_set_member_name (b, "extrapolated");
+              json_builder_add_boolean_value (b, r >= 0);
+              json_builder_set_member_name (b, "extrapolated_from_t");
+              if (r >= 0)
+                cli_json_number (b, tr->t[r]);
+              else
+                json_builder_add_null_value (b);
+            }
           json_builder_set_member_name (b, "stopped");
           json_builder_add_string_value (b, currents_phase_stop_to_string (tr->stopped));
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
+      if (currents_system_get_support (pl.sys, NULL, NULL, NULL, NULL))
+        {
+          json_builder_set_member_name (b, "extrapolated");
+          json_builder_add_boolean_value (b, any_out);
+        }
       if (limit_cycle)
         {
           json_builder_set_member_name (b, "limit_cycle");

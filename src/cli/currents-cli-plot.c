@@ -545,6 +545,9 @@ cli_plot (int    argc,
         return cli_user_error (error);
       currents_portrait_scene_add_launched (scene, branches, xy[0], xy[1], NULL);
     }
+  /* a trained model away from its data is a guess: veil it (see the legend) */
+  if (currents_system_get_trained (sys) != NULL)
+    currents_plot_scene_set_coverage (scene, "outside the data: extrapolated");
   if (dataset != NULL && (layers & CURRENTS_PLOT_LAYER_DATA))
     {
       int cx = currents_dataset_find_state (dataset, states[spec->ax]);

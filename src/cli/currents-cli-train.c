@@ -748,6 +748,39 @@ append_row (GString      *csv,
   g_string_append_c (csv, '\n');
 }
 
+/* "# extrapolated: trajectory 3 from t = 2.5 (u = 5.3 outside 0.1 … 5.2)" when a trained
+ * model's prediction (rows at @times, inputs @u held) leaves its training range. */
+static void
+note_extrapolation (GString              *notes,
+                    const CurrentsSystem *sys,
+                    const char           *id,
+                    const double         *times,
+                    const double         *x,
+                    gsize                 n_rows,
+                    const double         *u)
+{
+  gsize n = currents_system_get_n_states (sys), m = currents_system_get_n_inputs (sys);
+  g_autofree double *lo = g_new (double, n + m + 1), *hi = g_new (double, n + m + 1);
+  int which = -1;
+
+  if (n_rows == 0 || !currents_system_get_support (sys, lo, hi, lo + n, hi + n))
+    return;
+  for (gsize r = 0; r < n_rows; r++)
+    if (currents_system_is_extrapolated (sys, x + r * n, u, &which))
+      {
+        gboolean is_state = (gsize) which < n;
+        const char *name = is_state ? currents_system_get_state_names (sys)[which]
+                                    : currents_system_get_input_names (sys)[which - (int) n];
+        double v = is_state ? x[r * n + which] : u[which - (int) n];
+
+        g_string_append_printf (notes, "# extrapolated: %s%s%sfrom t = %.6g (%s = %.6g outside "
+                                "the training range %.6g … %.6g)\n",
+                                id != NULL ? "trajectory " : "", id != NULL ? id : "",
+                                id != NULL ? " " : "", times[r], name, v, lo[which], hi[which]);
+        return;
+      }
+}
+
 int
 cli_predict (int    argc,
              char **argv)
@@ -757,6 +790,8 @@ cli_predict (int    argc,
   g_auto(GStrv) init_items = NULL;
   g_autofree char *data = NULL, *times_text = NULL, *t0_text = NULL, *t1_text = NULL;
   g_autofree char *dt_text = NULL, *output = NULL;
+  g_autoptr(GString) notes = g_string_new (NULL);
+  gsize notes_at = 0;
   GOptionEntry entries[] = {
     { "data", 'd', 0, G_OPTION_ARG_FILENAME, &data,
       "Predict each trajectory of this data set from its first sample, with its inputs",
@@ -857,6 +892,7 @@ cli_predict (int    argc,
   sim = currents_simulator_new (currents_system_get_field (sys), &so);
   currents_simulator_set_state_names (sim, names);
   g_string_append_printf (csv, "# made by currents-cli %s: %s\n", PACKAGE_VERSION, cmd);
+  notes_at = csv->len;
 
   if (init_items != NULL)
     {
@@ -896,6 +932,8 @@ cli_predict (int    argc,
       g_string_append_c (csv, '\n');
       for (guint k = 0; k < times->len; k++)
         append_row (csv, NULL, g_array_index (times, double, k), out + k * n, n);
+      note_extrapolation (notes, sys, NULL, (const double *) (gpointer) times->data, out,
+                          times->len, currents_system_get_inputs (sys));
     }
   else
     {
@@ -971,6 +1009,11 @@ cli_predict (int    argc,
               g_prefix_error (&error, "trajectory '%s': ", currents_trajectory_get_id (tr));
               return cli_user_error (error);
             }
+          note_extrapolation (notes, sys, currents_trajectory_get_id (tr),
+                              (const double *) (gpointer) bwd->data, out, bwd->len, u);
+          note_extrapolation (notes, sys, currents_trajectory_get_id (tr),
+                              (const double *) (gpointer) fwd->data, out + bwd->len * n,
+                              fwd->len, u);
           for (guint q = bwd->len; q-- > 0;)
             append_row (csv, currents_trajectory_get_id (tr), g_array_index (bwd, double, q),
                         out + q * n, n);
@@ -978,6 +1021,12 @@ cli_predict (int    argc,
             append_row (csv, currents_trajectory_get_id (tr), g_array_index (fwd, double, q),
                         out + (bwd->len + q) * n, n);
         }
+    }
+  if (notes->len > 0)
+    {
+      g_string_insert (csv, (gssize) notes_at, notes->str);
+      g_printerr ("currents-cli: warning: the prediction leaves the range of the data the "
+                  "model was trained on, where it is a guess (see the # extrapolated lines)\n");
     }
   if (output == NULL || strcmp (output, "-") == 0)
     {

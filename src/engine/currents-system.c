@@ -465,3 +465,99 @@ currents_system_get_default_box (const CurrentsSystem *system,
         }
     }
 }
+
+gboolean
+currents_system_get_support (const CurrentsSystem *system,
+                             double               *x_min,
+                             double               *x_max,
+                             double               *u_min,
+                             double               *u_max)
+{
+  g_autofree double *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+
+  g_return_val_if_fail (system != NULL, FALSE);
+
+  if (system->trained == NULL)
+    return FALSE;
+  a = g_new (double, MAX (system->n, 1));
+  b = g_new (double, MAX (system->n, 1));
+  c = g_new (double, MAX (system->m, 1));
+  d = g_new (double, MAX (system->m, 1));
+  if (!currents_trained_model_get_ranges (system->trained, a, b, c, d))
+    return FALSE;
+  if (x_min != NULL)
+    memcpy (x_min, a, system->n * sizeof (double));
+  if (x_max != NULL)
+    memcpy (x_max, b, system->n * sizeof (double));
+  if (u_min != NULL)
+    memcpy (u_min, c, system->m * sizeof (double));
+  if (u_max != NULL)
+    memcpy (u_max, d, system->m * sizeof (double));
+  return TRUE;
+}
+
+static gboolean
+outside_range (double v,
+               double lo,
+               double hi)
+{
+  double margin = 1e-9 * MAX (hi - lo, MAX (fabs (lo), fabs (hi)));
+
+  /* an unobserved column (NaN range) says nothing */
+  if (!isfinite (lo) || !isfinite (hi))
+    return FALSE;
+  return !(v >= lo - margin && v <= hi + margin);
+}
+
+gboolean
+currents_system_is_extrapolated (const CurrentsSystem *system,
+                                 const double         *x,
+                                 const double         *u,
+                                 int                  *outside)
+{
+  g_autofree double *xlo = NULL, *xhi = NULL, *ulo = NULL, *uhi = NULL;
+
+  g_return_val_if_fail (system != NULL, FALSE);
+
+  if (outside != NULL)
+    *outside = -1;
+  xlo = g_new (double, MAX (system->n, 1));
+  xhi = g_new (double, MAX (system->n, 1));
+  ulo = g_new (double, MAX (system->m, 1));
+  uhi = g_new (double, MAX (system->m, 1));
+  if (!currents_system_get_support (system, xlo, xhi, ulo, uhi))
+    return FALSE;
+  for (gsize i = 0; x != NULL && i < system->n; i++)
+    if (outside_range (x[i], xlo[i], xhi[i]))
+      {
+        if (outside != NULL)
+          *outside = (int) i;
+        return TRUE;
+      }
+  for (gsize k = 0; u != NULL && k < system->m; k++)
+    if (outside_range (u[k], ulo[k], uhi[k]))
+      {
+        if (outside != NULL)
+          *outside = (int) (system->n + k);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+gssize
+currents_system_first_extrapolated (const CurrentsSystem *system,
+                                    const double         *x,
+                                    gsize                 n_points,
+                                    const double         *u)
+{
+  g_return_val_if_fail (system != NULL, -1);
+
+  if (system->trained == NULL)
+    return -1;
+  if (u != NULL && currents_system_is_extrapolated (system, NULL, u, NULL))
+    return 0;
+  for (gsize r = 0; r < n_points; r++)
+    if (currents_system_is_extrapolated (system, x + r * system->n, NULL, NULL))
+      return (gssize) r;
+  return -1;
+}

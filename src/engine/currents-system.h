@@ -77,6 +77,41 @@ void                  currents_system_get_default_box (const CurrentsSystem *sys
 double                currents_system_get_t0            (const CurrentsSystem *system);
 double                currents_system_get_total         (const CurrentsSystem *system);
 
+/**
+ * currents_system_get_support:
+ * @x_min, @x_max: (nullable): n values each
+ * @u_min, @u_max: (nullable): m values each
+ *
+ * Where a trained model's data went: each state's and input's training range. FALSE
+ * (and nothing written) for a model written by hand, which holds everywhere it is
+ * defined, and for a trained model that recorded no ranges.
+ */
+gboolean              currents_system_get_support       (const CurrentsSystem *system,
+                                                         double               *x_min,
+                                                         double               *x_max,
+                                                         double               *u_min,
+                                                         double               *u_max);
+/**
+ * currents_system_is_extrapolated:
+ * @x: (nullable): a state (n values)
+ * @u: (nullable): input values (m values)
+ * @outside: (out) (optional): the index of the first state outside its range, or n + k
+ *   for input k; -1 when inside
+ *
+ * TRUE when a trained model is asked about a state or input outside its training range
+ * (with a margin of 1e-9 of each range, so the data's own extremes are inside).
+ */
+gboolean              currents_system_is_extrapolated   (const CurrentsSystem *system,
+                                                         const double         *x,
+                                                         const double         *u,
+                                                         int                  *outside);
+/* A trajectory (n_points × n states, inputs @u held) leaves the training range: the first
+ * row outside, or -1. */
+gssize                currents_system_first_extrapolated (const CurrentsSystem *system,
+                                                          const double         *x,
+                                                          gsize                 n_points,
+                                                          const double         *u);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CurrentsSystem, currents_system_free)
 
 G_END_DECLS

@@ -1259,6 +1259,11 @@ add_data_curves (CurrentsPortrait *self)
   guint more;
 
   currents_plot_scene_clear_curves (self->scene, CURRENTS_PLOT_CURVE_DATA);
+  /* a learned model is a guess away from its data: say where */
+  currents_plot_scene_set_coverage (self->scene,
+                                    self->system != NULL
+                                    && currents_system_get_trained (self->system) != NULL
+                                    ? _("outside the data: extrapolated") : NULL);
   if (!data_axes (self, &cx, &cy))
     return;
 

@@ -76,6 +76,8 @@ struct _CurrentsPlotScene
   double                 top_margin;
   GPtrArray             *curves;
   GPtrArray             *notes;
+  char                  *coverage_label;
+  guint8                *covered;      /* COVERAGE_NX × NY over the window, or NULL */
   GArray                *equilibria;
   GArray                *metadata;
 
@@ -254,6 +256,8 @@ currents_plot_scene_free (CurrentsPlotScene *scene)
   g_strfreev (scene->basin_labels);
   g_ptr_array_unref (scene->curves);
   g_ptr_array_unref (scene->notes);
+  g_free (scene->coverage_label);
+  g_free (scene->covered);
   g_array_unref (scene->equilibria);
   g_array_unref (scene->metadata);
   g_free (scene);
@@ -511,6 +515,162 @@ currents_plot_scene_dim_last (CurrentsPlotScene *scene)
 
   curve = g_ptr_array_index (scene->curves, scene->curves->len - 1);
   curve->dimmed = TRUE;
+}
+
+void
+currents_plot_scene_set_coverage (CurrentsPlotScene *scene,
+                                  const char        *label)
+{
+  g_return_if_fail (scene != NULL);
+
+  g_free (scene->coverage_label);
+  scene->coverage_label = g_strdup (label);
+}
+
+/* The covered cells for the current window and data curves; NULL when there is nothing
+ * to say (no label, no window, no data sample in the window). */
+static guint8 *
+compute_coverage (const CurrentsPlotScene *scene)
+{
+  const gsize nx = CURRENTS_PLOT_COVERAGE_NX, ny = CURRENTS_PLOT_COVERAGE_NY;
+  g_autofree guint8 *occupied = NULL;
+  guint8 *covered;
+  double hx, hy;
+  gsize n_in = 0;
+
+  if (scene->coverage_label == NULL || !scene->has_window)
+    return NULL;
+  hx = (scene->xhi - scene->xlo) / (double) nx;
+  hy = (scene->yhi - scene->ylo) / (double) ny;
+  occupied = g_new0 (guint8, nx * ny);
+  for (guint c = 0; c < scene->curves->len; c++)
+    {
+      const Curve *curve = g_ptr_array_index (scene->curves, c);
+
+      if (curve->kind != CURRENTS_PLOT_CURVE_DATA)
+        continue;
+      for (gsize k = 0; k < curve->n; k++)
+        {
+          double fi = floor ((curve->xy[2 * k] - scene->xlo) / hx);
+          double fj = floor ((curve->xy[2 * k + 1] - scene->ylo) / hy);
+
+          if (fi >= 0 && fi < (double) nx && fj >= 0 && fj < (double) ny)
+            {
+              occupied[(gsize) fj * nx + (gsize) fi] = 1;
+              n_in++;
+            }
+        }
+    }
+  if (n_in == 0)
+    return NULL;
+  covered = g_new0 (guint8, nx * ny);
+  for (gsize j = 0; j < ny; j++)
+    for (gsize i = 0; i < nx; i++)
+      for (int dj = -1; dj <= 1 && !covered[j * nx + i]; dj++)
+        for (int di = -1; di <= 1; di++)
+          {
+            int a = (int) i + di, b = (int) j + dj;
+
+            if (a >= 0 && b >= 0 && a < (int) nx && b < (int) ny && occupied[b * (int) nx + a])
+              {
+                covered[j * nx + i] = 1;
+                break;
+              }
+          }
+  return covered;
+}
+
+gboolean
+currents_plot_scene_is_covered (const CurrentsPlotScene *scene,
+                                double                   x,
+                                double                   y)
+{
+  g_autofree guint8 *covered = NULL;
+  double fi, fj;
+
+  g_return_val_if_fail (scene != NULL, TRUE);
+
+  covered = compute_coverage (scene);
+  if (covered == NULL)
+    return TRUE;
+  fi = floor ((x - scene->xlo) / ((scene->xhi - scene->xlo) / CURRENTS_PLOT_COVERAGE_NX));
+  fj = floor ((y - scene->ylo) / ((scene->yhi - scene->ylo) / CURRENTS_PLOT_COVERAGE_NY));
+  if (!(fi >= 0 && fi < CURRENTS_PLOT_COVERAGE_NX && fj >= 0 && fj < CURRENTS_PLOT_COVERAGE_NY))
+    return FALSE;
+  return covered[(gsize) fj * CURRENTS_PLOT_COVERAGE_NX + (gsize) fi] != 0;
+}
+
+/* Grey over the uncovered cells, the boundary dashed; the number of veiled cells. */
+static guint
+draw_coverage (const CurrentsPlotScene    *scene,
+               cairo_t                    *cr,
+               const CurrentsPlotTheme    *theme,
+               const CurrentsPlotViewport *vp,
+               const guint8               *covered)
+{
+  const gsize nx = CURRENTS_PLOT_COVERAGE_NX, ny = CURRENTS_PLOT_COVERAGE_NY;
+  double hx = (scene->xhi - scene->xlo) / (double) nx, hy = (scene->yhi - scene->ylo) / (double) ny;
+  CurrentsPlotColor veil = theme->foreground;
+  guint n = 0;
+
+  cairo_save (cr);
+  veil.alpha = 0.16;
+  currents_plot_set_source_color (cr, &veil);
+  for (gsize j = 0; j < ny; j++)
+    for (gsize i = 0; i < nx; i++)
+      if (!covered[j * nx + i])
+        {
+          double x0, y0, x1, y1;
+
+          currents_plot_viewport_to_device (vp, scene->xlo + i * hx, scene->ylo + j * hy, &x0, &y0);
+          currents_plot_viewport_to_device (vp, scene->xlo + (i + 1) * hx,
+                                            scene->ylo + (j + 1) * hy, &x1, &y1);
+          /* whole device pixels, so neighbouring cells neither overlap nor gap */
+          x0 = round (x0);
+          x1 = round (x1);
+          y0 = round (y0);
+          y1 = round (y1);
+          cairo_rectangle (cr, MIN (x0, x1), MIN (y0, y1), fabs (x1 - x0), fabs (y1 - y0));
+          n++;
+        }
+  cairo_fill (cr);
+  for (gsize j = 0; j < ny; j++)
+    for (gsize i = 0; i < nx; i++)
+      {
+        gboolean c = covered[j * nx + i];
+        double x0, y0, x1, y1;
+
+        if (i + 1 < nx && c != covered[j * nx + i + 1])
+          {
+            currents_plot_viewport_to_device (vp, scene->xlo + (i + 1) * hx, scene->ylo + j * hy,
+                                              &x0, &y0);
+            currents_plot_viewport_to_device (vp, scene->xlo + (i + 1) * hx,
+                                              scene->ylo + (j + 1) * hy, &x1, &y1);
+            cairo_move_to (cr, x0, y0);
+            cairo_line_to (cr, x1, y1);
+          }
+        if (j + 1 < ny && c != covered[(j + 1) * nx + i])
+          {
+            currents_plot_viewport_to_device (vp, scene->xlo + i * hx, scene->ylo + (j + 1) * hy,
+                                              &x0, &y0);
+            currents_plot_viewport_to_device (vp, scene->xlo + (i + 1) * hx,
+                                              scene->ylo + (j + 1) * hy, &x1, &y1);
+            cairo_move_to (cr, x0, y0);
+            cairo_line_to (cr, x1, y1);
+          }
+      }
+  {
+    const double dash[] = { 4.0, 3.0 };
+    CurrentsPlotColor line = theme->foreground;
+
+    line.alpha = 0.55;
+    cairo_set_dash (cr, dash, 2, 0);
+    cairo_set_line_width (cr, 1.0);
+    currents_plot_set_source_color (cr, &line);
+    cairo_stroke (cr);
+  }
+  cairo_restore (cr);
+  return n;
 }
 
 void
@@ -951,6 +1111,16 @@ draw_legend (CurrentsPlotScene          *scene,
       e.symbol = CURRENTS_PLOT_LEGEND_TEXT;
       g_array_append_val (entries, e);
     }
+  if (scene->covered != NULL)
+    {
+      CurrentsPlotLegendEntry e = { 0 };
+
+      e.label = scene->coverage_label;
+      e.symbol = CURRENTS_PLOT_LEGEND_PATCH;
+      e.color = theme->foreground;
+      e.color.alpha = 0.3;
+      g_array_append_val (entries, e);
+    }
   if (scene->basins != NULL && scene->basin_labels != NULL
       && shown (scene, CURRENTS_PLOT_LAYER_BASINS))
     for (guint i = 0; scene->basin_labels[i] != NULL; i++)
@@ -1170,6 +1340,12 @@ currents_plot_scene_draw (CurrentsPlotScene       *scene,
       end_layer (scene, cr, CURRENTS_PLOT_LAYER_FIELD);
       st.max_speed = max_speed;
     }
+
+  /* a learned model outside its data: veiled, whatever layers are shown */
+  g_clear_pointer (&scene->covered, g_free);
+  scene->covered = compute_coverage (scene);
+  if (scene->covered != NULL)
+    st.n_uncovered_cells = draw_coverage (scene, cr, theme, &vp, scene->covered);
 
   if (shown (scene, CURRENTS_PLOT_LAYER_BASINS))
     {

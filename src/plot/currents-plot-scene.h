@@ -96,6 +96,7 @@ typedef struct
   guint  n_separatrices;   /* separatrix branches with a visible segment */
   guint  n_launched;       /* launched trajectories with a visible segment */
   guint  n_basin_cells;    /* basin cells coloured */
+  guint  n_uncovered_cells; /* cells veiled as outside the data (see set_coverage) */
 } CurrentsPlotStats;
 
 CurrentsPlotScene *currents_plot_scene_new              (void);
@@ -187,6 +188,25 @@ void               currents_plot_scene_mark_start       (CurrentsPlotScene      
 /* Dims the last curve added (data recorded at another input level than the one shown). */
 void               currents_plot_scene_dim_last         (CurrentsPlotScene      *scene);
 /* A legend line without a symbol, e.g. "and 12 more", after the curves' entries. */
+/**
+ * currents_plot_scene_set_coverage:
+ * @label: (nullable): the legend's words for the veil ("outside the data"), or NULL for
+ *   none
+ *
+ * Extrapolation honesty for a learned model: the plot area is cut into
+ * CURRENTS_PLOT_COVERAGE_NX × _NY cells of the window; a cell is covered when a data
+ * sample (of the data curves) lies in it or in one of its 8 neighbours. The others are
+ * veiled in grey, the boundary dashed, and the legend names the veil.
+ */
+#define CURRENTS_PLOT_COVERAGE_NX 48
+#define CURRENTS_PLOT_COVERAGE_NY 36
+void               currents_plot_scene_set_coverage     (CurrentsPlotScene      *scene,
+                                                         const char             *label);
+/* Whether (x, y) lies in a covered cell of the window last drawn or set; TRUE when there
+ * is no coverage (no label, or no data). */
+gboolean           currents_plot_scene_is_covered       (const CurrentsPlotScene *scene,
+                                                         double                  x,
+                                                         double                  y);
 void               currents_plot_scene_add_legend_note  (CurrentsPlotScene      *scene,
                                                          const char             *text);
 void               currents_plot_scene_clear_curves     (CurrentsPlotScene      *scene,
