@@ -688,6 +688,28 @@ test_stoich_file (void)
                      currents_model_get_stoich (written))), 12 * sizeof (double));
   g_assert_cmpuint (currents_model_get_n_conserved (from_csv), ==, 2);
 
+  /* the user's lines keep their numbers in messages; the reactions go before `done` */
+  {
+    g_autoptr(CurrentsModel) bad = NULL;
+    g_autoptr(CurrentsModel) done = NULL;
+    g_autofree char *where = g_strdup_printf ("%s:4:11:", ode);
+
+    g_assert_true (g_file_set_contents (ode, "#\nstoich file=net.csv \\\n  hidden=4\n"
+                                        "aux bad = Z\n", -1, NULL));
+    bad = currents_model_new_from_file (ode, &error);
+    g_assert_null (bad);
+    g_test_message ("%s", error->message);
+    g_assert_true (g_str_has_prefix (error->message, where));
+    g_clear_error (&error);
+    g_assert_true (g_file_set_contents (ode, "stoich file=net.csv\ninit S=2\ndone\n"
+                                        "ignored text\n", -1, NULL));
+    done = currents_model_new_from_file (ode, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (currents_model_get_n_states (done), ==, 4);
+    g_assert_cmpfloat (currents_model_get_initial (done)[0], ==, 2.0);
+    g_assert_true (g_str_has_suffix (currents_model_get_source (done), "\ndone\nignored text\n"));
+  }
+
   tm = train_briefly (g_steal_pointer (&from_csv), ds, &first, &best);
   g_assert_true (currents_trained_model_save (tm, json, &error));
   g_assert_no_error (error);
