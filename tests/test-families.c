@@ -442,6 +442,46 @@ test_energy_gauss4 (void)
   g_assert_cmpfloat (last, <=, 1e-5 * MAX (1.0, fabs (h0)));
 }
 
+/* The dissipative network's learned energy never increases along a trajectory. */
+static void
+test_dissipative (void)
+{
+  g_autoptr(CurrentsModel) model = load_model ("pendulum-dissipative.ode");
+  const CurrentsHamiltonianModel *ham = currents_model_get_hamiltonian (model);
+  g_autoptr(CurrentsSimulator) sim = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (9);
+  gsize k = currents_model_get_n_params (model), off = currents_model_get_family_offset (model);
+  g_autofree double *p = g_memdup2 (currents_model_get_params (model), k * sizeof (double));
+  CurrentsSimOptions options;
+  double times[401], out[401 * 2], rise = 0.0, h_first, h_last;
+  const double x0[2] = { 2.5, 1.0 };
+
+  g_assert_cmpint (currents_hamiltonian_model_get_spec (ham)->kind, ==,
+                   CURRENTS_HAMILTONIAN_DISSIPATIVE);
+  for (gsize j = off; j < k; j++)
+    p[j] += g_rand_double_range (rand, -0.5, 0.5);
+  currents_sim_options_init (&options);
+  options.rtol = 1e-11;
+  options.atol = 1e-12;
+  options.bound = 1e6;
+  sim = currents_simulator_new (currents_model_get_field (model), &options);
+  for (int i = 0; i <= 400; i++)
+    times[i] = 0.1 * i;
+  g_assert_true (currents_simulator_run (sim, x0, p, NULL, 0.0, times, 401, out, NULL, NULL,
+                                         &error));
+  g_assert_no_error (error);
+  h_first = currents_model_eval_energy (model, out, p);
+  for (int i = 1; i <= 400; i++)
+    rise = MAX (rise, currents_model_eval_energy (model, out + 2 * i, p) -
+                      currents_model_eval_energy (model, out + 2 * (i - 1), p));
+  h_last = currents_model_eval_energy (model, out + 800, p);
+  g_test_message ("H from %.6g to %.6g, largest rise between samples %.3g", h_first, h_last,
+                  rise);
+  g_assert_cmpfloat (h_last, <, h_first);
+  g_assert_cmpfloat (rise, <=, 1e-9 * MAX (1.0, fabs (h_first)));
+}
+
 static void
 expect_error (const char *source,
               const char *where,
@@ -622,6 +662,7 @@ test_train (void)
     { "oscillator-hnn.ode", "oscillator.csv", -1.5, 1.5 },
     { "enzyme-reactions.ode", "enzyme.csv", 0.1, 8.0 },
     { "enzyme-conserve.ode", "enzyme.csv", 0.1, 8.0 },
+    { "pendulum-dissipative.ode", "pendulum.csv", -3.0, 3.0 },
   };
 
   for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
@@ -800,6 +841,7 @@ main (int    argc,
   g_test_add_func ("/engine/families/reactions", test_reactions);
   g_test_add_func ("/engine/families/reactions/laws-long-run", test_laws_long_run);
   g_test_add_func ("/engine/families/hamiltonian/energy-gauss4", test_energy_gauss4);
+  g_test_add_func ("/engine/families/hamiltonian/dissipative", test_dissipative);
   g_test_add_func ("/engine/families/errors", test_errors);
   g_test_add_func ("/engine/families/train", test_train);
   g_test_add_func ("/engine/families/stoich-file", test_stoich_file);
