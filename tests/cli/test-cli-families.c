@@ -83,6 +83,23 @@ test_check (void)
                                    "2-16-16-1 tanh, 337 weights)"));
   g_assert_nonnull (strstr (c.out, "conserved: (none)"));
 
+  /* continuation takes a family's field as a field (its engine's derivatives), not as
+   * an equation tape (which crashed): A made and degraded at learned rates has one stable
+   * equilibrium, followed across k, which only an aux uses */
+  {
+    g_autofree char *d = currents_cli_test_write_temp ("d.ode", "par k=1\n"
+                                                       "reaction make: 0 -> A\n"
+                                                       "reaction deg: A -> 0 mass\n"
+                                                       "rates hidden=4 seed=2\n"
+                                                       "aux e = k*A\ninit A=1\n");
+    g_auto(CurrentsCliRun) k = { 0 };
+
+    RUN (&k, "continue", d, "--param", "k", "--range", "0:2");
+    g_assert_cmpint (k.status, ==, 0);
+    g_assert_nonnull (strstr (k.out, "Branch 1:"));
+    g_assert_nonnull (strstr (k.out, "k: 0 → 2 stable"));
+  }
+
   /* a refusal names the line and column */
   {
     g_autofree char *bad = currents_cli_test_write_temp ("bad.ode",
