@@ -149,6 +149,17 @@ static const char *const bundled_texts[] = {
   N_("Set the friction b to 0 and see the orbits close around the bottom"),
   N_("Show the separatrices and the basins to count the turns"),
   N_("Follow the energy (an aux quantity) in the time series as it drains away"),
+  /* pendulum-dissipative.gallery */
+  N_("Dissipative Hamiltonian Network"),
+  N_("A learned energy and a learned friction that can only take energy away"),
+  N_("The damped pendulum loses energy to friction. A neural network learns its "
+     "energy H, and a learned friction acts on the angular velocity; by construction "
+     "the learned energy can only decrease along every trajectory, so the model "
+     "cannot invent a perpetual motion, whatever its weights."),
+  N_("Train the model on the data and compare the spirals with the pendulum card’s"),
+  N_("Run currents-cli simulate on the trained model and check that the column H only "
+     "decreases"),
+  N_("Train again without damping= and see the orbits close instead of spiralling in"),
   /* repressilator.gallery */
   N_("Repressilator"),
   N_("Three genes in a ring of repression make a clock"),

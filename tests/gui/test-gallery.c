@@ -57,6 +57,8 @@ static const Expected expected[] = {
     "mu", 1 },
   { "pendulum", "pendulum.ode", "pendulum.csv", "portrait", "theta", "omega",
     { -7, 7, -8, 8 }, NULL, 0 },
+  { "pendulum-dissipative", "pendulum-dissipative.ode", "pendulum.csv", "portrait", "theta",
+    "omega", { -7, 7, -8, 8 }, NULL, 0 },
   { "brusselator", "brusselator.ode", "brusselator.csv", "portrait", "x", "y",
     { 0, 4.5, 0, 5.5 }, NULL, 0 },
   { "fitzhugh-nagumo", "fitzhugh-nagumo.ode", "fitzhugh-nagumo.csv", "portrait", "v", "w",
