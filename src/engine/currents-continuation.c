@@ -2673,7 +2673,9 @@ cont_new (CurrentsSystem                    *system,
   /* how to differentiate with respect to the parameters */
   model = currents_system_get_model (system);
   tm = currents_system_get_trained (system);
-  if (model != NULL && currents_model_get_field (model) == c->field)
+  /* (a Hamiltonian's or a reaction network's field is its engine's, not a tape) */
+  if (model != NULL && currents_model_get_field (model) == c->field &&
+      currents_model_get_family (model) == CURRENTS_MODEL_EQUATIONS)
     {
       c->deriv = DERIV_TAPE;
       c->tape = currents_field_get_impl (c->field);
