@@ -137,7 +137,6 @@ test_hybrid (void)
   }
 }
 
-#if 0 /* FAMILIES */
 /* Reactions: a chain of reversible conversions of the data's species, whose only
  * conservation law is the total. */
 static void
@@ -174,8 +173,6 @@ test_hamiltonian (void)
   g_assert_cmpfloat (fabs (J[0] + J[3]), <=, 1e-14 * (fabs (J[0]) + fabs (J[3]) + 1e-300));
 }
 
-#endif
-
 /* What a family cannot describe is refused, saying what to do. */
 static void
 test_refused (void)
@@ -208,7 +205,7 @@ test_refused (void)
 static void
 test_no_data (void)
 {
-  for (int k = CURRENTS_MODEL_TEMPLATE_EQUATIONS; k <= CURRENTS_MODEL_TEMPLATE_HYBRID /* FAMILIES */; k++)
+  for (int k = CURRENTS_MODEL_TEMPLATE_EQUATIONS; k <= CURRENTS_MODEL_TEMPLATE_HAMILTONIAN; k++)
     {
       g_autoptr(CurrentsModel) model = template_model ((CurrentsModelTemplate) k, NULL);
       CurrentsModelTemplate back;
@@ -228,10 +225,8 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/model-template/equations", test_equations);
   g_test_add_func ("/model-template/hybrid", test_hybrid);
-#if 0 /* FAMILIES */
   g_test_add_func ("/model-template/reactions", test_reactions);
   g_test_add_func ("/model-template/hamiltonian", test_hamiltonian);
-#endif
   g_test_add_func ("/model-template/refused", test_refused);
   g_test_add_func ("/model-template/no-data", test_no_data);
   return g_test_run ();
