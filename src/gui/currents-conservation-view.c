@@ -155,6 +155,8 @@ typedef struct
   gsize     reached;    /* samples reached (n_samples unless the run stopped) */
   double    t0, t_end;
   CurrentsConservationIntegrator integrator;
+  CurrentsSimOptions options;   /* the model's solver's */
+  double    h;
   char     *message;    /* why the run stopped, or NULL */
 } Result;
 
@@ -478,10 +480,12 @@ conservation_thread (GTask        *task,
     r->q0[i] = r->drift[i] = NAN;
   r->t0 = job->t0;
   r->integrator = job->integrator;
+  r->options = job->options;
+  r->h = job->h;
 
   ok = gauge_init (&g, job, r, &error);
   if (ok)
-    ok = job->integrator == CURRENTS_CONSERVATION_ADAPTIVE
+    ok = job->integrator == CURRENTS_CONSERVATION_MODEL_SOLVER
            ? run_adaptive (&g, cancellable, &error)
            : run_fixed (&g, cancellable, &error);
   gauge_clear (&g);
@@ -598,9 +602,9 @@ integrator_label (CurrentsConservationIntegrator integrator)
       return _("Implicit midpoint (symplectic)");
     case CURRENTS_CONSERVATION_RK4:
       return _("Runge–Kutta 4 (fixed step)");
-    case CURRENTS_CONSERVATION_ADAPTIVE:
+    case CURRENTS_CONSERVATION_MODEL_SOLVER:
     default:
-      return _("Adaptive (the model's solver)");
+      return _("the model's solver");
     }
 }
 
@@ -635,6 +639,28 @@ format_number (double v)
   if (!isfinite (v))
     return g_strdup ("—");
   return g_strdup_printf ("%.6g", v);
+}
+
+/* "Gauss–Legendre, order 4 (symplectic), h = 0.05"; "the model's solver (rk8pd, tolerance
+ * 1e-06)". */
+static char *
+method_phrase (const Result *r)
+{
+  g_autofree char *h = NULL;
+
+  if (r->integrator != CURRENTS_CONSERVATION_MODEL_SOLVER)
+    {
+      h = format_number (r->h);
+      return g_strdup_printf (_("%s, h = %s"), integrator_label (r->integrator), h);
+    }
+  if (currents_method_is_fixed_step (r->options.method))
+    {
+      h = format_number (r->options.h);
+      return g_strdup_printf (_("%s (%s, h = %s)"), integrator_label (r->integrator),
+                              currents_method_to_string (r->options.method), h);
+    }
+  return g_strdup_printf (_("%s (%s, tolerance %g)"), integrator_label (r->integrator),
+                          currents_method_to_string (r->options.method), r->options.rtol);
 }
 
 /* A quantity's name in a sentence: “E + C”, or the energy H. */
@@ -698,31 +724,30 @@ make_summary (CurrentsConservationView *self)
       g_autofree char *t1 = format_number (r->t_end);
       g_autofree char *name = quantity_phrase (q);
       g_autofree char *drift = format_sci_markup (r->drift[worst]);
+      g_autofree char *method = method_phrase (r);
+      const char *kind = r->absolute[worst] ? _("absolute: it starts at 0") : _("relative");
       double first, last;
 
       for (guint i = 0; i < r->n_q; i++)
         if (r->valid[i] && i != worst)
           others = MAX (others, r->drift[i]);
       quarters (r, worst, &first, &last);
-      if (r->absolute[worst])
-        g_string_append_printf (s, _("Over t = %s … %s with %s, %s stays within %s of its "
-                                     "start (absolute: it starts at 0)"),
-                                t0, t1, integrator_label (r->integrator), name, drift);
+      if (r->drift[worst] >= 1e-12 && last > 2.0 * first)
+        g_string_append_printf (s, _("Over t = %s … %s with %s, %s drifts up to %s from its "
+                                     "start (%s)%s, and the drift grows along the run: %.3g× "
+                                     "larger in the last quarter than in the first."),
+                                t0, t1, method, name, drift, kind,
+                                n_valid > 1 ? _(", the largest drift of all") : "",
+                                first > 0 ? last / first : INFINITY);
       else
         g_string_append_printf (s, _("Over t = %s … %s with %s, %s stays within %s of its "
-                                     "start (relative)"),
-                                t0, t1, integrator_label (r->integrator), name, drift);
-      if (n_valid > 1)
-        g_string_append (s, _(", the largest drift of all"));
-      if (r->drift[worst] < 1e-12)
-        g_string_append (s, _(": conserved to round-off."));
-      else if (last > 2.0 * first)
-        g_string_append_printf (s, _(": it grows along the run, %.3g× larger in the last "
-                                     "quarter than in the first."), first > 0 ? last / first
-                                                                              : INFINITY);
-      else
-        g_string_append (s, _(": it stays bounded, no larger in the last quarter than twice "
-                              "the first."));
+                                     "start (%s)%s: %s."),
+                                t0, t1, method, name, drift, kind,
+                                n_valid > 1 ? _(", the largest drift of all") : "",
+                                r->drift[worst] < 1e-12
+                                  ? _("conserved to round-off")
+                                  : _("the error stays bounded, no larger in the last quarter "
+                                      "of the run than twice the first"));
       if (n_valid > 1)
         {
           g_autofree char *o = format_sci_markup (others);
@@ -766,7 +791,9 @@ row_value_markup (CurrentsConservationView *self,
     return g_strdup ("");
   if (r == NULL || i >= r->n_q || !r->valid[i])
     return g_strdup ("…");
-  start = format_sci_markup (r->q0[i]);
+  start = isfinite (r->q0[i]) && r->q0[i] != 0.0 && fabs (r->q0[i]) >= 1e-3
+            && fabs (r->q0[i]) < 1e6 ? g_strdup_printf ("%.6g", r->q0[i])
+                                     : format_sci_markup (r->q0[i]);
   drift = format_sci_markup (r->drift[i]);
   if (r->absolute[i])
     return g_strdup_printf (_("start %s\ndrift %s (absolute)"), start, drift);
@@ -984,7 +1011,7 @@ update_controls (CurrentsConservationView *self)
   gtk_adjustment_set_value (self->conservation_step_adjustment, self->h);
   gtk_adjustment_set_value (self->conservation_time_adjustment, self->T);
   gtk_widget_set_sensitive (GTK_WIDGET (self->conservation_step_spin),
-                            self->integrator != CURRENTS_CONSERVATION_ADAPTIVE);
+                            self->integrator != CURRENTS_CONSERVATION_MODEL_SOLVER);
   self->updating = FALSE;
 }
 
@@ -1342,7 +1369,7 @@ currents_conservation_view_init (CurrentsConservationView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->quantities = g_ptr_array_new_with_free_func (quantity_free);
-  self->integrator = CURRENTS_CONSERVATION_ADAPTIVE;
+  self->integrator = CURRENTS_CONSERVATION_MODEL_SOLVER;
   self->h = DEFAULT_STEP;
   self->T = 10.0;
   update_controls (self);
@@ -1415,7 +1442,7 @@ currents_conservation_view_set_integrator (CurrentsConservationView       *self,
 CurrentsConservationIntegrator
 currents_conservation_view_get_integrator (CurrentsConservationView *self)
 {
-  g_return_val_if_fail (CURRENTS_IS_CONSERVATION_VIEW (self), CURRENTS_CONSERVATION_ADAPTIVE);
+  g_return_val_if_fail (CURRENTS_IS_CONSERVATION_VIEW (self), CURRENTS_CONSERVATION_MODEL_SOLVER);
   return self->integrator;
 }
 
@@ -1429,7 +1456,7 @@ currents_conservation_view_set_step (CurrentsConservationView *self,
     return;
   self->h = h;
   update_controls (self);
-  if (self->integrator != CURRENTS_CONSERVATION_ADAPTIVE)
+  if (self->integrator != CURRENTS_CONSERVATION_MODEL_SOLVER)
     request_update (self);
 }
 

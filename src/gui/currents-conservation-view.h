@@ -22,7 +22,7 @@ G_DECLARE_FINAL_TYPE (CurrentsConservationView, currents_conservation_view, CURR
 
 typedef enum
 {
-  CURRENTS_CONSERVATION_ADAPTIVE,  /* the model's own solver and options */
+  CURRENTS_CONSERVATION_MODEL_SOLVER, /* the model's own solver and options (XPP: rk4 at dt) */
   CURRENTS_CONSERVATION_GAUSS4,    /* 2-stage Gauss–Legendre, fixed step h */
   CURRENTS_CONSERVATION_MIDPOINT,  /* implicit midpoint, fixed step h */
   CURRENTS_CONSERVATION_RK4,       /* classical Runge–Kutta 4, fixed step h */

@@ -185,7 +185,7 @@ test_enzyme (Fixture       *fixture,
   /* T: the model's total; the default integrator is the model's own */
   g_assert_cmpfloat (currents_conservation_view_get_time (fixture->view), ==, 60.0);
   g_assert_cmpint (currents_conservation_view_get_integrator (fixture->view), ==,
-                   CURRENTS_CONSERVATION_ADAPTIVE);
+                   CURRENTS_CONSERVATION_MODEL_SOLVER);
   /* the model's own quantities come first: enzyme.ode, plain equations, has none */
   base = currents_conservation_view_get_n_quantities (fixture->view);
   g_assert_cmpuint (base, ==, 0);
@@ -228,7 +228,7 @@ test_enzyme (Fixture       *fixture,
       g_assert_cmpfloat (drift, <=, 1e-8);
     }
   g_assert_nonnull (strstr (currents_conservation_view_get_summary (fixture->view),
-                            "Adaptive (the model's solver)"));
+                            "the model's solver (rk4, h = 0.05)"));
   g_assert_nonnull (strstr (currents_conservation_view_get_summary (fixture->view), "t = 0 … 60"));
   screenshot (fixture, "enzyme");
 
