@@ -69,6 +69,71 @@ typedef struct
   int                col;
 } OdeLearn;
 
+/* `hamiltonian q1 q2 | p1 p2 hidden=16,16 activation=tanh seed=1 [damping=0.1]
+ *  [center=a,b,... scale=c,d,...]` */
+typedef struct
+{
+  GPtrArray         *names;      /* const char*: coordinates, then momenta */
+  GArray            *name_line;  /* int */
+  GArray            *name_col;   /* int */
+  gsize              n_coords;
+  GArray            *hidden;     /* gsize; empty: the engine's default */
+  CurrentsActivation activation;
+  guint64            seed;
+  gboolean           dissipative;
+  double             damping;
+  GArray            *center;     /* double; empty: 0 */
+  GArray            *scale;      /* double; empty: 1 */
+  int                line;
+  int                col;
+} OdeHamiltonian;
+
+typedef struct
+{
+  const char *species;
+  double      coef;
+  int         line;
+  int         col;
+} OdeReactant;
+
+/* `reaction NAME: 2 A + B -> C [mass]`, `A <-> B` */
+typedef struct
+{
+  const char *name;
+  GArray     *lhs;         /* OdeReactant */
+  GArray     *rhs;         /* OdeReactant */
+  gboolean    reversible;
+  gboolean    mass;
+  int         line;
+  int         col;
+} OdeReaction;
+
+/* `rates hidden=16 activation=tanh seed=1` (the rate network) or
+ * `stoich file=net.csv [irreversible=R1,R2] [mass=R1] [hidden=…]` */
+typedef struct
+{
+  GArray            *hidden;       /* gsize; empty: the engine's default */
+  CurrentsActivation activation;
+  guint64            seed;
+  const char        *file;         /* NULL for `rates` */
+  GPtrArray         *irreversible; /* const char* */
+  GPtrArray         *mass;         /* const char* */
+  int                line;
+  int                col;
+  int                last_line;    /* the statement's physical lines */
+} OdeRates;
+
+/* `conserve NAME = expr [weight=λ]` */
+typedef struct
+{
+  const char *name;
+  Ast        *expr;
+  const char *text;
+  double      weight;
+  int         line;
+  int         col;
+} OdeConserve;
+
 typedef struct
 {
   const char   *filename;
@@ -85,6 +150,11 @@ typedef struct
   GPtrArray    *funcs;      /* OdeFunc */
   GPtrArray    *learns;     /* OdeLearn */
   GPtrArray    *ignored;    /* char*: messages */
+  OdeHamiltonian *hamiltonian;  /* nullable */
+  GPtrArray    *reactions;  /* OdeReaction */
+  GPtrArray    *rates;      /* OdeRates: `rates` and `stoich file=` statements */
+  GPtrArray    *conserves;  /* OdeConserve */
+  GPtrArray    *species;    /* OdeDecl, value optional: `species S=10, E, C` */
   CurrentsModelOptions options;
 } OdeProgram;
 

@@ -15,10 +15,13 @@
 #include <math.h>
 #include <string.h>
 
+#include "currents-conserved-quantity.h"
 #include "currents-error.h"
 #include "currents-field-private.h"
+#include "currents-hamiltonian.h"
 #include "currents-mlp.h"
 #include "currents-model-private.h"
+#include "currents-stoich.h"
 
 struct _CurrentsModel
 {
@@ -40,8 +43,18 @@ struct _CurrentsModel
   gsize                 n_aux;
   CurrentsLearnedTerm  *learned;
   gsize                 n_learned;
-  Tape                 *tape;     /* owned by the field */
+  Tape                 *tape;     /* owned by the tape field */
   CurrentsField        *field;
+  /* model families */
+  CurrentsModelFamily       family;
+  CurrentsHamiltonianModel *ham;
+  CurrentsStoichModel      *stoich;
+  CurrentsConservation     *laws;
+  CurrentsField            *tape_field;  /* the aux quantities' tape when field is the family's */
+  gsize                     family_offset;
+  CurrentsModelConserved   *conserved;
+  CurrentsConservedQuantity **quantities; /* NULL for the exact laws */
+  gsize                     n_conserved;
 };
 
 typedef enum
@@ -389,6 +402,795 @@ declare (Compiler      *c,
   return TRUE;
 }
 
+/* ------------------------------------------------------------------------------------ */
+/* Model families: the field of a Hamiltonian or a reaction network, with the model's p */
+
+/* The family's field f(t, x, u, p) = engine(t, x, u, p[offset ..]); the tape field beside
+ * it only evaluates the aux quantities. */
+typedef struct
+{
+  CurrentsField *engine;
+  CurrentsField *tape_field;
+  gsize          n;
+  gsize          offset;
+  gsize          k_engine;
+  gsize          k_total;
+} FamilyImpl;
+
+typedef struct
+{
+  const FamilyImpl       *impl;
+  CurrentsFieldWorkspace *engine_ws;
+  CurrentsFieldWorkspace *tape_ws;
+  double                 *jp;   /* n × k_engine */
+} FamilyWs;
+
+static gpointer
+family_ws_new (gconstpointer data)
+{
+  const FamilyImpl *impl = data;
+  FamilyWs *ws = g_new0 (FamilyWs, 1);
+
+  ws->impl = impl;
+  ws->engine_ws = currents_field_workspace_new (impl->engine);
+  ws->tape_ws = currents_field_workspace_new (impl->tape_field);
+  ws->jp = g_new0 (double, MAX (impl->n * impl->k_engine, 1));
+  return ws;
+}
+
+static void
+family_ws_free (gpointer data)
+{
+  FamilyWs *ws = data;
+
+  currents_field_workspace_free (ws->engine_ws);
+  currents_field_workspace_free (ws->tape_ws);
+  g_free (ws->jp);
+  g_free (ws);
+}
+
+static void
+family_impl_free (gpointer data)
+{
+  FamilyImpl *impl = data;
+
+  currents_field_unref (impl->engine);
+  currents_field_unref (impl->tape_field);
+  g_free (impl);
+}
+
+static void
+family_eval (gconstpointer data,
+             gpointer      wsp,
+             double        t,
+             const double *x,
+             const double *u,
+             const double *p,
+             double       *f)
+{
+  const FamilyImpl *impl = data;
+  FamilyWs *ws = wsp;
+
+  currents_field_eval (ws->engine_ws, t, x, u, p + impl->offset, f);
+}
+
+static void
+family_jacobian (gconstpointer data,
+                 gpointer      wsp,
+                 double        t,
+                 const double *x,
+                 const double *u,
+                 const double *p,
+                 double       *f,
+                 double       *jx,
+                 double       *jp)
+{
+  const FamilyImpl *impl = data;
+  FamilyWs *ws = wsp;
+
+  currents_field_jacobian (ws->engine_ws, t, x, u, p + impl->offset, f, jx,
+                           jp != NULL ? ws->jp : NULL);
+  if (jp == NULL)
+    return;
+  /* ∂f/∂p is n × k_total; only the family's columns are non-zero */
+  memset (jp, 0, impl->n * impl->k_total * sizeof (double));
+  for (gsize i = 0; i < impl->n; i++)
+    memcpy (jp + i * impl->k_total + impl->offset, ws->jp + i * impl->k_engine,
+            impl->k_engine * sizeof (double));
+}
+
+static void
+family_vjp (gconstpointer data,
+            gpointer      wsp,
+            double        t,
+            const double *x,
+            const double *u,
+            const double *p,
+            const double *w,
+            double       *f,
+            double       *gx,
+            double       *gp)
+{
+  const FamilyImpl *impl = data;
+  FamilyWs *ws = wsp;
+
+  currents_field_vjp (ws->engine_ws, t, x, u, p + impl->offset, w, f, gx,
+                      gp != NULL ? gp + impl->offset : NULL);
+}
+
+static void
+family_hvp (gconstpointer data,
+            gpointer      wsp,
+            double        t,
+            const double *x,
+            const double *u,
+            const double *p,
+            const double *v,
+            const double *w,
+            double       *out)
+{
+  const FamilyImpl *impl = data;
+  FamilyWs *ws = wsp;
+
+  currents_field_hvp (ws->engine_ws, t, x, u, p + impl->offset, v, w, out);
+}
+
+static void
+family_eval_batch (gconstpointer data,
+                   gpointer      wsp,
+                   gsize         n_rows,
+                   double        t,
+                   const double *x,
+                   const double *u,
+                   const double *p,
+                   double       *f,
+                   double       *tape)
+{
+  const FamilyImpl *impl = data;
+  FamilyWs *ws = wsp;
+
+  currents_field_eval_batch (ws->engine_ws, n_rows, t, x, u, p + impl->offset, f, tape);
+}
+
+static void
+family_vjp_batch (gconstpointer data,
+                  gpointer      wsp,
+                  gsize         n_rows,
+                  double        t,
+                  const double *x,
+                  const double *u,
+                  const double *p,
+                  const double *w,
+                  const double *tape,
+                  double       *f,
+                  double       *gx,
+                  double       *gp)
+{
+  const FamilyImpl *impl = data;
+  FamilyWs *ws = wsp;
+
+  currents_field_vjp_batch (ws->engine_ws, n_rows, t, x, u, p + impl->offset, w, tape, f, gx,
+                            gp != NULL ? gp + impl->offset : NULL);
+}
+
+static gsize
+family_tape_size (gconstpointer data,
+                  gsize         n_rows)
+{
+  const FamilyImpl *impl = data;
+
+  return currents_field_get_tape_size (impl->engine, n_rows);
+}
+
+static const CurrentsFieldVTable family_vtable = {
+  .workspace_new = family_ws_new,
+  .workspace_free = family_ws_free,
+  .eval = family_eval,
+  .jacobian = family_jacobian,
+  .vjp = family_vjp,
+  .impl_free = family_impl_free,
+  .hvp = family_hvp,
+};
+
+static const CurrentsFieldVTable family_batch_vtable = {
+  .workspace_new = family_ws_new,
+  .workspace_free = family_ws_free,
+  .eval = family_eval,
+  .jacobian = family_jacobian,
+  .vjp = family_vjp,
+  .impl_free = family_impl_free,
+  .hvp = family_hvp,
+  .eval_batch = family_eval_batch,
+  .vjp_batch = family_vjp_batch,
+  .tape_size = family_tape_size,
+};
+
+static CurrentsField *
+family_field_new (CurrentsField *engine,
+                  CurrentsField *tape_field,
+                  gsize          offset,
+                  gsize          k_total)
+{
+  FamilyImpl *impl = g_new0 (FamilyImpl, 1);
+
+  impl->engine = currents_field_ref (engine);
+  impl->tape_field = currents_field_ref (tape_field);
+  impl->n = currents_field_get_n_states (engine);
+  impl->offset = offset;
+  impl->k_engine = currents_field_get_n_params (engine);
+  impl->k_total = k_total;
+  g_assert (currents_field_has_hvp (engine));
+  return currents_field_new (currents_field_has_batch (engine) ? &family_batch_vtable
+                                                                : &family_vtable,
+                             impl, impl->n, currents_field_get_n_inputs (tape_field), k_total,
+                             TRUE);
+}
+
+static const char *
+family_word (const OdeProgram *prog)
+{
+  if (prog->hamiltonian != NULL)
+    return "Hamiltonian";
+  return "reactions";
+}
+
+/* Expands `stoich file=net.csv` into `species`, `reaction` and `rates` lines, so that the
+ * model's source text holds its whole matrix. Returns the new source, or NULL (no such
+ * statement: @error unset; a bad file: @error set). */
+static char *
+expand_stoich_file (const OdeProgram *prog,
+                    const char       *source,
+                    GError          **error)
+{
+  const OdeRates *st = NULL;
+  g_autofree char *path = NULL;
+  g_autofree const char **species = NULL;
+  g_autoptr(CurrentsStoichMatrix) matrix = NULL;
+  g_autoptr(GError) local = NULL;
+  g_auto(GStrv) lines = NULL;
+  GString *out;
+  gsize n, m;
+  const char *const *names;
+  const char *const *reactions;
+
+  for (guint i = 0; i < prog->rates->len; i++)
+    {
+      const OdeRates *r = g_ptr_array_index (prog->rates, i);
+      if (r->file != NULL)
+        {
+          if (st != NULL)
+            {
+              g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC,
+                           "%s:%d:%d: a second stoichiometric matrix (the first is at line %d)",
+                           prog->filename, r->line, r->col, st->line);
+              return NULL;
+            }
+          st = r;
+        }
+    }
+  if (st == NULL)
+    return NULL;
+  if (prog->reactions->len > 0)
+    {
+      const OdeReaction *r = g_ptr_array_index (prog->reactions, 0);
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC,
+                   "%s:%d:%d: the reactions come either from 'reaction' lines or from "
+                   "'stoich file=' (line %d), not both", prog->filename, r->line, r->col,
+                   st->line);
+      return NULL;
+    }
+  if (g_path_is_absolute (st->file) || prog->filename == NULL ||
+      prog->filename[0] == '<')
+    path = g_strdup (st->file);
+  else
+    {
+      g_autofree char *dir = g_path_get_dirname (prog->filename);
+      path = g_build_filename (dir, st->file, NULL);
+    }
+  if (prog->species->len > 0)
+    {
+      species = g_new0 (const char *, prog->species->len + 1);
+      for (guint i = 0; i < prog->species->len; i++)
+        species[i] = ((const OdeDecl *) g_ptr_array_index (prog->species, i))->name;
+    }
+  matrix = currents_stoich_matrix_new_from_csv (path, species, &local);
+  if (matrix == NULL)
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR,
+                   local->code == CURRENTS_ENGINE_ERROR_IO ? CURRENTS_ENGINE_ERROR_IO
+                                                           : CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC,
+                   "%s:%d:%d: the stoichiometric matrix: %s", prog->filename, st->line,
+                   st->col, local->message);
+      return NULL;
+    }
+  n = currents_stoich_matrix_get_n_species (matrix);
+  m = currents_stoich_matrix_get_n_reactions (matrix);
+  names = currents_stoich_matrix_get_species (matrix);
+  reactions = currents_stoich_matrix_get_reactions (matrix);
+  for (gsize j = 0; j < m + n; j++)
+    {
+      const char *name = j < m ? reactions[j] : names[j - m];
+      gboolean ok = name[0] != '\0' && (g_ascii_isalpha (name[0]) || name[0] == '_');
+
+      for (const char *c = name; ok && *c != '\0'; c++)
+        ok = g_ascii_isalnum (*c) || *c == '_' || *c == '.';
+      if (!ok)
+        {
+          g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC,
+                       "%s:%d:%d: %s: the %s '%s' is not a name the model language can use "
+                       "(letters, digits and _, starting with a letter)", prog->filename,
+                       st->line, st->col, path, j < m ? "reaction" : "species", name);
+          return NULL;
+        }
+    }
+  for (int pass = 0; pass < 2; pass++)
+    {
+      GPtrArray *list = pass == 0 ? st->irreversible : st->mass;
+      for (guint i = 0; i < list->len; i++)
+        if (!g_strv_contains (reactions, g_ptr_array_index (list, i)))
+          {
+            g_autofree char *all = g_strjoinv (", ", (char **) reactions);
+            g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC,
+                         "%s:%d:%d: %s names the reaction '%s', which %s has not (its "
+                         "reactions: %s)", prog->filename, st->line, st->col,
+                         pass == 0 ? "irreversible=" : "mass=",
+                         (const char *) g_ptr_array_index (list, i), path, all);
+            return NULL;
+          }
+    }
+
+  out = g_string_new (NULL);
+  lines = g_strsplit (source, "\n", -1);
+  for (int l = 0; lines[l] != NULL; l++)
+    {
+      if (l + 1 < st->line || l + 1 > st->last_line)
+        {
+          g_string_append (out, lines[l]);
+          if (lines[l + 1] != NULL)
+            g_string_append_c (out, '\n');
+          continue;
+        }
+      if (l + 1 > st->line)
+        continue;
+      g_string_append_printf (out, "# stoich file=%s, expanded by Currents:\n", st->file);
+      if (prog->species->len == 0)
+        {
+          g_string_append (out, "species ");
+          for (gsize i = 0; i < n; i++)
+            g_string_append_printf (out, "%s%s", i > 0 ? ", " : "", names[i]);
+          g_string_append_c (out, '\n');
+        }
+      for (gsize j = 0; j < m; j++)
+        {
+          gboolean irreversible = FALSE, mass = FALSE;
+
+          for (guint i = 0; i < st->irreversible->len; i++)
+            irreversible |= strcmp (g_ptr_array_index (st->irreversible, i), reactions[j]) == 0;
+          for (guint i = 0; i < st->mass->len; i++)
+            mass |= strcmp (g_ptr_array_index (st->mass, i), reactions[j]) == 0;
+          g_string_append_printf (out, "reaction %s:", reactions[j]);
+          for (int side = 0; side < 2; side++)
+            {
+              gboolean any = FALSE;
+
+              if (side == 1)
+                g_string_append (out, irreversible ? " ->" : " <->");
+              for (gsize i = 0; i < n; i++)
+                {
+                  double v = currents_stoich_matrix_get (matrix, i, j);
+                  double c = side == 0 ? -v : v;
+                  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+                  if (!(c > 0.0))
+                    continue;
+                  g_string_append (out, any ? " + " : " ");
+                  if (c != 1.0)
+                    g_string_append_printf (out, "%s ", g_ascii_dtostr (buf, sizeof buf, c));
+                  g_string_append (out, names[i]);
+                  any = TRUE;
+                }
+              if (!any)
+                g_string_append (out, " 0");
+            }
+          g_string_append_printf (out, "%s\n", mass ? " mass" : "");
+        }
+      g_string_append (out, "rates");
+      if (st->hidden->len > 0)
+        for (guint k = 0; k < st->hidden->len; k++)
+          g_string_append_printf (out, "%s%" G_GSIZE_FORMAT, k == 0 ? " hidden=" : ",",
+                                  g_array_index (st->hidden, gsize, k));
+      g_string_append_printf (out, " activation=%s seed=%" G_GUINT64_FORMAT,
+                              currents_activation_to_string (st->activation), st->seed);
+      if (lines[l + 1] != NULL)
+        g_string_append_c (out, '\n');
+    }
+  return g_string_free (out, FALSE);
+}
+
+static gboolean
+name_in (GPtrArray  *names,
+         const char *name)
+{
+  for (guint i = 0; i < names->len; i++)
+    if (g_ascii_strcasecmp (g_ptr_array_index (names, i), name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The family's states become the program's equations (without expressions): a Hamiltonian's
+ * q and p, or every species of the reactions. */
+static gboolean
+family_states (OdeProgram  *prog,
+               GError     **error)
+{
+  g_autoptr(GPtrArray) states = g_ptr_array_new ();
+  g_autoptr(GArray) where = g_array_new (FALSE, FALSE, sizeof (int) * 2);
+  gboolean ham = prog->hamiltonian != NULL;
+
+#define FAIL(line_, col_, ...) G_STMT_START { \
+    g_autofree char *msg_ = g_strdup_printf (__VA_ARGS__); \
+    g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC, \
+                 "%s:%d:%d: %s", prog->filename, (line_), (col_), msg_); \
+    return FALSE; } G_STMT_END
+
+  if (ham && (prog->reactions->len > 0 || prog->rates->len > 0 || prog->species->len > 0))
+    {
+      int line = prog->reactions->len > 0
+                 ? ((OdeReaction *) g_ptr_array_index (prog->reactions, 0))->line
+                 : prog->rates->len > 0
+                 ? ((OdeRates *) g_ptr_array_index (prog->rates, 0))->line
+                 : ((OdeDecl *) g_ptr_array_index (prog->species, 0))->line;
+      FAIL (line, 1, "a model is a Hamiltonian (line %d) or a reaction network, not both",
+            prog->hamiltonian->line);
+    }
+  if (ham)
+    {
+      OdeHamiltonian *h = prog->hamiltonian;
+
+      if (prog->inputs->len > 0)
+        {
+          OdeDecl *d = g_ptr_array_index (prog->inputs, 0);
+          FAIL (d->line, d->col, "a Hamiltonian model takes no inputs ('%s'): its energy is "
+                "a function of the states alone", d->name);
+        }
+      for (guint i = 0; i < h->names->len; i++)
+        {
+          int pos[2] = { g_array_index (h->name_line, int, i), g_array_index (h->name_col, int, i) };
+          g_ptr_array_add (states, g_ptr_array_index (h->names, i));
+          g_array_append_val (where, pos);
+        }
+    }
+  else
+    {
+      if (prog->reactions->len == 0)
+        {
+          if (prog->rates->len > 0 || prog->species->len > 0)
+            {
+              int line = prog->rates->len > 0
+                         ? ((OdeRates *) g_ptr_array_index (prog->rates, 0))->line
+                         : ((OdeDecl *) g_ptr_array_index (prog->species, 0))->line;
+              FAIL (line, 1, "a rate network or species without reactions (expected lines "
+                    "such as 'reaction bind: S + E -> C')");
+            }
+          return TRUE;
+        }
+      if (prog->rates->len > 1)
+        {
+          OdeRates *r = g_ptr_array_index (prog->rates, 1);
+          FAIL (r->line, r->col, "a second rate network (the first is at line %d)",
+                ((OdeRates *) g_ptr_array_index (prog->rates, 0))->line);
+        }
+      for (guint i = 0; i < prog->species->len; i++)
+        {
+          OdeDecl *d = g_ptr_array_index (prog->species, i);
+          int pos[2] = { d->line, d->col };
+
+          if (name_in (states, d->name))
+            FAIL (d->line, d->col, "the species '%s' is named twice", d->name);
+          g_ptr_array_add (states, (gpointer) d->name);
+          g_array_append_val (where, pos);
+          if (d->has_value)
+            {
+              OdeDecl *init = g_new0 (OdeDecl, 1);
+              *init = *d;
+              g_ptr_array_add (prog->inits, init);
+            }
+        }
+      for (guint j = 0; j < prog->reactions->len; j++)
+        {
+          OdeReaction *r = g_ptr_array_index (prog->reactions, j);
+          for (int side = 0; side < 2; side++)
+            {
+              GArray *terms = side == 0 ? r->lhs : r->rhs;
+              for (guint k = 0; k < terms->len; k++)
+                {
+                  OdeReactant *t = &g_array_index (terms, OdeReactant, k);
+                  int pos[2] = { t->line, t->col };
+
+                  if (name_in (states, t->species))
+                    continue;
+                  if (prog->species->len > 0)
+                    FAIL (t->line, t->col, "unknown species '%s' (the 'species' line names "
+                          "all of them)", t->species);
+                  g_ptr_array_add (states, (gpointer) t->species);
+                  g_array_append_val (where, pos);
+                }
+            }
+        }
+    }
+  for (guint i = 0; i < prog->equations->len; i++)
+    {
+      OdeDecl *d = g_ptr_array_index (prog->equations, i);
+
+      if (name_in (states, d->name))
+        FAIL (d->line, d->col, "%s's equation comes from the %s", d->name, family_word (prog));
+      FAIL (d->line, d->col, "'%s' has an equation, but every state of a model with %s "
+            "comes from them (%s)", d->name, ham ? "a Hamiltonian" : "reactions",
+            ham ? "'hamiltonian q | p'" : "its species");
+    }
+  for (guint i = 0; i < states->len; i++)
+    {
+      OdeDecl *d = g_new0 (OdeDecl, 1);
+      const int *pos = &g_array_index (where, int, 2 * i);
+
+      d->name = g_ptr_array_index (states, i);
+      d->line = pos[0];
+      d->col = pos[1];
+      g_ptr_array_add (prog->equations, d);
+    }
+#undef FAIL
+  return TRUE;
+}
+
+/* The family's engine object, made once the states and inputs are known. */
+static gboolean
+family_engine (CurrentsModel *model,
+               OdeProgram    *prog,
+               GError       **error)
+{
+  g_autoptr(GError) local = NULL;
+  int line, col;
+
+  if (prog->hamiltonian != NULL)
+    {
+      OdeHamiltonian *h = prog->hamiltonian;
+      CurrentsHamiltonianSpec spec;
+      CurrentsHamiltonianScaling scaling = { NULL, NULL, 1.0 };
+      gsize n = h->names->len;
+
+      line = h->line;
+      col = h->col;
+      currents_hamiltonian_spec_init (&spec);
+      spec.kind = h->dissipative ? CURRENTS_HAMILTONIAN_DISSIPATIVE
+                                 : CURRENTS_HAMILTONIAN_CONSERVATIVE;
+      if (h->hidden->len > 0)
+        {
+          if (h->hidden->len > CURRENTS_HAMILTONIAN_MAX_LAYERS)
+            {
+              g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC,
+                           "%s:%d:%d: at most %d hidden layers", prog->filename, line, col,
+                           CURRENTS_HAMILTONIAN_MAX_LAYERS);
+              return FALSE;
+            }
+          spec.n_hidden = h->hidden->len;
+          for (guint k = 0; k < h->hidden->len; k++)
+            spec.hidden[k] = g_array_index (h->hidden, gsize, k);
+        }
+      spec.activation = h->activation;
+      spec.seed = h->seed;
+      if (h->dissipative)
+        spec.damping_init = h->damping;
+      for (int pass = 0; pass < 2; pass++)
+        {
+          GArray *a = pass == 0 ? h->center : h->scale;
+
+          if (a->len == 0)
+            continue;
+          if (a->len != n)
+            {
+              g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC,
+                           "%s:%d:%d: %s= needs one value per state (%" G_GSIZE_FORMAT "), "
+                           "not %u", prog->filename, line, col, pass == 0 ? "center" : "scale",
+                           n, a->len);
+              return FALSE;
+            }
+          for (guint k = 0; pass == 1 && k < a->len; k++)
+            if (!(g_array_index (a, double, k) > 0.0))
+              {
+                g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC,
+                             "%s:%d:%d: scale= needs values > 0", prog->filename, line, col);
+                return FALSE;
+              }
+          if (pass == 0)
+            scaling.x_mean = (const double *) a->data;
+          else
+            scaling.x_scale = (const double *) a->data;
+        }
+      model->ham = currents_hamiltonian_model_new (n, &spec, &scaling, &local);
+      if (model->ham != NULL)
+        {
+          model->family = CURRENTS_MODEL_HAMILTONIAN;
+          return TRUE;
+        }
+    }
+  else
+    {
+      gsize n = prog->equations->len, m = prog->reactions->len;
+      g_autofree double *values = g_new0 (double, MAX (n * m, 1));
+      g_autofree const char **species = g_new0 (const char *, n + 1);
+      g_autofree const char **names = g_new0 (const char *, m + 1);
+      g_autofree CurrentsReactionFlags *flags = g_new0 (CurrentsReactionFlags, MAX (m, 1));
+      g_autoptr(GPtrArray) auto_names = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(CurrentsStoichMatrix) matrix = NULL;
+      CurrentsStoichSpec spec;
+
+      line = ((OdeReaction *) g_ptr_array_index (prog->reactions, 0))->line;
+      col = 1;
+      for (gsize i = 0; i < n; i++)
+        species[i] = ((OdeDecl *) g_ptr_array_index (prog->equations, i))->name;
+      for (gsize j = 0; j < m; j++)
+        {
+          OdeReaction *r = g_ptr_array_index (prog->reactions, j);
+
+          if (r->name != NULL)
+            names[j] = r->name;
+          else
+            {
+              char *auto_name = g_strdup_printf ("R%" G_GSIZE_FORMAT, j + 1);
+              g_ptr_array_add (auto_names, auto_name);
+              names[j] = auto_name;
+            }
+          for (gsize k = 0; k < j; k++)
+            if (g_ascii_strcasecmp (names[k], names[j]) == 0)
+              {
+                g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC,
+                             "%s:%d:%d: a second reaction named '%s'", prog->filename,
+                             r->line, r->col, names[j]);
+                return FALSE;
+              }
+          flags[j] = (r->reversible ? CURRENTS_REACTION_REVERSIBLE
+                                    : CURRENTS_REACTION_IRREVERSIBLE) |
+                     (r->mass ? CURRENTS_REACTION_MASS_ACTION : 0);
+          for (int side = 0; side < 2; side++)
+            {
+              GArray *terms = side == 0 ? r->lhs : r->rhs;
+              for (guint k = 0; k < terms->len; k++)
+                {
+                  OdeReactant *t = &g_array_index (terms, OdeReactant, k);
+                  for (gsize i = 0; i < n; i++)
+                    if (g_ascii_strcasecmp (species[i], t->species) == 0)
+                      values[i * m + j] += side == 0 ? -t->coef : t->coef;
+                }
+            }
+          {
+            gboolean any = FALSE;
+            for (gsize i = 0; i < n; i++)
+              any |= values[i * m + j] != 0.0;
+            if (!any)
+              {
+                g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC,
+                             "%s:%d:%d: the reaction '%s' changes nothing (its reactants and "
+                             "products cancel)", prog->filename, r->line, r->col, names[j]);
+                return FALSE;
+              }
+          }
+        }
+      currents_stoich_spec_init (&spec);
+      if (prog->rates->len > 0)
+        {
+          OdeRates *r = g_ptr_array_index (prog->rates, 0);
+
+          line = r->line;
+          col = r->col;
+          if (r->hidden->len > CURRENTS_STOICH_MAX_LAYERS)
+            {
+              g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC,
+                           "%s:%d:%d: at most %d hidden layers", prog->filename, line, col,
+                           CURRENTS_STOICH_MAX_LAYERS);
+              return FALSE;
+            }
+          if (r->hidden->len > 0)
+            {
+              spec.n_hidden = r->hidden->len;
+              for (guint k = 0; k < r->hidden->len; k++)
+                spec.hidden[k] = g_array_index (r->hidden, gsize, k);
+            }
+          spec.activation = r->activation;
+          spec.seed = r->seed;
+        }
+      matrix = currents_stoich_matrix_new (n, m, species, names, values, &local);
+      if (matrix != NULL)
+        model->stoich = currents_stoich_model_new (matrix,
+                                                   (const char *const *) model->input_names,
+                                                   flags, &spec, NULL, &local);
+      if (model->stoich != NULL)
+        {
+          model->family = CURRENTS_MODEL_STOICHIOMETRIC;
+          model->laws = currents_stoich_matrix_conservation (matrix, &local);
+          if (model->laws != NULL)
+            return TRUE;
+        }
+    }
+  g_set_error (error, CURRENTS_ENGINE_ERROR, local->code, "%s:%d:%d: %s", prog->filename,
+               line, col, local->message);
+  return FALSE;
+}
+
+static gboolean
+check_conserve_names (const Ast          *a,
+                      const CurrentsModel *model,
+                      const OdeProgram   *prog,
+                      const OdeConserve  *cq,
+                      GError            **error)
+{
+  if (a == NULL)
+    return TRUE;
+  if (a->kind == AST_NAME && currents_model_find_state (model, a->name) < 0 &&
+      g_ascii_strcasecmp (a->name, "pi") != 0)
+    {
+      g_autofree char *states = g_strjoinv (", ", model->state_names);
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC,
+                   "%s:%d:%d: '%s' in the conserved quantity %s is not a state (the states "
+                   "are %s)", prog->filename, a->line, a->col, a->name, cq->name, states);
+      return FALSE;
+    }
+  for (int i = 0; i < a->n_args; i++)
+    if (!check_conserve_names (a->args[i], model, prog, cq, error))
+      return FALSE;
+  return TRUE;
+}
+
+/* The conserved quantities: the reaction network's laws, then the `conserve` statements. */
+static gboolean
+family_conserved (CurrentsModel *model,
+                  OdeProgram    *prog,
+                  GError       **error)
+{
+  gsize n_laws = model->laws != NULL ? currents_conservation_get_n_laws (model->laws) : 0;
+
+  model->n_conserved = n_laws + prog->conserves->len;
+  model->conserved = g_new0 (CurrentsModelConserved, MAX (model->n_conserved, 1));
+  model->quantities = g_new0 (CurrentsConservedQuantity *, MAX (model->n_conserved, 1));
+  for (gsize i = 0; i < n_laws; i++)
+    {
+      model->conserved[i].name = g_strdup_printf ("law %" G_GSIZE_FORMAT, i + 1);
+      model->conserved[i].expression = g_strdup (currents_conservation_get_text (model->laws, i));
+      model->conserved[i].exact = TRUE;
+    }
+  for (guint c = 0; c < prog->conserves->len; c++)
+    {
+      OdeConserve *cq = g_ptr_array_index (prog->conserves, c);
+      CurrentsModelConserved *mc = &model->conserved[n_laws + c];
+      g_autoptr(GError) local = NULL;
+
+      for (guint k = 0; k < c; k++)
+        if (g_ascii_strcasecmp (((OdeConserve *) g_ptr_array_index (prog->conserves, k))->name,
+                                cq->name) == 0)
+          {
+            g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC,
+                         "%s:%d:%d: a second conserved quantity named '%s'", prog->filename,
+                         cq->line, cq->col, cq->name);
+            return FALSE;
+          }
+      if (!check_conserve_names (cq->expr, model, prog, cq, error))
+        return FALSE;
+      model->quantities[n_laws + c] =
+        currents_conserved_quantity_new (cq->text, (const char *const *) model->state_names,
+                                         &local);
+      if (model->quantities[n_laws + c] == NULL)
+        {
+          g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC,
+                       "%s:%d:%d: %s", prog->filename, cq->line, cq->col, local->message);
+          return FALSE;
+        }
+      mc->name = g_strdup (cq->name);
+      mc->expression = g_strdup (cq->text);
+      mc->weight = cq->weight;
+      mc->exact = FALSE;
+    }
+  return TRUE;
+}
+
 void
 currents_model_free (CurrentsModel *model)
 {
@@ -414,7 +1216,25 @@ currents_model_free (CurrentsModel *model)
       g_free ((gsize *) model->learned[i].widths);
     }
   g_free (model->learned);
-  currents_field_unref (model->field);
+  for (gsize i = 0; i < model->n_conserved; i++)
+    {
+      g_free ((char *) model->conserved[i].name);
+      g_free ((char *) model->conserved[i].expression);
+      if (model->quantities[i] != NULL)
+        currents_conserved_quantity_free (model->quantities[i]);
+    }
+  g_free (model->conserved);
+  g_free (model->quantities);
+  if (model->field != NULL)
+    currents_field_unref (model->field);
+  if (model->tape_field != NULL)
+    currents_field_unref (model->tape_field);
+  if (model->ham != NULL)
+    currents_hamiltonian_model_free (model->ham);
+  if (model->stoich != NULL)
+    currents_stoich_model_free (model->stoich);
+  if (model->laws != NULL)
+    currents_conservation_free (model->laws);
   g_free (model);
 }
 
@@ -473,12 +1293,33 @@ currents_model_new_from_string (const char  *source,
   Compiler c = { 0 };
   g_autofree gint32 *f_slots = NULL;
   g_autofree gint32 *aux_slots = NULL;
-  gsize n, n_weights = 0;
+  g_autofree char *expanded = NULL;
+  gsize n, n_weights = 0, n_family = 0;
 
   g_return_val_if_fail (source != NULL, NULL);
 
   prog = _currents_ode_parse (source, filename, error);
   if (prog == NULL)
+    return NULL;
+  {
+    GError *local = NULL;
+
+    expanded = expand_stoich_file (prog, source, &local);
+    if (local != NULL)
+      {
+        g_propagate_error (error, local);
+        return NULL;
+      }
+    if (expanded != NULL)
+      {
+        g_clear_pointer (&prog, _currents_ode_program_free);
+        prog = _currents_ode_parse (expanded, filename, error);
+        if (prog == NULL)
+          return NULL;
+        source = expanded;
+      }
+  }
+  if (!family_states (prog, error))
     return NULL;
 
   n = prog->equations->len;
@@ -590,12 +1431,23 @@ currents_model_new_from_string (const char  *source,
   if (c.failed)
     goto out;
 
+  model->input_names = names_of (prog->inputs);
+  if (prog->hamiltonian != NULL || prog->reactions->len > 0)
+    {
+      if (!family_engine (model, prog, error))
+        {
+          c.failed = TRUE;
+          goto out;
+        }
+      n_family = model->ham != NULL ? currents_hamiltonian_model_get_n_params (model->ham)
+                                    : currents_stoich_model_get_n_params (model->stoich);
+    }
+  model->family_offset = model->n_named_params + n_weights;
   model->n_states = n;
   model->n_inputs = prog->inputs->len;
-  model->n_params = model->n_named_params + n_weights;
+  model->n_params = model->n_named_params + n_weights + n_family;
   model->n_aux = prog->aux->len;
   model->state_names = names_of (prog->equations);
-  model->input_names = names_of (prog->inputs);
   model->aux_names = names_of (prog->aux);
   model->param_names = g_new0 (char *, model->n_params + 1);
   model->params = g_new0 (double, MAX (model->n_params, 1));
@@ -615,6 +1467,18 @@ currents_model_new_from_string (const char  *source,
         model->param_names[term->param_offset + k] =
           g_strdup_printf ("%s#%" G_GSIZE_FORMAT, term->name, k);
       currents_mlp_init (&shape, l->seed, model->params + term->param_offset);
+    }
+  if (n_family > 0)
+    {
+      const double *theta0 = model->ham != NULL
+                             ? currents_hamiltonian_model_get_initial_params (model->ham)
+                             : currents_stoich_model_get_initial_params (model->stoich);
+      const char *prefix = model->ham != NULL ? "H" : "rates";
+
+      memcpy (model->params + model->family_offset, theta0, n_family * sizeof (double));
+      for (gsize k = 0; k < n_family; k++)
+        model->param_names[model->family_offset + k] =
+          g_strdup_printf ("%s#%" G_GSIZE_FORMAT, prefix, k);
     }
   model->input_defaults = g_new0 (double, MAX (model->n_inputs, 1));
   for (gsize i = 0; i < model->n_inputs; i++)
@@ -654,7 +1518,9 @@ currents_model_new_from_string (const char  *source,
     for (gsize i = 0; i < n && !c.failed; i++)
       {
         OdeDecl *d = g_ptr_array_index (prog->equations, i);
-        f_slots[i] = compile (&c, d->expr);
+        /* a family's states: the field is the engine's, the tape only serves aux */
+        f_slots[i] = d->expr != NULL ? compile (&c, d->expr)
+                                     : _currents_tape_emit_const (tape, 0.0);
       }
     if (!c.failed)
       _currents_tape_set_outputs (tape, f_slots);
@@ -671,7 +1537,18 @@ currents_model_new_from_string (const char  *source,
       }
     _currents_tape_set_aux (tape, aux_slots, model->n_aux);
     model->tape = tape;
-    model->field = _currents_tape_make_field (tape);
+    if (model->family == CURRENTS_MODEL_EQUATIONS)
+      model->field = _currents_tape_make_field (tape);
+    else
+      {
+        CurrentsField *engine = model->ham != NULL
+                                ? currents_hamiltonian_model_get_field (model->ham)
+                                : currents_stoich_model_get_field (model->stoich);
+
+        model->tape_field = _currents_tape_make_field (tape);
+        model->field = family_field_new (engine, model->tape_field, model->family_offset,
+                                         model->n_params);
+      }
   }
 
   /* Fixed quantities and functions that no equation uses are still checked. */
@@ -724,6 +1601,8 @@ currents_model_new_from_string (const char  *source,
       _currents_tape_free (scratch);
     }
 
+  if (!c.failed && !family_conserved (model, prog, error))
+    c.failed = TRUE;
   if (!c.failed && !check_option_names (model, error))
     c.failed = TRUE;
 
@@ -902,6 +1781,11 @@ currents_model_eval_aux (const CurrentsModel    *model,
                          double                 *aux)
 {
   g_return_if_fail (currents_field_workspace_get_field (ws) == model->field);
+  if (model->tape_field != NULL)
+    {
+      FamilyWs *fws = _currents_field_workspace_get_impl_ws (ws);
+      ws = fws->tape_ws;
+    }
   _currents_tape_eval_aux (model->tape, _currents_field_workspace_get_impl_ws (ws), t, x, u,
                            p, aux);
 }
@@ -998,4 +1882,101 @@ currents_model_get_default_times (const CurrentsModel *model,
     times[j] = o->t0 + sign * (double) (j * njmp) * o->dt;
   *n_times = blocks + 1;
   return times;
+}
+
+CurrentsModelFamily
+currents_model_get_family (const CurrentsModel *model)
+{
+  return model->family;
+}
+
+const char *
+currents_model_family_to_string (CurrentsModelFamily family)
+{
+  switch (family)
+    {
+    case CURRENTS_MODEL_EQUATIONS: return "equations";
+    case CURRENTS_MODEL_HAMILTONIAN: return "hamiltonian";
+    case CURRENTS_MODEL_STOICHIOMETRIC: return "stoichiometric";
+    default: return NULL;
+    }
+}
+
+const CurrentsHamiltonianModel *
+currents_model_get_hamiltonian (const CurrentsModel *model)
+{
+  return model->ham;
+}
+
+const CurrentsStoichModel *
+currents_model_get_stoich (const CurrentsModel *model)
+{
+  return model->stoich;
+}
+
+gsize
+currents_model_get_family_offset (const CurrentsModel *model)
+{
+  return model->family_offset;
+}
+
+gsize
+currents_model_get_hamiltonian_offset (const CurrentsModel *model)
+{
+  return model->family_offset;
+}
+
+gsize
+currents_model_get_n_conserved (const CurrentsModel *model)
+{
+  return model->n_conserved;
+}
+
+const CurrentsModelConserved *
+currents_model_get_conserved (const CurrentsModel *model,
+                              gsize                i)
+{
+  g_return_val_if_fail (i < model->n_conserved, NULL);
+  return &model->conserved[i];
+}
+
+/**
+ * currents_model_eval_conserved:
+ * @x: a state (currents_model_get_n_states() values)
+ *
+ * Returns: the value of conserved quantity @i at @x (allocates a workspace for a
+ *   `conserve` statement: not for inner loops)
+ */
+double
+currents_model_eval_conserved (const CurrentsModel *model,
+                               gsize                i,
+                               const double        *x)
+{
+  g_autoptr(CurrentsConservedQuantityWorkspace) ws = NULL;
+
+  g_return_val_if_fail (i < model->n_conserved, NAN);
+  if (model->quantities[i] == NULL)
+    return currents_conservation_eval (model->laws, i, x);
+  ws = currents_conserved_quantity_workspace_new (model->quantities[i]);
+  return currents_conserved_quantity_eval (ws, x);
+}
+
+/**
+ * currents_model_eval_energy:
+ * @x: a state
+ * @p: the model's parameter vector (currents_model_get_n_params() values)
+ *
+ * Returns: H_θ(x) of a Hamiltonian model (allocates a workspace), NAN for other families
+ */
+double
+currents_model_eval_energy (const CurrentsModel *model,
+                            const double        *x,
+                            const double        *p)
+{
+  g_autoptr(CurrentsFieldWorkspace) ws = NULL;
+
+  if (model->ham == NULL)
+    return NAN;
+  ws = currents_field_workspace_new (currents_hamiltonian_model_get_field (model->ham));
+  return currents_hamiltonian_energy (model->ham, ws, x, p + model->family_offset, NULL);
 }

@@ -10,7 +10,14 @@
  *
  * The parameter vector p of the model's field holds the `par` values in declaration
  * order followed by the weights of every learned term (see
- * currents_model_get_learned()).
+ * currents_model_get_learned()), then the weights of the model family's network (a
+ * Hamiltonian's H_θ or a reaction network's rates r_θ), from
+ * currents_model_get_family_offset() on.
+ *
+ * A model is of one family: ordinary equations (possibly with learned terms), a
+ * Hamiltonian network (`hamiltonian q | p`, currents-hamiltonian.h) or a reaction network
+ * with learned rates (`reaction`/`stoich`, currents-stoich.h). For the last two the field
+ * is the engine object's field with the model's p (the family's weights at the offset).
  */
 #pragma once
 
@@ -22,6 +29,29 @@
 G_BEGIN_DECLS
 
 typedef struct _CurrentsModel CurrentsModel;
+typedef struct _CurrentsHamiltonianModel CurrentsHamiltonianModel;
+typedef struct _CurrentsStoichModel CurrentsStoichModel;
+
+typedef enum
+{
+  CURRENTS_MODEL_EQUATIONS,       /* ordinary (possibly hybrid) .ode model */
+  CURRENTS_MODEL_HAMILTONIAN,
+  CURRENTS_MODEL_STOICHIOMETRIC,
+} CurrentsModelFamily;
+
+/**
+ * CurrentsModelConserved:
+ * A quantity the model conserves: a reaction network's law (@exact, named "law 1", …,
+ * @expression like "E + C", @weight 0) or a `conserve` statement (not @exact, its name
+ * and penalty weight λ).
+ */
+typedef struct
+{
+  const char *name;
+  const char *expression;
+  double      weight;
+  gboolean    exact;
+} CurrentsModelConserved;
 
 /**
  * CurrentsModelOptions:
@@ -123,6 +153,30 @@ void                 currents_model_eval_aux         (const CurrentsModel  *mode
 gsize                currents_model_get_n_learned    (const CurrentsModel  *model);
 const CurrentsLearnedTerm *currents_model_get_learned (const CurrentsModel *model,
                                                       gsize                 i);
+
+CurrentsModelFamily  currents_model_get_family      (const CurrentsModel  *model);
+/* "equations", "hamiltonian", "stoichiometric" */
+const char          *currents_model_family_to_string (CurrentsModelFamily  family);
+/* (nullable) the family's engine object; its params are the model's params from
+ * currents_model_get_hamiltonian_offset() (= currents_model_get_family_offset()) on */
+const CurrentsHamiltonianModel *currents_model_get_hamiltonian (const CurrentsModel *model);
+const CurrentsStoichModel *currents_model_get_stoich  (const CurrentsModel  *model);
+gsize                currents_model_get_family_offset (const CurrentsModel *model);
+gsize                currents_model_get_hamiltonian_offset (const CurrentsModel *model);
+
+/* Conserved quantities the model knows: a reaction network's laws (exact), then its
+ * `conserve` statements. */
+gsize                currents_model_get_n_conserved  (const CurrentsModel  *model);
+const CurrentsModelConserved *currents_model_get_conserved (const CurrentsModel *model,
+                                                      gsize                 i);
+double               currents_model_eval_conserved   (const CurrentsModel  *model,
+                                                      gsize                 i,
+                                                      const double         *x);
+/* A Hamiltonian model's energy H_θ(x) with the model's full parameter vector p (NAN for
+ * other families). */
+double               currents_model_eval_energy      (const CurrentsModel  *model,
+                                                      const double         *x,
+                                                      const double         *p);
 
 /* Case-insensitive look-ups; -1 when absent. */
 int                  currents_model_find_state       (const CurrentsModel  *model,

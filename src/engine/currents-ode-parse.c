@@ -16,6 +16,31 @@
  *   learn mu(S) hidden=16,16 activation=tanh   a learned term: a small neural
  *                                              network ℝ^k → ℝ used as mu(S)
  *
+ * and the model families of currents-hamiltonian.h and currents-stoich.h:
+ *
+ *   hamiltonian q1 q2 | p1 p2 hidden=16,16 activation=tanh seed=1 [damping=0.1]
+ *         [center=c1,...] [scale=s1,...]
+ *       a Hamiltonian network: the states (coordinates before `|`, as many momenta
+ *       after it) move by dx/dt = J∇H_θ, or (J − R)∇H_θ with `damping=` (the initial
+ *       damping, the dissipative variant). H_θ sees (x − center)/scale; without
+ *       center=/scale= it sees x itself, so data of order 1 need no scaling. tanh or
+ *       softplus only (the field is a gradient: training needs second derivatives).
+ *       The states have no x'= equations; init, par and aux work as usual.
+ *   reaction bind: S + E -> C [mass]   an irreversible reaction (rate ≥ 0); `mass`
+ *                                      makes its rate vanish with a reactant
+ *   reaction swap: 2 A <-> B           a reversible reaction (rate of either sign)
+ *   rates hidden=16 activation=tanh seed=1   the rate network r_θ(x, u)
+ *   species S=10, E=1, C, P            (optional) the species' order, and initial values
+ *   stoich file=net.csv [irreversible=R1,R2] [mass=R1] [hidden=… activation=… seed=…]
+ *       the matrix S from a CSV (species as rows, reactions as columns, relative to
+ *       the model file); the model's source text expands it into `reaction` lines, so
+ *       a saved model never needs the CSV again. With a `species` statement, the CSV's
+ *       rows must be exactly those species.
+ *       Either way dx/dt = S·r_θ(x, u) for every species (each a state, in order of
+ *       first appearance; no x'= equation for them) and the laws cᵀS = 0 hold exactly.
+ *   conserve Etot = E + C [weight=1]   a quantity training should keep constant: the
+ *                                      learner adds λ·mean((dq/dt)²) to its loss
+ *
  * Statements are told apart the way XPP does (form_ode.c): a trailing `\` joins lines,
  * and the first of blank, `=`, `/`, `'`, `(` after the leading word decides; command
  * words match by their first letters, and any single word starting with `d` ends
@@ -1104,6 +1129,623 @@ parse_learn (Parser *p)
   }
 }
 
+/* ------------------------------------------------------------------------------------ */
+/* Model families: `hamiltonian`, `reaction`, `rates`, `stoich`, `conserve`            */
+
+/* Reads the value of `key=` (p->pos after '=') when key is one of the network settings
+ * hidden=, activation=, seed=. Returns 1 when read, 0 when @key is not one of them, -1 on
+ * failure. */
+static int
+parse_net_setting (Parser             *p,
+                   const char         *key,
+                   GArray             *hidden,
+                   gboolean           *hidden_set,
+                   CurrentsActivation *activation,
+                   guint64            *seed)
+{
+  if (g_ascii_strcasecmp (key, "hidden") == 0)
+    {
+      if (!*hidden_set)
+        g_array_set_size (hidden, 0);
+      *hidden_set = TRUE;
+      for (;;)
+        {
+          gsize q = p->pos;
+          guint64 w = 0;
+
+          while (q < p->len && g_ascii_isdigit (p->s[q]) && w <= 4096)
+            w = w * 10 + (guint64) (p->s[q++] - '0');
+          if (q == p->pos || w == 0 || w > 4096)
+            {
+              fail_at (p, p->pos, CURRENTS_ENGINE_ERROR_MODEL_SYNTAX,
+                       "expected layer widths from 1 to 4096, as in hidden=16,16");
+              return -1;
+            }
+          g_array_append_val (hidden, (gsize) { w });
+          p->pos = q;
+          if (p->pos + 1 < p->len && p->s[p->pos] == ',' && g_ascii_isdigit (p->s[p->pos + 1]))
+            {
+              p->pos++;
+              continue;
+            }
+          return 1;
+        }
+    }
+  if (g_ascii_strcasecmp (key, "activation") == 0)
+    {
+      gsize at;
+      const char *v = read_name (p, "an activation (tanh, softplus, silu, relu)", &at);
+
+      if (v == NULL)
+        return -1;
+      if (!currents_activation_from_string (v, activation))
+        {
+          fail_at (p, at, CURRENTS_ENGINE_ERROR_MODEL_SYNTAX,
+                   "unknown activation '%s' (expected tanh, softplus, silu or relu)", v);
+          return -1;
+        }
+      return 1;
+    }
+  if (g_ascii_strcasecmp (key, "seed") == 0)
+    {
+      gsize q = p->pos;
+      guint64 s = 0;
+
+      while (q < p->len && g_ascii_isdigit (p->s[q]))
+        s = s * 10 + (guint64) (p->s[q++] - '0');
+      if (q == p->pos)
+        {
+          fail_at (p, p->pos, CURRENTS_ENGINE_ERROR_MODEL_SYNTAX,
+                   "expected a whole number after 'seed='");
+          return -1;
+        }
+      *seed = s;
+      p->pos = q;
+      return 1;
+    }
+  return 0;
+}
+
+/* `key=` at p->pos: returns the key (p->pos after '=' and blanks), or NULL at the end of
+ * the line (not failed) or on a syntax error (failed). */
+static const char *
+read_setting_key (Parser     *p,
+                  const char *what,
+                  gsize      *key_at)
+{
+  const char *key;
+
+  skip_space (p);
+  if (p->pos >= p->len || p->s[p->pos] == '#')
+    return NULL;
+  key = read_name (p, what, key_at);
+  if (key == NULL)
+    return NULL;
+  skip_space (p);
+  if (p->pos >= p->len || p->s[p->pos] != '=')
+    {
+      fail_at (p, p->pos, CURRENTS_ENGINE_ERROR_MODEL_SYNTAX, "expected '=' after '%s'", key);
+      return NULL;
+    }
+  p->pos++;
+  skip_space (p);
+  return key;
+}
+
+/* a,b,c: signed numbers separated by commas */
+static gboolean
+read_number_list (Parser     *p,
+                  const char *key,
+                  GArray     *out)
+{
+  for (;;)
+    {
+      double v;
+
+      if (!read_value (p, key, &v))
+        return FALSE;
+      g_array_append_val (out, v);
+      p->pos = p->tok.start + p->tok.len;
+      if (p->pos < p->len && p->s[p->pos] == ',')
+        {
+          p->pos++;
+          continue;
+        }
+      return TRUE;
+    }
+}
+
+/* a,b,c: names separated by commas */
+static gboolean
+read_name_list (Parser     *p,
+                const char *what,
+                GPtrArray  *out)
+{
+  for (;;)
+    {
+      const char *name = read_name (p, what, NULL);
+
+      if (name == NULL)
+        return FALSE;
+      g_ptr_array_add (out, (gpointer) name);
+      if (p->pos < p->len && p->s[p->pos] == ',')
+        {
+          p->pos++;
+          continue;
+        }
+      return TRUE;
+    }
+}
+
+static void
+hamiltonian_free (OdeHamiltonian *h)
+{
+  if (h == NULL)
+    return;
+  g_ptr_array_unref (h->names);
+  g_array_unref (h->name_line);
+  g_array_unref (h->name_col);
+  g_array_unref (h->hidden);
+  g_array_unref (h->center);
+  g_array_unref (h->scale);
+  g_free (h);
+}
+
+/* hamiltonian q1 q2 | p1 p2 [hidden=…] [activation=tanh|softplus] [seed=N] [damping=D]
+ * [center=…] [scale=…] */
+static void
+parse_hamiltonian (Parser *p,
+                   gsize   word_start)
+{
+  OdeHamiltonian *h;
+  gboolean bar = FALSE, hidden_set = FALSE;
+  gsize bar_at = 0;
+
+  if (p->prog->hamiltonian != NULL)
+    {
+      fail_at (p, word_start, CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC,
+               "a model has one Hamiltonian (the first is at line %d)",
+               p->prog->hamiltonian->line);
+      return;
+    }
+  h = g_new0 (OdeHamiltonian, 1);
+  p->prog->hamiltonian = h;
+  h->names = g_ptr_array_new ();
+  h->name_line = g_array_new (FALSE, FALSE, sizeof (int));
+  h->name_col = g_array_new (FALSE, FALSE, sizeof (int));
+  h->hidden = g_array_new (FALSE, FALSE, sizeof (gsize));
+  h->center = g_array_new (FALSE, FALSE, sizeof (double));
+  h->scale = g_array_new (FALSE, FALSE, sizeof (double));
+  h->activation = CURRENTS_ACTIVATION_TANH;
+  ll_pos (p->ll, word_start, &h->line, &h->col);
+
+  /* the states: names up to the first `key=` */
+  for (;;)
+    {
+      gsize q, at;
+      const char *name;
+      int line, col;
+
+      skip_space (p);
+      if (p->pos >= p->len || p->s[p->pos] == '#')
+        break;
+      if (p->s[p->pos] == '|')
+        {
+          if (bar)
+            {
+              fail_at (p, p->pos, CURRENTS_ENGINE_ERROR_MODEL_SYNTAX,
+                       "a second '|': the coordinates come before one '|', the momenta "
+                       "after it");
+              return;
+            }
+          bar = TRUE;
+          bar_at = p->pos;
+          h->n_coords = h->names->len;
+          p->pos++;
+          continue;
+        }
+      q = p->pos;
+      while (q < p->len && is_ident_char (p->s[q]))
+        q++;
+      while (q < p->len && (p->s[q] == ' ' || p->s[q] == '\t'))
+        q++;
+      if (q < p->len && p->s[q] == '=')
+        break;
+      name = read_name (p, "a state name, as in 'hamiltonian q | p'", &at);
+      if (name == NULL)
+        return;
+      for (guint i = 0; i < h->names->len; i++)
+        if (g_ascii_strcasecmp (g_ptr_array_index (h->names, i), name) == 0)
+          {
+            fail_at (p, at, CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC,
+                     "'%s' is named twice in the Hamiltonian's states", name);
+            return;
+          }
+      g_ptr_array_add (h->names, (gpointer) name);
+      ll_pos (p->ll, at, &line, &col);
+      g_array_append_val (h->name_line, line);
+      g_array_append_val (h->name_col, col);
+    }
+  if (!bar)
+    {
+      fail_at (p, p->pos, CURRENTS_ENGINE_ERROR_MODEL_SYNTAX,
+               "expected the coordinates, '|' and the momenta, as in 'hamiltonian q | p'");
+      return;
+    }
+  if (h->n_coords == 0 || h->n_coords * 2 != h->names->len)
+    {
+      fail_at (p, bar_at, CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC,
+               "a Hamiltonian needs as many momenta as coordinates, and at least one: "
+               "%" G_GSIZE_FORMAT " coordinate%s before '|', %" G_GSIZE_FORMAT
+               " momentum/momenta after it", h->n_coords, h->n_coords == 1 ? "" : "s",
+               (gsize) h->names->len - h->n_coords);
+      return;
+    }
+  for (;;)
+    {
+      gsize key_at;
+      const char *key = read_setting_key (p, "hidden=, activation=, seed=, damping=, "
+                                          "center= or scale=", &key_at);
+      int r;
+
+      if (key == NULL)
+        return;
+      r = parse_net_setting (p, key, h->hidden, &hidden_set, &h->activation, &h->seed);
+      if (r < 0)
+        return;
+      if (r > 0 && g_ascii_strcasecmp (key, "activation") == 0 &&
+          h->activation != CURRENTS_ACTIVATION_TANH &&
+          h->activation != CURRENTS_ACTIVATION_SOFTPLUS)
+        {
+          fail_at (p, p->pos - 1, CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC,
+                   "the Hamiltonian's field is its gradient, so training needs its second "
+                   "derivatives: use activation=tanh or activation=softplus");
+          return;
+        }
+      if (r > 0)
+        continue;
+      if (g_ascii_strcasecmp (key, "damping") == 0)
+        {
+          if (!read_value (p, key, &h->damping))
+            return;
+          p->pos = p->tok.start + p->tok.len;
+          if (!(h->damping > 0.0) || !isfinite (h->damping))
+            {
+              fail_at (p, p->tok.start, CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC,
+                       "damping= is the initial damping of the dissipative Hamiltonian, "
+                       "a number > 0");
+              return;
+            }
+          h->dissipative = TRUE;
+        }
+      else if (g_ascii_strcasecmp (key, "center") == 0)
+        {
+          g_array_set_size (h->center, 0);
+          if (!read_number_list (p, key, h->center))
+            return;
+        }
+      else if (g_ascii_strcasecmp (key, "scale") == 0)
+        {
+          g_array_set_size (h->scale, 0);
+          if (!read_number_list (p, key, h->scale))
+            return;
+        }
+      else
+        {
+          fail_at (p, key_at, CURRENTS_ENGINE_ERROR_MODEL_SYNTAX,
+                   "unknown setting '%s' for a Hamiltonian (expected hidden=, activation=, "
+                   "seed=, damping=, center= or scale=)", key);
+          return;
+        }
+    }
+}
+
+static void
+reaction_free (gpointer data)
+{
+  OdeReaction *r = data;
+
+  g_array_unref (r->lhs);
+  g_array_unref (r->rhs);
+  g_free (r);
+}
+
+/* One side of a reaction: `2 A + B`, empty or `0`. Stops before the arrow or at the end. */
+static gboolean
+parse_reaction_side (Parser *p,
+                     GArray *side)
+{
+  skip_space (p);
+  if (p->pos < p->len && p->s[p->pos] == '0' &&
+      (p->pos + 1 >= p->len || !g_ascii_isdigit (p->s[p->pos + 1])) &&
+      (p->pos + 1 >= p->len || p->s[p->pos + 1] != '.'))
+    {
+      p->pos++;
+      return TRUE;
+    }
+  for (;;)
+    {
+      OdeReactant r = { NULL, 1.0, 0, 0 };
+      gsize at;
+
+      skip_space (p);
+      if (p->pos >= p->len || p->s[p->pos] == '#' || p->s[p->pos] == '-' ||
+          p->s[p->pos] == '<' || p->s[p->pos] == '=')
+        return TRUE;
+      if (g_ascii_isdigit (p->s[p->pos]) || p->s[p->pos] == '.')
+        {
+          const char *start = p->s + p->pos;
+          char *end = NULL;
+
+          r.coef = g_ascii_strtod (start, &end);
+          if (end == start || !(r.coef > 0.0) || !isfinite (r.coef))
+            {
+              fail_at (p, p->pos, CURRENTS_ENGINE_ERROR_MODEL_SYNTAX,
+                       "expected a positive coefficient, as in '2 A'");
+              return FALSE;
+            }
+          p->pos += (gsize) (end - start);
+          if (p->pos < p->len && p->s[p->pos] == '*')
+            p->pos++;
+        }
+      r.species = read_name (p, "a species, as in 'S + E -> C'", &at);
+      if (r.species == NULL)
+        return FALSE;
+      ll_pos (p->ll, at, &r.line, &r.col);
+      g_array_append_val (side, r);
+      skip_space (p);
+      if (p->pos < p->len && p->s[p->pos] == '+')
+        {
+          p->pos++;
+          continue;
+        }
+      return TRUE;
+    }
+}
+
+/* reaction [NAME:] LHS -> RHS [mass]   or   LHS <-> RHS [mass] */
+static void
+parse_reaction (Parser *p,
+                gsize   word_start)
+{
+  OdeReaction *r = g_new0 (OdeReaction, 1);
+  gsize q;
+
+  g_ptr_array_add (p->prog->reactions, r);
+  r->lhs = g_array_new (FALSE, FALSE, sizeof (OdeReactant));
+  r->rhs = g_array_new (FALSE, FALSE, sizeof (OdeReactant));
+  ll_pos (p->ll, word_start, &r->line, &r->col);
+  skip_space (p);
+  q = p->pos;
+  while (q < p->len && is_ident_char (p->s[q]))
+    q++;
+  {
+    gsize colon = q;
+    while (colon < p->len && (p->s[colon] == ' ' || p->s[colon] == '\t'))
+      colon++;
+    if (q > p->pos && colon < p->len && p->s[colon] == ':')
+      {
+        gsize at;
+        r->name = read_name (p, "the reaction's name", &at);
+        ll_pos (p->ll, at, &r->line, &r->col);
+        p->pos = colon + 1;
+      }
+  }
+  if (!parse_reaction_side (p, r->lhs))
+    return;
+  skip_space (p);
+  if (p->pos + 2 < p->len && strncmp (p->s + p->pos, "<->", 3) == 0)
+    {
+      r->reversible = TRUE;
+      p->pos += 3;
+    }
+  else if (p->pos + 1 < p->len && strncmp (p->s + p->pos, "->", 2) == 0)
+    p->pos += 2;
+  else
+    {
+      fail_at (p, p->pos, CURRENTS_ENGINE_ERROR_MODEL_SYNTAX,
+               "expected '->' (irreversible) or '<->' (reversible) between the reactants "
+               "and the products, as in 'reaction bind: S + E -> C'");
+      return;
+    }
+  if (!parse_reaction_side (p, r->rhs))
+    return;
+  for (;;)
+    {
+      gsize at;
+      const char *word;
+
+      skip_space (p);
+      if (p->pos >= p->len || p->s[p->pos] == '#')
+        break;
+      if (p->s[p->pos] == '[')
+        p->pos++;
+      word = read_name (p, "'mass' or the end of the line", &at);
+      if (word == NULL)
+        return;
+      if (g_ascii_strcasecmp (word, "mass") != 0)
+        {
+          fail_at (p, at, CURRENTS_ENGINE_ERROR_MODEL_SYNTAX,
+                   "unexpected '%s' after the reaction (expected 'mass' for a mass-action-"
+                   "like rate, or the end of the line)", word);
+          return;
+        }
+      r->mass = TRUE;
+      if (p->pos < p->len && p->s[p->pos] == ']')
+        p->pos++;
+    }
+  if (r->lhs->len == 0 && r->rhs->len == 0)
+    fail_at (p, word_start, CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC,
+             "the reaction has neither reactants nor products");
+}
+
+static void
+rates_free (gpointer data)
+{
+  OdeRates *r = data;
+
+  g_array_unref (r->hidden);
+  g_ptr_array_unref (r->irreversible);
+  g_ptr_array_unref (r->mass);
+  g_free (r);
+}
+
+/* rates [hidden=…] [activation=…] [seed=N]
+ * stoich file=PATH [irreversible=R1,R2] [mass=R1] [hidden=…] [activation=…] [seed=N] */
+static void
+parse_rates (Parser  *p,
+             gsize    word_start,
+             gboolean stoich)
+{
+  OdeRates *r = g_new0 (OdeRates, 1);
+  gboolean hidden_set = FALSE;
+
+  g_ptr_array_add (p->prog->rates, r);
+  r->hidden = g_array_new (FALSE, FALSE, sizeof (gsize));
+  r->irreversible = g_ptr_array_new ();
+  r->mass = g_ptr_array_new ();
+  r->activation = CURRENTS_ACTIVATION_TANH;
+  ll_pos (p->ll, word_start, &r->line, &r->col);
+  r->last_line = g_array_index (p->ll->lines, int, p->ll->lines->len - 1);
+  for (;;)
+    {
+      gsize key_at;
+      const char *key = read_setting_key (p, stoich ? "file=, irreversible=, mass=, hidden=, "
+                                          "activation= or seed=" : "hidden=, activation= or "
+                                          "seed=", &key_at);
+      int k;
+
+      if (key == NULL)
+        break;
+      k = parse_net_setting (p, key, r->hidden, &hidden_set, &r->activation, &r->seed);
+      if (k < 0)
+        return;
+      if (k > 0)
+        continue;
+      if (stoich && g_ascii_strcasecmp (key, "file") == 0)
+        {
+          gsize q = p->pos;
+
+          if (q < p->len && p->s[q] == '"')
+            {
+              gsize e = q + 1;
+              while (e < p->len && p->s[e] != '"')
+                e++;
+              if (e >= p->len)
+                {
+                  fail_at (p, q, CURRENTS_ENGINE_ERROR_MODEL_SYNTAX,
+                           "expected the closing '\"' of the file name");
+                  return;
+                }
+              r->file = intern (p, p->s + q + 1, e - q - 1);
+              p->pos = e + 1;
+            }
+          else
+            {
+              while (q < p->len && p->s[q] != ' ' && p->s[q] != '\t' && p->s[q] != '#')
+                q++;
+              if (q == p->pos)
+                {
+                  fail_at (p, q, CURRENTS_ENGINE_ERROR_MODEL_SYNTAX,
+                           "expected a file name after 'file='");
+                  return;
+                }
+              r->file = intern (p, p->s + p->pos, q - p->pos);
+              p->pos = q;
+            }
+        }
+      else if (stoich && g_ascii_strcasecmp (key, "irreversible") == 0)
+        {
+          if (!read_name_list (p, "a reaction's name (a column of the CSV)", r->irreversible))
+            return;
+        }
+      else if (stoich && g_ascii_strcasecmp (key, "mass") == 0)
+        {
+          if (!read_name_list (p, "a reaction's name (a column of the CSV)", r->mass))
+            return;
+        }
+      else
+        {
+          fail_at (p, key_at, CURRENTS_ENGINE_ERROR_MODEL_SYNTAX,
+                   "unknown setting '%s' for %s (expected %s)", key,
+                   stoich ? "'stoich'" : "the rate network",
+                   stoich ? "file=, irreversible=, mass=, hidden=, activation= or seed="
+                          : "hidden=, activation= or seed=");
+          return;
+        }
+    }
+  if (!p->failed && stoich && r->file == NULL)
+    fail_at (p, word_start, CURRENTS_ENGINE_ERROR_MODEL_SYNTAX,
+             "expected the stoichiometric matrix's CSV file, as in 'stoich file=net.csv' "
+             "(species as rows, reactions as columns)");
+}
+
+/* conserve NAME = expr [weight=λ] */
+static void
+parse_conserve (Parser *p)
+{
+  OdeConserve *cq = g_new0 (OdeConserve, 1);
+  gsize at, start;
+
+  g_ptr_array_add (p->prog->conserves, cq);
+  cq->weight = 1.0;
+  cq->name = read_name (p, "the conserved quantity's name, as in 'conserve Etot = E + C'", &at);
+  if (cq->name == NULL)
+    return;
+  ll_pos (p->ll, at, &cq->line, &cq->col);
+  skip_space (p);
+  if (p->pos >= p->len || p->s[p->pos] != '=')
+    {
+      fail_at (p, p->pos, CURRENTS_ENGINE_ERROR_MODEL_SYNTAX,
+               "expected '=' after 'conserve %s', as in 'conserve %s = E + C'", cq->name,
+               cq->name);
+      return;
+    }
+  p->pos++;
+  next (p);
+  start = p->tok.start;
+  if (p->tok.kind == TOK_END)
+    {
+      fail_at (p, p->tok.start, CURRENTS_ENGINE_ERROR_MODEL_SYNTAX,
+               "expected an expression of the states after '='");
+      return;
+    }
+  cq->expr = parse_expr (p);
+  if (p->failed)
+    return;
+  {
+    g_autofree char *text = g_strstrip (g_strndup (p->s + start, p->tok.start - start));
+    cq->text = intern (p, text, strlen (text));
+  }
+  if (p->tok.kind == TOK_IDENT && p->tok.len == 6 &&
+      g_ascii_strncasecmp (p->s + p->tok.start, "weight", 6) == 0)
+    {
+      p->pos = p->tok.start + 6;
+      skip_space (p);
+      if (p->pos >= p->len || p->s[p->pos] != '=')
+        {
+          fail_at (p, p->pos, CURRENTS_ENGINE_ERROR_MODEL_SYNTAX, "expected '=' after 'weight'");
+          return;
+        }
+      p->pos++;
+      if (!read_value (p, "weight", &cq->weight))
+        return;
+      if (!(cq->weight >= 0.0) || !isfinite (cq->weight))
+        {
+          fail_at (p, p->tok.start, CURRENTS_ENGINE_ERROR_MODEL_SEMANTIC,
+                   "the penalty weight must be a number ≥ 0");
+          return;
+        }
+      next (p);
+    }
+  if (p->tok.kind != TOK_END)
+    {
+      g_autofree char *found = tok_text (p);
+      fail_at (p, p->tok.start, CURRENTS_ENGINE_ERROR_MODEL_SYNTAX,
+               "expected an operator, weight= or the end of the line, found %s", found);
+    }
+}
+
 static const struct { const char *prefix; const char *what; } refused_commands[] = {
   { "ta", "tables ('table')" },
   { "w", "Wiener processes ('wiener')" },
@@ -1376,6 +2018,31 @@ parse_statement (Parser *p)
         parse_learn (p);
         return TRUE;
       }
+    if (strcmp (word, "hamiltonian") == 0)
+      {
+        parse_hamiltonian (p, word_start);
+        return TRUE;
+      }
+    if (strcmp (word, "reaction") == 0)
+      {
+        parse_reaction (p, word_start);
+        return TRUE;
+      }
+    if (strcmp (word, "rates") == 0 || strcmp (word, "stoich") == 0)
+      {
+        parse_rates (p, word_start, strcmp (word, "stoich") == 0);
+        return TRUE;
+      }
+    if (strcmp (word, "species") == 0)
+      {
+        parse_value_list (p, p->prog->species, word, FALSE);
+        return TRUE;
+      }
+    if (strcmp (word, "conserve") == 0)
+      {
+        parse_conserve (p);
+        return TRUE;
+      }
     if (word[0] == 'p')
       {
         parse_value_list (p, p->prog->params, word, FALSE);
@@ -1420,7 +2087,8 @@ parse_statement (Parser *p)
         }
     fail_at (p, word_start, CURRENTS_ENGINE_ERROR_MODEL_SYNTAX,
              "unknown statement '%s' (expected x'=..., dx/dt=..., par, init, number, "
-             "aux, input, learn, a function f(x)=..., name=..., @ or done)", word);
+             "aux, input, learn, hamiltonian, reaction, rates, stoich, conserve, a function "
+             "f(x)=..., name=..., @ or done)", word);
     return TRUE;
   }
 }
@@ -1495,6 +2163,11 @@ _currents_ode_program_free (OdeProgram *prog)
   g_ptr_array_unref (prog->funcs);
   g_ptr_array_unref (prog->learns);
   g_ptr_array_unref (prog->ignored);
+  hamiltonian_free (prog->hamiltonian);
+  g_ptr_array_unref (prog->reactions);
+  g_ptr_array_unref (prog->rates);
+  g_ptr_array_unref (prog->conserves);
+  g_ptr_array_unref (prog->species);
   g_free (prog->options.method_name);
   g_free (prog->options.xp);
   g_free (prog->options.yp);
@@ -1529,6 +2202,10 @@ _currents_ode_parse (const char  *source,
   prog->funcs = g_ptr_array_new_with_free_func (func_free);
   prog->learns = g_ptr_array_new_with_free_func (learn_free);
   prog->ignored = g_ptr_array_new_with_free_func (g_free);
+  prog->reactions = g_ptr_array_new_with_free_func (reaction_free);
+  prog->rates = g_ptr_array_new_with_free_func (rates_free);
+  prog->conserves = g_ptr_array_new_with_free_func (g_free);
+  prog->species = g_ptr_array_new_with_free_func (decl_free);
   options_init (&prog->options);
 
   if (!g_utf8_validate (source, -1, NULL))
