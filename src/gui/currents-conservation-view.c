@@ -91,15 +91,10 @@ system_model (CurrentsSystem *system)
   return NULL;
 }
 
-/* Appends to @quantities what @model itself knows is conserved: a stoichiometric model's
- * exact laws, its `conserve` statements, a Hamiltonian model's energy; and evaluates them
- * (@x non-NULL: q(x) for the quantity @index, the parameters @p; nothing is appended then).
- * Every use of the model families' API is here.
- *
- * TODO(h-families): fill in with currents_model_get_family(),
- * currents_model_get_n_conserved(), currents_model_get_conserved(),
- * currents_model_eval_conserved() and currents_model_eval_energy() once that branch is
- * merged; until then a model lists nothing of its own. */
+/* Appends to @quantities what @model itself knows is conserved: a Hamiltonian model's
+ * learned energy, a reaction network's exact laws, its `conserve` statements. With @x, only
+ * evaluates the quantity @index (MODEL_ENERGY or a conserved quantity's index) at the state
+ * @x, the parameters @p. Every use of the model families' API (currents-model.h) is here. */
 static double
 model_quantities (const CurrentsModel *model,
                   GPtrArray           *quantities,
@@ -107,11 +102,39 @@ model_quantities (const CurrentsModel *model,
                   const double        *x,
                   const double        *p)
 {
-  (void) model;
-  (void) quantities;
-  (void) index;
-  (void) x;
-  (void) p;
+  gsize n;
+
+  if (x != NULL)
+    return index == MODEL_ENERGY ? currents_model_eval_energy (model, x, p)
+                                 : currents_model_eval_conserved (model, (gsize) index, x);
+
+  if (currents_model_get_family (model) == CURRENTS_MODEL_HAMILTONIAN)
+    g_ptr_array_add (quantities,
+                     quantity_new (CURRENTS_CONSERVATION_SOURCE_ENERGY, "H",
+                                   g_strdup (_("The learned energy, conserved by the flow")),
+                                   MODEL_ENERGY));
+  n = currents_model_get_n_conserved (model);
+  for (gsize i = 0; i < n; i++)
+    {
+      const CurrentsModelConserved *c = currents_model_get_conserved (model, i);
+      gboolean named = c->name != NULL && g_strcmp0 (c->name, c->expression) != 0;
+      char *description;
+
+      if (c->exact)
+        description = named ? g_strdup_printf (_("%s — exact: the reactions conserve it"), c->name)
+                            : g_strdup (_("Exact: the reactions conserve it"));
+      else if (named)
+        description = g_strdup_printf (_("%s — trained with penalty λ = %g"), c->name, c->weight);
+      else
+        description = g_strdup_printf (_("Trained with penalty λ = %g"), c->weight);
+      /* a `conserve` statement is an expression of the states: evaluated like the user's,
+       * without the allocation currents_model_eval_conserved() makes for it */
+      g_ptr_array_add (quantities,
+                       quantity_new (c->exact ? CURRENTS_CONSERVATION_SOURCE_EXACT
+                                              : CURRENTS_CONSERVATION_SOURCE_PENALTY,
+                                     c->expression, description,
+                                     c->exact ? (int) i : NO_MODEL_INDEX));
+    }
   return NAN;
 }
 

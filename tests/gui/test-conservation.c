@@ -414,6 +414,139 @@ test_mapped_only (Fixture       *fixture,
   g_assert_cmpfloat (currents_conservation_view_get_start_value (fixture->view, 0), ==, 3.5);
 }
 
+/* The model families (as in data/examples/enzyme-reactions.ode, oscillator-hnn.ode and
+ * enzyme-conserve.ode, untrained). */
+static const char reactions_source[] =
+  "reaction bind:   S + E -> C  mass\n"
+  "reaction unbind: C -> S + E  mass\n"
+  "reaction cat:    C -> E + P  mass\n"
+  "rates hidden=16 activation=tanh seed=1\n"
+  "init S=10, E=1, C=0, P=0\n"
+  "@ total=60, dt=0.05, xp=S, yp=C, xlo=0, xhi=10, ylo=0, yhi=1\n"
+  "done\n";
+
+static const char hnn_source[] =
+  "hamiltonian x | p hidden=16,16 activation=tanh seed=1\n"
+  "init x=0.5, p=0.8\n"
+  "@ total=40, dt=0.02, xp=x, yp=p, xlo=-2, xhi=2, ylo=-1.5, yhi=1.5\n"
+  "done\n";
+
+static const char conserve_source[] =
+  "learn fS(S, E, C) hidden=12 activation=tanh seed=1\n"
+  "learn fE(S, E, C) hidden=12 activation=tanh seed=2\n"
+  "S' = fS(S, E, C)\n"
+  "E' = fE(S, E, C)\n"
+  "C' = -fE(S, E, C)\n"
+  "P' = -fS(S, E, C) + fE(S, E, C)\n"
+  "conserve Etot = E + C  weight=2.385\n"
+  "init S=10, E=1, C=0, P=0\n"
+  "@ total=60, xp=S, yp=C\n"
+  "done\n";
+
+static void
+show_source (Fixture    *fixture,
+             const char *source,
+             const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  CurrentsModel *model = currents_model_new_from_string (source, name, &error);
+
+  g_assert_no_error (error);
+  currents_window_show_model (fixture->window, model, name);
+  g_assert_true (currents_window_show_page (fixture->window, "conservation"));
+  g_assert_true (currents_gui_test_iterate_until (view_idle, fixture->view, WAIT_SECONDS));
+  g_assert_nonnull (currents_portrait_get_system (fixture->portrait));
+}
+
+/* A reaction network lists its laws by itself, and the run keeps them to round-off. */
+static void
+test_reactions (Fixture       *fixture,
+                gconstpointer  data)
+{
+  CurrentsConservationStats st;
+  double starts[2];
+
+  show_source (fixture, reactions_source, "enzyme-reactions.ode");
+  wait_for_view (fixture, &st);
+  g_assert_cmpuint (currents_conservation_view_get_n_quantities (fixture->view), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      double drift = currents_conservation_view_get_drift (fixture->view, i, NULL);
+
+      g_test_message ("%s: drift %.3g", currents_conservation_view_get_expression (fixture->view, i),
+                      drift);
+      g_assert_cmpint (currents_conservation_view_get_source (fixture->view, i), ==,
+                       CURRENTS_CONSERVATION_SOURCE_EXACT);
+      g_assert_null (currents_conservation_view_get_error (fixture->view, i));
+      g_assert_cmpfloat (drift, <=, 1e-12);
+      starts[i] = currents_conservation_view_get_start_value (fixture->view, i);
+    }
+  /* E + C = 1 and S + C + P = 10, in either order */
+  g_assert_cmpfloat_with_epsilon (MIN (starts[0], starts[1]), 1.0, 1e-14);
+  g_assert_cmpfloat_with_epsilon (MAX (starts[0], starts[1]), 10.0, 1e-14);
+  g_assert_cmpuint (st.n_curves, ==, 2);
+
+  /* the user's quantities come after the model's */
+  currents_conservation_view_set_user_quantities (fixture->view, "E + C");
+  wait_for_view (fixture, &st);
+  g_assert_cmpuint (currents_conservation_view_get_n_quantities (fixture->view), ==, 3);
+  g_assert_cmpint (currents_conservation_view_get_source (fixture->view, 2), ==,
+                   CURRENTS_CONSERVATION_SOURCE_USER);
+  g_assert_cmpfloat (currents_conservation_view_get_drift (fixture->view, 2, NULL), <=, 1e-12);
+  screenshot (fixture, "reactions");
+}
+
+/* A Hamiltonian network lists its learned energy H; Gauss–Legendre keeps it bounded. */
+static void
+test_hamiltonian (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  CurrentsSystem *system;
+  const CurrentsModel *model;
+  double first, last, h0;
+
+  show_source (fixture, hnn_source, "oscillator-hnn.ode");
+  currents_conservation_view_set_integrator (fixture->view, CURRENTS_CONSERVATION_GAUSS4);
+  currents_conservation_view_set_step (fixture->view, 0.05);
+  currents_conservation_view_set_time (fixture->view, 200.0);
+  wait_for_view (fixture, NULL);
+  g_assert_cmpuint (currents_conservation_view_get_n_quantities (fixture->view), ==, 1);
+  g_assert_cmpint (currents_conservation_view_get_source (fixture->view, 0), ==,
+                   CURRENTS_CONSERVATION_SOURCE_ENERGY);
+  g_assert_cmpstr (currents_conservation_view_get_expression (fixture->view, 0), ==, "H");
+
+  /* q(0) is the engine's H_θ(x0) */
+  system = currents_portrait_get_system (fixture->portrait);
+  model = currents_system_get_model (system);
+  g_assert_nonnull (model);
+  h0 = currents_model_eval_energy (model, currents_system_get_initial (system),
+                                   currents_system_get_params (system));
+  g_assert_true (isfinite (h0));
+  g_assert_cmpfloat (currents_conservation_view_get_start_value (fixture->view, 0), ==, h0);
+  g_test_message ("H(x0) = %.6g, Gauss–Legendre drift %.3g", h0,
+                  currents_conservation_view_get_drift (fixture->view, 0, NULL));
+  g_assert_cmpfloat (currents_conservation_view_get_drift (fixture->view, 0, NULL), <, 1e-3);
+  quarter_drifts (fixture->view, 0, &first, &last);
+  g_assert_cmpfloat (last, <=, 2.0 * first);
+  screenshot (fixture, "hamiltonian");
+}
+
+/* A `conserve` statement is listed with its penalty weight and checked like the rest. */
+static void
+test_penalty (Fixture       *fixture,
+              gconstpointer  data)
+{
+  show_source (fixture, conserve_source, "enzyme-conserve.ode");
+  wait_for_view (fixture, NULL);
+  g_assert_cmpuint (currents_conservation_view_get_n_quantities (fixture->view), ==, 1);
+  g_assert_cmpint (currents_conservation_view_get_source (fixture->view, 0), ==,
+                   CURRENTS_CONSERVATION_SOURCE_PENALTY);
+  g_assert_cmpstr (currents_conservation_view_get_expression (fixture->view, 0), ==, "E + C");
+  g_assert_cmpfloat (currents_conservation_view_get_start_value (fixture->view, 0), ==, 1.0);
+  /* C' = −E' by construction here: conserved whatever the networks say */
+  g_assert_cmpfloat (currents_conservation_view_get_drift (fixture->view, 0, NULL), <=, 1e-12);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -428,6 +561,9 @@ main (int   argc,
   ADD ("duffing", test_duffing);
   ADD ("slider", test_slider);
   ADD ("mapped-only", test_mapped_only);
+  ADD ("reactions", test_reactions);
+  ADD ("hamiltonian", test_hamiltonian);
+  ADD ("penalty", test_penalty);
 
 #undef ADD
 
