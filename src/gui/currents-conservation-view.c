@@ -492,7 +492,7 @@ conservation_thread (GTask        *task,
   g_autoptr(Result) r = g_new0 (Result, 1);
   g_autoptr(GError) error = NULL;
   Gauge g = { 0 };
-  gboolean ok;
+  gboolean ok, any_valid = FALSE;
 
   r->n_q = job->n_q;
   r->q0 = g_new (double, MAX (job->n_q, 1));
@@ -507,6 +507,19 @@ conservation_thread (GTask        *task,
   r->h = job->h;
 
   ok = gauge_init (&g, job, r, &error);
+  for (guint i = 0; i < job->n_q; i++)
+    any_valid = any_valid || r->valid[i];
+  if (ok && !any_valid)
+    {
+      /* nothing to check: no run */
+      gauge_clear (&g);
+      r->n_samples = r->reached = 1;
+      r->t = g_new (double, 1);
+      r->t[0] = r->t_end = job->t0;
+      r->curves = g_new0 (double, MAX (r->n_q, 1));
+      g_task_return_pointer (task, g_steal_pointer (&r), (GDestroyNotify) result_free);
+      return;
+    }
   if (ok)
     ok = job->integrator == CURRENTS_CONSERVATION_MODEL_SOLVER
            ? run_adaptive (&g, cancellable, &error)
