@@ -126,6 +126,120 @@ yes_no_list (const char *const *v)
   return v != NULL && v[0] != NULL ? "" : " (none)";
 }
 
+/* A model's family and conserved quantities, as text lines or JSON members. */
+static void
+family_json (JsonBuilder         *b,
+             const CurrentsModel *model)
+{
+  CurrentsModelFamily family = currents_model_get_family (model);
+
+  json_builder_set_member_name (b, "family");
+  json_builder_add_string_value (b, currents_model_family_to_string (family));
+  if (family != CURRENTS_MODEL_EQUATIONS)
+    {
+      json_builder_set_member_name (b, "family_weights");
+      json_builder_add_int_value (b, (gint64) (currents_model_get_n_params (model) -
+                                               currents_model_get_family_offset (model)));
+    }
+  if (family == CURRENTS_MODEL_STOICHIOMETRIC)
+    {
+      const CurrentsStoichModel *st = currents_model_get_stoich (model);
+      const CurrentsStoichMatrix *mx = currents_stoich_model_get_matrix (st);
+
+      json_builder_set_member_name (b, "reactions");
+      json_builder_begin_array (b);
+      for (gsize j = 0; j < currents_stoich_matrix_get_n_reactions (mx); j++)
+        {
+          CurrentsReactionFlags f = currents_stoich_model_get_flags (st, j);
+
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "name");
+          json_builder_add_string_value (b, currents_stoich_matrix_get_reactions (mx)[j]);
+          json_builder_set_member_name (b, "reversible");
+          json_builder_add_boolean_value (b, !(f & CURRENTS_REACTION_IRREVERSIBLE));
+          json_builder_set_member_name (b, "mass_action");
+          json_builder_add_boolean_value (b, (f & CURRENTS_REACTION_MASS_ACTION) != 0);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+    }
+  if (family == CURRENTS_MODEL_HAMILTONIAN)
+    {
+      const CurrentsHamiltonianSpec *spec =
+        currents_hamiltonian_model_get_spec (currents_model_get_hamiltonian (model));
+
+      json_builder_set_member_name (b, "dissipative");
+      json_builder_add_boolean_value (b, spec->kind == CURRENTS_HAMILTONIAN_DISSIPATIVE);
+    }
+  json_builder_set_member_name (b, "conserved");
+  json_builder_begin_array (b);
+  for (gsize i = 0; i < currents_model_get_n_conserved (model); i++)
+    {
+      const CurrentsModelConserved *c = currents_model_get_conserved (model, i);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, c->name);
+      json_builder_set_member_name (b, "expression");
+      json_builder_add_string_value (b, c->expression);
+      json_builder_set_member_name (b, "exact");
+      json_builder_add_boolean_value (b, c->exact);
+      cli_json_member_number (b, "weight", c->weight);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+static void
+family_print (const CurrentsModel *model)
+{
+  CurrentsModelFamily family = currents_model_get_family (model);
+  gsize nw = currents_model_get_n_params (model) - currents_model_get_family_offset (model);
+
+  g_print ("family: %s", currents_model_family_to_string (family));
+  if (family == CURRENTS_MODEL_HAMILTONIAN)
+    {
+      const CurrentsHamiltonianSpec *spec =
+        currents_hamiltonian_model_get_spec (currents_model_get_hamiltonian (model));
+
+      g_print (" (%s, energy network %" G_GSIZE_FORMAT,
+               spec->kind == CURRENTS_HAMILTONIAN_DISSIPATIVE ? "dissipative" : "conservative",
+               currents_model_get_n_states (model));
+      for (gsize l = 0; l < spec->n_hidden; l++)
+        g_print ("-%" G_GSIZE_FORMAT, spec->hidden[l]);
+      g_print ("-1 %s, %" G_GSIZE_FORMAT " weights)",
+               currents_activation_to_string (spec->activation), nw);
+    }
+  else if (family == CURRENTS_MODEL_STOICHIOMETRIC)
+    {
+      const CurrentsStoichModel *st = currents_model_get_stoich (model);
+      const CurrentsStoichMatrix *mx = currents_stoich_model_get_matrix (st);
+      gsize m = currents_stoich_matrix_get_n_reactions (mx);
+
+      g_print (" (%" G_GSIZE_FORMAT " reaction%s, rate network with %" G_GSIZE_FORMAT
+               " weights)", m, m == 1 ? "" : "s", nw);
+      for (gsize j = 0; j < m; j++)
+        {
+          CurrentsReactionFlags f = currents_stoich_model_get_flags (st, j);
+          g_print ("%s %s%s%s", j == 0 ? ":" : ",", currents_stoich_matrix_get_reactions (mx)[j],
+                   f & CURRENTS_REACTION_IRREVERSIBLE ? "" : " (reversible)",
+                   f & CURRENTS_REACTION_MASS_ACTION ? " (mass action)" : "");
+        }
+    }
+  g_print ("\nconserved:%s", currents_model_get_n_conserved (model) == 0 ? " (none)" : "");
+  for (gsize i = 0; i < currents_model_get_n_conserved (model); i++)
+    {
+      const CurrentsModelConserved *c = currents_model_get_conserved (model, i);
+
+      if (c->exact)
+        g_print ("%s %s = %s (exact)", i == 0 ? "" : ";", c->name, c->expression);
+      else
+        g_print ("%s %s = %s (penalty, weight %g)", i == 0 ? "" : ";", c->name, c->expression,
+                 c->weight);
+    }
+  g_print ("\n");
+}
+
 /* A trained model: what it is, what it learned from, how well. */
 static int
 check_trained (const char *path,
@@ -167,6 +281,8 @@ check_trained (const char *path,
       json_builder_end_array (b);
       json_builder_set_member_name (b, "params");
       json_builder_add_int_value (b, (gint64) currents_trained_model_get_n_params (tm));
+      if (currents_trained_model_get_kind (tm) == CURRENTS_TRAINED_ODE)
+        family_json (b, currents_trained_model_get_ode (tm));
       json_builder_set_member_name (b, "epochs");
       json_builder_add_int_value (b, (gint64) nh);
       json_builder_set_member_name (b, "data");
@@ -211,6 +327,8 @@ check_trained (const char *path,
         if (sc->u_log[j])
           g_print ("input %s enters as log10(%s + %g)\n", inputs[j], inputs[j], sc->u_offset[j]);
     }
+  if (currents_trained_model_get_kind (tm) == CURRENTS_TRAINED_ODE)
+    family_print (currents_trained_model_get_ode (tm));
   if (currents_trained_model_get_data_filename (tm) != NULL)
     g_print ("data: %s (sha256 %s)\n", currents_trained_model_get_data_filename (tm),
              currents_trained_model_get_data_sha256 (tm));
@@ -308,6 +426,7 @@ cli_check (int    argc,
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
+      family_json (b, model);
       json_builder_set_member_name (b, "autonomous");
       json_builder_add_boolean_value (b,
                                       currents_field_is_autonomous (currents_model_get_field (model)));
@@ -363,6 +482,7 @@ cli_check (int    argc,
         g_print ("%s%" G_GSIZE_FORMAT, j == 0 ? " " : "-", l->widths[j]);
       g_print (" (%" G_GSIZE_FORMAT " weights)\n", l->n_weights);
     }
+  family_print (model);
   g_print ("numerics: method %s (%s), dt=%g, total=%g, t0=%g, bound=%g",
            currents_method_to_string (o->method),
            o->method_name != NULL ? o->method_name : "XPP default",

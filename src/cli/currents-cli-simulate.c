@@ -126,6 +126,52 @@ provenance (const CurrentsSystem *sys,
   return g_string_free (s, FALSE);
 }
 
+static gboolean
+aux_named (const CurrentsModel *model,
+           const char          *name)
+{
+  for (gsize i = 0; i < currents_model_get_n_aux (model); i++)
+    if (g_ascii_strcasecmp (currents_model_get_aux_name (model, i), name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* A fixed-step Gauss–Legendre run (currents-symplectic.h) through the output times: each
+ * interval between two output times in ⌈|Δt|/h⌉ equal steps, so equally spaced outputs
+ * give one constant step. */
+static gboolean
+gauss_run (CurrentsField            *field,
+           CurrentsSymplecticMethod  method,
+           double                    h,
+           const double             *x0,
+           const double             *u,
+           const double             *p,
+           double                    t0,
+           const double             *times,
+           gsize                     n_times,
+           double                   *out,
+           GError                  **error)
+{
+  g_autoptr(CurrentsSymplectic) sym = currents_symplectic_new (field, method);
+  gsize n = currents_field_get_n_states (field);
+  g_autofree double *x = g_memdup2 (x0, MAX (n, 1) * sizeof (double));
+  double t = t0;
+
+  for (gsize k = 0; k < n_times; k++)
+    {
+      double span = times[k] - t;
+      gsize steps = (gsize) ceil (fabs (span) / h - 1e-9);
+
+      if (steps > 0 &&
+          !currents_symplectic_evolve (sym, t, span / (double) steps, steps, u, p, x, NULL,
+                                       NULL, error))
+        return FALSE;
+      t = times[k];
+      memcpy (out + k * n, x, n * sizeof (double));
+    }
+  return TRUE;
+}
+
 int
 cli_simulate (int    argc,
               char **argv)
@@ -137,8 +183,10 @@ cli_simulate (int    argc,
   g_autofree char *t0_text = NULL, *t1_text = NULL, *dt_text = NULL, *times_text = NULL;
   g_autofree char *method_text = NULL, *rtol_text = NULL, *atol_text = NULL;
   g_autofree char *noise_text = NULL, *noise_rel_text = NULL, *output = NULL;
-  g_autofree char *seed_text = NULL;
+  g_autofree char *seed_text = NULL, *step_text = NULL;
   int n_traj = 0, n_samples = 0;
+  gboolean gauss = FALSE;
+  CurrentsSymplecticMethod gauss_method = CURRENTS_SYMPLECTIC_GAUSS4;
   gboolean irregular = FALSE, no_aux = FALSE, dense = FALSE;
   GOptionEntry entries[] = {
     { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &set_items,
@@ -152,8 +200,12 @@ cli_simulate (int    argc,
       "Output spacing (default: the file's dt·njmp)", "DT" },
     { "times", 0, 0, G_OPTION_ARG_STRING, &times_text, "Output at these times", "T1,T2,…" },
     { "method", 'm', 0, G_OPTION_ARG_STRING, &method_text,
-      "Integrator: rk8pd, rkf45, rkck, bdf, rk4, euler, modeuler, symplectic "
+      "Integrator: rk8pd, rkf45, rkck, bdf, rk4, euler, modeuler, symplectic, or the "
+      "implicit symplectic gauss4 and midpoint (for Hamiltonian models) "
       "(default: the file's @ meth)", "METHOD" },
+    { "step", 0, 0, G_OPTION_ARG_STRING, &step_text,
+      "Fixed step of gauss4/midpoint (default: the file's dt, at most the output spacing)",
+      "H" },
     { "rtol", 0, 0, G_OPTION_ARG_STRING, &rtol_text, "Relative tolerance", "R" },
     { "atol", 0, 0, G_OPTION_ARG_STRING, &atol_text, "Absolute tolerance", "A" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write CSV here (default: stdout)",
@@ -333,13 +385,26 @@ cli_simulate (int    argc,
     }
 
   currents_system_get_sim_options (sys, &sopts);
-  if (method_text != NULL)
+  if (method_text != NULL && (g_ascii_strcasecmp (method_text, "gauss4") == 0 ||
+                              g_ascii_strcasecmp (method_text, "midpoint") == 0))
+    {
+      gauss = TRUE;
+      gauss_method = g_ascii_strcasecmp (method_text, "gauss4") == 0
+                     ? CURRENTS_SYMPLECTIC_GAUSS4 : CURRENTS_SYMPLECTIC_MIDPOINT;
+      if (synthetic || dense)
+        return cli_usage_error (ctx, "--method %s makes one run at the output times; it "
+                                     "does not combine with --dense or synthetic data "
+                                     "options", method_text);
+    }
+  else if (step_text != NULL)
+    return cli_usage_error (ctx, "--step is the fixed step of --method gauss4 or midpoint");
+  else if (method_text != NULL)
     {
       CurrentsMethod method;
       if (!currents_method_from_string (method_text, &method))
         return cli_usage_error (ctx, "--method: unknown method '%s' (expected rk8pd, rkf45, "
-                                     "rkck, bdf, rk4, euler, modeuler or symplectic)",
-                                method_text);
+                                     "rkck, bdf, rk4, euler, modeuler, symplectic, gauss4 "
+                                     "or midpoint)", method_text);
       if (method != sopts.method && !currents_method_is_fixed_step (method))
         {
           CurrentsSimOptions defaults;
@@ -366,7 +431,10 @@ cli_simulate (int    argc,
   if (!synthetic)
     {
       gsize na = no_aux || model == NULL ? 0 : currents_model_get_n_aux (model);
-      g_autofree double *out = g_new0 (double, times->len * n);
+      /* a Hamiltonian model's learned energy, to watch it being conserved */
+      gboolean energy = !no_aux && model != NULL &&
+                        currents_model_get_family (model) == CURRENTS_MODEL_HAMILTONIAN;
+      g_autofree double *out = g_new0 (double, MAX (times->len * n, 1));
       g_autofree double *aux = g_new0 (double, MAX (na, 1));
       g_autoptr(CurrentsInputSignal) sig = currents_input_signal_new_constant (m, u);
       g_autoptr(CurrentsFieldWorkspace) ws = NULL;
@@ -384,6 +452,18 @@ cli_simulate (int    argc,
           g_free (out);
           out = g_memdup2 (xs->data, MAX (xs->len, 1) * sizeof (double));
         }
+      else if (gauss)
+        {
+          double h = model != NULL ? currents_model_get_options (model)->dt : 0.01;
+
+          if (step_text && !cli_parse_double (step_text, "--step", &h, &error))
+            return cli_user_error (error);
+          if (!(h > 0) || !isfinite (h))
+            return cli_usage_error (ctx, "--step must be positive");
+          if (!gauss_run (currents_system_get_field (sys), gauss_method, h, x0, u, p, t0,
+                          (const double *) times->data, times->len, out, &error))
+            return cli_user_error (error);
+        }
       else if (!currents_simulator_run (sim, x0, p, sig, t0, (double *) times->data,
                                         times->len, out, NULL, NULL, &error))
         return cli_user_error (error);
@@ -394,6 +474,9 @@ cli_simulate (int    argc,
         g_string_append_printf (csv, ",%s", currents_system_get_state_names (sys)[i]);
       for (gsize i = 0; i < na; i++)
         g_string_append_printf (csv, ",%s", currents_model_get_aux_name (model, i));
+      if (energy)
+        g_string_append (csv, currents_system_find_state (sys, "H") < 0 &&
+                              !aux_named (model, "H") ? ",H" : ",H_learned");
       g_string_append_c (csv, '\n');
       ws = currents_field_workspace_new (currents_system_get_field (sys));
       for (guint k = 0; k < times->len; k++)
@@ -417,6 +500,13 @@ cli_simulate (int    argc,
                   g_string_append_c (csv, ',');
                   g_string_append (csv, v);
                 }
+            }
+          if (energy)
+            {
+              g_autofree char *v = format_number (currents_model_eval_energy (model,
+                                                                              out + k * n, p));
+              g_string_append_c (csv, ',');
+              g_string_append (csv, v);
             }
           g_string_append_c (csv, '\n');
         }

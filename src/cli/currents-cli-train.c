@@ -711,6 +711,25 @@ cli_train (int    argc,
       json_builder_add_string_value (b, output);
       json_builder_set_member_name (b, "stopped_by_user");
       json_builder_add_boolean_value (b, cancelled);
+      json_builder_set_member_name (b, "family");
+      json_builder_add_string_value (b, currents_learner_get_model (l) != NULL
+                                        ? currents_model_family_to_string (
+                                            currents_model_get_family (currents_learner_get_model (l)))
+                                        : "neural");
+      json_builder_set_member_name (b, "conserve");
+      json_builder_begin_array (b);
+      for (gsize c = 0; c < currents_learner_get_n_conservations (l); c++)
+        {
+          double w;
+          const char *expr = currents_learner_get_conservation (l, c, &w);
+
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "expression");
+          json_builder_add_string_value (b, expr);
+          cli_json_member_number (b, "weight", w);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
       json_builder_end_object (b);
       cli_json_print (b);
     }

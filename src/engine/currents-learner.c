@@ -81,6 +81,15 @@ learner_finish (CurrentsLearner *l,
                    currents_model_get_filename (l->model));
       return FALSE;
     }
+  /* the model's `conserve` statements are penalties of every loss */
+  for (gsize c = 0; l->model != NULL && c < currents_model_get_n_conserved (l->model); c++)
+    {
+      const CurrentsModelConserved *mc = currents_model_get_conserved (l->model, c);
+
+      if (!mc->exact &&
+          !currents_learner_add_conservation (l, mc->expression, mc->weight, error))
+        return FALSE;
+    }
   return TRUE;
 }
 

@@ -46,7 +46,9 @@ CurrentsLearner      *currents_learner_new_neural       (const CurrentsDataset  
  * @fit_params: fit its ordinary parameters as well as its learned terms
  *
  * Fails when there is nothing to fit (no learned terms, and @fit_params off or no
- * parameters either).
+ * parameters either). The model's `conserve` statements become conservation penalties
+ * (currents_learner_add_conservation()); the weights of a Hamiltonian's or a reaction
+ * network's network are learned like those of learned terms.
  */
 CurrentsLearner      *currents_learner_new_model        (CurrentsModel              *model,
                                                          gboolean                    fit_params,

@@ -648,7 +648,7 @@ expand_stoich_file (const OdeProgram *prog,
   g_autoptr(CurrentsStoichMatrix) matrix = NULL;
   g_autoptr(GError) local = NULL;
   g_auto(GStrv) lines = NULL;
-  GString *out;
+  GString *out, *block;
   gsize n, m;
   const char *const *names;
   const char *const *reactions;
@@ -739,70 +739,86 @@ expand_stoich_file (const OdeProgram *prog,
           }
     }
 
+  /* The generated statements go before `done` (or at the end), and the statement's own
+   * lines become a comment and blank lines: the user's lines keep their numbers. */
+  block = g_string_new (NULL);
+  g_string_append_printf (block, "# the matrix of %s, expanded by Currents:\n", st->file);
+  if (prog->species->len == 0)
+    {
+      g_string_append (block, "species ");
+      for (gsize i = 0; i < n; i++)
+        g_string_append_printf (block, "%s%s", i > 0 ? ", " : "", names[i]);
+      g_string_append_c (block, '\n');
+    }
+  for (gsize j = 0; j < m; j++)
+    {
+      gboolean irreversible = FALSE, mass = FALSE;
+
+      for (guint i = 0; i < st->irreversible->len; i++)
+        irreversible |= strcmp (g_ptr_array_index (st->irreversible, i), reactions[j]) == 0;
+      for (guint i = 0; i < st->mass->len; i++)
+        mass |= strcmp (g_ptr_array_index (st->mass, i), reactions[j]) == 0;
+      g_string_append_printf (block, "reaction %s:", reactions[j]);
+      for (int side = 0; side < 2; side++)
+        {
+          gboolean any = FALSE;
+
+          if (side == 1)
+            g_string_append (block, irreversible ? " ->" : " <->");
+          for (gsize i = 0; i < n; i++)
+            {
+              double v = currents_stoich_matrix_get (matrix, i, j);
+              double c = side == 0 ? -v : v;
+              char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+              if (!(c > 0.0))
+                continue;
+              g_string_append (block, any ? " + " : " ");
+              if (c != 1.0)
+                g_string_append_printf (block, "%s ", g_ascii_dtostr (buf, sizeof buf, c));
+              g_string_append (block, names[i]);
+              any = TRUE;
+            }
+          if (!any)
+            g_string_append (block, " 0");
+        }
+      g_string_append_printf (block, "%s\n", mass ? " mass" : "");
+    }
+  g_string_append (block, "rates");
+  for (guint k = 0; k < st->hidden->len; k++)
+    g_string_append_printf (block, "%s%" G_GSIZE_FORMAT, k == 0 ? " hidden=" : ",",
+                            g_array_index (st->hidden, gsize, k));
+  g_string_append_printf (block, " activation=%s seed=%" G_GUINT64_FORMAT "\n",
+                          currents_activation_to_string (st->activation), st->seed);
+
   out = g_string_new (NULL);
   lines = g_strsplit (source, "\n", -1);
   for (int l = 0; lines[l] != NULL; l++)
     {
-      if (l + 1 < st->line || l + 1 > st->last_line)
-        {
-          g_string_append (out, lines[l]);
-          if (lines[l + 1] != NULL)
-            g_string_append_c (out, '\n');
-          continue;
-        }
-      if (l + 1 > st->line)
-        continue;
-      g_string_append_printf (out, "# stoich file=%s, expanded by Currents:\n", st->file);
-      if (prog->species->len == 0)
-        {
-          g_string_append (out, "species ");
-          for (gsize i = 0; i < n; i++)
-            g_string_append_printf (out, "%s%s", i > 0 ? ", " : "", names[i]);
-          g_string_append_c (out, '\n');
-        }
-      for (gsize j = 0; j < m; j++)
-        {
-          gboolean irreversible = FALSE, mass = FALSE;
+      g_autofree char *word = g_strstrip (g_strdup (lines[l]));
+      gboolean last = lines[l + 1] == NULL;
 
-          for (guint i = 0; i < st->irreversible->len; i++)
-            irreversible |= strcmp (g_ptr_array_index (st->irreversible, i), reactions[j]) == 0;
-          for (guint i = 0; i < st->mass->len; i++)
-            mass |= strcmp (g_ptr_array_index (st->mass, i), reactions[j]) == 0;
-          g_string_append_printf (out, "reaction %s:", reactions[j]);
-          for (int side = 0; side < 2; side++)
-            {
-              gboolean any = FALSE;
-
-              if (side == 1)
-                g_string_append (out, irreversible ? " ->" : " <->");
-              for (gsize i = 0; i < n; i++)
-                {
-                  double v = currents_stoich_matrix_get (matrix, i, j);
-                  double c = side == 0 ? -v : v;
-                  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-                  if (!(c > 0.0))
-                    continue;
-                  g_string_append (out, any ? " + " : " ");
-                  if (c != 1.0)
-                    g_string_append_printf (out, "%s ", g_ascii_dtostr (buf, sizeof buf, c));
-                  g_string_append (out, names[i]);
-                  any = TRUE;
-                }
-              if (!any)
-                g_string_append (out, " 0");
-            }
-          g_string_append_printf (out, "%s\n", mass ? " mass" : "");
+      if (block != NULL && l + 1 > st->last_line && word[0] != '\0' &&
+          g_ascii_tolower (word[0]) == 'd' && strspn (word, "abcdefghijklmnopqrstuvwxyz"
+                                                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ") ==
+                                              strlen (word))
+        {
+          g_string_append (out, block->str);
+          g_string_free (g_steal_pointer (&block), TRUE);
         }
-      g_string_append (out, "rates");
-      if (st->hidden->len > 0)
-        for (guint k = 0; k < st->hidden->len; k++)
-          g_string_append_printf (out, "%s%" G_GSIZE_FORMAT, k == 0 ? " hidden=" : ",",
-                                  g_array_index (st->hidden, gsize, k));
-      g_string_append_printf (out, " activation=%s seed=%" G_GUINT64_FORMAT,
-                              currents_activation_to_string (st->activation), st->seed);
-      if (lines[l + 1] != NULL)
+      if (l + 1 == st->line)
+        g_string_append_printf (out, "# stoich file=%s: its reactions are below", st->file);
+      else if (l + 1 < st->line || l + 1 > st->last_line)
+        g_string_append (out, lines[l]);
+      if (!last)
         g_string_append_c (out, '\n');
+    }
+  if (block != NULL)
+    {
+      if (out->len > 0 && out->str[out->len - 1] != '\n')
+        g_string_append_c (out, '\n');
+      g_string_append (out, block->str);
+      g_string_free (g_steal_pointer (&block), TRUE);
     }
   return g_string_free (out, FALSE);
 }

@@ -65,6 +65,29 @@ static const char *const bundled_texts[] = {
   N_("Check in the time series that the aux quantities Etot and Stot stay constant"),
   N_("Raise the catalytic rate k2 and watch the substrate run out sooner"),
   N_("Notice the fast rise of C before the slow decay: two time scales"),
+  /* enzyme-conserve.gallery */
+  N_("Enzyme with Conservation Penalties"),
+  N_("A learned model told which quantities must stay constant"),
+  N_("Every rate of change of the enzyme model is a small neural network, so nothing "
+     "forces E + C or S + C + P to stay constant. Two conserve statements add a "
+     "penalty to the training loss for any change of these quantities along the data "
+     "and the predicted trajectories; the trained model then nearly conserves them."),
+  N_("Train the model and watch Etot and Stot in the time series"),
+  N_("Set a penalty weight to 0 in the model and train again: the quantities drift "
+     "more"),
+  N_("Compare with the reaction network card, which conserves them exactly"),
+  /* enzyme-reactions.gallery */
+  N_("Enzyme Reactions with Learned Rates"),
+  N_("Known reactions, unknown rates: what the reactions conserve holds exactly"),
+  N_("The reactions of the enzyme are written down — S + E → C, C → S + E, C → E + P "
+     "— and a neural network learns how fast each runs. Because the equations are "
+     "the stoichiometric matrix times the rates, two quantities are conserved "
+     "exactly, whatever the network learns: the enzyme, free or bound (E + C), and "
+     "the substrate in all its forms (S + C + P)."),
+  N_("Train the rates on the data and compare with the enzyme card"),
+  N_("Check in the time series that the aux quantities Etot and Stot stay constant, "
+     "before and after training"),
+  N_("Run currents-cli check on the model to see the conserved quantities it found"),
   /* fitzhugh-nagumo.gallery */
   N_("FitzHugh–Nagumo Neuron"),
   N_("A nerve cell that fires once it gets enough current"),
@@ -103,6 +126,20 @@ static const char *const bundled_texts[] = {
   N_("Start trajectories inside each well and above the saddle"),
   N_("Check in the time series that the energy H stays constant"),
   N_("Make alpha positive and watch the two wells merge into one"),
+  /* oscillator-hnn.gallery */
+  N_("Hamiltonian Network"),
+  N_("A network learns the energy; the motion conserves it by construction"),
+  N_("Instead of the vector field, a small neural network learns one number, the "
+     "energy H(x, p) of the double-well oscillator, and the motion follows x′ = "
+     "∂H/∂p, p′ = −∂H/∂x. Whatever the weights, the flow keeps the learned energy "
+     "and the area of any patch of the plane: before training the orbits already "
+     "close, after training they follow the data’s."),
+  N_("Train the network on the data and compare the orbits with the oscillator "
+     "card’s"),
+  N_("Start trajectories in each well: they close on themselves at any stage of "
+     "training"),
+  N_("Simulate a long run with currents-cli simulate --method gauss4 and watch the "
+     "column H stay constant"),
   /* pendulum.gallery */
   N_("Damped Pendulum"),
   N_("Swinging, spinning over the top, and coming to rest"),
