@@ -414,23 +414,8 @@ test_mapped_only (Fixture       *fixture,
   g_assert_cmpfloat (currents_conservation_view_get_start_value (fixture->view, 0), ==, 3.5);
 }
 
-/* The model families (as in data/examples/enzyme-reactions.ode, oscillator-hnn.ode and
- * enzyme-conserve.ode, untrained). */
-static const char reactions_source[] =
-  "reaction bind:   S + E -> C  mass\n"
-  "reaction unbind: C -> S + E  mass\n"
-  "reaction cat:    C -> E + P  mass\n"
-  "rates hidden=16 activation=tanh seed=1\n"
-  "init S=10, E=1, C=0, P=0\n"
-  "@ total=60, dt=0.05, xp=S, yp=C, xlo=0, xhi=10, ylo=0, yhi=1\n"
-  "done\n";
-
-static const char hnn_source[] =
-  "hamiltonian x | p hidden=16,16 activation=tanh seed=1\n"
-  "init x=0.5, p=0.8\n"
-  "@ total=40, dt=0.02, xp=x, yp=p, xlo=-2, xhi=2, ylo=-1.5, yhi=1.5\n"
-  "done\n";
-
+/* A model whose networks cannot break what it must conserve: C' = −E' by construction, and
+ * a `conserve` statement for E + C with its weight. */
 static const char conserve_source[] =
   "learn fS(S, E, C) hidden=12 activation=tanh seed=1\n"
   "learn fE(S, E, C) hidden=12 activation=tanh seed=2\n"
@@ -466,7 +451,7 @@ test_reactions (Fixture       *fixture,
   CurrentsConservationStats st;
   double starts[2];
 
-  show_source (fixture, reactions_source, "enzyme-reactions.ode");
+  show_example (fixture, "enzyme-reactions.ode");
   wait_for_view (fixture, &st);
   g_assert_cmpuint (currents_conservation_view_get_n_quantities (fixture->view), ==, 2);
   for (guint i = 0; i < 2; i++)
@@ -494,6 +479,18 @@ test_reactions (Fixture       *fixture,
                    CURRENTS_CONSERVATION_SOURCE_USER);
   g_assert_cmpfloat (currents_conservation_view_get_drift (fixture->view, 2, NULL), <=, 1e-12);
   screenshot (fixture, "reactions");
+
+  /* a long run: still to round-off */
+  currents_conservation_view_set_time (fixture->view, 1000.0);
+  wait_for_view (fixture, &st);
+  g_assert_cmpuint (currents_conservation_view_get_samples (fixture->view, 0, NULL, NULL), ==,
+                     CURRENTS_CONSERVATION_N_SAMPLES + 1);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_test_message ("t = 1000: drift %.3g",
+                      currents_conservation_view_get_drift (fixture->view, i, NULL));
+      g_assert_cmpfloat (currents_conservation_view_get_drift (fixture->view, i, NULL), <=, 1e-12);
+    }
 }
 
 /* A Hamiltonian network lists its learned energy H; Gauss–Legendre keeps it bounded. */
@@ -505,7 +502,7 @@ test_hamiltonian (Fixture       *fixture,
   const CurrentsModel *model;
   double first, last, h0;
 
-  show_source (fixture, hnn_source, "oscillator-hnn.ode");
+  show_example (fixture, "oscillator-hnn.ode");
   currents_conservation_view_set_integrator (fixture->view, CURRENTS_CONSERVATION_GAUSS4);
   currents_conservation_view_set_step (fixture->view, 0.05);
   currents_conservation_view_set_time (fixture->view, 200.0);
@@ -545,6 +542,20 @@ test_penalty (Fixture       *fixture,
   g_assert_cmpfloat (currents_conservation_view_get_start_value (fixture->view, 0), ==, 1.0);
   /* C' = −E' by construction here: conserved whatever the networks say */
   g_assert_cmpfloat (currents_conservation_view_get_drift (fixture->view, 0, NULL), <=, 1e-12);
+
+  /* the example: two statements, listed in order */
+  show_example (fixture, "enzyme-conserve.ode");
+  wait_for_view (fixture, NULL);
+  g_assert_cmpuint (currents_conservation_view_get_n_quantities (fixture->view), ==, 2);
+  g_assert_cmpstr (currents_conservation_view_get_expression (fixture->view, 0), ==, "E + C");
+  g_assert_cmpstr (currents_conservation_view_get_expression (fixture->view, 1), ==, "S + C + P");
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_cmpint (currents_conservation_view_get_source (fixture->view, i), ==,
+                       CURRENTS_CONSERVATION_SOURCE_PENALTY);
+      g_assert_true (isfinite (currents_conservation_view_get_drift (fixture->view, i, NULL)));
+    }
+  g_assert_cmpfloat (currents_conservation_view_get_start_value (fixture->view, 1), ==, 10.0);
 }
 
 int
