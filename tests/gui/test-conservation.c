@@ -246,6 +246,36 @@ test_enzyme (Fixture       *fixture,
   g_assert_cmpfloat (currents_conservation_view_get_start_value (fixture->view, base + 2), ==, 10.0);
   g_assert_cmpuint (st.n_curves, ==, 2);
   screenshot (fixture, "enzyme-error");
+
+  /* as the user does it: the row's text applied, the integrator chosen in the list */
+  {
+    GtkWidget *entry = currents_gui_test_find_descendant (GTK_WIDGET (fixture->view),
+                                                          ADW_TYPE_ENTRY_ROW);
+    GtkWidget *integrators = currents_gui_test_find_descendant (GTK_WIDGET (fixture->view),
+                                                                GTK_TYPE_DROP_DOWN);
+
+    g_assert_nonnull (entry);
+    g_assert_nonnull (integrators);
+    gtk_editable_set_text (GTK_EDITABLE (entry), "S + C + P");
+    g_signal_emit_by_name (entry, "apply");
+    gtk_drop_down_set_selected (GTK_DROP_DOWN (integrators), CURRENTS_CONSERVATION_GAUSS4);
+    g_assert_cmpint (currents_conservation_view_get_integrator (fixture->view), ==,
+                     CURRENTS_CONSERVATION_GAUSS4);
+    g_assert_false (gtk_widget_has_css_class (entry, "error"));
+    wait_for_view (fixture, &st);
+    g_assert_cmpuint (currents_conservation_view_get_n_quantities (fixture->view), ==, base + 1);
+    g_assert_cmpstr (currents_conservation_view_get_expression (fixture->view, base), ==,
+                     "S + C + P");
+    /* h = the model's dt: 1200 steps of Gauss–Legendre, which keeps linear laws exactly */
+    g_assert_cmpfloat (currents_conservation_view_get_step (fixture->view), ==, 0.05);
+    g_assert_cmpuint (currents_conservation_view_get_n_steps (fixture->view), ==, 1200);
+    g_assert_cmpfloat (currents_conservation_view_get_drift (fixture->view, base, NULL), <=, 1e-12);
+
+    gtk_editable_set_text (GTK_EDITABLE (entry), "S + Q");
+    g_signal_emit_by_name (entry, "apply");
+    g_assert_true (gtk_widget_has_css_class (entry, "error"));
+    g_assert_nonnull (currents_conservation_view_get_error (fixture->view, base));
+  }
 }
 
 /* Runs the Duffing oscillator with @method at step h over N steps, every state in @out. */
