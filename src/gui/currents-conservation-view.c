@@ -121,10 +121,12 @@ model_quantities (const CurrentsModel *model,
       char *description;
 
       if (c->exact)
-        description = named ? g_strdup_printf (_("%s — exact: the reactions conserve it"), c->name)
-                            : g_strdup (_("Exact: the reactions conserve it"));
+        description = named
+                        ? g_strdup_printf (_("%s — exact: the reactions conserve it"), c->name)
+                        : g_strdup (_("Exact: the reactions conserve it"));
       else if (named)
-        description = g_strdup_printf (_("%s — trained with penalty λ = %g"), c->name, c->weight);
+        description = g_strdup_printf (_("%s — trained with penalty λ = %g"), c->name,
+                                       c->weight);
       else
         description = g_strdup_printf (_("Trained with penalty λ = %g"), c->weight);
       /* a `conserve` statement is an expression of the states: evaluated like the user's,
@@ -1003,7 +1005,8 @@ start_job (CurrentsConservationView *self)
   job->n_inputs = currents_system_get_n_inputs (system);
   job->p = g_memdup2 (currents_system_get_params (system),
                       MAX (currents_system_get_n_params (system), 1) * sizeof (double));
-  job->u = g_memdup2 (currents_system_get_inputs (system), MAX (job->n_inputs, 1) * sizeof (double));
+  job->u = g_memdup2 (currents_system_get_inputs (system),
+                      MAX (job->n_inputs, 1) * sizeof (double));
   job->x0 = g_memdup2 (currents_system_get_initial (system), n * sizeof (double));
   job->t0 = currents_system_get_t0 (system);
   job->T = self->T;
@@ -1113,7 +1116,8 @@ integrator_changed_cb (CurrentsConservationView *self)
   if (self->updating)
     return;
   currents_conservation_view_set_integrator (
-    self, (CurrentsConservationIntegrator) gtk_drop_down_get_selected (self->conservation_integrator));
+    self,
+    (CurrentsConservationIntegrator) gtk_drop_down_get_selected (self->conservation_integrator));
 }
 
 static void
@@ -1121,8 +1125,8 @@ step_changed_cb (CurrentsConservationView *self)
 {
   if (self->updating)
     return;
-  currents_conservation_view_set_step (self,
-                                       gtk_adjustment_get_value (self->conservation_step_adjustment));
+  currents_conservation_view_set_step (
+    self, gtk_adjustment_get_value (self->conservation_step_adjustment));
 }
 
 static void
@@ -1130,8 +1134,8 @@ time_changed_cb (CurrentsConservationView *self)
 {
   if (self->updating)
     return;
-  currents_conservation_view_set_time (self,
-                                       gtk_adjustment_get_value (self->conservation_time_adjustment));
+  currents_conservation_view_set_time (
+    self, gtk_adjustment_get_value (self->conservation_time_adjustment));
 }
 
 static void
@@ -1383,7 +1387,8 @@ currents_conservation_view_class_init (CurrentsConservationViewClass *klass)
   gtk_widget_class_set_template_from_resource (
     widget_class, "/org/currents/Currents/ui/currents-conservation-view.ui");
   gtk_widget_class_bind_template_child (widget_class, CurrentsConservationView, conservation_stack);
-  gtk_widget_class_bind_template_child (widget_class, CurrentsConservationView, conservation_canvas);
+  gtk_widget_class_bind_template_child (widget_class, CurrentsConservationView,
+                                        conservation_canvas);
   gtk_widget_class_bind_template_child (widget_class, CurrentsConservationView,
                                         conservation_integrator);
   gtk_widget_class_bind_template_child (widget_class, CurrentsConservationView,

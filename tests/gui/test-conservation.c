@@ -229,7 +229,8 @@ test_enzyme (Fixture       *fixture,
     }
   g_assert_nonnull (strstr (currents_conservation_view_get_summary (fixture->view),
                             "the model's solver (rk4, h = 0.05)"));
-  g_assert_nonnull (strstr (currents_conservation_view_get_summary (fixture->view), "t = 0 … 60"));
+  g_assert_nonnull (strstr (currents_conservation_view_get_summary (fixture->view),
+                            "t = 0 … 60"));
   screenshot (fixture, "enzyme");
 
   /* a name that is no state: that row in error, naming it; the others still checked */
@@ -242,8 +243,10 @@ test_enzyme (Fixture       *fixture,
   g_assert_null (currents_conservation_view_get_error (fixture->view, base));
   g_assert_null (currents_conservation_view_get_error (fixture->view, base + 2));
   g_assert_cmpfloat (currents_conservation_view_get_drift (fixture->view, base, NULL), <=, 1e-8);
-  g_assert_cmpfloat (currents_conservation_view_get_drift (fixture->view, base + 2, NULL), <=, 1e-8);
-  g_assert_cmpfloat (currents_conservation_view_get_start_value (fixture->view, base + 2), ==, 10.0);
+  g_assert_cmpfloat (currents_conservation_view_get_drift (fixture->view, base + 2, NULL), <=,
+                     1e-8);
+  g_assert_cmpfloat (currents_conservation_view_get_start_value (fixture->view, base + 2), ==,
+                     10.0);
   g_assert_cmpuint (st.n_curves, ==, 2);
   screenshot (fixture, "enzyme-error");
 
@@ -488,8 +491,8 @@ test_reactions (Fixture       *fixture,
     {
       double drift = currents_conservation_view_get_drift (fixture->view, i, NULL);
 
-      g_test_message ("%s: drift %.3g", currents_conservation_view_get_expression (fixture->view, i),
-                      drift);
+      g_test_message ("%s: drift %.3g",
+                      currents_conservation_view_get_expression (fixture->view, i), drift);
       g_assert_cmpint (currents_conservation_view_get_source (fixture->view, i), ==,
                        CURRENTS_CONSERVATION_SOURCE_EXACT);
       g_assert_null (currents_conservation_view_get_error (fixture->view, i));
