@@ -22,10 +22,10 @@ G_DECLARE_FINAL_TYPE (CurrentsConservationView, currents_conservation_view, CURR
 
 typedef enum
 {
-  CURRENTS_CONSERVATION_MODEL_SOLVER, /* the model's own solver and options (XPP: rk4 at dt) */
-  CURRENTS_CONSERVATION_GAUSS4,    /* 2-stage Gauss–Legendre, fixed step h */
-  CURRENTS_CONSERVATION_MIDPOINT,  /* implicit midpoint, fixed step h */
-  CURRENTS_CONSERVATION_RK4,       /* classical Runge–Kutta 4, fixed step h */
+  CURRENTS_CONSERVATION_MODEL_SOLVER, /* the system's solver and options (XPP's: rk4 at dt) */
+  CURRENTS_CONSERVATION_GAUSS4,       /* 2-stage Gauss–Legendre, fixed step h */
+  CURRENTS_CONSERVATION_MIDPOINT,     /* implicit midpoint, fixed step h */
+  CURRENTS_CONSERVATION_RK4,          /* classical Runge–Kutta 4, fixed step h */
 } CurrentsConservationIntegrator;
 
 typedef enum
@@ -51,7 +51,8 @@ void       currents_conservation_view_set_integrator  (CurrentsConservationView 
                                                        CurrentsConservationIntegrator  integrator);
 CurrentsConservationIntegrator
            currents_conservation_view_get_integrator  (CurrentsConservationView       *self);
-/* The fixed step h (> 0) of the fixed-step integrators. */
+/* The fixed step h (> 0) of the fixed-step integrators: the model's dt when its own solver
+ * is a fixed-step one, else 0.01, for a new model. */
 void       currents_conservation_view_set_step        (CurrentsConservationView       *self,
                                                        double                          h);
 double     currents_conservation_view_get_step        (CurrentsConservationView       *self);
