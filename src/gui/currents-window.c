@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "currents-window.h"
+#include "currents-conservation-view.h"
 #include "currents-window-gallery-private.h"
 #include "currents-window-training-private.h"
 #include "currents-window-workspace-private.h"
@@ -949,6 +950,7 @@ currents_window_class_init (CurrentsWindowClass *klass)
   g_type_ensure (CURRENTS_TYPE_KNOCKOUT_VIEW);
   g_type_ensure (CURRENTS_TYPE_COMPARE_VIEW);
   g_type_ensure (CURRENTS_TYPE_RESNET_VIEW);
+  g_type_ensure (CURRENTS_TYPE_CONSERVATION_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/currents/Currents/ui/currents-window.ui");
@@ -1023,6 +1025,9 @@ currents_window_init (CurrentsWindow *self)
   currents_knockout_view_set_portrait (self->knockout_view, self->portrait);
   currents_compare_view_set_portrait (self->compare_view, self->portrait);
   currents_resnet_view_set_portrait (self->resnet_view, self->portrait);
+  currents_conservation_view_set_portrait (
+    CURRENTS_CONSERVATION_VIEW (adw_view_stack_get_child_by_name (self->view_stack, "conservation")),
+    self->portrait);
 
   gtk_drop_down_set_model (self->x_dropdown,
                            currents_portrait_get_variables (self->portrait));
