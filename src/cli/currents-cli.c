@@ -38,6 +38,7 @@ static const struct
   { "continue", cli_continue, "Continue equilibria in a parameter: folds, Hopf points" },
   { "continue2", cli_continue2, "Continue folds and Hopf points in two parameters" },
   { "plot", cli_plot, "Render a phase portrait to PNG, SVG or PDF" },
+  { "term", cli_term, "A hybrid model's learned term on a grid, against a known law" },
 };
 
 static char *global_command_line;
