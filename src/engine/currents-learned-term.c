@@ -557,8 +557,22 @@ currents_reference_law_new_parse (const char        *text,
                        g_strstrip (item), eq + 1);
           return NULL;
         }
-      g_ptr_array_add (names, g_strdup (g_strstrip (item)));
-      g_array_append_val (values, v);
+      item = g_strstrip (item);
+      {
+        guint j;
+
+        /* a name given again changes the value given before */
+        for (j = 0; j < names->len; j++)
+          if (g_ascii_strcasecmp (g_ptr_array_index (names, j), item) == 0)
+            break;
+        if (j < names->len)
+          g_array_index (values, double, j) = v;
+        else
+          {
+            g_ptr_array_add (names, g_strdup (item));
+            g_array_append_val (values, v);
+          }
+      }
     }
   g_ptr_array_add (names, NULL);
   return currents_reference_law_new (expression, arg_names, (const char *const *) names->pdata,

@@ -121,7 +121,8 @@ CurrentsReferenceLaw *currents_reference_law_new      (const char        *expres
                                                        GError           **error);
 /**
  * currents_reference_law_new_parse:
- * @text: "EXPR;NAME=VALUE;…", optionally "TERM=EXPR;…" (a gallery card's Reference=)
+ * @text: "EXPR;NAME=VALUE;…", optionally "TERM=EXPR;…" (a gallery card's Reference=);
+ *   a constant given twice takes the later value
  *
  * The constants may be changed afterwards with currents_reference_law_set_constant().
  */
