@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "currents-cli-private.h"
+#include "currents-plot-term.h"
 
 /* The data for the ranges: columns named after the model's inputs are inputs. */
 static CurrentsDataset *
@@ -103,11 +104,52 @@ json_values (JsonBuilder                   *b,
   json_builder_end_array (b);
 }
 
+static gboolean
+draw_png (const char                    *path,
+          const CurrentsLearnedTermGrid *grid,
+          const char                    *name,
+          const char *const             *args,
+          const double                  *ref_values,
+          CurrentsReferenceLaw          *law,
+          const double                  *data_lo,
+          const double                  *data_hi,
+          GError                       **error)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 800, 500);
+  cairo_t *cr = cairo_create (surface);
+  CurrentsPlotTheme theme;
+  CurrentsPlotTerm term = { 0 };
+  cairo_status_t status;
+
+  currents_plot_theme_init (&theme, FALSE);
+  term.grid = grid;
+  term.term_name = name;
+  term.arg_names = args;
+  term.reference = ref_values;
+  term.reference_label = law != NULL ? currents_reference_law_get_expression (law) : NULL;
+  for (gsize k = 0; k < 2; k++)
+    {
+      term.data_lo[k] = data_lo[k];
+      term.data_hi[k] = data_hi[k];
+    }
+  currents_plot_term_draw (cr, &theme, 800, 500, &term, NULL);
+  cairo_destroy (cr);
+  status = cairo_surface_write_to_png (surface, path);
+  cairo_surface_destroy (surface);
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_IO,
+                   "--plot: could not write %s (%s)", path, cairo_status_to_string (status));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 int
 cli_term (int    argc,
           char **argv)
 {
-  g_autofree char *term_name = NULL, *reference = NULL, *data_path = NULL;
+  g_autofree char *term_name = NULL, *reference = NULL, *data_path = NULL, *plot = NULL;
   g_auto(GStrv) range_items = NULL;
   g_auto(GStrv) set_items = NULL;
   gboolean json = FALSE;
@@ -127,6 +169,8 @@ cli_term (int    argc,
     { "data", 'd', 0, G_OPTION_ARG_FILENAME, &data_path,
       "The data whose range of each argument counts (default: a trained model's "
       "training data range)", "CSV" },
+    { "plot", 'o', 0, G_OPTION_ARG_FILENAME, &plot,
+      "Also draw the term to this PNG file", "FILE.png" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
     { NULL }
   };
@@ -300,6 +344,10 @@ cli_term (int    argc,
       ref_values = g_new (double, grid->size[0] * grid->size[1]);
       currents_learned_term_compare (grid, law, data_lo, data_hi, ref_values, &cmp);
     }
+
+  if (plot != NULL && !draw_png (plot, grid, lt->name, (const char *const *) args, ref_values,
+                                 law, data_lo, data_hi, &error))
+    return cli_user_error (error);
 
   if (json)
     {

@@ -117,6 +117,23 @@ test_csv (void)
 }
 
 static void
+test_plot (void)
+{
+  g_autofree char *model_path = currents_cli_test_example ("fedbatch.ode");
+  g_autofree char *png = currents_cli_test_write_temp ("term.png", "");
+  g_auto(CurrentsCliRun) run = { 0 };
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  currents_cli_test_run (&run, "term", model_path, "--reference", "0.6*S/(0.5 + S)",
+                         "--plot", png, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (g_file_get_contents (png, &contents, &length, NULL));
+  g_assert_cmpuint (length, >, 2000);
+  g_assert_cmpmem (contents, 4, "\x89PNG", 4);
+}
+
+static void
 test_errors (void)
 {
   g_autofree char *model_path = currents_cli_test_example ("fedbatch.ode");
@@ -165,6 +182,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cli/term/json", test_json);
   g_test_add_func ("/cli/term/csv", test_csv);
+  g_test_add_func ("/cli/term/plot", test_plot);
   g_test_add_func ("/cli/term/errors", test_errors);
   return g_test_run ();
 }
