@@ -358,6 +358,7 @@ train (const char *source,
   g_autoptr(CurrentsTrainer) trainer = NULL;
   CurrentsTrainOptions o;
   CurrentsTrainProgress progress = { 0 };
+  double val_mse;
   gsize n;
 
   g_assert_no_error (error);
@@ -375,7 +376,7 @@ train (const char *source,
       currents_trainer_iterate (trainer, &progress, NULL, &error);
       g_assert_no_error (error);
     }
-  currents_trainer_evaluate_best (trainer, train_mse, NULL, NULL, &error);
+  currents_trainer_evaluate_best (trainer, train_mse, &val_mse, NULL, &error);
   g_assert_no_error (error);
   n = currents_learner_get_n_params (learner);
   return g_memdup2 (currents_trainer_get_best_params (trainer), n * sizeof (double));

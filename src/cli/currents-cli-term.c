@@ -190,7 +190,6 @@ cli_term (int    argc,
   CurrentsTermComparison cmp = { NAN, NAN, NAN, 0 };
   double lo[2] = { 0, 0 }, hi[2] = { 1, 1 };
   double data_lo[2] = { NAN, NAN }, data_hi[2] = { NAN, NAN };
-  gboolean has_range[2] = { FALSE, FALSE };
   int term = 0;
   int status = CLI_OK;
 
@@ -263,18 +262,8 @@ cli_term (int    argc,
         : trained_range (sys, source, &data_lo[k], &data_hi[k]);
       if (!known)
         data_lo[k] = data_hi[k] = NAN;
-      if (known && data_hi[k] > data_lo[k])
-        {
-          double pad = 0.25 * (data_hi[k] - data_lo[k]);
-
-          lo[k] = data_lo[k] - pad;
-          hi[k] = data_hi[k] + pad;
-        }
-      else if (known)
-        {
-          lo[k] = data_lo[k] - 1.0;
-          hi[k] = data_hi[k] + 1.0;
-        }
+      currents_learned_term_default_range (model, (gsize) term, k, data_lo[k], data_hi[k],
+                                           &lo[k], &hi[k]);
     }
   for (guint i = 0; ranges != NULL && i < ranges->len; i++)
     {
@@ -294,29 +283,7 @@ cli_term (int    argc,
         }
       lo[k] = r->lo;
       hi[k] = r->hi;
-      has_range[k] = TRUE;
     }
-  for (gsize k = 0; k < lt->n_args; k++)
-    if (!has_range[k] && !isfinite (data_lo[k]))
-      {
-        const CurrentsModelOptions *o = currents_model_get_options (model);
-        g_autofree char *source = currents_learned_term_get_arg_source (model, (gsize) term, k);
-
-        /* no data: the model's own window when the argument is on an axis */
-        if (source != NULL && o->has_window && o->xp != NULL
-            && g_ascii_strcasecmp (o->xp, source) == 0)
-          {
-            lo[k] = o->xlo;
-            hi[k] = o->xhi;
-          }
-        else if (source != NULL && o->has_window && o->yp != NULL
-                 && g_ascii_strcasecmp (o->yp, source) == 0)
-          {
-            lo[k] = o->ylo;
-            hi[k] = o->yhi;
-          }
-      }
-
   grid = currents_learned_term_grid_new (model, (gsize) term, currents_system_get_params (sys),
                                          lo, hi, (gsize) size, &error);
   if (grid == NULL)

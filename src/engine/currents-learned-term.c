@@ -276,6 +276,46 @@ currents_learned_term_data_range (const CurrentsModel   *model,
   return FALSE;
 }
 
+void
+currents_learned_term_default_range (const CurrentsModel *model,
+                                     gsize                term,
+                                     gsize                arg,
+                                     double               data_lo,
+                                     double               data_hi,
+                                     double              *lo,
+                                     double              *hi)
+{
+  const CurrentsModelOptions *o;
+  g_autofree char *source = NULL;
+
+  g_return_if_fail (model != NULL && lo != NULL && hi != NULL);
+
+  *lo = 0.0;
+  *hi = 1.0;
+  if (isfinite (data_lo) && isfinite (data_hi))
+    {
+      double pad = data_hi > data_lo ? 0.25 * (data_hi - data_lo) : 1.0;
+
+      *lo = data_lo - pad;
+      *hi = data_hi + pad;
+      return;
+    }
+  o = currents_model_get_options (model);
+  source = currents_learned_term_get_arg_source (model, term, arg);
+  if (source == NULL || !o->has_window)
+    return;
+  if (o->xp != NULL && g_ascii_strcasecmp (o->xp, source) == 0 && o->xhi > o->xlo)
+    {
+      *lo = o->xlo;
+      *hi = o->xhi;
+    }
+  else if (o->yp != NULL && g_ascii_strcasecmp (o->yp, source) == 0 && o->yhi > o->ylo)
+    {
+      *lo = o->ylo;
+      *hi = o->yhi;
+    }
+}
+
 /* ---- the grid ---- */
 
 CurrentsLearnedTermGrid *

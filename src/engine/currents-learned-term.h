@@ -77,6 +77,24 @@ gboolean     currents_learned_term_data_range    (const CurrentsModel   *model,
                                                   double                *hi,
                                                   GArray               **levels);
 
+/**
+ * currents_learned_term_default_range:
+ * @data_lo: the data's range of the argument (NaN when unknown)
+ * @lo: (out): where a grid of the argument starts
+ * @hi: (out): where it ends
+ *
+ * The data's range widened by a quarter of its length on each side, so that a plot shows
+ * where the network extrapolates; without data, the model's window when the argument is
+ * one of its axes (`@ xp=S, xlo=0, xhi=12`), else 0 to 1.
+ */
+void         currents_learned_term_default_range (const CurrentsModel *model,
+                                                  gsize                term,
+                                                  gsize                arg,
+                                                  double               data_lo,
+                                                  double               data_hi,
+                                                  double              *lo,
+                                                  double              *hi);
+
 typedef struct
 {
   gsize   term;
