@@ -38,6 +38,7 @@ struct _CurrentsWindow
   CurrentsKnockoutView *knockout_view;
   CurrentsCompareView  *compare_view;
   CurrentsResnetView   *resnet_view;
+  CurrentsLearnedTermView *learned_term_view;
   gboolean              show_gallery;
 
   GSettings            *settings;
@@ -949,6 +950,7 @@ currents_window_class_init (CurrentsWindowClass *klass)
   g_type_ensure (CURRENTS_TYPE_KNOCKOUT_VIEW);
   g_type_ensure (CURRENTS_TYPE_COMPARE_VIEW);
   g_type_ensure (CURRENTS_TYPE_RESNET_VIEW);
+  g_type_ensure (CURRENTS_TYPE_LEARNED_TERM_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/currents/Currents/ui/currents-window.ui");
@@ -967,6 +969,7 @@ currents_window_class_init (CurrentsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, knockout_view);
   gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, compare_view);
   gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, resnet_view);
+  gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, learned_term_view);
   _currents_window_class_init_training (widget_class);
   _currents_window_class_init_workspace (widget_class);
 
@@ -1023,6 +1026,7 @@ currents_window_init (CurrentsWindow *self)
   currents_knockout_view_set_portrait (self->knockout_view, self->portrait);
   currents_compare_view_set_portrait (self->compare_view, self->portrait);
   currents_resnet_view_set_portrait (self->resnet_view, self->portrait);
+  currents_learned_term_view_set_portrait (self->learned_term_view, self->portrait);
 
   gtk_drop_down_set_model (self->x_dropdown,
                            currents_portrait_get_variables (self->portrait));
