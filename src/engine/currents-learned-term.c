@@ -33,6 +33,8 @@
 #include "currents-model-private.h"
 
 #define REFERENCE_FILE "reference"
+/* relative differences are taken against max(|r|, REL_FLOOR · max_inside |r|) */
+#define REL_FLOOR 0.05
 
 int
 currents_learned_term_find (const CurrentsModel *model,
@@ -298,6 +300,9 @@ currents_learned_term_default_range (const CurrentsModel *model,
 
       *lo = data_lo - pad;
       *hi = data_hi + pad;
+      /* a quantity observed (up to noise) non-negative: from 0, not from below it */
+      if (*lo < 0.0 && data_lo > -0.05 * (data_hi - data_lo))
+        *lo = MIN (data_lo, 0.0);
       return;
     }
   o = currents_model_get_options (model);
@@ -706,29 +711,43 @@ currents_learned_term_compare (const CurrentsLearnedTermGrid *grid,
                                double                        *reference_values,
                                CurrentsTermComparison        *result)
 {
-  double sum = 0.0, sum_ref = 0.0, max_rel = 0.0;
+  gsize total;
+  g_autofree double *own = NULL;
+  g_autofree gboolean *in = NULL;
+  double *ref;
+  double sum = 0.0, sum_ref = 0.0, max_rel = 0.0, max_abs = 0.0, floor_;
   gsize n = 0;
 
   g_return_if_fail (grid != NULL && law != NULL && result != NULL);
   g_return_if_fail (law->n_args == grid->n_args);
 
+  total = grid->size[0] * grid->size[1];
+  ref = reference_values != NULL ? reference_values : (own = g_new (double, total));
+  in = g_new (gboolean, total);
   for (gsize j = 0; j < grid->size[1]; j++)
     for (gsize i = 0; i < grid->size[0]; i++)
       {
         double a[2] = { grid->axis[0][i], grid->n_args == 2 ? grid->axis[1][j] : 0.0 };
-        double r = currents_reference_law_eval (law, a);
-        double g = grid->values[j * grid->size[0] + i];
+        gsize at = j * grid->size[0] + i;
 
-        if (reference_values != NULL)
-          reference_values[j * grid->size[0] + i] = r;
-        if (!inside (a[0], lo, hi, 0) || (grid->n_args == 2 && !inside (a[1], lo, hi, 1)))
-          continue;
-        n++;
-        sum += (g - r) * (g - r);
-        sum_ref += r * r;
-        if (r != 0.0)
-          max_rel = MAX (max_rel, fabs (g - r) / fabs (r));
+        ref[at] = currents_reference_law_eval (law, a);
+        in[at] = inside (a[0], lo, hi, 0) && (grid->n_args == 1 || inside (a[1], lo, hi, 1));
+        if (in[at])
+          max_abs = MAX (max_abs, fabs (ref[at]));
       }
+  floor_ = REL_FLOOR * max_abs;
+  for (gsize at = 0; at < total; at++)
+    {
+      double g = grid->values[at], r = ref[at];
+
+      if (!in[at])
+        continue;
+      n++;
+      sum += (g - r) * (g - r);
+      sum_ref += r * r;
+      if (MAX (fabs (r), floor_) > 0.0)
+        max_rel = MAX (max_rel, fabs (g - r) / MAX (fabs (r), floor_));
+    }
   result->n_inside = n;
   result->rms = n > 0 ? sqrt (sum / (double) n) : NAN;
   result->rel_rms = n > 0 && sum_ref > 0.0 ? sqrt (sum / sum_ref) : NAN;

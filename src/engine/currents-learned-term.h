@@ -11,7 +11,10 @@
  *
  *   rms       = sqrt(mean_inside (g − r)²)
  *   rel_rms   = rms / sqrt(mean_inside r²)
- *   max_rel   = max_inside |g − r| / |r|          (points with r = 0 skipped)
+ *   max_rel   = max_inside |g − r| / max(|r|, 0.05 · max_inside |r|)
+ *
+ * (the floor keeps a zero of the law, such as a growth rate at S = 0, from making any
+ * difference there look infinitely large)
  *
  * over the grid points inside the data's range of every argument. Outside that range
  * nothing is claimed: the network extrapolates.
@@ -84,7 +87,8 @@ gboolean     currents_learned_term_data_range    (const CurrentsModel   *model,
  * @hi: (out): where it ends
  *
  * The data's range widened by a quarter of its length on each side, so that a plot shows
- * where the network extrapolates; without data, the model's window when the argument is
+ * where the network extrapolates (but from 0 for data that are non-negative up to noise,
+ * above −5% of their range: concentrations are not widened below zero); without data, the model's window when the argument is
  * one of its axes (`@ xp=S, xlo=0, xhi=12`), else 0 to 1.
  */
 void         currents_learned_term_default_range (const CurrentsModel *model,

@@ -90,6 +90,10 @@ draw_1d (cairo_t                 *cr,
 
   for (gsize i = 0; i < n; i++)
     {
+      /* the vertical range is what the data support: a law may have a pole outside */
+      if (isfinite (term->data_lo[0])
+          && (g->axis[0][i] < term->data_lo[0] || g->axis[0][i] > term->data_hi[0]))
+        continue;
       if (isfinite (g->values[i]))
         {
           ylo = MIN (ylo, g->values[i]);
@@ -106,7 +110,7 @@ draw_1d (cairo_t                 *cr,
       ylo = 0.0;
       yhi = 1.0;
     }
-  currents_plot_pad_range (&ylo, &yhi, 0.06);
+  currents_plot_pad_range (&ylo, &yhi, 0.12);
   y_label = g_strdup_printf ("%s(%s)", term->term_name, term->arg_names[0]);
   currents_plot_layout (cr, theme, width, height, g->lo[0], g->hi[0], ylo, yhi, 0.0, vp);
   currents_plot_draw_background (cr, theme, width, height, vp);
