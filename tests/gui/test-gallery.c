@@ -64,6 +64,8 @@ static const Expected expected[] = {
   { "sir", "sir.ode", "sir.csv", "portrait", "S", "I", { 0, 1000, 0, 400 }, NULL, 0 },
   { "chemostat-hybrid", "chemostat-hybrid.ode", "chemostat.csv", "portrait", "S", "X",
     { 0, 5, 0, 3 }, NULL, 0 },
+  { "fedbatch", "fedbatch-trained.json", "fedbatch.csv", "terms", "S", "X", { 0, 25, 0, 22 },
+    NULL, 0 },
   { "enzyme", "enzyme.ode", "enzyme.csv", "portrait", "S", "C", { 0, 10, 0, 1 }, NULL, 0 },
   { "oscillator", "oscillator.ode", "oscillator.csv", "portrait", "x", "p",
     { -2.2, 2.2, -1.6, 1.6 }, NULL, 0 },
