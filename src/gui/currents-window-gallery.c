@@ -191,10 +191,13 @@ open_example_cb (CurrentsGallery              *gallery,
       g_autoptr(GError) trained_error = NULL;
       CurrentsTrainedModel *tm;
 
-      /* a trained model of the example: shown in its place, the source recorded */
+      /* a trained model of the example: shown in its place (its equations keep the
+       * model's name), the source recorded */
       tm = currents_trained_model_load_from_data (g_bytes_get_data (example->trained, NULL),
                                                   g_bytes_get_size (example->trained),
-                                                  example->trained_name, &trained_error);
+                                                  example->model_name, &trained_error);
+      if (tm == NULL)
+        g_prefix_error (&trained_error, "%s: ", example->trained_name);
       if (tm != NULL)
         {
           currents_model_free (model);
