@@ -133,6 +133,54 @@ test_plot (void)
   g_assert_cmpmem (contents, 4, "\x89PNG", 4);
 }
 
+/* a term of two arguments: a grid of rows, the data's range of each, a heat map */
+static void
+test_two_args (void)
+{
+  static const char source[] =
+    "input u=0.5\n"
+    "learn g(a, b) hidden=4 seed=5\n"
+    "x' = g(x, u) - x\n"
+    "done\n";
+  static const char csv[] =
+    "t,x,u\n0,0.25,0.5\n1,0.75,0.5\n2,1.5,0.5\n3,1.25,2\n4,1.0,2\n";
+  g_autofree char *model_path = currents_cli_test_write_temp ("g2.ode", source);
+  g_autofree char *data_path = currents_cli_test_write_temp ("g2.csv", csv);
+  g_autofree char *png = currents_cli_test_write_temp ("g2.png", "");
+  g_auto(CurrentsCliRun) run = { 0 };
+  g_autoptr(JsonObject) o = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CurrentsModel) model = NULL;
+  JsonArray *values, *row, *range;
+  double a[2];
+
+  currents_cli_test_run (&run, "term", model_path, "--data", data_path, "--size", "9",
+                         "--plot", png, "--json", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  o = parse_json (run.out);
+  values = json_object_get_array_member (o, "values");
+  g_assert_cmpuint (json_array_get_length (values), ==, 9);
+  row = json_array_get_array_element (values, 8);
+  g_assert_cmpuint (json_array_get_length (row), ==, 9);
+  /* x from 0.25 to 1.5; the input u at the levels 0.5 and 2 */
+  range = json_object_get_array_member (json_object_get_object_member (o, "data_range"), "a");
+  g_assert_cmpfloat (json_array_get_double_element (range, 0), ==, 0.25);
+  g_assert_cmpfloat (json_array_get_double_element (range, 1), ==, 1.5);
+  range = json_object_get_array_member (json_object_get_object_member (o, "data_range"), "b");
+  g_assert_cmpfloat (json_array_get_double_element (range, 0), ==, 0.5);
+  g_assert_cmpfloat (json_array_get_double_element (range, 1), ==, 2.0);
+  /* the value in row 8, column 3 is g(a_3, b_8) */
+  model = currents_model_new_from_file (model_path, &error);
+  g_assert_no_error (error);
+  a[0] = json_array_get_double_element (json_object_get_array_member (
+           json_object_get_object_member (o, "grid"), "a"), 3);
+  a[1] = json_array_get_double_element (json_object_get_array_member (
+           json_object_get_object_member (o, "grid"), "b"), 8);
+  g_assert_cmpfloat (json_array_get_double_element (row, 3), ==,
+                     currents_learned_term_eval (model, 0, currents_model_get_params (model), a));
+  g_assert_true (currents_cli_test_file_contains (png, "PNG"));
+}
+
 static void
 test_errors (void)
 {
@@ -183,6 +231,7 @@ main (int    argc,
   g_test_add_func ("/cli/term/json", test_json);
   g_test_add_func ("/cli/term/csv", test_csv);
   g_test_add_func ("/cli/term/plot", test_plot);
+  g_test_add_func ("/cli/term/two-args", test_two_args);
   g_test_add_func ("/cli/term/errors", test_errors);
   return g_test_run ();
 }
