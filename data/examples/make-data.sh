@@ -33,3 +33,9 @@ m="--method rk8pd --rtol 1e-10 --atol 1e-12 --samples 41 --irregular --seed 2026
   --noise 0.01 -o $d/oscillator.csv
 "$cli" simulate $d/spiral.ode $m --t1 30 --trajectories 6 --init-box x=-2:2,y=-2:2 \
   --noise 0.01 -o $d/spiral.csv
+# The fed-batch bioreactor: feed schedules are not something `simulate` makes, so a small
+# program that uses the engine writes the data (tests/make-fedbatch-data.c); the trained
+# hybrid is shipped so that the gallery shows the recovered growth law at once.
+"$1/tests/make-fedbatch-data" $d/fedbatch-true.ode $d/fedbatch.csv
+"$cli" train $d/fedbatch.csv --input F --model $d/fedbatch.ode --epochs 3000 --lr 0.01 \
+  --clip 1 --val-fraction 0 --seed 0 -q -o $d/fedbatch-trained.json

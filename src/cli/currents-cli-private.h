@@ -44,6 +44,7 @@ int      cli_continue  (int argc, char **argv);
 int      cli_continue2 (int argc, char **argv);
 int      cli_plot      (int argc, char **argv);
 int      cli_discover  (int argc, char **argv);
+int      cli_term      (int argc, char **argv);
 
 gboolean cli_parse_double     (const char *text, const char *what, double *value, GError **error);
 GArray  *cli_parse_assignments (char **items, const char *option, GError **error);

@@ -39,6 +39,7 @@ static const struct
   { "continue2", cli_continue2, "Continue folds and Hopf points in two parameters" },
   { "plot", cli_plot, "Render a phase portrait to PNG, SVG or PDF" },
   { "discover", cli_discover, "Read equations back from a (learned) field: sparse regression" },
+  { "term", cli_term, "A hybrid model's learned term on a grid, against a known law" },
 };
 
 static char *global_command_line;

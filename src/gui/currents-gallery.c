@@ -54,6 +54,17 @@ static const char *const bundled_texts[] = {
   N_("Open the training panel and fit the growth term to the data"),
   N_("Compare the learned model with the Monod model in the learned-versus-known view"),
   N_("Raise the dilution rate D until the bacteria wash out"),
+  /* fedbatch.gallery */
+  N_("Fed-Batch Bioreactor with a Learned Growth Law"),
+  N_("A hybrid model finds the growth law hidden in eight fed-batch runs"),
+  N_("Biomass X grows on a substrate S in a vessel that is fed with fresh medium at a rate "
+     "F(t) that changes during each run. Volume, substrate and biomass balances are known; "
+     "the specific growth rate mu(S) is a small neural network. Trained on the runs, it "
+     "recovers Haldane’s law — growth that slows down again when there is too much "
+     "substrate — wherever the data reach, and only there."),
+  N_("Compare the learned mu(S) with Haldane’s law inside the shaded range of the data"),
+  N_("Change the reference constants, e.g. Ki=20, and watch the difference grow"),
+  N_("Look beyond the data: the network extrapolates where no run went"),
   /* enzyme.gallery */
   N_("Enzyme Kinetics"),
   N_("A conserved metabolic network: substrate to product through a complex"),
@@ -232,6 +243,9 @@ typedef struct
   char        *y_axis;
   char       **set;
   char        *layers;
+  char        *trained_name;
+  GBytes      *trained;
+  char        *reference;
   int          order;
   gboolean     user;
   char        *error;
@@ -308,6 +322,9 @@ card_free (gpointer data)
   g_free (card->y_axis);
   g_strfreev (card->set);
   g_free (card->layers);
+  g_free (card->trained_name);
+  g_clear_pointer (&card->trained, g_bytes_unref);
+  g_free (card->reference);
   g_free (card->error);
   g_free (card->equations);
   g_free (card->thumb_key);
@@ -423,6 +440,7 @@ card_read_keys (Card     *card,
   card->y_axis = get_string (keyfile, "Y");
   card->set = g_key_file_get_string_list (keyfile, GROUP, "Set", NULL, NULL);
   card->order = g_key_file_get_integer (keyfile, GROUP, "Order", NULL);
+  card->reference = get_string (keyfile, "Reference");
 
   layers = g_key_file_get_string_list (keyfile, GROUP, "Layers", NULL, NULL);
   if (layers != NULL)
@@ -580,6 +598,9 @@ card_finish (Card *card)
   card->ex.y_axis = card->y_axis;
   card->ex.set = (const char *const *) card->set;
   card->ex.layers = card->layers;
+  card->ex.trained_name = card->trained_name;
+  card->ex.trained = card->trained;
+  card->ex.reference = card->reference;
 }
 
 static GBytes *
@@ -626,6 +647,12 @@ bundled_card (const char *gallery_name)
       card->data = lookup_example (card->data_name);
       if (card->data == NULL)
         g_clear_pointer (&card->data_name, g_free);
+      /* a trained model of the example, shown in its place */
+      card->trained_name = get_string (keyfile, "Trained");
+      card->trained = lookup_example (card->trained_name);
+      if (card->trained_name != NULL && card->trained == NULL)
+        card->error = g_strdup_printf (_("The trained example model %s is missing"),
+                                       card->trained_name);
     }
   card_finish (card);
   return card;

@@ -52,6 +52,9 @@ typedef struct
   double       view[4];
   const char *const *set;      /* "NAME=VALUE" */
   const char  *layers;         /* a comma list, or NULL */
+  const char  *trained_name;   /* (nullable): a trained model of the model, shown instead */
+  GBytes      *trained;        /* (nullable): its JSON */
+  const char  *reference;      /* (nullable): a reference law for the Learned terms page */
 } CurrentsGalleryExample;
 
 #define CURRENTS_TYPE_GALLERY (currents_gallery_get_type ())

@@ -186,7 +186,35 @@ open_example_cb (CurrentsGallery              *gallery,
   currents_window_show (self, NULL, NULL, NULL, NULL);
   _currents_window_opened_model (self, example->model_file, example->model_name,
                                  example->model_source);
-  currents_window_show_model (self, model, example->model_name);
+  if (example->trained != NULL)
+    {
+      g_autoptr(GError) trained_error = NULL;
+      CurrentsTrainedModel *tm;
+
+      /* a trained model of the example: shown in its place (its equations keep the
+       * model's name), the source recorded */
+      tm = currents_trained_model_load_from_data (g_bytes_get_data (example->trained, NULL),
+                                                  g_bytes_get_size (example->trained),
+                                                  example->model_name, &trained_error);
+      if (tm == NULL)
+        g_prefix_error (&trained_error, "%s: ", example->trained_name);
+      if (tm != NULL)
+        {
+          currents_model_free (model);
+          currents_window_show_system (self, currents_system_new_from_trained (tm),
+                                       example->trained_name);
+          model = (CurrentsModel *) currents_portrait_get_model (portrait);
+        }
+      else
+        {
+          currents_window_show_error (self, trained_error->message);
+          currents_window_show_model (self, model, example->model_name);
+        }
+    }
+  else
+    currents_window_show_model (self, model, example->model_name);
+  currents_learned_term_view_set_reference (
+    CURRENTS_LEARNED_TERM_VIEW (currents_window_get_page (self, "terms")), example->reference);
   if (dataset != NULL)
     {
       _currents_window_opened_dataset (self, example->data_file, example->data_name,

@@ -39,6 +39,7 @@ struct _CurrentsWindow
   CurrentsKnockoutView *knockout_view;
   CurrentsCompareView  *compare_view;
   CurrentsResnetView   *resnet_view;
+  CurrentsLearnedTermView *learned_term_view;
   gboolean              show_gallery;
 
   GSettings            *settings;
@@ -951,6 +952,7 @@ currents_window_class_init (CurrentsWindowClass *klass)
   g_type_ensure (CURRENTS_TYPE_COMPARE_VIEW);
   g_type_ensure (CURRENTS_TYPE_RESNET_VIEW);
   g_type_ensure (CURRENTS_TYPE_CONSERVATION_VIEW);
+  g_type_ensure (CURRENTS_TYPE_LEARNED_TERM_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/currents/Currents/ui/currents-window.ui");
@@ -969,6 +971,7 @@ currents_window_class_init (CurrentsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, knockout_view);
   gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, compare_view);
   gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, resnet_view);
+  gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, learned_term_view);
   _currents_window_class_init_training (widget_class);
   _currents_window_class_init_workspace (widget_class);
 
@@ -1028,6 +1031,7 @@ currents_window_init (CurrentsWindow *self)
   currents_conservation_view_set_portrait (
     CURRENTS_CONSERVATION_VIEW (adw_view_stack_get_child_by_name (self->view_stack, "conservation")),
     self->portrait);
+  currents_learned_term_view_set_portrait (self->learned_term_view, self->portrait);
 
   gtk_drop_down_set_model (self->x_dropdown,
                            currents_portrait_get_variables (self->portrait));

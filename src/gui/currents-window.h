@@ -13,6 +13,7 @@
 #include "currents-document.h"
 #include "currents-gallery.h"
 #include "currents-knockout-view.h"
+#include "currents-learned-term-view.h"
 #include "currents-resnet-view.h"
 #include "currents-stability-view.h"
 #include "currents-import-sheet.h"
@@ -57,7 +58,7 @@ gboolean            currents_window_open_example      (CurrentsWindow      *self
 
 CurrentsPortrait *currents_window_get_portrait   (CurrentsWindow      *self);
 /* The page @name: "portrait", "timeseries", "diagram", "stability", "knockouts",
- * "compare", "resnet" (the view stack's) or "gallery"; NULL when unknown. */
+ * "compare", "resnet", "terms" (the view stack's) or "gallery"; NULL when unknown. */
 GtkWidget          *currents_window_get_page          (CurrentsWindow      *self,
                                                        const char          *name);
 /* Shows that page (making a hidden one visible); FALSE when unknown. */
