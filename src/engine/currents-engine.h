@@ -36,3 +36,4 @@
 #include "currents-cnf.h"
 #include "currents-model-template.h"
 #include "currents-sparse.h"
+#include "currents-ensemble.h"
