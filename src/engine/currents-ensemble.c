@@ -1445,7 +1445,7 @@ currents_ensemble_equilibria (GPtrArray                       *systems,
   g_return_val_if_fail (systems != NULL && systems->len > 0 && options != NULL, NULL);
 
   if (!(tol > 0))
-    tol = 0.1;
+    tol = 0.15;
   K = systems->len;
   n = currents_system_get_n_states (g_ptr_array_index (systems, 0));
   scaled = g_new (double, MAX (n, 1));
@@ -1624,9 +1624,11 @@ currents_ensemble_continue (GPtrArray                         *systems,
               CurrentsBifurcation *b = g_ptr_array_index (list, i);
               double s = options->log_scale ? log10 (b->param) : b->param;
 
+              /* the state at a fold moves much more than its parameter when the model
+               * changes a little (the branch is flat there): it gets twice the room */
               x[0] = s / (s_hi - s_lo);
               for (gsize q = 0; q < n; q++)
-                x[q + 1] = b->state[q] / (box_hi[q] - box_lo[q]);
+                x[q + 1] = b->state[q] / (2 * (box_hi[q] - box_lo[q]));
               cluster_add (clusters[c], n + 1, (guint) k, x, b, tol);
             }
         }

@@ -347,7 +347,7 @@ void currents_ensemble_equilibrium_free (CurrentsEnsembleEquilibrium *eq);
  * @systems: the members' systems (their parameters and inputs as they stand)
  * @options: the search box and settings (the same for every member)
  * @tol: equilibria of two members are the same when every coordinate differs by less
- *   than @tol times the box's width in it (0: 0.1)
+ *   than @tol times the box's width in it (0: 0.15)
  *
  * Finds the equilibria of each member and clusters them across members (each cluster
  * takes at most one equilibrium per member, the nearest).
@@ -400,7 +400,7 @@ void currents_tipping_point_free (CurrentsTippingPoint *tp);
  * @param: the parameter or input to vary
  * @options: the continuation's settings (the same for every member)
  * @tol: two members' points are the same when their parameters differ by less than @tol
- *   of the range (in log10 with a log scale) and every state by less than @tol of the
+ *   of the range (in log10 with a log scale) and every state by less than 2 @tol of the
  *   box's width (0: 0.15)
  * @n_failed: (out) (optional): members whose continuation failed (left out)
  * @failure: (out) (optional) (transfer full): the first such member's error message
