@@ -422,6 +422,7 @@ test_cancel_middle (void)
   g_assert_no_error (error);
   g_assert_false (currents_ensemble_trainer_run (et, cancellable, cancel_progress, &c, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
   check_kept (et, 2, 2);
   ens = currents_ensemble_trainer_get_ensemble (et, NULL, NULL);
   /* member 2 stopped after its third epoch: its best so far, said so */
@@ -432,6 +433,18 @@ test_cancel_middle (void)
   g_assert_true (json_object_get_boolean_member (ts, "stopped_by_user"));
   g_assert_cmpint (json_object_get_int_member (ts, "best_epoch"), >=, 1);
   g_assert_cmpint (json_object_get_int_member (ts, "best_epoch"), <=, 3);
+
+  /* what was kept saves and loads back bit for bit, statuses included */
+  {
+    g_autofree char *text = currents_ensemble_to_data (ens);
+    g_autoptr(CurrentsEnsemble) back = currents_ensemble_load_from_data (text, -1, "kept.json",
+                                                                         &error);
+    g_assert_no_error (error);
+    assert_same_members (ens, back);
+    g_assert_cmpint (currents_ensemble_get_member_status (back, 1), ==,
+                     CURRENTS_ENSEMBLE_MEMBER_STOPPED);
+    g_assert_cmpuint (currents_ensemble_get_n_planned (back), ==, 3);
+  }
 }
 
 static void

@@ -176,6 +176,39 @@ test_predict (void)
       g_assert_cmpfloat (lo, <, hi);
     }
 
+  /* through the data: each trajectory from its first sample, with its inputs */
+  {
+    g_autofree char *shipped = currents_cli_test_example ("toggle-ensemble.json");
+    g_autofree char *data = currents_cli_test_example ("toggle.csv");
+    g_autoptr(JsonParser) dparser = json_parser_new ();
+    g_auto(CurrentsCliRun) d = { 0 };
+    JsonObject *droot;
+    JsonArray *dtrajs, *dpoints;
+    double last_u_lo, last_u_hi, last_u;
+
+    currents_cli_test_run (&d, "predict", shipped, "--data", data, "--input", "iptg", "--json",
+                           NULL);
+    g_assert_cmpstr (d.err, ==, "");
+    g_assert_cmpint (d.status, ==, 0);
+    droot = parse (dparser, d.out);
+    dtrajs = json_object_get_array_member (droot, "trajectories");
+    g_assert_cmpuint (json_array_get_length (dtrajs), ==, 24);
+    dpoints = json_object_get_array_member (json_array_get_object_element (dtrajs, 0), "points");
+    g_assert_cmpuint (json_array_get_length (dpoints), ==, 41);
+    /* trajectory 0 (iptg = 0) settles near the u-high state, u = 4.8 in toggle.ode: the
+     * members' range at t = 10 holds it within the data's noise and the fit */
+    pt = json_array_get_object_element (dpoints, 40);
+    last_u = json_array_get_double_element (json_object_get_array_member (pt, "median"), 0);
+    band = json_object_get_array_member (pt, "band");
+    last_u_lo = json_array_get_double_element (json_array_get_array_element (band, 0), 0);
+    last_u_hi = json_array_get_double_element (json_array_get_array_element (band, 0), 1);
+    g_test_message ("trajectory 0 at t = %g: u = %.4g (%.4g–%.4g)",
+                    json_object_get_double_member (pt, "t"), last_u, last_u_lo, last_u_hi);
+    g_assert_cmpfloat (last_u_lo, <=, last_u);
+    g_assert_cmpfloat (last_u, <=, last_u_hi);
+    g_assert_cmpfloat (fabs (last_u - 4.8), <, 0.3);
+  }
+
   /* CSV: each state with its range */
   currents_cli_test_run (&c, "predict", ens_path, "--init", "u=2.385,v=0.5", "--t1", "1", NULL);
   g_assert_cmpint (c.status, ==, 0);
