@@ -248,9 +248,9 @@ gboolean         currents_ensemble_trainer_run          (CurrentsEnsembleTrainer
                                                          CurrentsEnsembleProgressFunc   progress,
                                                          gpointer                       progress_data,
                                                          GError                       **error);
-/* The same in a GTask thread; @progress runs on the caller's main context, the latest
- * report through one coalesced idle, except that every member's "finished" report is
- * delivered. */
+/* The same in a GTask thread; @progress runs on the caller's main context with the
+ * latest report, through one coalesced idle (n_done is always current; a report about
+ * one member may be overtaken by one about another). */
 void             currents_ensemble_trainer_train_async  (CurrentsEnsembleTrainer       *et,
                                                          GCancellable                  *cancellable,
                                                          CurrentsEnsembleProgressFunc   progress,
@@ -292,10 +292,13 @@ CurrentsEnsemble *currents_ensemble_trainer_get_ensemble (CurrentsEnsembleTraine
  * @median: (out caller-allocates): n_times × n, the members' median
  * @lo: (out caller-allocates): n_times × n, the interval's lower end
  * @hi: (out caller-allocates): n_times × n, its upper end
- * @n_ok: (out): members whose prediction reached every time (the others are left out)
+ * @kind: (out): which interval
+ * @n_ok: (out): members whose prediction reached every time (the others, whose solver
+ *   failed, are left out)
  *
- * Returns: the interval's kind; on error (no member succeeded, cancellation) FALSE is
- *   signalled through @error and the return value is meaningless.
+ * Runs every member's simulation from the same state with the same inputs.
+ *
+ * Returns: %FALSE with @error when no member succeeded or on cancellation
  */
 gboolean currents_ensemble_predict (GPtrArray                 *systems,
                                     const double              *x0,
