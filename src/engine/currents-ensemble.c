@@ -25,6 +25,7 @@
 #define G_LOG_DOMAIN "currents-ensemble"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
