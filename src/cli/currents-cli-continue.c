@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "currents-cli-private.h"
+#include "currents-cli-ensemble.h"
 #include "currents-continuation.h"
 #include "currents-hysteresis.h"
 #include "currents-periodic.h"
@@ -796,6 +797,13 @@ cli_continue (int    argc,
     return cli_user_error (error);
   o.log_scale = log_scale;
   o.switch_branches = !no_switch;
+  if (currents_ensemble_sniff (argv[1]))
+    {
+      if (plot_path != NULL || periodic || data_path != NULL)
+        return cli_usage_error (ctx, "--plot, --periodic and --data are not available for an "
+                                     "ensemble file");
+      return cli_continue_ensemble (argv[1], param, &o, set_items, box_items, t_text, json);
+    }
 
   sys = load_for_continuation (argv[1], set_items, t_text, box_items, &o, &lo, &hi,
                                &autonomous, &status);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "currents-cli-private.h"
+#include "currents-cli-ensemble.h"
 
 
 
@@ -216,6 +217,8 @@ cli_equilibria (int    argc,
       if (end == seed_text || *end != '\0' || seed_text[0] == '-')
         return cli_usage_error (ctx, "--seed: expected a whole number, found '%s'", seed_text);
     }
+  if (currents_ensemble_sniff (argv[1]))
+    return cli_equilibria_ensemble (argv[1], set_items, box_items, n_seeds, seed, t_text, json);
 
   sys = cli_load_system (argv[1], set_items, &status);
   if (sys == NULL)

@@ -17,6 +17,7 @@
 #include <glib-unix.h>
 
 #include "currents-cli-private.h"
+#include "currents-cli-ensemble.h"
 
 /* ------------------------------------------------------------------------------------ */
 /* What train and gradient share: a data set and a model (neural, or a .ode file, or a   */
@@ -236,6 +237,24 @@ learner_new (Setup                 *s,
         return NULL;
     }
   return g_steal_pointer (&l);
+}
+
+/* An ensemble member's learner: the same model, its network seeded with the member's seed. */
+typedef struct
+{
+  Setup                 *s;
+  const CurrentsDataset *ds;
+} EnsembleSetup;
+
+static CurrentsLearner *
+ensemble_learner (guint     member,
+                  guint64   seed,
+                  gpointer  data,
+                  GError  **error)
+{
+  EnsembleSetup *e = data;
+
+  return learner_new (e->s, e->ds, seed, error);
 }
 
 static gboolean
@@ -529,7 +548,7 @@ cli_train (int    argc,
   g_autoptr(CurrentsLearner) l = NULL;
   g_autofree char *output = NULL, *lr_text = NULL, *val_text = NULL, *schedule = NULL;
   g_autofree char *clip_text = NULL, *decay_text = NULL, *lr_min_text = NULL;
-  int epochs = 500, batch = 0, patience = 0, polish_iters = 200;
+  int epochs = 500, batch = 0, patience = 0, polish_iters = 200, ensemble = 0;
   gboolean json = FALSE, quiet = FALSE, polish = FALSE;
   GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write the trained model here",
@@ -553,6 +572,9 @@ cli_train (int    argc,
       "BFGS iterations at most (default 200)", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON summary on stdout", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress output", NULL },
+    { "ensemble", 0, 0, G_OPTION_ARG_INT, &ensemble,
+      "Train K models on bootstrap resamples of the trajectories, seeds S…S+K−1, in "
+      "parallel (--threads of them at once), into one ensemble file", "K" },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("DATA.csv");
@@ -609,6 +631,15 @@ cli_train (int    argc,
       !loss_options_from_setup (&s, &o.loss, &error))
     return cli_user_error (error);
   o.seed = seed;
+  if (ensemble < 0 || ensemble == 1)
+    return cli_usage_error (ctx, "--ensemble: at least 2 members");
+  if (ensemble > 0)
+    {
+      EnsembleSetup es = { &s, ds };
+
+      return cli_train_ensemble (argv[1], ds, &o, (guint) ensemble, s.threads, seed,
+                                 ensemble_learner, &es, output, json, quiet);
+    }
   if (currents_learner_get_neural (l) != NULL && !quiet)
     {
       /* what the network sees, in the user's terms */
@@ -811,6 +842,7 @@ cli_predict (int    argc,
   g_autofree char *dt_text = NULL, *output = NULL;
   g_autoptr(GString) notes = g_string_new (NULL);
   gsize notes_at = 0;
+  gboolean json = FALSE;
   GOptionEntry entries[] = {
     { "data", 'd', 0, G_OPTION_ARG_FILENAME, &data,
       "Predict each trajectory of this data set from its first sample, with its inputs",
@@ -828,6 +860,8 @@ cli_predict (int    argc,
     { "dt", 0, 0, G_OPTION_ARG_STRING, &dt_text, "With --init: output spacing", "DT" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write CSV here (default: stdout)",
       "OUT.csv" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      "With an ensemble file: print one JSON object (median and band per point)", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("TRAINED.json|MODEL.ode");
@@ -854,6 +888,11 @@ cli_predict (int    argc,
     return cli_usage_error (ctx, "predict takes exactly one model");
   if ((data != NULL) == (init_items != NULL))
     return cli_usage_error (ctx, "give either --data or --init");
+  if (currents_ensemble_sniff (argv[1]))
+    return cli_predict_ensemble (argv[1], data, inputs, init_items, set_items, times_text,
+                                 t0_text, t1_text, dt_text, output, json);
+  if (json)
+    return cli_usage_error (ctx, "--json: only for an ensemble file (a model's prediction is CSV)");
 
   sys = currents_system_load (argv[1], &error);
   if (sys == NULL)

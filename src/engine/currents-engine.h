@@ -37,3 +37,4 @@
 #include "currents-model-template.h"
 #include "currents-sparse.h"
 #include "currents-learned-term.h"
+#include "currents-ensemble.h"
