@@ -16,6 +16,7 @@
 
 #include "currents-error.h"
 #include "currents-model.h"
+#include "currents-simulate.h"
 #include "currents-sparse.h"
 
 #define LIBRARY_FILE "library"
@@ -450,6 +451,7 @@ currents_field_samples_free (CurrentsFieldSamples *samples)
   g_free (samples->x);
   g_free (samples->u);
   g_free (samples->f);
+  g_free (samples->theta);
   g_free (samples);
 }
 
@@ -553,6 +555,137 @@ currents_field_samples_new_from_data (CurrentsField         *field,
             return NULL;
           }
     }
+  return g_steal_pointer (&s);
+}
+
+CurrentsFieldSamples *
+currents_field_samples_new_integral (CurrentsLibrary       *lib,
+                                     CurrentsField         *field,
+                                     const double          *p,
+                                     const CurrentsDataset *dataset,
+                                     guint                  window,
+                                     GError               **error)
+{
+  g_autoptr(CurrentsFieldSamples) s = NULL;
+  g_autoptr(CurrentsSimulator) sim = NULL;
+  g_autoptr(GArray) rows_f = NULL, rows_theta = NULL;
+  CurrentsSimOptions options;
+  gsize n, m, M;
+
+  g_return_val_if_fail (lib != NULL && field != NULL && dataset != NULL, NULL);
+
+  n = currents_dataset_get_n_states (dataset);
+  m = currents_dataset_get_n_inputs (dataset);
+  if (window < 2 || window % 2 != 0)
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "a window of %u steps: Simpson's rule needs an even number ≥ 2", window);
+      return NULL;
+    }
+  if (currents_field_get_n_states (field) != n || currents_field_get_n_inputs (field) != m
+      || currents_library_get_n_states (lib) != n || currents_library_get_n_inputs (lib) != m)
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "the data have %zu states and %zu inputs, the model %zu and %zu: sample "
+                   "the model on the data it was trained on", n, m,
+                   currents_field_get_n_states (field), currents_field_get_n_inputs (field));
+      return NULL;
+    }
+  if (!library_compile (lib, error))
+    return NULL;
+  M = currents_library_get_n_terms (lib);
+  currents_sim_options_init (&options);
+  options.rtol = 1e-9;
+  options.atol = 1e-11;
+  sim = currents_simulator_new (field, &options);
+  rows_f = g_array_new (FALSE, FALSE, sizeof (double));
+  rows_theta = g_array_new (FALSE, FALSE, sizeof (double));
+
+  for (gsize k = 0; k < currents_dataset_get_n_trajectories (dataset); k++)
+    {
+      const CurrentsTrajectory *tr = currents_dataset_get_trajectory (dataset, k);
+      gsize ns = currents_trajectory_get_n_samples (tr);
+      const double *tt = currents_trajectory_get_times (tr);
+      const double *xs = currents_trajectory_get_states (tr);
+      g_autoptr(CurrentsInputSignal) sig = NULL;
+      g_autofree double *x0 = g_new0 (double, n), *grid = NULL, *x = NULL, *u = NULL;
+      g_autofree double *th = NULL;
+      gsize G, steps;
+      gboolean ok = TRUE;
+
+      if (ns < 2 || !(tt[ns - 1] > tt[0]))
+        continue;
+      /* each state's first observation */
+      for (gsize i = 0; i < n && ok; i++)
+        {
+          ok = FALSE;
+          for (gsize r = 0; r < ns && !ok; r++)
+            if (isfinite (xs[r * n + i]))
+              {
+                x0[i] = xs[r * n + i];
+                ok = TRUE;
+              }
+        }
+      if (!ok)
+        continue;
+      sig = currents_input_signal_new_from_trajectory (tr, m);
+      steps = (20 * (ns - 1) / window) * window;
+      steps = MAX (steps, window);
+      G = steps + 1;
+      grid = g_new (double, G);
+      x = g_new (double, G * n);
+      u = g_new0 (double, G * MAX (m, 1));
+      th = g_new (double, G * M);
+      for (gsize g = 0; g < G; g++)
+        grid[g] = tt[0] + (tt[ns - 1] - tt[0]) * (double) g / (double) steps;
+      grid[G - 1] = tt[ns - 1];
+      memcpy (x, x0, n * sizeof (double));
+      if (!currents_simulator_run (sim, x0, p, sig, tt[0], grid + 1, G - 1, x + n, NULL, NULL,
+                                   error))
+        {
+          g_prefix_error (error, "the model's trajectory from trajectory '%s' of the data: ",
+                          currents_trajectory_get_id (tr));
+          return NULL;
+        }
+      for (gsize g = 0; g < G && m > 0; g++)
+        currents_input_signal_eval (sig, grid[g], u + g * m);
+      if (!currents_library_eval (lib, G, x, m > 0 ? u : NULL, th, error))
+        return NULL;
+      for (gsize a = 0; a + window < G; a += window)
+        {
+          double h = (grid[a + window] - grid[a]) / (double) window;
+
+          for (gsize i = 0; i < n; i++)
+            {
+              double d = x[(a + window) * n + i] - x[a * n + i];
+
+              g_array_append_val (rows_f, d);
+            }
+          for (gsize j = 0; j < M; j++)
+            {
+              /* Simpson: h/3 (f0 + 4 f1 + 2 f2 + … + 4 f_{w-1} + f_w) */
+              double sum = th[a * M + j] + th[(a + window) * M + j];
+
+              for (gsize q = 1; q < window; q++)
+                sum += (q % 2 == 1 ? 4.0 : 2.0) * th[(a + q) * M + j];
+              sum *= h / 3.0;
+              g_array_append_val (rows_theta, sum);
+            }
+        }
+    }
+  if (rows_f->len == 0)
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_DATA_FORMAT,
+                   "the data have no trajectory with two samples and every state observed");
+      return NULL;
+    }
+  s = g_new0 (CurrentsFieldSamples, 1);
+  s->n_states = n;
+  s->n_inputs = m;
+  s->n_points = rows_f->len / n;
+  s->f = (double *) g_array_free (g_steal_pointer (&rows_f), FALSE);
+  s->theta = (double *) g_array_free (g_steal_pointer (&rows_theta), FALSE);
+  s->n_terms = M;
   return g_steal_pointer (&s);
 }
 
@@ -687,7 +820,18 @@ currents_sparse_fit_new (CurrentsLibrary             *lib,
       return NULL;
     }
   theta = g_new (double, N * M);
-  if (!currents_library_eval (lib, N, samples->x, samples->u, theta, error))
+  if (samples->theta != NULL)
+    {
+      if (samples->n_terms != M)
+        {
+          g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                       "the integral samples were made for %zu terms, the library has %zu",
+                       samples->n_terms, M);
+          return NULL;
+        }
+      memcpy (theta, samples->theta, N * M * sizeof (double));
+    }
+  else if (!currents_library_eval (lib, N, samples->x, samples->u, theta, error))
     return NULL;
 
   /* columns scaled to unit RMS; a column that vanishes on the samples cannot be fitted */

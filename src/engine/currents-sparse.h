@@ -86,6 +86,11 @@ typedef struct
   double *x;      /* n_points × n_states */
   double *u;      /* n_points × n_inputs (NULL when none) */
   double *f;      /* n_points × n_states */
+  /* The integral form (currents_field_samples_new_integral): each row is a window of a
+   * trajectory of the field, f its displacement x(b) − x(a) and theta (n_points ×
+   * n_terms) the library integrated over it; NULL for point samples. */
+  double *theta;
+  gsize   n_terms;
 } CurrentsFieldSamples;
 
 /**
@@ -102,6 +107,24 @@ CurrentsFieldSamples *currents_field_samples_new_from_data (CurrentsField       
                                                             const CurrentsDataset  *dataset,
                                                             gsize                   n_extra,
                                                             guint64                 seed,
+                                                            GError                **error);
+/**
+ * currents_field_samples_new_integral:
+ * @lib: the library (its terms are integrated along the trajectories)
+ * @window: time steps per window (even; 10)
+ *
+ * The weak (integral) form: the field's own trajectory from each data trajectory's first
+ * observation, with its inputs, over its time span, on a grid of 20 steps per data
+ * sample; each run of @window steps gives one row, ∫Θ dt ≈ x(b) − x(a) by Simpson's rule.
+ * A learned field is fitted to the data's trajectories, not to its derivatives at single
+ * points, so its flow is better determined than its value anywhere; regressing the flow
+ * recovers coefficients more faithfully than point samples where the data are sparse.
+ */
+CurrentsFieldSamples *currents_field_samples_new_integral  (CurrentsLibrary        *lib,
+                                                            CurrentsField          *field,
+                                                            const double           *p,
+                                                            const CurrentsDataset  *dataset,
+                                                            guint                   window,
                                                             GError                **error);
 void                  currents_field_samples_free          (CurrentsFieldSamples   *samples);
 
