@@ -34,3 +34,4 @@
 #include "currents-workspace.h"
 #include "currents-stoich.h"
 #include "currents-cnf.h"
+#include "currents-population.h"
