@@ -568,6 +568,11 @@ cli_train (int    argc,
   guint64 seed = 0;
   gboolean cancelled = FALSE;
 
+  /* snapshot data (populations of cells): its own options, currents-cli-population.c */
+  for (int i = 1; i < argc; i++)
+    if (strcmp (argv[i], "--snapshots") == 0 || g_str_has_prefix (argv[i], "--snapshots="))
+      return cli_train_snapshots (argc, argv);
+
   g_option_context_set_summary (ctx,
     "Learn dx/dt = f(x, u) from trajectories: a neural ODE (default), or the learned\n"
     "terms and parameters of a .ode model (--model). Ctrl-C stops and saves the best\n"

@@ -38,6 +38,8 @@ static const struct
   { "continue", cli_continue, "Continue equilibria in a parameter: folds, Hopf points" },
   { "continue2", cli_continue2, "Continue folds and Hopf points in two parameters" },
   { "plot", cli_plot, "Render a phase portrait to PNG, SVG or PDF" },
+  { "sample", cli_sample, "Draw cells or sample paths from a population model" },
+  { "density", cli_density, "A population model's log-density on a grid" },
 };
 
 static char *global_command_line;
