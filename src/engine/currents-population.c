@@ -266,6 +266,23 @@ currents_population_free (CurrentsPopulation *pop)
   g_free (pop);
 }
 
+CurrentsPopulation *
+currents_population_copy (const CurrentsPopulation *pop)
+{
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+  CurrentsPopulation *copy;
+
+  g_return_val_if_fail (pop != NULL, NULL);
+
+  text = currents_population_to_data (pop);
+  copy = currents_population_load_from_data (text, -1, "copy", &error);
+  /* our own text always reads back; a failure here is a bug */
+  if (copy == NULL)
+    g_critical ("Copying a population model failed: %s", error->message);
+  return copy;
+}
+
 gsize
 currents_population_get_n_states (const CurrentsPopulation *pop)
 {

@@ -89,6 +89,8 @@ CurrentsPopulation *currents_population_new_for_snapshots (const CurrentsSnapsho
                                                     guint64                    seed,
                                                     GError                   **error);
 void                currents_population_free       (CurrentsPopulation        *pop);
+/* A deep copy (through the file format, so bit-identical). */
+CurrentsPopulation *currents_population_copy       (const CurrentsPopulation  *pop);
 
 gsize               currents_population_get_n_states    (const CurrentsPopulation *pop);
 const char *const  *currents_population_get_state_names (const CurrentsPopulation *pop);
