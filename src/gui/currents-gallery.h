@@ -52,6 +52,11 @@ typedef struct
   double       view[4];
   const char *const *set;      /* "NAME=VALUE" */
   const char  *layers;         /* a comma list, or NULL */
+  /* a population of cells (bundled cards' Population= and Snapshots= keys) */
+  const char  *population_name;   /* (nullable) */
+  GBytes      *population;        /* (nullable): a population model's JSON */
+  const char  *snapshots_name;    /* (nullable) */
+  GBytes      *snapshots;         /* (nullable): snapshot data (CSV) */
 } CurrentsGalleryExample;
 
 #define CURRENTS_TYPE_GALLERY (currents_gallery_get_type ())
