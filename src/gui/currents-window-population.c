@@ -38,8 +38,23 @@ _currents_window_show_population (CurrentsWindow     *self,
 
   g_return_if_fail (view != NULL);
 
+  const CurrentsPopulation *shown = currents_population_view_get_population (view);
+  gboolean keep = FALSE;
+
+  g_return_if_fail (view != NULL);
+
+  /* new snapshots alone keep a shown model of the same states */
+  if (population == NULL && snapshots != NULL && shown != NULL
+      && currents_population_get_n_states (shown) == currents_snapshots_get_n_states (snapshots))
+    {
+      keep = TRUE;
+      for (gsize i = 0; keep && i < currents_snapshots_get_n_states (snapshots); i++)
+        keep = g_strcmp0 (currents_population_get_state_names (shown)[i],
+                          currents_snapshots_get_state_name (snapshots, i)) == 0;
+    }
   currents_population_view_set_snapshots (view, snapshots, snapshots_name);
-  currents_population_view_set_population (view, population, population_name);
+  if (!keep)
+    currents_population_view_set_population (view, population, population_name);
   if (present)
     currents_window_show_page (self, "population");
 }

@@ -19,6 +19,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "currents-gallery.h"
+#include "currents-import-sheet.h"
 #include "currents-gui-test.h"
 #include "currents-population-view.h"
 #include "currents-window.h"
@@ -302,6 +303,46 @@ test_train (Fixture       *fixture,
   check_grid (fixture, 0.0);
 }
 
+static gboolean
+sheet_ready (gpointer data)
+{
+  return !currents_import_sheet_get_busy (data);
+}
+
+/* The import sheet's snapshot choice: refused as trajectories (times repeat without a
+ * trajectory column), accepted as snapshots, and shown on the Population page. */
+static void
+test_import (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autofree char *dir = currents_gui_test_make_temp_dir ("population-XXXXXX");
+  g_autoptr (GFile) file = currents_gui_test_write_file (
+    dir, "few.csv", "t,a,b\n0,1.2,0.3\n0,0.8,0.5\n0,1.1,0.1\n0,0.9,0.4\n"
+                    "2,1.7,0.9\n2,1.5,1.2\n2,1.9,1.1\n");
+  CurrentsImportSheet *sheet;
+  const CurrentsSnapshots *snaps;
+
+  (void) data;
+  sheet = currents_window_import (fixture->window, file);
+  g_assert_true (currents_gui_test_iterate_until (sheet_ready, sheet, WAIT_SECONDS));
+  g_assert_false (currents_import_sheet_get_snapshots_mode (sheet));
+  g_test_message ("as trajectories: %s", currents_import_sheet_get_error (sheet));
+  g_assert_nonnull (currents_import_sheet_get_error (sheet));
+  currents_import_sheet_set_snapshots_mode (sheet, TRUE);
+  g_assert_true (currents_gui_test_iterate_until (sheet_ready, sheet, WAIT_SECONDS));
+  g_assert_null (currents_import_sheet_get_error (sheet));
+  g_assert_true (currents_import_sheet_import (sheet));
+  g_assert_cmpstr (currents_window_get_visible_page (fixture->window), ==, "population");
+  snaps = currents_population_view_get_snapshots (fixture->view);
+  g_assert_nonnull (snaps);
+  g_assert_cmpuint (currents_snapshots_get_n_times (snaps), ==, 2);
+  g_assert_cmpuint (currents_snapshots_get_n_cells (snaps, 0), ==, 4);
+  g_assert_cmpuint (currents_snapshots_get_n_cells (snaps, 1), ==, 3);
+  g_assert_cmpfloat (currents_snapshots_get_time (snaps, 1), ==, 2.0);
+  g_assert_null (currents_population_view_get_population (fixture->view));
+  currents_gui_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -315,6 +356,7 @@ main (int   argc,
   ADD ("open-file", test_open_file);
   ADD ("mapped-only", test_mapped_only);
   ADD ("train", test_train);
+  ADD ("import", test_import);
 
 #undef ADD
 
