@@ -16,6 +16,7 @@
 #define G_LOG_DOMAIN "currents-population-view"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <adwaita.h>
@@ -977,6 +978,15 @@ currents_population_view_get_train_loss (CurrentsPopulationView *self)
 
 /* ---- drawing ------------------------------------------------------------------------ */
 
+static int
+compare_doubles (const void *a,
+                 const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
 /* viridis, five anchors */
 static void
 colormap (double v, double *r, double *g, double *b)
@@ -1021,7 +1031,7 @@ draw_canvas (GtkDrawingArea *area,
 #define PX(v) (margin + ((v) - box[0]) / (box[1] - box[0]) * pw)
 #define PY(v) (margin + ph - ((v) - box[2]) / (box[3] - box[2]) * ph)
 
-  /* the heat map: log p relative to its largest value, 12 nats of range */
+  /* the heat map: log p below the top of the scale, 12 nats of range */
   if (self->grid != NULL && self->grid_x == self->x_axis && self->grid_y == self->y_axis)
     {
       guint nx = self->grid_nx, ny = self->grid_ny;
@@ -1030,8 +1040,21 @@ draw_canvas (GtkDrawingArea *area,
       int stride = cairo_image_surface_get_stride (img);
       double top = -INFINITY, cw, ch;
 
-      for (guint c = 0; c < nx * ny; c++)
-        top = MAX (top, self->grid[c]);
+      /* the colour scale tops out at the 98th percentile: a narrow peak of the density
+       * would otherwise leave the rest of the map dark */
+      {
+        g_autofree double *sorted = g_new (double, nx * ny);
+        guint m = 0;
+
+        for (guint c = 0; c < nx * ny; c++)
+          if (isfinite (self->grid[c]))
+            sorted[m++] = self->grid[c];
+        if (m > 0)
+          {
+            qsort (sorted, m, sizeof (double), compare_doubles);
+            top = sorted[MIN (m - 1, (guint) (0.98 * m))];
+          }
+      }
       cairo_surface_flush (img);
       for (guint j = 0; j < ny; j++)
         for (guint i = 0; i < nx; i++)

@@ -12,7 +12,6 @@
 
 #define G_LOG_DOMAIN "currents-window"
 
-#include <glib/gi18n.h>
 
 #include "currents-population-view.h"
 #include "currents-window.h"
