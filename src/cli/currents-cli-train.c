@@ -579,7 +579,9 @@ cli_train (int    argc,
     "model found so far.\n\n"
     "Examples:\n"
     "  currents-cli train toggle.csv --input iptg --log-input iptg -o toggle.json\n"
-    "  currents-cli train chemostat.csv --model chemostat-hybrid.ode -o hybrid.json");
+    "  currents-cli train chemostat.csv --model chemostat-hybrid.ode -o hybrid.json\n"
+    "Snapshot data of a population (no trajectories): train --snapshots DATA.csv, see\n"
+    "  currents-cli train --snapshots DATA.csv --help");
   g_option_context_add_main_entries (ctx, entries, NULL);
   setup_add_entries (ctx, &s);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
