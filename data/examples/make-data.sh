@@ -64,5 +64,5 @@ with open(sys.argv[1], "w") as f:
             f.write("%g,%.6f,%.6f\n" % (t, s * (a * x0 - b * y0), s * (b * x0 + a * y0)))
 PY
 # cells-pop.json: the population model trained on it (a few minutes)
-"$cli" train --snapshots $d/cells.csv --hidden 16,16 --components 2 --epochs 400 --seed 1 \
-  --quiet -o $d/cells-pop.json
+"$cli" train --snapshots $d/cells.csv --hidden 16,16 --components 2 --epochs 700 --lr 0.015 \
+  --seed 1 --quiet -o $d/cells-pop.json
