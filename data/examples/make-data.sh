@@ -39,3 +39,36 @@ m="--method rk8pd --rtol 1e-10 --atol 1e-12 --samples 41 --irregular --seed 2026
 "$1/tests/make-fedbatch-data" $d/fedbatch-true.ode $d/fedbatch.csv
 "$cli" train $d/fedbatch.csv --input F --model $d/fedbatch.ode --epochs 3000 --lr 0.01 \
   --clip 1 --val-fraction 0 --seed 0 -q -o $d/fedbatch-trained.json
+
+# cells.csv: snapshots of a population (no cell identities). 300 cells at each of
+# t = 0, 1, 2, 3, drawn from a mixture of two Gaussians at t = 0 carried by the linear flow
+#   d(x, y)/dt = A (x, y),   A = [[-0.15, -0.7], [0.7, -0.15]]
+# (a contracting spiral): exactly x(t) = e^{At} x(0) = e^{-0.15t} R(0.7t) x(0). Fresh cells
+# are drawn at every time, as in a destructive measurement. Python's Mersenne Twister
+# with a fixed seed, so the file is reproducible.
+python3 - "$d/cells.csv" <<'PY'
+import math, random, sys
+random.seed(2026)
+comps = [(0.55, (2.0, 0.3), (0.16, 0.05, 0.08)),    # weight, mean, (var x, cov, var y)
+         (0.45, (-0.6, 1.8), (0.06, -0.02, 0.10))]
+def draw():
+    u, acc = random.random(), 0.0
+    for w, m, (vx, c, vy) in comps:
+        acc += w
+        if u <= acc:
+            break
+    l00 = math.sqrt(vx); l10 = c / l00; l11 = math.sqrt(vy - l10 * l10)
+    z0, z1 = random.gauss(0, 1), random.gauss(0, 1)
+    return m[0] + l00 * z0, m[1] + l10 * z0 + l11 * z1
+with open(sys.argv[1], "w") as f:
+    f.write("# cells.csv: snapshots of a population, made by data/examples/make-data.sh\n")
+    f.write("t,x,y\n")
+    for t in (0, 1, 2, 3):
+        s, a, b = math.exp(-0.15 * t), math.cos(0.7 * t), math.sin(0.7 * t)
+        for _ in range(300):
+            x0, y0 = draw()
+            f.write("%g,%.6f,%.6f\n" % (t, s * (a * x0 - b * y0), s * (b * x0 + a * y0)))
+PY
+# cells-pop.json: the population model trained on it (a few minutes)
+"$cli" train --snapshots $d/cells.csv --hidden 16,16 --components 2 --epochs 700 --lr 0.015 \
+  --seed 1 --quiet -o $d/cells-pop.json

@@ -45,6 +45,10 @@ int      cli_continue2 (int argc, char **argv);
 int      cli_plot      (int argc, char **argv);
 int      cli_discover  (int argc, char **argv);
 int      cli_term      (int argc, char **argv);
+/* populations of cells (currents-cli-population.c) */
+int      cli_train_snapshots (int argc, char **argv);
+int      cli_sample    (int argc, char **argv);
+int      cli_density   (int argc, char **argv);
 
 gboolean cli_parse_double     (const char *text, const char *what, double *value, GError **error);
 GArray  *cli_parse_assignments (char **items, const char *option, GError **error);

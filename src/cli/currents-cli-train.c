@@ -590,13 +590,20 @@ cli_train (int    argc,
   guint64 seed = 0;
   gboolean cancelled = FALSE;
 
+  /* snapshot data (populations of cells): its own options, currents-cli-population.c */
+  for (int i = 1; i < argc; i++)
+    if (strcmp (argv[i], "--snapshots") == 0 || g_str_has_prefix (argv[i], "--snapshots="))
+      return cli_train_snapshots (argc, argv);
+
   g_option_context_set_summary (ctx,
     "Learn dx/dt = f(x, u) from trajectories: a neural ODE (default), or the learned\n"
     "terms and parameters of a .ode model (--model). Ctrl-C stops and saves the best\n"
     "model found so far.\n\n"
     "Examples:\n"
     "  currents-cli train toggle.csv --input iptg --log-input iptg -o toggle.json\n"
-    "  currents-cli train chemostat.csv --model chemostat-hybrid.ode -o hybrid.json");
+    "  currents-cli train chemostat.csv --model chemostat-hybrid.ode -o hybrid.json\n"
+    "Snapshot data of a population (no trajectories): train --snapshots DATA.csv, see\n"
+    "  currents-cli train --snapshots DATA.csv --help");
   g_option_context_add_main_entries (ctx, entries, NULL);
   setup_add_entries (ctx, &s);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))

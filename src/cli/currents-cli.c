@@ -40,6 +40,8 @@ static const struct
   { "plot", cli_plot, "Render a phase portrait to PNG, SVG or PDF" },
   { "discover", cli_discover, "Read equations back from a (learned) field: sparse regression" },
   { "term", cli_term, "A hybrid model's learned term on a grid, against a known law" },
+  { "sample", cli_sample, "Draw cells or sample paths from a population model" },
+  { "density", cli_density, "A population model's log-density on a grid" },
 };
 
 static char *global_command_line;

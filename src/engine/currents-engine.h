@@ -38,3 +38,4 @@
 #include "currents-sparse.h"
 #include "currents-learned-term.h"
 #include "currents-ensemble.h"
+#include "currents-population.h"

@@ -45,6 +45,18 @@ static const char *const bundled_texts[] = {
   N_("Move b across 1 + a² = 2 and watch the focus turn unstable"),
   N_("Open the diagram and find the Hopf point"),
   N_("Compare the period of the cycle for b = 2.5 and b = 3.5"),
+  /* cells.gallery */
+  N_("Cells Without Names"),
+  N_("A population seen only in snapshots: learn the flow that carries its density"),
+  N_("Single-cell measurements destroy the cells they measure, so each time point is "
+     "a fresh cloud of cells with no identities. A continuous normalizing flow "
+     "learns the field that carries the density of the first snapshot through the "
+     "later ones; the Population page shows that density evolving in time, the "
+     "measured cells at their times, and sample paths of the flow. The portrait "
+     "shows the spiral that really made the data."),
+  N_("Drag the time slider across the snapshot times and between them"),
+  N_("Compare the sample paths with the spiral in the portrait"),
+  N_("Press Train to continue training the population model from the snapshots"),
   /* chemostat-hybrid.gallery */
   N_("Chemostat with a Learned Growth Law"),
   N_("Known mass balances, an unknown growth rate learned from data"),
@@ -246,6 +258,10 @@ typedef struct
   char        *trained_name;
   GBytes      *trained;
   char        *reference;
+  char        *population_name;
+  GBytes      *population;
+  char        *snapshots_name;
+  GBytes      *snapshots;
   int          order;
   gboolean     user;
   char        *error;
@@ -325,6 +341,10 @@ card_free (gpointer data)
   g_free (card->trained_name);
   g_clear_pointer (&card->trained, g_bytes_unref);
   g_free (card->reference);
+  g_free (card->population_name);
+  g_clear_pointer (&card->population, g_bytes_unref);
+  g_free (card->snapshots_name);
+  g_clear_pointer (&card->snapshots, g_bytes_unref);
   g_free (card->error);
   g_free (card->equations);
   g_free (card->thumb_key);
@@ -601,6 +621,10 @@ card_finish (Card *card)
   card->ex.trained_name = card->trained_name;
   card->ex.trained = card->trained;
   card->ex.reference = card->reference;
+  card->ex.population_name = card->population_name;
+  card->ex.population = card->population;
+  card->ex.snapshots_name = card->snapshots_name;
+  card->ex.snapshots = card->snapshots;
 }
 
 static GBytes *
@@ -653,6 +677,15 @@ bundled_card (const char *gallery_name)
       if (card->trained_name != NULL && card->trained == NULL)
         card->error = g_strdup_printf (_("The trained example model %s is missing"),
                                        card->trained_name);
+      /* a population of cells: its model and snapshots, when compiled in */
+      card->population_name = get_string (keyfile, "Population");
+      card->population = lookup_example (card->population_name);
+      if (card->population == NULL)
+        g_clear_pointer (&card->population_name, g_free);
+      card->snapshots_name = get_string (keyfile, "Snapshots");
+      card->snapshots = lookup_example (card->snapshots_name);
+      if (card->snapshots == NULL)
+        g_clear_pointer (&card->snapshots_name, g_free);
     }
   card_finish (card);
   return card;

@@ -55,6 +55,11 @@ typedef struct
   const char  *trained_name;   /* (nullable): a trained model of the model, shown instead */
   GBytes      *trained;        /* (nullable): its JSON */
   const char  *reference;      /* (nullable): a reference law for the Learned terms page */
+  /* a population of cells (bundled cards' Population= and Snapshots= keys) */
+  const char  *population_name;   /* (nullable) */
+  GBytes      *population;        /* (nullable): a population model's JSON */
+  const char  *snapshots_name;    /* (nullable) */
+  GBytes      *snapshots;         /* (nullable): snapshot data (CSV) */
 } CurrentsGalleryExample;
 
 #define CURRENTS_TYPE_GALLERY (currents_gallery_get_type ())

@@ -32,6 +32,7 @@ struct _CurrentsImportSheet
   GtkLabel           *summary_label;
   GtkSpinner         *spinner;
   GtkGrid            *grid;
+  GtkCheckButton     *snapshots_check;
 
   GFile              *file;
   char               *name;
@@ -65,6 +66,8 @@ struct _CurrentsImportSheet
   guint               error_line;
   gboolean            error_line_shown;
   CurrentsDataset    *dataset;
+  gboolean            snapshots_mode;  /* snapshot data of a population (CNF) */
+  CurrentsSnapshots  *snapshots;
 };
 
 G_DEFINE_FINAL_TYPE (CurrentsImportSheet, currents_import_sheet, ADW_TYPE_WINDOW)
@@ -120,7 +123,8 @@ static void
 update_import_enabled (CurrentsImportSheet *self)
 {
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sheet.import",
-                                 self->dataset != NULL && self->error == NULL
+                                 (self->dataset != NULL || self->snapshots != NULL)
+                                 && self->error == NULL
                                  && self->pending == 0 && !self->loading);
 }
 
@@ -445,6 +449,7 @@ set_verdict (CurrentsImportSheet *self,
              const GError        *error)
 {
   g_clear_pointer (&self->dataset, currents_dataset_free);
+  g_clear_pointer (&self->snapshots, currents_snapshots_free);
   g_clear_pointer (&self->error, g_free);
   self->error_line = 0;
 
@@ -490,6 +495,39 @@ set_verdict (CurrentsImportSheet *self,
   update_import_enabled (self);
 }
 
+/* Snapshot data: its own summary (the roles do not apply: a time column and states). */
+static void
+set_snapshot_verdict (CurrentsImportSheet *self,
+                      CurrentsSnapshots   *snapshots,
+                      const GError        *error)
+{
+  gsize nt, ns, nc = 0;
+  g_autofree char *t = NULL, *s = NULL, *c = NULL, *summary = NULL;
+
+  if (snapshots == NULL)
+    {
+      set_verdict (self, NULL, error);
+      return;
+    }
+  g_clear_pointer (&self->dataset, currents_dataset_free);
+  g_clear_pointer (&self->snapshots, currents_snapshots_free);
+  g_clear_pointer (&self->error, g_free);
+  self->error_line = 0;
+  gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
+  show_error_line (self);
+  nt = currents_snapshots_get_n_times (snapshots);
+  ns = currents_snapshots_get_n_states (snapshots);
+  for (gsize k = 0; k < nt; k++)
+    nc += currents_snapshots_get_n_cells (snapshots, k);
+  t = g_strdup_printf (ngettext ("%lu snapshot", "%lu snapshots", (gulong) nt), (gulong) nt);
+  s = g_strdup_printf (ngettext ("%lu state", "%lu states", (gulong) ns), (gulong) ns);
+  c = g_strdup_printf (ngettext ("%lu cell", "%lu cells", (gulong) nc), (gulong) nc);
+  summary = g_strdup_printf ("%s · %s · %s", t, s, c);
+  self->snapshots = snapshots;
+  gtk_label_set_text (self->summary_label, summary);
+  update_import_enabled (self);
+}
+
 typedef struct
 {
   GBytes             *contents;
@@ -498,6 +536,7 @@ typedef struct
   char               *trajectory;
   GStrv               inputs;
   GStrv               ignore;
+  gboolean            snapshots;
   guint               generation;
 } CheckJob;
 
@@ -528,6 +567,17 @@ check_thread (GTask        *task,
   gsize len = 0;
   const char *data = g_bytes_get_data (job->contents, &len);
 
+  if (job->snapshots)
+    {
+      CurrentsSnapshots *snapshots = currents_snapshots_parse (data, (gssize) len, job->name,
+                                                               &error);
+
+      if (snapshots == NULL)
+        g_task_return_error (task, error);
+      else
+        g_task_return_pointer (task, snapshots, (GDestroyNotify) currents_snapshots_free);
+      return;
+    }
   options.time_column = job->time;
   options.trajectory_column = job->trajectory;
   options.input_columns = (const char *const *) job->inputs;
@@ -549,6 +599,21 @@ check_done (GObject      *object,
   g_autoptr(GError) error = NULL;
   CurrentsDataset *dataset;
 
+  if (job->snapshots)
+    {
+      CurrentsSnapshots *snapshots = g_task_propagate_pointer (G_TASK (result), &error);
+
+      self->pending--;
+      if (!g_cancellable_is_cancelled (self->cancellable) && job->generation == self->generation)
+        set_snapshot_verdict (self, g_steal_pointer (&snapshots), error);
+      g_clear_pointer (&snapshots, currents_snapshots_free);
+      if (!g_cancellable_is_cancelled (self->cancellable))
+        {
+          update_import_enabled (self);
+          notify_busy (self);
+        }
+      return;
+    }
   dataset = g_task_propagate_pointer (G_TASK (result), &error);
   self->pending--;
   if (g_cancellable_is_cancelled (self->cancellable))
@@ -601,9 +666,10 @@ schedule_check (CurrentsImportSheet *self)
   self->generation++;
   rebuild_options (self);
   g_clear_pointer (&self->dataset, currents_dataset_free);
+  g_clear_pointer (&self->snapshots, currents_snapshots_free);
 
   /* Said before reading: no time column at all. */
-  if (self->opt_time == NULL && self->n_cols > 0)
+  if (self->opt_time == NULL && self->n_cols > 0 && !self->snapshots_mode)
     {
       g_autoptr(GError) error = g_error_new_literal (CURRENTS_ENGINE_ERROR,
                                                      CURRENTS_ENGINE_ERROR_DATA_FORMAT,
@@ -623,6 +689,7 @@ schedule_check (CurrentsImportSheet *self)
   job->inputs = g_strdupv ((char **) self->opt_inputs->pdata);
   job->ignore = g_strdupv ((char **) self->opt_ignore->pdata);
   job->generation = self->generation;
+  job->snapshots = self->snapshots_mode;
 
   self->pending++;
   update_import_enabled (self);
@@ -876,12 +943,48 @@ currents_import_sheet_steal_dataset (CurrentsImportSheet *self)
   return g_steal_pointer (&self->dataset);
 }
 
+CurrentsSnapshots *
+currents_import_sheet_steal_snapshots (CurrentsImportSheet *self)
+{
+  g_return_val_if_fail (CURRENTS_IS_IMPORT_SHEET (self), NULL);
+  return g_steal_pointer (&self->snapshots);
+}
+
+void
+currents_import_sheet_set_snapshots_mode (CurrentsImportSheet *self,
+                                          gboolean             snapshots)
+{
+  g_return_if_fail (CURRENTS_IS_IMPORT_SHEET (self));
+
+  snapshots = !!snapshots;
+  if (gtk_check_button_get_active (self->snapshots_check) != snapshots)
+    gtk_check_button_set_active (self->snapshots_check, snapshots);   /* comes back here */
+  if (self->snapshots_mode == snapshots)
+    return;
+  self->snapshots_mode = snapshots;
+  schedule_check (self);
+}
+
+gboolean
+currents_import_sheet_get_snapshots_mode (CurrentsImportSheet *self)
+{
+  g_return_val_if_fail (CURRENTS_IS_IMPORT_SHEET (self), FALSE);
+  return self->snapshots_mode;
+}
+
+static void
+snapshots_toggled_cb (CurrentsImportSheet *self)
+{
+  currents_import_sheet_set_snapshots_mode (self,
+                                            gtk_check_button_get_active (self->snapshots_check));
+}
+
 gboolean
 currents_import_sheet_import (CurrentsImportSheet *self)
 {
   g_return_val_if_fail (CURRENTS_IS_IMPORT_SHEET (self), FALSE);
 
-  if (self->dataset == NULL || self->error != NULL || currents_import_sheet_get_busy (self))
+  if ((self->dataset == NULL && self->snapshots == NULL) || self->error != NULL || currents_import_sheet_get_busy (self))
     {
       gtk_widget_error_bell (GTK_WIDGET (self));
       return FALSE;
@@ -998,6 +1101,7 @@ currents_import_sheet_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_free (self->error);
   g_clear_pointer (&self->dataset, currents_dataset_free);
+  g_clear_pointer (&self->snapshots, currents_snapshots_free);
 
   G_OBJECT_CLASS (currents_import_sheet_parent_class)->finalize (object);
 }
@@ -1046,6 +1150,7 @@ currents_import_sheet_class_init (CurrentsImportSheetClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CurrentsImportSheet, summary_label);
   gtk_widget_class_bind_template_child (widget_class, CurrentsImportSheet, spinner);
   gtk_widget_class_bind_template_child (widget_class, CurrentsImportSheet, grid);
+  gtk_widget_class_bind_template_child (widget_class, CurrentsImportSheet, snapshots_check);
 
   gtk_widget_class_install_action (widget_class, "sheet.import", NULL, import_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
@@ -1069,6 +1174,8 @@ currents_import_sheet_init (CurrentsImportSheet *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), FALSE);
+  g_signal_connect_swapped (self->snapshots_check, "toggled", G_CALLBACK (snapshots_toggled_cb),
+                            self);
   /* Not the selectable error text: it would show a caret. */
   gtk_widget_set_focus_on_click (GTK_WIDGET (self->error_label), FALSE);
   gtk_window_set_focus (GTK_WINDOW (self), NULL);

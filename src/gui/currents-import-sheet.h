@@ -73,6 +73,14 @@ void                 currents_import_sheet_get_options    (CurrentsImportSheet *
 /* The input columns marked for a log scale (%NULL-terminated; free with g_strfreev()). */
 char               **currents_import_sheet_dup_log_inputs (CurrentsImportSheet *self);
 
+/* Snapshot data of a population (continuous normalizing flows): a time column that may
+ * repeat and state columns, no trajectory column; the roles do not apply. Imports
+ * snapshots instead of a data set (currents_import_sheet_steal_snapshots()). */
+void                 currents_import_sheet_set_snapshots_mode (CurrentsImportSheet *self,
+                                                               gboolean             snapshots);
+gboolean             currents_import_sheet_get_snapshots_mode (CurrentsImportSheet *self);
+CurrentsSnapshots   *currents_import_sheet_steal_snapshots    (CurrentsImportSheet *self);
+
 /* TRUE while the file is being read or checked. */
 gboolean             currents_import_sheet_get_busy       (CurrentsImportSheet *self);
 /* The message shown in the sheet, or NULL when the data reads with these roles. */

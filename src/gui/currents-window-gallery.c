@@ -17,6 +17,7 @@
 
 #include "currents-window.h"
 #include "currents-window-gallery-private.h"
+#include "currents-window-population-private.h"
 #include "currents-window-workspace-private.h"
 
 typedef struct
@@ -256,6 +257,27 @@ open_example_cb (CurrentsGallery              *gallery,
   pending->has_view = example->has_view;
   memcpy (pending->view, example->view, sizeof pending->view);
   g_object_set_data_full (G_OBJECT (self), "currents-gallery-pending", pending, pending_free);
+
+  /* a population of cells: its model and snapshots on the Population page */
+  if (example->population != NULL || example->snapshots != NULL)
+    {
+      CurrentsPopulation *pop = NULL;
+      CurrentsSnapshots *snaps = NULL;
+
+      g_clear_error (&error);
+      if (example->population != NULL)
+        pop = currents_population_load_from_data (g_bytes_get_data (example->population, NULL),
+                                                  (gssize) g_bytes_get_size (example->population),
+                                                  example->population_name, &error);
+      if (error == NULL && example->snapshots != NULL)
+        snaps = currents_snapshots_parse (g_bytes_get_data (example->snapshots, NULL),
+                                          (gssize) g_bytes_get_size (example->snapshots),
+                                          example->snapshots_name, &error);
+      if (error != NULL)
+        currents_window_show_error (self, error->message);
+      _currents_window_show_population (self, pop, example->population_name, snaps,
+                                        example->snapshots_name, FALSE);
+    }
 
   if (!currents_window_show_page (self, example->page))
     {

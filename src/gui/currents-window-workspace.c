@@ -19,6 +19,7 @@
 
 #include "currents-window.h"
 #include "currents-window-workspace-private.h"
+#include "currents-window-population-private.h"
 
 #define STATE_KEY       "currents-window-workspace"
 #define MAX_RECENT      8
@@ -953,6 +954,15 @@ sheet_import_cb (CurrentsImportSheet *sheet,
   const char *contents;
   gsize length = 0;
 
+  /* snapshot data of a population: the Population page */
+  if (currents_import_sheet_get_snapshots_mode (sheet))
+    {
+      CurrentsSnapshots *snapshots = currents_import_sheet_steal_snapshots (sheet);
+
+      if (snapshots != NULL)
+        _currents_window_show_population (self, NULL, NULL, snapshots, name, TRUE);
+      return;
+    }
   if (dataset == NULL)
     return;
   currents_import_sheet_get_options (sheet, &options);

@@ -9,9 +9,11 @@
 
 #include <glib/gi18n.h>
 
+#include "currents-population-view.h"
 #include "currents-window.h"
 #include "currents-conservation-view.h"
 #include "currents-window-gallery-private.h"
+#include "currents-window-population-private.h"
 #include "currents-window-training-private.h"
 #include "currents-window-workspace-private.h"
 
@@ -77,6 +79,16 @@ show_error (CurrentsWindow *self,
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
+/* a population model or snapshot data on the Population page */
+static gboolean
+population_shown (CurrentsWindow *self)
+{
+  GtkWidget *view = self->view_stack != NULL
+                    ? adw_view_stack_get_child_by_name (self->view_stack, "population") : NULL;
+
+  return view != NULL && currents_population_view_has_content (CURRENTS_POPULATION_VIEW (view));
+}
+
 static void
 update_title (CurrentsWindow *self)
 {
@@ -123,7 +135,8 @@ update_title (CurrentsWindow *self)
   gtk_stack_set_visible_child_name (self->stack,
                                     !self->show_gallery
                                     && (currents_portrait_get_system (self->portrait) != NULL
-                                        || dataset != NULL) ? "plot" : "gallery");
+                                        || dataset != NULL || population_shown (self))
+                                    ? "plot" : "gallery");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.swap-axes",
                                  currents_portrait_get_system (self->portrait) != NULL
                                  || dataset != NULL);
@@ -201,6 +214,13 @@ show_dataset (CurrentsWindow  *self,
   g_free (self->data_name);
   self->data_name = g_strdup (name);
   currents_portrait_set_dataset (self->portrait, dataset);
+  update_title (self);
+}
+
+/* The Population page's content changed (currents-window-population.c). */
+void
+_currents_window_population_changed (CurrentsWindow *self)
+{
   update_title (self);
 }
 
@@ -402,6 +422,9 @@ currents_window_open_async (CurrentsWindow      *self,
   outer = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (outer, currents_window_open_async);
 
+  /* Population models (takes @outer). */
+  if (_currents_window_open_population (self, file, cancellable, outer))
+    return;
   /* Workspaces and trained models (takes @outer). */
   if (_currents_window_open_special (self, file, cancellable, outer))
     return;
@@ -639,6 +662,7 @@ currents_window_show (CurrentsWindow  *self,
 {
   g_return_if_fail (CURRENTS_IS_WINDOW (self));
 
+  _currents_window_clear_population (self);
   currents_portrait_set_dataset (self->portrait, NULL);
   g_clear_pointer (&self->data_name, g_free);
   currents_portrait_set_model (self->portrait, NULL);
@@ -953,6 +977,7 @@ currents_window_class_init (CurrentsWindowClass *klass)
   g_type_ensure (CURRENTS_TYPE_RESNET_VIEW);
   g_type_ensure (CURRENTS_TYPE_CONSERVATION_VIEW);
   g_type_ensure (CURRENTS_TYPE_LEARNED_TERM_VIEW);
+  g_type_ensure (CURRENTS_TYPE_POPULATION_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/currents/Currents/ui/currents-window.ui");
@@ -1032,6 +1057,7 @@ currents_window_init (CurrentsWindow *self)
     CURRENTS_CONSERVATION_VIEW (adw_view_stack_get_child_by_name (self->view_stack, "conservation")),
     self->portrait);
   currents_learned_term_view_set_portrait (self->learned_term_view, self->portrait);
+  _currents_window_init_population (self);
 
   gtk_drop_down_set_model (self->x_dropdown,
                            currents_portrait_get_variables (self->portrait));

@@ -26,6 +26,9 @@
 #include "currents-window.h"
 #include "currents-gui-test.h"
 
+/* cards that open a population of cells, not a model with trajectory data: cells
+ * (tested in test-population) */
+#define N_POPULATION_CARDS 1
 #define WAIT_SECONDS 30.0
 
 typedef struct
@@ -247,7 +250,7 @@ test_cards (Fixture       *fixture,
 
   /* an empty window shows the gallery */
   g_assert_cmpstr (currents_window_get_visible_page (fixture->window), ==, "gallery");
-  g_assert_cmpuint (n, ==, G_N_ELEMENTS (expected));
+  g_assert_cmpuint (n, ==, G_N_ELEMENTS (expected) + N_POPULATION_CARDS);
   /* in the order the cards name: the toggle first, the ResNet last */
   g_assert_cmpstr (currents_gallery_get_card_id (fixture->gallery, 0), ==, "toggle");
   g_assert_cmpstr (currents_gallery_get_card_id (fixture->gallery, n - 1), ==, "resnet");
@@ -629,7 +632,8 @@ test_dark (Fixture       *fixture,
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
   /* drawn again for the dark background */
   g_assert_false (currents_gallery_has_thumbnail (fixture->gallery, "oscillator"));
-  g_assert_cmpuint (currents_gallery_get_n_cards (fixture->gallery), ==, G_N_ELEMENTS (expected));
+  g_assert_cmpuint (currents_gallery_get_n_cards (fixture->gallery), ==,
+                    G_N_ELEMENTS (expected) + N_POPULATION_CARDS);
   g_assert_true (currents_gui_test_iterate_until (has_thumbnail, &w, WAIT_SECONDS));
   g_assert_true (currents_gallery_activate_card (fixture->gallery, "oscillator"));
   screenshot (fixture, "dark");
