@@ -9,8 +9,9 @@ d=data/examples
 m="--method rk8pd --rtol 1e-10 --atol 1e-12 --samples 41 --irregular --seed 2026"
 "$cli" simulate $d/toggle.ode $m --t1 10 --trajectories 6 --init-box u=0:5,v=0:3 \
   --levels iptg=0,0.5,0.8,1.2 --noise 0.01 -o $d/toggle.csv
-"$cli" simulate $d/lotka-volterra.ode $m --t1 30 --trajectories 8 --init-box x=5:20,y=1:6 \
-  --noise-rel 0.02 -o $d/lotka-volterra.csv
+"$cli" simulate $d/lotka-volterra.ode --method rk8pd --rtol 1e-10 --atol 1e-12 --samples 61 \
+  --irregular --seed 2026 --t1 20 --trajectories 12 --init-box x=5:20,y=1:6 --noise-rel 0.01 \
+  -o $d/lotka-volterra.csv
 "$cli" simulate $d/vanderpol.ode $m --t1 15 --trajectories 8 --init-box x=-3:3,y=-3:3 \
   --noise 0.02 -o $d/vanderpol.csv
 "$cli" simulate $d/pendulum.ode $m --t1 12 --trajectories 10 --init-box theta=-3:3,omega=-4:4 \
@@ -72,3 +73,10 @@ PY
 # cells-pop.json: the population model trained on it (a few minutes)
 "$cli" train --snapshots $d/cells.csv --hidden 16,16 --components 2 --epochs 700 --lr 0.015 \
   --seed 1 --quiet -o $d/cells-pop.json
+
+# Networks trained on the examples' data, for reading equations back (currents-cli discover)
+# and for the extrapolation tests; each file records its own command.
+"$cli" train $d/lotka-volterra.csv --hidden 32,32 --epochs 8000 --lr 0.005 --val-fraction 0 \
+  --seed 1 -q -o $d/lotka-volterra-trained.json
+"$cli" train $d/toggle.csv --input iptg --hidden 64,64 --epochs 8000 --lr 0.003 \
+  --val-fraction 0 --seed 2 --rtol 1e-8 --atol 1e-10 -q -o $d/toggle-trained.json

@@ -38,6 +38,7 @@ cli_discover (int    argc,
   g_auto(GStrv) hill_items = NULL, term_items = NULL, set_items = NULL;
   int degree = 2, extra = 0, seed = 0;
   gboolean json = FALSE, activation = FALSE, no_repression = FALSE, poly_inputs = FALSE;
+  gboolean points = FALSE;
   GOptionEntry entries[] = {
     { "data", 'd', 0, G_OPTION_ARG_FILENAME, &data_path,
       "Sample the field at this data set's points (required; usually the training data)",
@@ -56,8 +57,11 @@ cli_discover (int    argc,
       "A term of your own, an expression of the states and inputs (repeatable)", "EXPR" },
     { "threshold", 0, 0, G_OPTION_ARG_STRING, &threshold_text,
       "Drop terms contributing less than this share of an equation's RMS (default 0.05)", "T" },
+    { "points", 0, 0, G_OPTION_ARG_NONE, &points,
+      "Regress the field's values at the data's points instead of its flow (the integral "
+      "form, the default)", NULL },
     { "extra", 0, 0, G_OPTION_ARG_INT, &extra,
-      "Also sample N uniform points in the data's bounding box (default 0)", "N" },
+      "With --points: also sample N uniform points in the data's bounding box", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Seed of the extra points (default 0)", "S" },
     { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &set_items,
       "Set a parameter of the model first (repeatable)", "NAME=VALUE" },
@@ -84,7 +88,10 @@ cli_discover (int    argc,
   g_option_context_set_summary (ctx,
     "Reads equations back from a vector field — typically a trained network — by sparse\n"
     "regression onto a library of candidate terms (sequentially thresholded least squares,\n"
-    "as in SINDy). The field is sampled at the data's points; the result is a .ode model\n"
+    "as in SINDy). By default the regression is in integral (weak) form: the field's own\n"
+    "trajectories from each data trajectory's start, ∫Θ dt against the displacement over\n"
+    "short windows, which a learned field determines better than its values at single\n"
+    "points (--points regresses those instead). The result is a .ode model\n"
     "whose coefficients are parameters, with R² per equation, ready to simulate, compare\n"
     "and refit with `currents-cli train DATA --model FOUND.ode --fit-params`.\n\n"
     "Examples:\n"
@@ -152,9 +159,16 @@ cli_discover (int    argc,
     if (!currents_library_add_expression (lib, *it, &error))
       return cli_user_error (error);
 
-  samples = currents_field_samples_new_from_data (currents_system_get_field (sys),
-                                                  currents_system_get_params (sys), ds,
-                                                  (gsize) extra, (guint64) seed, &error);
+  if (extra > 0 && !points)
+    return cli_usage_error (ctx, "--extra goes with --points");
+  if (points)
+    samples = currents_field_samples_new_from_data (currents_system_get_field (sys),
+                                                    currents_system_get_params (sys), ds,
+                                                    (gsize) extra, (guint64) seed, &error);
+  else
+    samples = currents_field_samples_new_integral (lib, currents_system_get_field (sys),
+                                                   currents_system_get_params (sys), ds, 10,
+                                                   &error);
   if (samples == NULL)
     return cli_user_error (error);
   fit = currents_sparse_fit_new (lib, samples, &options, &error);
@@ -163,8 +177,10 @@ cli_discover (int    argc,
   M = currents_library_get_n_terms (lib);
 
   currents_dataset_get_time_span (ds, &t0, &t1);
-  comment = g_strdup_printf ("made by currents-cli %s: %s\nfrom %s, sampled at %zu points of %s "
-                             "(sha256 %s)", PACKAGE_VERSION, cmd, argv[1], samples->n_points,
+  comment = g_strdup_printf ("made by currents-cli %s: %s\nfrom %s, %s %zu %s of %s "
+                             "(sha256 %s)", PACKAGE_VERSION, cmd, argv[1],
+                             points ? "sampled at" : "integrated over", samples->n_points,
+                             points ? "points" : "windows of its trajectories from the starts",
                              data_path, currents_dataset_get_sha256 (ds));
   text = currents_sparse_fit_to_ode (fit, comment, currents_system_get_initial (sys),
                                      currents_system_get_inputs (sys), t1 - t0);
@@ -185,6 +201,8 @@ cli_discover (int    argc,
       json_builder_add_string_value (b, data_path);
       json_builder_set_member_name (b, "data_sha256");
       json_builder_add_string_value (b, currents_dataset_get_sha256 (ds));
+      json_builder_set_member_name (b, "form");
+      json_builder_add_string_value (b, points ? "points" : "integral");
       json_builder_set_member_name (b, "n_points");
       json_builder_add_int_value (b, (gint64) samples->n_points);
       cli_json_member_number (b, "threshold", options.threshold);
