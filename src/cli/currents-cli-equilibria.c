@@ -415,6 +415,311 @@ format_state (const char *const *names,
   return g_string_free (s, FALSE);
 }
 
+/* Everything a knockout run needs on one system: the genes (--gene, default all), the
+ * start (the initial state, --from), the options (--t, --t-max, the training ranges of a
+ * trained model), the reference steady state and the knockouts. FALSE with @error; when
+ * the reference is not steady, *ref is set and the error says so. */
+static gboolean
+knockout_system (CurrentsSystem           *sys,
+                 char                    **gene_items,
+                 char                    **from_items,
+                 const char               *t_text,
+                 const char               *tmax_text,
+                 GArray                   *genes,
+                 double                  **x0_out,
+                 double                   *t_out,
+                 CurrentsSteadyState     **ref_out,
+                 GPtrArray               **kos_out,
+                 GError                  **error)
+{
+  g_autoptr(GArray) froms = NULL;
+  g_autofree double *x0 = NULL, *xmin = NULL, *xmax = NULL, *umin = NULL, *umax = NULL;
+  g_autoptr(CurrentsSteadyState) ref = NULL;
+  CurrentsKnockoutOptions o;
+  CurrentsSimOptions so;
+  const CurrentsTrainedModel *tm;
+  const char *const *names = currents_system_get_state_names (sys);
+  gsize n = currents_system_get_n_states (sys), m = currents_system_get_n_inputs (sys);
+  double t;
+
+  if (!frozen_time (sys, t_text, &t, error))
+    return FALSE;
+  g_array_set_size (genes, 0);
+  for (char **it = gene_items; it != NULL && *it != NULL; it++)
+    {
+      g_auto(GStrv) parts = g_strsplit (*it, ",", -1);
+
+      for (char **pp = parts; *pp != NULL; pp++)
+        {
+          g_autofree char *name = g_strstrip (g_strdup (*pp));
+          int i = currents_system_find_state (sys, name);
+          gsize gi;
+
+          if (i < 0)
+            {
+              g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                           "--gene %s: the %s has no state variable named '%s'", name,
+                           currents_system_describe_kind (sys), name);
+              return FALSE;
+            }
+          gi = (gsize) i;
+          g_array_append_val (genes, gi);
+        }
+    }
+  if (genes->len == 0)
+    for (gsize i = 0; i < n; i++)
+      g_array_append_val (genes, i);
+
+  x0 = g_memdup2 (currents_system_get_initial (sys), n * sizeof (double));
+  if (from_items != NULL && !(froms = cli_parse_assignments (from_items, "--from", error)))
+    return FALSE;
+  for (guint k = 0; froms != NULL && k < froms->len; k++)
+    {
+      const CliAssign *a = &g_array_index (froms, CliAssign, k);
+      int i = currents_system_find_state (sys, a->name);
+
+      if (i < 0)
+        {
+          g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                       "--from %s: the %s has no state variable named '%s'", a->name,
+                       currents_system_describe_kind (sys), a->name);
+          return FALSE;
+        }
+      x0[i] = a->value;
+    }
+
+  currents_knockout_options_init (&o);
+  currents_system_get_sim_options (sys, &so);
+  o.sim = &so;
+  o.t = t;
+  if (tmax_text != NULL)
+    {
+      if (!cli_parse_double (tmax_text, "--t-max", &o.t_max, error))
+        return FALSE;
+      if (!(o.t_max > 0))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--t-max must be positive");
+          return FALSE;
+        }
+    }
+  tm = currents_system_get_trained (sys);
+  if (tm != NULL)
+    {
+      xmin = g_new (double, n);
+      xmax = g_new (double, n);
+      umin = g_new (double, MAX (m, 1));
+      umax = g_new (double, MAX (m, 1));
+      if (currents_trained_model_get_ranges (tm, xmin, xmax, umin, umax))
+        {
+          o.x_min = xmin;
+          o.x_max = xmax;
+        }
+    }
+
+  ref = currents_knockout_steady_state (currents_system_get_field (sys),
+                                        currents_system_get_params (sys),
+                                        currents_system_get_inputs (sys), x0, NULL, 0, &o, NULL,
+                                        error);
+  if (ref == NULL)
+    return FALSE;
+  if (!ref->steady)
+    {
+      g_autofree char *start = format_state (names, x0, n);
+
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_NO_CONVERGENCE,
+                   "no reference steady state from %s: %s\n"
+                   "Give another starting state with --from NAME=VALUE,...", start,
+                   ref->message != NULL ? ref->message : "Newton did not converge");
+      return FALSE;
+    }
+  *kos_out = currents_knockout_run (currents_system_get_field (sys),
+                                    currents_system_get_params (sys),
+                                    currents_system_get_inputs (sys), ref,
+                                    (gsize *) (gpointer) genes->data, genes->len, &o, NULL, error);
+  if (*kos_out == NULL)
+    return FALSE;
+  *x0_out = g_steal_pointer (&x0);
+  *t_out = t;
+  *ref_out = g_steal_pointer (&ref);
+  return TRUE;
+}
+
+/* Knockouts across an ensemble: each member's shifts, ranked by their median, with the
+ * members' interval and in how many members the knockout reached a steady state. */
+static int
+knockout_ensemble (const char  *path,
+                   char       **gene_items,
+                   char       **from_items,
+                   char       **set_items,
+                   const char  *t_text,
+                   const char  *tmax_text,
+                   gboolean     json,
+                   const char  *cmd)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CurrentsEnsemble) ens = currents_ensemble_load (path, &error);
+  g_autoptr(GArray) genes = g_array_new (FALSE, FALSE, sizeof (gsize));
+  g_autofree double *shift = NULL;      /* n_members × n_genes, NaN: no steady state */
+  g_autofree gboolean *extrap = NULL;   /* n_genes: extrapolated in some member */
+  g_autofree guint *order = NULL;
+  g_autofree double *median = NULL, *lo = NULL, *hi = NULL;
+  g_autofree guint *found = NULL;
+  g_autoptr(CurrentsSystem) first = NULL;
+  CurrentsIntervalKind kind = CURRENTS_INTERVAL_RANGE;
+  gsize K, G = 0;
+
+  if (ens == NULL)
+    return cli_user_error (error);
+  K = currents_ensemble_get_n_members (ens);
+  for (gsize k = 0; k < K; k++)
+    {
+      g_autoptr(CurrentsSystem) sys = currents_ensemble_new_system (ens, k);
+      g_autoptr(GArray) sets = NULL;
+      g_autoptr(CurrentsSteadyState) ref = NULL;
+      g_autoptr(GPtrArray) kos = NULL;
+      g_autofree double *x0 = NULL;
+      double t;
+
+      if (set_items != NULL && !(sets = cli_parse_assignments (set_items, "--set", &error)))
+        return cli_user_error (error);
+      for (guint i = 0; sets != NULL && i < sets->len; i++)
+        {
+          const CliAssign *a = &g_array_index (sets, CliAssign, i);
+
+          if (!currents_system_set (sys, a->name, a->value, &error))
+            {
+              g_prefix_error (&error, "--set %s: ", a->name);
+              return cli_user_error (error);
+            }
+        }
+      if (!knockout_system (sys, gene_items, from_items, t_text, tmax_text, genes, &x0, &t,
+                            &ref, &kos, &error))
+        {
+          g_prefix_error (&error, "member %zu: ", k + 1);
+          return cli_user_error (error);
+        }
+      if (shift == NULL)
+        {
+          G = genes->len;
+          shift = g_new (double, K * G);
+          extrap = g_new0 (gboolean, G);
+        }
+      for (guint q = 0; q < kos->len; q++)
+        {
+          const CurrentsKnockout *ko = g_ptr_array_index (kos, q);
+
+          for (gsize g = 0; g < G; g++)
+            if (g_array_index (genes, gsize, g) == ko->gene)
+              {
+                shift[k * G + g] = ko->result->steady ? ko->shift : NAN;
+                extrap[g] |= ko->extrapolated;
+              }
+        }
+      if (first == NULL)
+        first = g_steal_pointer (&sys);
+    }
+  median = g_new (double, G);
+  lo = g_new (double, G);
+  hi = g_new (double, G);
+  found = g_new0 (guint, G);
+  order = g_new (guint, G);
+  for (gsize g = 0; g < G; g++)
+    {
+      g_autofree double *v = g_new (double, K);
+
+      for (gsize k = 0; k < K; k++)
+        if (isfinite (shift[k * G + g]))
+          v[found[g]++] = shift[k * G + g];
+      median[g] = lo[g] = hi[g] = NAN;
+      if (found[g] > 0)
+        kind = currents_interval (v, found[g], &median[g], &lo[g], &hi[g]);
+      order[g] = (guint) g;
+    }
+  /* largest median shift first; knockouts that settled nowhere last */
+  for (gsize a = 1; a < G; a++)
+    for (gsize b = a; b > 0; b--)
+      {
+        double x = median[order[b - 1]], y = median[order[b]];
+
+        if ((isnan (x) && !isnan (y)) || (!isnan (x) && !isnan (y) && y > x))
+          {
+            guint tmp = order[b - 1];
+
+            order[b - 1] = order[b];
+            order[b] = tmp;
+          }
+      }
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      const char *const *names = currents_system_get_state_names (first);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "program");
+      json_builder_add_string_value (b, "currents-cli " PACKAGE_VERSION);
+      json_builder_set_member_name (b, "command");
+      json_builder_add_string_value (b, cmd);
+      json_builder_set_member_name (b, "model");
+      json_builder_add_string_value (b, path);
+      json_builder_set_member_name (b, "kind");
+      json_builder_add_string_value (b, "ensemble");
+      json_builder_set_member_name (b, "ensemble");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "members");
+      json_builder_add_int_value (b, (gint64) K);
+      json_builder_end_object (b);
+      json_builder_set_member_name (b, "knockouts");
+      json_builder_begin_array (b);
+      for (gsize q = 0; q < G; q++)
+        {
+          gsize g = order[q];
+
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "gene");
+          json_builder_add_string_value (b, names[g_array_index (genes, gsize, g)]);
+          cli_json_member_number (b, "shift", median[g]);
+          json_builder_set_member_name (b, "interval");
+          json_builder_begin_array (b);
+          cli_json_number (b, lo[g]);
+          cli_json_number (b, hi[g]);
+          json_builder_end_array (b);
+          json_builder_set_member_name (b, "interval_kind");
+          json_builder_add_string_value (b, currents_interval_kind_to_string (kind));
+          json_builder_set_member_name (b, "found_in");
+          json_builder_add_int_value (b, found[g]);
+          json_builder_set_member_name (b, "members");
+          json_builder_begin_array (b);
+          for (gsize k = 0; k < K; k++)
+            cli_json_number (b, shift[k * G + g]);
+          json_builder_end_array (b);
+          json_builder_set_member_name (b, "extrapolated");
+          json_builder_add_boolean_value (b, extrap[g]);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+      cli_json_print (b);
+      return CLI_OK;
+    }
+  g_print ("Knockouts across the ensemble %s (%zu members)\n", path, K);
+  g_print ("%-5s%-14s%-14s%-26s%s\n", "rank", "gene", "median shift",
+           kind == CURRENTS_INTERVAL_RANGE ? "members' range" : "5–95%", "found in");
+  for (gsize q = 0; q < G; q++)
+    {
+      gsize g = order[q];
+      g_autofree char *range = found[g] > 0 ? g_strdup_printf ("%.4g – %.4g", lo[g], hi[g])
+                                            : g_strdup ("-");
+
+      g_print ("%-5zu%-14s%-14.6g%-26s%u of %zu%s\n", q + 1,
+               currents_system_get_state_names (first)[g_array_index (genes, gsize, g)],
+               median[g], range, found[g], K,
+               extrap[g] ? "  (extrapolated: 0 is outside the training range)" : "");
+    }
+  return CLI_OK;
+}
+
 int
 cli_knockout (int    argc,
               char **argv)
@@ -442,19 +747,15 @@ cli_knockout (int    argc,
   g_autoptr(GOptionContext) ctx = g_option_context_new ("MODEL.ode|TRAINED.json");
   g_autoptr(GError) error = NULL;
   g_autoptr(CurrentsSystem) sys = NULL;
-  g_autoptr(GArray) froms = NULL;
   g_autoptr(GArray) genes = g_array_new (FALSE, FALSE, sizeof (gsize));
   g_autoptr(CurrentsSteadyState) ref = NULL;
   g_autoptr(GPtrArray) kos = NULL;
-  g_autofree double *x0 = NULL, *xmin = NULL, *xmax = NULL, *umin = NULL, *umax = NULL;
+  g_autofree double *x0 = NULL;
   g_autofree char *cmd = cli_command_line ();
-  CurrentsKnockoutOptions o;
-  CurrentsSimOptions so;
-  const CurrentsTrainedModel *tm;
   const char *const *names;
   gboolean autonomous;
   double t;
-  gsize n, m;
+  gsize n;
   int status = CLI_OK;
 
   g_option_context_set_summary (ctx,
@@ -475,102 +776,22 @@ cli_knockout (int    argc,
   if (all && gene_items != NULL)
     return cli_usage_error (ctx, "give either --gene or --all, not both");
 
+  if (currents_ensemble_sniff (argv[1]))
+    return knockout_ensemble (argv[1], gene_items, from_items, set_items, t_text, tmax_text,
+                              json, cmd);
   sys = cli_load_system (argv[1], set_items, &status);
   if (sys == NULL)
     return status;
   n = currents_system_get_n_states (sys);
-  m = currents_system_get_n_inputs (sys);
   names = currents_system_get_state_names (sys);
   autonomous = currents_field_is_autonomous (currents_system_get_field (sys));
-  if (!frozen_time (sys, t_text, &t, &error))
-    return cli_user_error (error);
-
-  for (char **it = gene_items; it != NULL && *it != NULL; it++)
+  if (!knockout_system (sys, gene_items, from_items, t_text, tmax_text, genes, &x0, &t, &ref,
+                        &kos, &error))
     {
-      g_auto(GStrv) parts = g_strsplit (*it, ",", -1);
-
-      for (char **pp = parts; *pp != NULL; pp++)
-        {
-          g_autofree char *name = g_strstrip (g_strdup (*pp));
-          int i = currents_system_find_state (sys, name);
-          gsize gi;
-
-          if (i < 0)
-            {
-              g_printerr ("currents-cli: --gene %s: the %s has no state variable named '%s'\n",
-                          name, currents_system_describe_kind (sys), name);
-              return CLI_ERROR;
-            }
-          gi = (gsize) i;
-          g_array_append_val (genes, gi);
-        }
+      if (g_error_matches (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE))
+        return cli_usage_error (ctx, "%s", error->message);
+      return cli_user_error (error);
     }
-  if (genes->len == 0)
-    for (gsize i = 0; i < n; i++)
-      g_array_append_val (genes, i);
-
-  x0 = g_memdup2 (currents_system_get_initial (sys), n * sizeof (double));
-  if (from_items != NULL && !(froms = cli_parse_assignments (from_items, "--from", &error)))
-    return cli_user_error (error);
-  for (guint k = 0; froms != NULL && k < froms->len; k++)
-    {
-      const CliAssign *a = &g_array_index (froms, CliAssign, k);
-      int i = currents_system_find_state (sys, a->name);
-
-      if (i < 0)
-        {
-          g_printerr ("currents-cli: --from %s: the %s has no state variable named '%s'\n",
-                      a->name, currents_system_describe_kind (sys), a->name);
-          return CLI_ERROR;
-        }
-      x0[i] = a->value;
-    }
-
-  currents_knockout_options_init (&o);
-  currents_system_get_sim_options (sys, &so);
-  o.sim = &so;
-  o.t = t;
-  if (tmax_text != NULL)
-    {
-      if (!cli_parse_double (tmax_text, "--t-max", &o.t_max, &error))
-        return cli_user_error (error);
-      if (!(o.t_max > 0))
-        return cli_usage_error (ctx, "--t-max must be positive");
-    }
-  tm = currents_system_get_trained (sys);
-  if (tm != NULL)
-    {
-      xmin = g_new (double, n);
-      xmax = g_new (double, n);
-      umin = g_new (double, MAX (m, 1));
-      umax = g_new (double, MAX (m, 1));
-      if (currents_trained_model_get_ranges (tm, xmin, xmax, umin, umax))
-        {
-          o.x_min = xmin;
-          o.x_max = xmax;
-        }
-    }
-
-  ref = currents_knockout_steady_state (currents_system_get_field (sys),
-                                        currents_system_get_params (sys),
-                                        currents_system_get_inputs (sys), x0, NULL, 0, &o, NULL,
-                                        &error);
-  if (ref == NULL)
-    return cli_user_error (error);
-  if (!ref->steady)
-    {
-      g_autofree char *start = format_state (names, x0, n);
-
-      g_printerr ("currents-cli: no reference steady state from %s: %s\n"
-                  "Give another starting state with --from NAME=VALUE,...\n", start,
-                  ref->message != NULL ? ref->message : "Newton did not converge");
-      return CLI_ERROR;
-    }
-  kos = currents_knockout_run (currents_system_get_field (sys), currents_system_get_params (sys),
-                               currents_system_get_inputs (sys), ref, (gsize *) genes->data,
-                               genes->len, &o, NULL, &error);
-  if (kos == NULL)
-    return cli_user_error (error);
 
   if (json)
     {

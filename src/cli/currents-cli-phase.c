@@ -128,7 +128,7 @@ plane_open (Plane           *pl,
   double win[4];
   double *x0;
 
-  pl->sys = currents_system_load (path, &error);
+  pl->sys = cli_open_system (path, &error);
   if (pl->sys == NULL)
     return cli_user_error (error);
   states = currents_system_get_state_names (pl->sys);

@@ -285,7 +285,7 @@ cli_plot (int    argc,
     return cli_usage_error (ctx, "--input names a column of --data; give the data too");
 
   /* the model, --set */
-  sys = currents_system_load (argv[1], &error);
+  sys = cli_open_system (argv[1], &error);
   if (sys == NULL)
     return cli_user_error (error);
   n = currents_system_get_n_states (sys);

@@ -59,6 +59,9 @@ int      cli_user_error       (const GError *error);
 char    *cli_command_line     (void);
 void     cli_json_print       (JsonBuilder *builder);
 CurrentsSystem *cli_load_system (const char *path, char **set_items, int *status);
+/* A model, trained model or an ensemble's member FILE#K (an ensemble alone is refused
+ * with what to do). */
+CurrentsSystem *cli_open_system (const char *path, GError **error);
 void     cli_json_number      (JsonBuilder *b, double v);
 void     cli_json_member_number (JsonBuilder *b, const char *key, double v);
 void     cli_json_member_vector (JsonBuilder *b, const char *key, const double *v, gsize n);

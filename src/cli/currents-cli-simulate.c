@@ -268,7 +268,7 @@ cli_simulate (int    argc,
   if (irregular && n_samples == 0)
     return cli_usage_error (ctx, "--irregular needs --samples K");
 
-  sys = currents_system_load (argv[1], &error);
+  sys = cli_open_system (argv[1], &error);
   if (sys == NULL)
     return cli_user_error (error);
   model = currents_system_get_model (sys);     /* NULL for a neural model */

@@ -901,7 +901,7 @@ cli_predict (int    argc,
   if (json)
     return cli_usage_error (ctx, "--json: only for an ensemble file (a model's prediction is CSV)");
 
-  sys = currents_system_load (argv[1], &error);
+  sys = cli_open_system (argv[1], &error);
   if (sys == NULL)
     return cli_user_error (error);
   n = currents_system_get_n_states (sys);

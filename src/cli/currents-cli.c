@@ -211,15 +211,79 @@ cli_user_error (const GError *error)
 }
 
 /* Loads a model or trained model and applies --set; prints the error and returns NULL on failure. */
+/* An ensemble's member named FILE#K (1 … K), as a system; an ensemble named alone is
+ * refused with what to do. NULL without an error when @path is no ensemble. */
+static CurrentsSystem *
+load_member (const char  *path,
+             GError     **error)
+{
+  const char *hash = strrchr (path, '#');
+  g_autofree char *file = NULL;
+  g_autoptr(CurrentsEnsemble) ens = NULL;
+  guint64 k = 0;
+  gsize n;
+
+  if (hash != NULL && hash[1] != '\0'
+      && g_ascii_string_to_unsigned (hash + 1, 10, 1, G_MAXUINT, &k, NULL)
+      && !g_file_test (path, G_FILE_TEST_EXISTS))
+    file = g_strndup (path, (gsize) (hash - path));
+  else
+    {
+      k = 0;
+      file = g_strdup (path);
+    }
+  if (!currents_ensemble_sniff (file))
+    return NULL;
+  ens = currents_ensemble_load (file, error);
+  if (ens == NULL)
+    return NULL;
+  n = currents_ensemble_get_n_members (ens);
+  if (k == 0 || k > n)
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                   k == 0
+                   ? "%s is an ensemble of %zu models and this command analyses one: name a "
+                     "member as %s#1 … %s#%zu (predict, equilibria, continue and knockout run "
+                     "across the whole ensemble)"
+                   : "%s has %zu members: name one of %s#1 … %s#%zu",
+                   file, n, file, file, n);
+      return NULL;
+    }
+  {
+    CurrentsSystem *sys = currents_ensemble_new_system (ens, (gsize) (k - 1));
+    g_autofree char *name = g_strdup_printf ("%s#%u", file, (guint) k);
+
+    currents_system_set_filename (sys, name);
+    return sys;
+  }
+}
+
+CurrentsSystem *
+cli_open_system (const char  *path,
+                 GError     **error)
+{
+  GError *local = NULL;
+  CurrentsSystem *sys = load_member (path, &local);
+
+  if (sys != NULL || local != NULL)
+    {
+      if (local != NULL)
+        g_propagate_error (error, local);
+      return sys;
+    }
+  return currents_system_load (path, error);
+}
+
 CurrentsSystem *
 cli_load_system (const char  *path,
                  char       **set_items,
                  int         *status)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CurrentsSystem) sys = currents_system_load (path, &error);
+  g_autoptr(CurrentsSystem) sys = NULL;
   g_autoptr(GArray) sets = NULL;
 
+  sys = cli_open_system (path, &error);
   if (sys == NULL)
     {
       *status = cli_user_error (error);

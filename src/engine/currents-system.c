@@ -125,6 +125,16 @@ currents_system_free (CurrentsSystem *s)
   g_free (s);
 }
 
+void
+currents_system_set_filename (CurrentsSystem *s,
+                              const char     *filename)
+{
+  g_return_if_fail (s != NULL);
+
+  g_free (s->filename);
+  s->filename = g_strdup (filename);
+}
+
 const char *
 currents_system_get_filename (const CurrentsSystem *s)
 {

@@ -29,6 +29,9 @@ CurrentsSystem       *currents_system_new_from_trained  (CurrentsTrainedModel *t
 void                  currents_system_free              (CurrentsSystem       *system);
 
 const char           *currents_system_get_filename      (const CurrentsSystem *system);
+/* What messages and outputs call it (an ensemble's member: "FILE#K"). */
+void                  currents_system_set_filename      (CurrentsSystem       *system,
+                                                         const char           *filename);
 /* "model" or "trained model" */
 const char           *currents_system_describe_kind     (const CurrentsSystem *system);
 CurrentsField        *currents_system_get_field         (const CurrentsSystem *system);
