@@ -513,6 +513,40 @@ systems_from (const char   *source,
   return systems;
 }
 
+/* The members' disagreement on a plane: x' = b, y' = -y with b = 1 ± d for two members:
+ * per cell the spread is d exactly, over the RMS field size √(mean(1 + d² + y²)) across
+ * the window's cells; identical members give 0 everywhere. */
+static void
+test_disagreement (void)
+{
+  const char *src = "par b=1\nx' = b\ny' = -y\ndone\n";
+  const double d = 0.25, b[2] = { 1.0 - d, 1.0 + d }, same[2] = { 1.0, 1.0 };
+  const double window[4] = { 0.0, 1.0, -1.0, 1.0 }, x0[2] = { 0.0, 0.0 };
+  g_autoptr(GPtrArray) two = systems_from (src, "b", b, 2);
+  g_autoptr(GPtrArray) twins = systems_from (src, "b", same, 2);
+  g_autoptr(GError) error = NULL;
+  double out[4 * 5], size = 0.0;
+
+  g_assert_true (currents_ensemble_disagreement (twins, 0, 1, x0, window, 4, 5, out, &error));
+  g_assert_no_error (error);
+  for (gsize c = 0; c < 20; c++)
+    g_assert_cmpfloat (out[c], ==, 0.0);
+
+  g_assert_true (currents_ensemble_disagreement (two, 0, 1, x0, window, 4, 5, out, &error));
+  for (gsize j = 0; j < 5; j++)
+    {
+      double y = -1.0 + 2.0 * (j + 0.5) / 5.0;
+
+      size += 4 * (1.0 + d * d + y * y);   /* mean over the two members, 4 cells a row */
+    }
+  size /= 20.0;
+  for (gsize c = 0; c < 20; c++)
+    g_assert_cmpfloat_with_epsilon (out[c], d / sqrt (size), 1e-14);
+
+  g_assert_false (currents_ensemble_disagreement (two, 0, 0, x0, window, 4, 5, out, &error));
+  g_assert_nonnull (error);
+}
+
 static void
 test_predict (void)
 {
@@ -729,6 +763,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/engine/ensemble/interval", test_interval);
+  g_test_add_func ("/engine/ensemble/disagreement", test_disagreement);
   g_test_add_func ("/engine/ensemble/bootstrap", test_bootstrap);
   g_test_add_func ("/engine/ensemble/reproducible", test_reproducible);
   g_test_add_func ("/engine/ensemble/file", test_file);

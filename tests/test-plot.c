@@ -404,6 +404,38 @@ test_scene_coverage (void)
   cairo_surface_destroy (surface);
 }
 
+/* Shading (an ensemble's disagreement): every cell with a value > 0 is tinted, NaN and 0
+ * are not, and the legend names it. */
+static void
+test_scene_shading (void)
+{
+  g_autoptr(CurrentsPlotScene) scene = currents_plot_scene_new ();
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 320, 240);
+  cairo_t *cr = cairo_create (surface);
+  const double window[4] = { 0.0, 1.0, 0.0, 1.0 };
+  double values[6 * 4];
+  CurrentsPlotTheme theme;
+  CurrentsPlotStats stats;
+  guint expected = 0;
+
+  for (guint c = 0; c < 24; c++)
+    {
+      values[c] = c % 3 == 0 ? 0.0 : c % 5 == 0 ? NAN : 0.1 * c;
+      expected += values[c] > 0;
+    }
+  currents_plot_scene_set_window (scene, 0.0, 1.0, 0.0, 1.0);
+  currents_plot_theme_init (&theme, FALSE);
+  currents_plot_scene_set_shading (scene, window, 6, 4, values, 1.0, "members disagree");
+  currents_plot_scene_draw (scene, cr, &theme, 320, 240, &stats);
+  g_assert_cmpuint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
+  g_assert_cmpuint (stats.n_shaded_cells, ==, expected);
+  currents_plot_scene_set_shading (scene, window, 6, 4, NULL, 1.0, NULL);
+  currents_plot_scene_draw (scene, cr, &theme, 320, 240, &stats);
+  g_assert_cmpuint (stats.n_shaded_cells, ==, 0);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -416,6 +448,7 @@ main (int   argc,
   g_test_add_func ("/plot/polyline/gaps", test_polyline_gaps);
   g_test_add_func ("/plot/scene/draw", test_scene_draw);
   g_test_add_func ("/plot/scene/coverage", test_scene_coverage);
+  g_test_add_func ("/plot/scene/shading", test_scene_shading);
   g_test_add_func ("/plot/scene/empty", test_scene_empty);
   g_test_add_func ("/plot/scene/export", test_scene_export);
 

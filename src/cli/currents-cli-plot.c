@@ -17,6 +17,10 @@
 #include <string.h>
 
 #include "currents-cli-private.h"
+
+/* the grid of the members' disagreement */
+#define ENSEMBLE_SHADE_NX 48
+#define ENSEMBLE_SHADE_NY 36
 #include "currents-plot-portrait.h"
 
 #define DEFAULT_LAYERS (CURRENTS_PLOT_LAYER_FIELD | CURRENTS_PLOT_LAYER_NULLCLINES       \
@@ -203,6 +207,7 @@ cli_plot (int    argc,
   g_autoptr(GOptionContext) ctx = g_option_context_new ("MODEL.ode|TRAINED.json -o FILE");
   g_autoptr(GError) error = NULL;
   g_autoptr(CurrentsSystem) sys = NULL;
+  g_autoptr(GPtrArray) members = NULL;   /* an ensemble's systems */
   g_autoptr(CurrentsDataset) dataset = NULL;
   g_autoptr(CurrentsPortraitSpec) spec = NULL;
   g_autoptr(CurrentsPortraitLive) live = NULL;
@@ -284,8 +289,21 @@ cli_plot (int    argc,
   if (a.input_items != NULL && a.data_path == NULL)
     return cli_usage_error (ctx, "--input names a column of --data; give the data too");
 
-  /* the model, --set */
-  sys = cli_open_system (argv[1], &error);
+  /* the model, --set; an ensemble: its first member, and all members for the shading */
+  if (currents_ensemble_sniff (argv[1]))
+    {
+      g_autoptr(CurrentsEnsemble) ens = currents_ensemble_load (argv[1], &error);
+      g_autofree char *name = NULL;
+
+      if (ens == NULL)
+        return cli_user_error (error);
+      members = currents_ensemble_new_systems (ens);
+      sys = currents_ensemble_new_system (ens, 0);
+      name = g_strdup_printf ("%s#1", argv[1]);
+      currents_system_set_filename (sys, name);
+    }
+  else
+    sys = cli_open_system (argv[1], &error);
   if (sys == NULL)
     return cli_user_error (error);
   n = currents_system_get_n_states (sys);
@@ -304,6 +322,9 @@ cli_plot (int    argc,
           g_prefix_error (&error, "--set %s: ", s->name);
           return cli_user_error (error);
         }
+      for (guint k = 0; members != NULL && k < members->len; k++)
+        if (!currents_system_set (g_ptr_array_index (members, k), s->name, s->value, &error))
+          return cli_user_error (error);
     }
 
   /* the axes */
@@ -432,7 +453,10 @@ cli_plot (int    argc,
   command = cli_command_line ();
   sha = file_sha256 (argv[1]);
   values = describe_values (sys);
-  title = g_strdup_printf ("Phase portrait of %s", argv[1]);
+  title = members != NULL
+          ? g_strdup_printf ("Phase portrait of %s (member 1 of %u; shaded where the members "
+                             "disagree)", argv[1], members->len)
+          : g_strdup_printf ("Phase portrait of %s", argv[1]);
   source = g_strdup_printf ("%s (%s, sha256 %s)%s%s", argv[1],
                             currents_system_describe_kind (sys), sha,
                             dataset != NULL ? "; data " : "",
@@ -486,6 +510,17 @@ cli_plot (int    argc,
     cairo_destroy (cr);
     cairo_surface_destroy (probe);
   }
+
+  if (members != NULL)
+    {
+      double shade[ENSEMBLE_SHADE_NX * ENSEMBLE_SHADE_NY];
+
+      if (!currents_ensemble_disagreement (members, spec->ax, spec->ay, spec->x, view,
+                                           ENSEMBLE_SHADE_NX, ENSEMBLE_SHADE_NY, shade, &error))
+        return cli_user_error (error);
+      currents_plot_scene_set_shading (scene, view, ENSEMBLE_SHADE_NX, ENSEMBLE_SHADE_NY, shade,
+                                       1.0, "members disagree");
+    }
 
   live = currents_portrait_compute_live (spec, layers, field_nx, field_ny,
                                          CURRENTS_PORTRAIT_FULL, NULL, &error);

@@ -1708,3 +1708,82 @@ currents_tipping_point_describe (const CurrentsTippingPoint *tp,
                           what, param, tp->param, tp->lo, tp->hi, tp->found_in,
                           tp->found_in, tp->n_members);
 }
+
+gboolean
+currents_ensemble_disagreement (GPtrArray     *systems,
+                                gsize          ax,
+                                gsize          ay,
+                                const double  *x_base,
+                                const double   window[4],
+                                gsize          nx,
+                                gsize          ny,
+                                double        *out,
+                                GError       **error)
+{
+  g_autoptr(GPtrArray) ws = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) currents_field_workspace_free);
+  g_autofree double *x = NULL, *f = NULL, *mean = NULL;
+  const double *u;
+  double total = 0.0;
+  gsize K, n, n_finite = 0;
+
+  g_return_val_if_fail (systems != NULL && systems->len > 0, FALSE);
+  g_return_val_if_fail (x_base != NULL && out != NULL, FALSE);
+
+  K = systems->len;
+  n = currents_system_get_n_states (g_ptr_array_index (systems, 0));
+  if (ax >= n || ay >= n || ax == ay || nx == 0 || ny == 0
+      || !(window[0] < window[1]) || !(window[2] < window[3]))
+    {
+      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "the members' disagreement needs two different axes and a window");
+      return FALSE;
+    }
+  u = currents_system_get_inputs (g_ptr_array_index (systems, 0));
+  for (gsize k = 0; k < K; k++)
+    g_ptr_array_add (ws, currents_field_workspace_new (
+                           currents_system_get_field (g_ptr_array_index (systems, k))));
+  x = g_memdup2 (x_base, n * sizeof (double));
+  f = g_new (double, K * n);
+  mean = g_new (double, n);
+  for (gsize j = 0; j < ny; j++)
+    for (gsize i = 0; i < nx; i++)
+      {
+        double spread = 0.0, size = 0.0;
+        gboolean finite = TRUE;
+
+        x[ax] = window[0] + (window[1] - window[0]) * (i + 0.5) / (double) nx;
+        x[ay] = window[2] + (window[3] - window[2]) * (j + 0.5) / (double) ny;
+        memset (mean, 0, n * sizeof (double));
+        for (gsize k = 0; k < K; k++)
+          {
+            CurrentsSystem *sys = g_ptr_array_index (systems, k);
+
+            currents_field_eval (g_ptr_array_index (ws, k), 0.0, x, u,
+                                 currents_system_get_params (sys), f + k * n);
+            for (gsize q = 0; q < n; q++)
+              {
+                finite &= isfinite (f[k * n + q]);
+                mean[q] += f[k * n + q] / (double) K;
+              }
+          }
+        for (gsize k = 0; k < K && finite; k++)
+          for (gsize q = 0; q < n; q++)
+            {
+              spread += (f[k * n + q] - mean[q]) * (f[k * n + q] - mean[q]);
+              size += f[k * n + q] * f[k * n + q];
+            }
+        out[j * nx + i] = finite ? spread : NAN;
+        if (finite)
+          {
+            total += size;
+            n_finite++;
+          }
+      }
+  /* relative to the field's RMS size over the window, so that slow regions (near
+   * equilibria, where any relative measure blows up) are not flagged for being slow */
+  for (gsize c = 0; c < nx * ny; c++)
+    if (isfinite (out[c]))
+      out[c] = total > 0.0 ? sqrt (out[c] / (total / (double) n_finite)) : 0.0;
+  return TRUE;
+}

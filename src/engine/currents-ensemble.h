@@ -140,6 +140,29 @@ CurrentsSystem   *currents_ensemble_new_system     (const CurrentsEnsemble *ens,
 /* (transfer full) (element-type CurrentsSystem): every member's system, in order. */
 GPtrArray        *currents_ensemble_new_systems    (const CurrentsEnsemble *ens);
 
+/**
+ * currents_ensemble_disagreement:
+ * @systems: (element-type CurrentsSystem): the members (currents_ensemble_new_systems());
+ *   each evaluated with its own parameters and the first member's inputs
+ * @ax, @ay: the plane's axes
+ * @x_base: the other states' values (n)
+ * @window: xlo, xhi, ylo, yhi
+ * @out: (out caller-allocates): nx × ny values, row-major from the bottom row
+ *
+ * Where the members disagree about the vector field: at each cell centre the RMS over the
+ * members of ‖f_k − f̄‖, over the RMS of ‖f_k‖ across all members and cells — 0 where
+ * they all agree, about 1 where they disagree by as much as the field's typical size.
+ */
+gboolean          currents_ensemble_disagreement   (GPtrArray              *systems,
+                                                    gsize                   ax,
+                                                    gsize                   ay,
+                                                    const double           *x_base,
+                                                    const double            window[4],
+                                                    gsize                   nx,
+                                                    gsize                   ny,
+                                                    double                 *out,
+                                                    GError                **error);
+
 /* Where it came from: the data file, its SHA-256 and trajectory count. */
 void              currents_ensemble_set_data       (CurrentsEnsemble       *ens,
                                                     const char             *filename,

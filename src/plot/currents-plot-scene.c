@@ -77,6 +77,11 @@ struct _CurrentsPlotScene
   GPtrArray             *curves;
   GPtrArray             *notes;
   char                  *coverage_label;
+  double                *shading;      /* shading_nx × ny, or NULL */
+  gsize                  shading_nx, shading_ny;
+  double                 shading_window[4];
+  double                 shading_full;
+  char                  *shading_label;
   guint8                *covered;      /* COVERAGE_NX × NY over the window, or NULL */
   GArray                *equilibria;
   GArray                *metadata;
@@ -258,6 +263,8 @@ currents_plot_scene_free (CurrentsPlotScene *scene)
   g_ptr_array_unref (scene->notes);
   g_free (scene->coverage_label);
   g_free (scene->covered);
+  g_free (scene->shading);
+  g_free (scene->shading_label);
   g_array_unref (scene->equilibria);
   g_array_unref (scene->metadata);
   g_free (scene);
@@ -515,6 +522,74 @@ currents_plot_scene_dim_last (CurrentsPlotScene *scene)
 
   curve = g_ptr_array_index (scene->curves, scene->curves->len - 1);
   curve->dimmed = TRUE;
+}
+
+void
+currents_plot_scene_set_shading (CurrentsPlotScene *scene,
+                                 const double       window[4],
+                                 gsize              nx,
+                                 gsize              ny,
+                                 const double      *values,
+                                 double             full,
+                                 const char        *label)
+{
+  g_return_if_fail (scene != NULL);
+
+  g_clear_pointer (&scene->shading, g_free);
+  g_clear_pointer (&scene->shading_label, g_free);
+  if (values == NULL || nx == 0 || ny == 0)
+    return;
+  scene->shading = g_memdup2 (values, nx * ny * sizeof (double));
+  scene->shading_nx = nx;
+  scene->shading_ny = ny;
+  memcpy (scene->shading_window, window, sizeof scene->shading_window);
+  scene->shading_full = full > 0 ? full : 1.0;
+  scene->shading_label = g_strdup (label);
+}
+
+static CurrentsPlotColor
+shading_color (const CurrentsPlotTheme *theme)
+{
+  CurrentsPlotColor c = { 0.85, 0.33, 0.10, 1.0 };   /* a warm orange, readable on both */
+
+  (void) theme;
+  return c;
+}
+
+static guint
+draw_shading (const CurrentsPlotScene    *scene,
+              cairo_t                    *cr,
+              const CurrentsPlotTheme    *theme,
+              const CurrentsPlotViewport *vp)
+{
+  const double *w = scene->shading_window;
+  double hx = (w[1] - w[0]) / (double) scene->shading_nx;
+  double hy = (w[3] - w[2]) / (double) scene->shading_ny;
+  CurrentsPlotColor c = shading_color (theme);
+  guint n = 0;
+
+  cairo_save (cr);
+  for (gsize j = 0; j < scene->shading_ny; j++)
+    for (gsize i = 0; i < scene->shading_nx; i++)
+      {
+        double v = scene->shading[j * scene->shading_nx + i], x0, y0, x1, y1;
+
+        if (!(v > 0))
+          continue;
+        c.alpha = 0.5 * MIN (1.0, v / scene->shading_full);
+        currents_plot_viewport_to_device (vp, w[0] + i * hx, w[2] + j * hy, &x0, &y0);
+        currents_plot_viewport_to_device (vp, w[0] + (i + 1) * hx, w[2] + (j + 1) * hy, &x1, &y1);
+        x0 = round (x0);
+        x1 = round (x1);
+        y0 = round (y0);
+        y1 = round (y1);
+        currents_plot_set_source_color (cr, &c);
+        cairo_rectangle (cr, MIN (x0, x1), MIN (y0, y1), fabs (x1 - x0), fabs (y1 - y0));
+        cairo_fill (cr);
+        n++;
+      }
+  cairo_restore (cr);
+  return n;
 }
 
 void
@@ -1111,6 +1186,16 @@ draw_legend (CurrentsPlotScene          *scene,
       e.symbol = CURRENTS_PLOT_LEGEND_TEXT;
       g_array_append_val (entries, e);
     }
+  if (scene->shading != NULL && scene->shading_label != NULL)
+    {
+      CurrentsPlotLegendEntry e = { 0 };
+
+      e.label = scene->shading_label;
+      e.symbol = CURRENTS_PLOT_LEGEND_PATCH;
+      e.color = shading_color (theme);
+      e.color.alpha = 0.5;
+      g_array_append_val (entries, e);
+    }
   if (scene->covered != NULL)
     {
       CurrentsPlotLegendEntry e = { 0 };
@@ -1340,6 +1425,9 @@ currents_plot_scene_draw (CurrentsPlotScene       *scene,
       end_layer (scene, cr, CURRENTS_PLOT_LAYER_FIELD);
       st.max_speed = max_speed;
     }
+
+  if (scene->shading != NULL)
+    st.n_shaded_cells = draw_shading (scene, cr, theme, &vp);
 
   /* a learned model outside its data: veiled, whatever layers are shown */
   g_clear_pointer (&scene->covered, g_free);

@@ -97,6 +97,7 @@ typedef struct
   guint  n_launched;       /* launched trajectories with a visible segment */
   guint  n_basin_cells;    /* basin cells coloured */
   guint  n_uncovered_cells; /* cells veiled as outside the data (see set_coverage) */
+  guint  n_shaded_cells;    /* cells tinted by set_shading (value > 0) */
 } CurrentsPlotStats;
 
 CurrentsPlotScene *currents_plot_scene_new              (void);
@@ -198,6 +199,24 @@ void               currents_plot_scene_dim_last         (CurrentsPlotScene      
  * sample (of the data curves) lies in it or in one of its 8 neighbours. The others are
  * veiled in grey, the boundary dashed, and the legend names the veil.
  */
+/**
+ * currents_plot_scene_set_shading:
+ * @values: (nullable): nx × ny values ≥ 0 over @window, row-major from the bottom row
+ *   (NaN: none); NULL removes the shading
+ * @full: the value drawn at full strength (larger ones too)
+ * @label: the legend's words ("members disagree")
+ *
+ * A translucent warm tint whose strength follows the values: where an ensemble's members
+ * disagree about the field. Drawn under the arrows and curves.
+ */
+void               currents_plot_scene_set_shading      (CurrentsPlotScene      *scene,
+                                                         const double            window[4],
+                                                         gsize                   nx,
+                                                         gsize                   ny,
+                                                         const double           *values,
+                                                         double                  full,
+                                                         const char             *label);
+
 #define CURRENTS_PLOT_COVERAGE_NX 48
 #define CURRENTS_PLOT_COVERAGE_NY 36
 void               currents_plot_scene_set_coverage     (CurrentsPlotScene      *scene,

@@ -118,6 +118,20 @@ test_member (void)
   g_assert_nonnull (strstr (run.err, "has 8 members"));
 }
 
+/* `plot ENSEMBLE`: the first member's portrait, shaded where the members disagree. */
+static void
+test_plot (void)
+{
+  g_autofree char *ens = currents_cli_test_example ("toggle-ensemble.json");
+  g_autofree char *png = currents_cli_test_write_temp ("ensemble.png", "");
+  g_auto(CurrentsCliRun) run = { 0 };
+
+  currents_cli_test_run (&run, "plot", ens, "--set", "iptg=0.8", "-o", png, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (currents_cli_test_file_contains (png, "member 1 of 8"));
+  g_assert_true (currents_cli_test_file_contains (png, "IEND"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -125,5 +139,6 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cli/members/knockout", test_knockout);
   g_test_add_func ("/cli/members/member", test_member);
+  g_test_add_func ("/cli/members/plot", test_plot);
   return g_test_run ();
 }
