@@ -395,8 +395,8 @@ run_fixed (Gauge        *g,
   if (N > CURRENTS_CONSERVATION_MAX_STEPS)
     {
       g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_MAX_STEPS,
-                   _("T/h asks for %" G_GSIZE_FORMAT " steps, more than %d: choose a larger "
-                     "step h or a shorter time T"), N, CURRENTS_CONSERVATION_MAX_STEPS);
+                   _("T/h asks for %lu steps, more than %d: choose a larger step h or a "
+                     "shorter time T"), (gulong) N, CURRENTS_CONSERVATION_MAX_STEPS);
       r->n_samples = 1;
       r->t = g_new (double, 1);
       r->t[0] = job->t0;

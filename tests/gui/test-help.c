@@ -26,7 +26,7 @@
 #include "currents-gui-test.h"
 
 #define WAIT_SECONDS 20.0
-#define N_PAGES 16
+#define N_PAGES 19
 
 static gboolean
 is_drawn (gpointer data)
