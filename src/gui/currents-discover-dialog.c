@@ -111,7 +111,11 @@ set_busy (CurrentsDiscoverDialog *self,
           gboolean                busy)
 {
   self->busy = busy;
-  gtk_spinner_set_spinning (GTK_SPINNER (self->spinner), busy);
+  /* dispose may run more than once: the template's widgets are gone after the first */
+  if (self->spinner != NULL)
+    gtk_spinner_set_spinning (GTK_SPINNER (self->spinner), busy);
+  if (self->find_button != NULL)
+    gtk_widget_set_sensitive (self->find_button, !busy);
 }
 
 static void
@@ -377,7 +381,6 @@ find_done_cb (GObject      *source,
       return;
     }
   set_busy (self, FALSE);
-  gtk_widget_set_sensitive (self->find_button, TRUE);
   if (result == NULL)
     {
       show_error (self, error->message);
@@ -395,7 +398,6 @@ cancel (CurrentsDiscoverDialog *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   set_busy (self, FALSE);
-  gtk_widget_set_sensitive (self->find_button, TRUE);
 }
 
 void
@@ -452,7 +454,6 @@ currents_discover_dialog_find (CurrentsDiscoverDialog *self)
   g_task_set_source_tag (task, currents_discover_dialog_find);
   g_task_set_task_data (task, job, job_free);
   set_busy (self, TRUE);
-  gtk_widget_set_sensitive (self->find_button, FALSE);
   g_task_run_in_thread (task, find_thread);
 }
 
