@@ -60,6 +60,7 @@ struct _CurrentsDiscoverDialog
   GtkWidget         *result_group;
   GtkWidget         *equations_box;
   GtkWidget         *summary_label;
+  GtkWidget         *editor_button;
 
   CurrentsWindow    *window;       /* weak */
   CurrentsPortrait  *portrait;     /* weak */
@@ -203,6 +204,8 @@ show_result (CurrentsDiscoverDialog *self,
   self->summary = g_string_free (g_steal_pointer (&summary), FALSE);
   gtk_label_set_text (GTK_LABEL (self->summary_label), self->summary);
   gtk_widget_set_visible (self->result_group, TRUE);
+  /* the equations are below the settings: scroll them into view */
+  gtk_widget_grab_focus (self->editor_button);
 }
 
 /* ---- the library from the settings ---- */
@@ -590,6 +593,7 @@ currents_discover_dialog_class_init (CurrentsDiscoverDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CurrentsDiscoverDialog, result_group);
   gtk_widget_class_bind_template_child (widget_class, CurrentsDiscoverDialog, equations_box);
   gtk_widget_class_bind_template_child (widget_class, CurrentsDiscoverDialog, summary_label);
+  gtk_widget_class_bind_template_child (widget_class, CurrentsDiscoverDialog, editor_button);
   gtk_widget_class_bind_template_callback (widget_class, find_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, editor_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, compare_clicked_cb);
