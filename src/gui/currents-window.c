@@ -14,6 +14,7 @@
 #include "currents-conservation-view.h"
 #include "currents-window-gallery-private.h"
 #include "currents-window-population-private.h"
+#include "currents-window-discover-private.h"
 #include "currents-window-training-private.h"
 #include "currents-window-workspace-private.h"
 
@@ -999,6 +1000,7 @@ currents_window_class_init (CurrentsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CurrentsWindow, learned_term_view);
   _currents_window_class_init_training (widget_class);
   _currents_window_class_init_workspace (widget_class);
+  _currents_window_class_init_discover (widget_class);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.open-example", NULL, open_example_action);
@@ -1058,6 +1060,7 @@ currents_window_init (CurrentsWindow *self)
     self->portrait);
   currents_learned_term_view_set_portrait (self->learned_term_view, self->portrait);
   _currents_window_init_population (self);
+  _currents_window_init_discover (self);
 
   gtk_drop_down_set_model (self->x_dropdown,
                            currents_portrait_get_variables (self->portrait));
