@@ -1647,6 +1647,14 @@ draw_legend (const CurrentsPlotDiagram  *d,
       currents_plot_theme_palette_color (theme, 0, &rug);
       ADD (_("levels in the data"), LEGEND_RUG, rug, 1.5);
     }
+  if (d->intervals->len > 0)
+    {
+      CurrentsPlotColor patch;
+
+      currents_plot_theme_palette_color (theme, 3, &patch);
+      patch.alpha = 0.45;
+      ADD (_("tipping intervals across the ensemble"), LEGEND_PATCH, patch, 1.0);
+    }
 #undef ADD
 
   if (n == 0)

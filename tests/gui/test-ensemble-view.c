@@ -271,12 +271,49 @@ test_bifurcation (Fixture       *fixture,
   g_assert_cmpuint (st.n_folds, >=, 2);
   currents_gui_test_screenshot (GTK_WIDGET (fixture->window), "ensemble", "bifurcations");
 
+  /* from iptg = 0 as the members came (no --start), as the engine says: member 3 finds
+   * no equilibrium to start from there and is left out, said in words */
+  {
+    g_autoptr(GPtrArray) from_zero = NULL;
+    g_autofree char *failure = NULL;
+    g_autofree char *left_out = NULL;
+    gsize failed = 0;
+
+    g_assert_cmpfloat (currents_system_get_inputs (sys)[0], ==, 0.0);
+    g_assert_true (currents_bifurcation_view_set_start (fixture->view, NULL, 0.0));
+    g_assert_true (currents_gui_test_iterate_until (has_tipping_points, fixture->view,
+                                                    WAIT_SECONDS));
+    g_assert_cmpuint (currents_bifurcation_view_get_ensemble_runs (fixture->view), ==, 2);
+    o.start = 0.0;
+    from_zero = currents_ensemble_continue (systems, "iptg", &o, 0.0, &failed, &failure, NULL,
+                                            &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (failed, ==, 1);
+    g_assert_nonnull (strstr (failure, "ensemble member 3"));
+    shown = currents_bifurcation_view_get_tipping_points (fixture->view);
+    g_assert_cmpuint (shown->len, ==, from_zero->len);
+    for (guint i = 0; i < from_zero->len; i++)
+      {
+        const CurrentsTippingPoint *e = g_ptr_array_index (from_zero, i);
+        const CurrentsTippingPoint *v = g_ptr_array_index (shown, i);
+
+        g_assert_cmpfloat (fabs (v->lo - e->lo), <=, 1e-12);
+        g_assert_cmpfloat (fabs (v->hi - e->hi), <=, 1e-12);
+        g_assert_cmpuint (v->found_in, ==, e->found_in);
+      }
+    left_out = g_strdup_printf ("Left out 1 of 8 members whose continuation failed (first: %s)",
+                                failure);
+    summary = currents_bifurcation_view_get_summary (fixture->view);
+    g_test_message ("%s", summary);
+    g_assert_nonnull (strstr (summary, left_out));
+  }
+
   /* hidden again and something else shown: nothing more computed, nothing kept */
   g_assert_true (currents_window_show_page (fixture->window, "portrait"));
   open_and_wait (fixture, "toggle.ode");
   currents_gui_test_pause (0.5);
   g_assert_null (currents_bifurcation_view_get_tipping_points (fixture->view));
-  g_assert_cmpuint (currents_bifurcation_view_get_ensemble_runs (fixture->view), ==, 1);
+  g_assert_cmpuint (currents_bifurcation_view_get_ensemble_runs (fixture->view), ==, 2);
 }
 
 int
