@@ -11,8 +11,6 @@
 
 #define G_LOG_DOMAIN "currents-bifurcation-ensemble"
 
-#include <glib/gi18n.h>
-
 #include "currents-bifurcation-ensemble-private.h"
 
 struct _CurrentsBifurcationEnsemble

@@ -2542,6 +2542,9 @@ currents_bifurcation_view_cancel (CurrentsBifurcationView *self)
 
   g_clear_handle_id (&self->debounce_source, g_source_remove);
   self->dirty = FALSE;
+  /* the ensemble's run too (the single model's diagram and words stay) */
+  if (_currents_bifurcation_ensemble_cancel (self->ensemble))
+    update_busy (self);
   if (self->cancellable == NULL)
     return;
   cancel_running (self);
