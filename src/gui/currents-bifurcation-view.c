@@ -24,10 +24,12 @@
 #include <glib/gi18n.h>
 
 #include "currents-bifurcation-view.h"
+#include "currents-bifurcation-ensemble-private.h"
 #include "currents-continuation.h"
 #include "currents-hysteresis.h"
 #include "currents-periodic.h"
 #include "currents-view-util-private.h"
+#include "currents-window-ensemble.h"
 
 #define DEBOUNCE_MS     300
 #define CACHE_MAX       24
@@ -239,6 +241,13 @@ struct _CurrentsBifurcationView
   GPtrArray              *regions;        /* GArray of (x, y) pairs: the wedges drawn */
   char                   *error;
 
+  /* an ensemble's tipping points (currents-bifurcation-ensemble.c) */
+  CurrentsBifurcationEnsemble *ensemble;
+  GPtrArray              *tipping_points; /* shown (a reference), or NULL */
+
+  char                   *start_param;    /* currents_bifurcation_view_set_start() */
+  double                  start;
+
   /* dragging the marker */
   double                  drag_x, drag_y;
   gboolean                drag_moved;
@@ -429,7 +438,9 @@ collect_levels (CurrentsBifurcationView *self)
 static void
 update_busy (CurrentsBifurcationView *self)
 {
-  gboolean running = self->cancellable != NULL;
+  gboolean running = self->cancellable != NULL
+                     || (self->ensemble != NULL
+                         && _currents_bifurcation_ensemble_running (self->ensemble));
 
   gtk_spinner_set_spinning (self->bif_spinner, running);
   gtk_widget_set_sensitive (GTK_WIDGET (self->bif_cancel_button), running);
@@ -482,6 +493,7 @@ clear_shown (CurrentsBifurcationView *self)
   g_array_set_size (self->folds, 0);
   g_ptr_array_set_size (self->special_states, 0);
   g_ptr_array_set_size (self->regions, 0);
+  g_clear_pointer (&self->tipping_points, g_ptr_array_unref);
   currents_plot_diagram_clear (self->diagram);
   gtk_widget_queue_draw (GTK_WIDGET (self->bif_canvas));
 }
@@ -696,6 +708,8 @@ make_key (CurrentsBifurcationView *self)
     g_string_append_printf (key, "|%.17g|%.17g|%d", self->lo2, self->hi2, self->log_y);
   else
     g_string_append_printf (key, "|periodic=%d", self->periodic);
+  if (self->start_param != NULL && g_strcmp0 (self->start_param, self->param) == 0)
+    g_string_append_printf (key, "|start=%.17g", self->start);
   for (gsize j = 0; j < currents_system_get_n_inputs (sys); j++)
     {
       const char *name = currents_system_get_input_names (sys)[j];
@@ -728,6 +742,16 @@ nominal_value (CurrentsBifurcationView *self,
   if (self->nominal_p != NULL && (i = currents_system_find_param (sys, name)) >= 0)
     return self->nominal_p[i];
   return self->lo;
+}
+
+/* Where the continuation looks for its starting equilibria. */
+static double
+start_value (CurrentsBifurcationView *self)
+{
+  double v = self->start_param != NULL && g_strcmp0 (self->start_param, self->param) == 0
+             ? self->start : nominal_value (self, self->param);
+
+  return CLAMP (v, self->lo, self->hi);
 }
 
 static void
@@ -835,6 +859,90 @@ new_two_at_nominal (CurrentsBifurcationView           *self,
   return cont;
 }
 
+/* With an ensemble shown, one parameter: its tipping points across the members, with
+ * the options of the view's own run. */
+static void
+ensemble_request (CurrentsBifurcationView *self,
+                  CurrentsSystem          *sys,
+                  const char              *key)
+{
+  const CurrentsEnsemble *ens = self->portrait != NULL
+                                ? currents_portrait_get_shown_ensemble (self->portrait) : NULL;
+  gsize n = currents_system_get_n_states (sys);
+  g_autofree double *box_lo = NULL, *box_hi = NULL;
+  CurrentsContinuationOptions o;
+
+  if (ens == NULL || self->two)
+    return;
+  box_lo = g_new (double, MAX (n, 1));
+  box_hi = g_new (double, MAX (n, 1));
+  currents_continuation_default_box (sys, box_lo, box_hi);
+  currents_continuation_options_init (&o);
+  o.lo = self->lo;
+  o.hi = self->hi;
+  o.log_scale = self->log_x;
+  o.box_lo = box_lo;
+  o.box_hi = box_hi;
+  o.t = currents_system_get_t0 (sys);
+  o.start = start_value (self);
+  _currents_bifurcation_ensemble_request (self->ensemble, ens, sys, self->param, &o, key);
+  update_busy (self);
+}
+
+static void
+ensemble_done_cb (gpointer data)
+{
+  CurrentsBifurcationView *self = data;
+
+  update_busy (self);
+  if (self->outcome != NULL && self->shown_key != NULL)
+    rebuild_diagram (self);
+}
+
+/* The ensemble's intervals in the diagram and its sentences in @summary, when its run
+ * was for what is shown. */
+static void
+ensemble_add (CurrentsBifurcationView *self,
+              GString                 *summary)
+{
+  const char *error = NULL, *failure = NULL;
+  gsize n_members = 0, n_failed = 0;
+  GPtrArray *tps = _currents_bifurcation_ensemble_get (self->ensemble, self->shown_key,
+                                                       &n_members, &n_failed, &failure,
+                                                       &error);
+
+  if (tps == NULL && error == NULL)
+    return;
+  if (tps == NULL)
+    {
+      g_string_append_printf (summary, _("Across the ensemble: %s "), error);
+      return;
+    }
+  self->tipping_points = g_ptr_array_ref (tps);
+  if (tps->len == 0)
+    g_string_append_printf (summary, _("No tipping points in any of the %u members. "),
+                            (guint) n_members);
+  /* the engine's own sentences, as the command line prints them */
+  for (guint i = 0; i < tps->len; i++)
+    {
+      const CurrentsTippingPoint *tp = g_ptr_array_index (tps, i);
+      g_autofree char *sentence = currents_tipping_point_describe (tp, self->param);
+
+      currents_plot_diagram_add_interval (self->diagram, tp->lo, tp->hi, tp->param, tp->params,
+                                          tp->found_in);
+      if (i == 0)
+        g_string_append_printf (summary, ngettext ("Across the ensemble of %u model: ",
+                                                   "Across the ensemble of %u models: ",
+                                                   (guint) n_members), (guint) n_members);
+      g_string_append (summary, sentence);
+      g_string_append (summary, i + 1 < tps->len ? "; " : ". ");
+    }
+  if (n_failed > 0)
+    g_string_append_printf (summary, _("Left out %u of %u members whose continuation failed "
+                                       "(first: %s). "),
+                            (guint) n_failed, (guint) n_members, failure != NULL ? failure : "?");
+}
+
 /* Starts (or takes from the cache) the computation for what the controls say. */
 static void
 compute_now (CurrentsBifurcationView *self)
@@ -879,6 +987,7 @@ compute_now (CurrentsBifurcationView *self)
     }
 
   key = make_key (self);
+  ensemble_request (self, sys, key);
   if (g_strcmp0 (key, self->running_key) == 0)
     return;
   if (g_strcmp0 (key, self->shown_key) == 0)
@@ -905,7 +1014,7 @@ compute_now (CurrentsBifurcationView *self)
   o.box_lo = box_lo;
   o.box_hi = box_hi;
   o.t = currents_system_get_t0 (sys);
-  o.start = CLAMP (nominal_value (self, self->param), self->lo, self->hi);
+  o.start = start_value (self);
   if (self->two)
     {
       o.lo2 = self->lo2;
@@ -1611,6 +1720,7 @@ rebuild_diagram (CurrentsBifurcationView *self)
   g_ptr_array_set_size (self->regions, 0);
   g_clear_pointer (&self->error, g_free);
   g_clear_pointer (&self->summary_base, g_free);
+  g_clear_pointer (&self->tipping_points, g_ptr_array_unref);
   g_free (self->shown_param);
   g_free (self->shown_param2);
   self->shown_param = g_strdup (self->param);
@@ -1629,7 +1739,10 @@ rebuild_diagram (CurrentsBifurcationView *self)
   if (self->outcome->two)
     build_two (self, summary);
   else
-    build_one (self, summary);
+    {
+      build_one (self, summary);
+      ensemble_add (self, summary);
+    }
   if (summary->len > 0 && summary->str[summary->len - 1] == ' ')
     g_string_truncate (summary, summary->len - 1);
   self->summary_base = g_strdup (summary->str);
@@ -1903,6 +2016,8 @@ content_changed_cb (CurrentsBifurcationView *self)
                                    MAX (currents_system_get_n_inputs (sys), 1) * sizeof (double));
     }
   g_hash_table_remove_all (self->cache);
+  g_clear_pointer (&self->start_param, g_free);
+  _currents_bifurcation_ensemble_clear (self->ensemble);
   cancel_running (self);
   clear_shown (self);
   rebuild_controls (self);
@@ -2044,6 +2159,11 @@ static void
 unmap_cb (CurrentsBifurcationView *self)
 {
   g_clear_handle_id (&self->debounce_source, g_source_remove);
+  if (_currents_bifurcation_ensemble_cancel (self->ensemble))
+    {
+      self->dirty = TRUE;
+      update_busy (self);
+    }
   if (self->cancellable != NULL)
     {
       cancel_running (self);
@@ -2073,6 +2193,8 @@ currents_bifurcation_view_dispose (GObject *object)
       g_clear_object (&self->cancellable);
     }
   g_clear_pointer (&self->running_key, g_free);
+  g_clear_pointer (&self->ensemble, _currents_bifurcation_ensemble_free);
+  g_clear_pointer (&self->tipping_points, g_ptr_array_unref);
   forget_portrait (self);
   g_signal_handlers_disconnect_by_func (adw_style_manager_get_default (), dark_changed_cb, self);
   g_clear_pointer (&self->cache, g_hash_table_unref);
@@ -2100,6 +2222,7 @@ currents_bifurcation_view_finalize (GObject *object)
   g_free (self->nominal_p);
   g_free (self->nominal_u);
   g_free (self->shown_key);
+  g_free (self->start_param);
   g_free (self->summary);
   g_free (self->summary_base);
   g_free (self->shown_param);
@@ -2150,6 +2273,7 @@ currents_bifurcation_view_init (CurrentsBifurcationView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->diagram = currents_plot_diagram_new ();
+  self->ensemble = _currents_bifurcation_ensemble_new (ensemble_done_cb, self);
   self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify) outcome_unref);
   self->folds = g_array_new (FALSE, FALSE, sizeof (double));
@@ -2407,6 +2531,7 @@ currents_bifurcation_view_get_busy (CurrentsBifurcationView *self)
 {
   g_return_val_if_fail (CURRENTS_IS_BIFURCATION_VIEW (self), FALSE);
   return self->cancellable != NULL || self->debounce_source != 0
+         || (self->ensemble != NULL && _currents_bifurcation_ensemble_running (self->ensemble))
          || (self->dirty && gtk_widget_get_mapped (GTK_WIDGET (self)));
 }
 
@@ -2417,6 +2542,9 @@ currents_bifurcation_view_cancel (CurrentsBifurcationView *self)
 
   g_clear_handle_id (&self->debounce_source, g_source_remove);
   self->dirty = FALSE;
+  /* the ensemble's run too (the single model's diagram and words stay) */
+  if (_currents_bifurcation_ensemble_cancel (self->ensemble))
+    update_busy (self);
   if (self->cancellable == NULL)
     return;
   cancel_running (self);
@@ -2490,4 +2618,36 @@ currents_bifurcation_view_get_marker (CurrentsBifurcationView *self,
   if (y != NULL)
     *y = vy;
   return ok;
+}
+
+GPtrArray *
+currents_bifurcation_view_get_tipping_points (CurrentsBifurcationView *self)
+{
+  g_return_val_if_fail (CURRENTS_IS_BIFURCATION_VIEW (self), NULL);
+  return self->tipping_points;
+}
+
+guint
+currents_bifurcation_view_get_ensemble_runs (CurrentsBifurcationView *self)
+{
+  g_return_val_if_fail (CURRENTS_IS_BIFURCATION_VIEW (self), 0);
+  return self->ensemble != NULL ? _currents_bifurcation_ensemble_get_runs (self->ensemble) : 0;
+}
+
+gboolean
+currents_bifurcation_view_set_start (CurrentsBifurcationView *self,
+                                     const char              *name,
+                                     double                   value)
+{
+  g_return_val_if_fail (CURRENTS_IS_BIFURCATION_VIEW (self), FALSE);
+
+  if (name != NULL && find_string (self->param_names, name) == GTK_INVALID_LIST_POSITION)
+    return FALSE;
+  if (name != NULL && !isfinite (value))
+    return FALSE;
+  g_free (self->start_param);
+  self->start_param = g_strdup (name);
+  self->start = value;
+  request_compute (self, 0);
+  return TRUE;
 }

@@ -94,4 +94,17 @@ gboolean   currents_bifurcation_view_export         (CurrentsBifurcationView *se
                                                      int                      height,
                                                      GError                 **error);
 
+/* With an ensemble shown (currents-window-ensemble.h), one parameter: (transfer none)
+ * (nullable) (element-type CurrentsTippingPoint) the tipping points across its members
+ * (currents_ensemble_continue() with the view's options), drawn as intervals. */
+GPtrArray *currents_bifurcation_view_get_tipping_points (CurrentsBifurcationView *self);
+/* Where the continuation in @name looks for its starting equilibria (the command line's
+ * --start), until the content changes; @name %NULL: at the value as the model came.
+ * FALSE for an unknown name or a value that is not finite. */
+gboolean   currents_bifurcation_view_set_start          (CurrentsBifurcationView *self,
+                                                         const char              *name,
+                                                         double                   value);
+/* Ensemble runs started so far (none while the page is hidden). */
+guint      currents_bifurcation_view_get_ensemble_runs  (CurrentsBifurcationView *self);
+
 G_END_DECLS

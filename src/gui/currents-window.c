@@ -16,6 +16,7 @@
 #include "currents-window-population-private.h"
 #include "currents-window-discover-private.h"
 #include "currents-window-training-private.h"
+#include "currents-window-ensemble-private.h"
 #include "currents-window-workspace-private.h"
 
 #define EXAMPLE_MODEL "/org/currents/Currents/examples/toggle.ode"
@@ -130,6 +131,7 @@ update_title (CurrentsWindow *self)
                                             "Data set with %u trajectories", n), n);
     }
 
+  _currents_window_ensemble_subtitle (self, &subtitle);
   adw_window_title_set_title (self->window_title, title);
   adw_window_title_set_subtitle (self->window_title, subtitle != NULL ? subtitle : "");
   gtk_window_set_title (GTK_WINDOW (self), title);
@@ -425,6 +427,9 @@ currents_window_open_async (CurrentsWindow      *self,
 
   /* Population models (takes @outer). */
   if (_currents_window_open_population (self, file, cancellable, outer))
+    return;
+  /* Ensembles of trained models (takes @outer). */
+  if (_currents_window_open_ensemble (self, file, cancellable, outer))
     return;
   /* Workspaces and trained models (takes @outer). */
   if (_currents_window_open_special (self, file, cancellable, outer))

@@ -79,6 +79,16 @@ typedef struct
   double y_to;
 } Jump;
 
+/* An ensemble's tipping point: its interval, median and members' values. */
+typedef struct
+{
+  double  lo;
+  double  hi;
+  double  median;
+  double *members;
+  gsize   n_members;
+} Interval;
+
 struct _CurrentsPlotDiagram
 {
   GPtrArray            *branches;
@@ -87,6 +97,7 @@ struct _CurrentsPlotDiagram
   GPtrArray            *regions;
   GArray               *jumps;
   GArray               *levels;
+  GArray               *intervals;
   GArray               *metadata;
   char                 *x_label;
   char                 *y_label;
@@ -166,6 +177,14 @@ band_clear (gpointer data)
 }
 
 static void
+interval_clear (gpointer data)
+{
+  Interval *iv = data;
+
+  g_clear_pointer (&iv->members, g_free);
+}
+
+static void
 region_free (gpointer data)
 {
   Region *r = data;
@@ -189,6 +208,8 @@ currents_plot_diagram_new (void)
   d->regions = g_ptr_array_new_with_free_func (region_free);
   d->jumps = g_array_new (FALSE, TRUE, sizeof (Jump));
   d->levels = g_array_new (FALSE, TRUE, sizeof (double));
+  d->intervals = g_array_new (FALSE, TRUE, sizeof (Interval));
+  g_array_set_clear_func (d->intervals, interval_clear);
   d->metadata = _currents_plot_metadata_new ();
   d->marker_x = NAN;
   d->marker_y = NAN;
@@ -207,6 +228,7 @@ currents_plot_diagram_free (CurrentsPlotDiagram *diagram)
   g_ptr_array_unref (diagram->regions);
   g_array_unref (diagram->jumps);
   g_array_unref (diagram->levels);
+  g_array_unref (diagram->intervals);
   g_array_unref (diagram->metadata);
   g_free (diagram->x_label);
   g_free (diagram->y_label);
@@ -367,6 +389,13 @@ axis_window (const CurrentsPlotDiagram *d,
       extend (&xlo, &xhi, axis_value (d->log_x, b->lo));
       extend (&xlo, &xhi, axis_value (d->log_x, b->hi));
     }
+  for (guint i = 0; i < d->intervals->len; i++)
+    {
+      const Interval *iv = &g_array_index (d->intervals, Interval, i);
+
+      extend (&xlo, &xhi, axis_value (d->log_x, iv->lo));
+      extend (&xlo, &xhi, axis_value (d->log_x, iv->hi));
+    }
 
   if (!(xlo <= xhi) || !(ylo <= yhi))
     {
@@ -421,6 +450,7 @@ currents_plot_diagram_clear (CurrentsPlotDiagram *diagram)
   g_ptr_array_set_size (diagram->regions, 0);
   g_array_set_size (diagram->jumps, 0);
   g_array_set_size (diagram->levels, 0);
+  g_array_set_size (diagram->intervals, 0);
   diagram->marker_x = NAN;
   diagram->marker_y = NAN;
 }
@@ -532,6 +562,65 @@ currents_plot_diagram_add_band (CurrentsPlotDiagram *diagram,
   b.hi = MAX (lo, hi);
   b.label = label != NULL && *label != '\0' ? g_strdup (label) : NULL;
   g_array_append_val (diagram->bands, b);
+}
+
+guint
+currents_plot_diagram_add_interval (CurrentsPlotDiagram *diagram,
+                                    double               lo,
+                                    double               hi,
+                                    double               median,
+                                    const double        *members,
+                                    gsize                n_members)
+{
+  Interval iv;
+
+  g_return_val_if_fail (diagram != NULL, 0);
+  g_return_val_if_fail (n_members == 0 || members != NULL, 0);
+
+  iv.lo = MIN (lo, hi);
+  iv.hi = MAX (lo, hi);
+  iv.median = median;
+  iv.members = n_members > 0 ? g_memdup2 (members, n_members * sizeof (double)) : NULL;
+  iv.n_members = n_members;
+  g_array_append_val (diagram->intervals, iv);
+  return diagram->intervals->len - 1;
+}
+
+guint
+currents_plot_diagram_get_n_intervals (const CurrentsPlotDiagram *diagram)
+{
+  g_return_val_if_fail (diagram != NULL, 0);
+
+  return diagram->intervals->len;
+}
+
+gboolean
+currents_plot_diagram_get_interval (const CurrentsPlotDiagram *diagram,
+                                    guint                      index,
+                                    double                    *lo,
+                                    double                    *hi,
+                                    double                    *median,
+                                    const double             **members,
+                                    gsize                     *n_members)
+{
+  const Interval *iv;
+
+  g_return_val_if_fail (diagram != NULL, FALSE);
+
+  if (index >= diagram->intervals->len)
+    return FALSE;
+  iv = &g_array_index (diagram->intervals, Interval, index);
+  if (lo != NULL)
+    *lo = iv->lo;
+  if (hi != NULL)
+    *hi = iv->hi;
+  if (median != NULL)
+    *median = iv->median;
+  if (members != NULL)
+    *members = iv->members;
+  if (n_members != NULL)
+    *n_members = iv->n_members;
+  return TRUE;
 }
 
 void
@@ -1558,6 +1647,14 @@ draw_legend (const CurrentsPlotDiagram  *d,
       currents_plot_theme_palette_color (theme, 0, &rug);
       ADD (_("levels in the data"), LEGEND_RUG, rug, 1.5);
     }
+  if (d->intervals->len > 0)
+    {
+      CurrentsPlotColor patch;
+
+      currents_plot_theme_palette_color (theme, 3, &patch);
+      patch.alpha = 0.45;
+      ADD (_("tipping intervals across the ensemble"), LEGEND_PATCH, patch, 1.0);
+    }
 #undef ADD
 
   if (n == 0)
@@ -1790,6 +1887,91 @@ place_labels (CurrentsPlotDiagram        *d,
 }
 
 /* ---- drawing ---- */
+
+/* An ensemble's tipping points: each interval a translucent band over the plot's height
+ * with a strip along the parameter axis, the median a line through the strip, each
+ * member's value a tick in it (above the data's rug). */
+static void
+draw_intervals (const CurrentsPlotDiagram  *d,
+                cairo_t                    *cr,
+                const CurrentsPlotTheme    *theme,
+                const CurrentsPlotViewport *vp,
+                GArray                     *obstacles,
+                CurrentsPlotDiagramStats   *st)
+{
+  double bottom = floor (vp->top + vp->height) - 9.0, strip = 10.0;
+
+  if (d->intervals->len == 0)
+    return;
+  cairo_save (cr);
+  cairo_rectangle (cr, vp->left, vp->top, vp->width, vp->height);
+  cairo_clip (cr);
+  for (guint i = 0; i < d->intervals->len; i++)
+    {
+      const Interval *iv = &g_array_index (d->intervals, Interval, i);
+      double lo = axis_value (d->log_x, iv->lo), hi = axis_value (d->log_x, iv->hi);
+      double med = axis_value (d->log_x, iv->median);
+      double x0, x1, xm, y;
+      CurrentsPlotColor fill;
+
+      if (!isfinite (lo) || !isfinite (hi))
+        continue;
+      currents_plot_viewport_to_device (vp, lo, vp->ylo, &x0, &y);
+      currents_plot_viewport_to_device (vp, hi, vp->ylo, &x1, &y);
+      x0 = MAX (x0, vp->left - 1.0);
+      x1 = MIN (x1, vp->left + vp->width + 1.0);
+      if (x1 < x0)
+        continue;
+      /* a range of one value still shows */
+      if (x1 - x0 < 2.0)
+        {
+          x0 -= 1.0;
+          x1 += 1.0;
+        }
+      currents_plot_theme_palette_color (theme, 3, &fill);
+      fill.alpha = 0.12;
+      currents_plot_set_source_color (cr, &fill);
+      cairo_rectangle (cr, x0, vp->top, x1 - x0, vp->height);
+      cairo_fill (cr);
+      fill.alpha = 0.45;
+      currents_plot_set_source_color (cr, &fill);
+      cairo_rectangle (cr, x0, bottom - strip, x1 - x0, strip);
+      cairo_fill (cr);
+      st->n_intervals++;
+
+      currents_plot_theme_palette_color (theme, 3, &fill);
+      currents_plot_set_source_color (cr, &fill);
+      cairo_set_line_width (cr, 1.0);
+      for (gsize k = 0; k < iv->n_members; k++)
+        {
+          double a = axis_value (d->log_x, iv->members[k]), x;
+
+          if (!isfinite (a))
+            continue;
+          currents_plot_viewport_to_device (vp, a, vp->ylo, &x, &y);
+          if (x < vp->left - 0.5 || x > vp->left + vp->width + 0.5)
+            continue;
+          cairo_move_to (cr, _currents_plot_crisp (x), bottom - strip);
+          cairo_line_to (cr, _currents_plot_crisp (x), bottom);
+          st->n_member_ticks++;
+        }
+      cairo_stroke (cr);
+      if (isfinite (med))
+        {
+          currents_plot_viewport_to_device (vp, med, vp->ylo, &xm, &y);
+          cairo_set_line_width (cr, 2.5);
+          cairo_move_to (cr, xm, bottom - strip - 3.0);
+          cairo_line_to (cr, xm, bottom + 1.0);
+          cairo_stroke (cr);
+        }
+      {
+        Rect r = { x0, bottom - strip - 3.0, x1 - x0, strip + 4.0 };
+
+        g_array_append_val (obstacles, r);
+      }
+    }
+  cairo_restore (cr);
+}
 
 static void
 draw_figure (CurrentsPlotDiagram      *diagram,
@@ -2153,6 +2335,8 @@ draw_figure (CurrentsPlotDiagram      *diagram,
         g_array_append_val (obstacles, r);
       }
     }
+
+  draw_intervals (diagram, cr, theme, &vp, obstacles, &st);
 
   if (diagram->show_legend)
     {

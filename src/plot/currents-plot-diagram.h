@@ -73,6 +73,8 @@ typedef struct
   guint n_extrapolated_segments;
   gboolean marker_drawn;
   double marker_x;          /* device x of the marker (NaN when none) */
+  guint n_intervals;        /* ensembles' tipping intervals drawn */
+  guint n_member_ticks;     /* their members' values drawn as ticks */
 } CurrentsPlotDiagramStats;
 
 typedef struct _CurrentsPlotDiagram CurrentsPlotDiagram;
@@ -98,7 +100,7 @@ void     currents_plot_diagram_unset_window  (CurrentsPlotDiagram *diagram);
 gboolean currents_plot_diagram_get_window    (const CurrentsPlotDiagram *diagram,
                                               double               window[4]);
 
-/* Removes branches, special points, bands, jumps, levels and marker. */
+/* Removes branches, special points, bands, jumps, levels, intervals and marker. */
 void     currents_plot_diagram_clear         (CurrentsPlotDiagram *diagram);
 
 /**
@@ -139,6 +141,24 @@ void     currents_plot_diagram_add_band      (CurrentsPlotDiagram *diagram,
                                               double               lo,
                                               double               hi,
                                               const char          *label);
+/* An ensemble's tipping point (currents_ensemble_continue()): its interval lo–hi of the
+ * parameter shaded (over the plot and as a strip along the parameter axis), its median a
+ * line, and each member's value (@members, @n_members; copied) a tick. Returns its index. */
+guint    currents_plot_diagram_add_interval  (CurrentsPlotDiagram *diagram,
+                                              double               lo,
+                                              double               hi,
+                                              double               median,
+                                              const double        *members,
+                                              gsize                n_members);
+guint    currents_plot_diagram_get_n_intervals (const CurrentsPlotDiagram *diagram);
+/* Any out argument may be NULL; @members: (transfer none). FALSE past the end. */
+gboolean currents_plot_diagram_get_interval  (const CurrentsPlotDiagram *diagram,
+                                              guint                      index,
+                                              double                    *lo,
+                                              double                    *hi,
+                                              double                    *median,
+                                              const double             **members,
+                                              gsize                     *n_members);
 /* A shaded region of the plane (two parameters: the bistable wedge of a cusp), a
  * closed polygon of @n vertices (copied). */
 void     currents_plot_diagram_add_region    (CurrentsPlotDiagram *diagram,
