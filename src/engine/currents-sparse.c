@@ -530,7 +530,13 @@ currents_field_samples_new_from_data (CurrentsField         *field,
               g_array_append_val (xs, v);
             }
           if (m > 0)
-            g_array_append_vals (us, &g_array_index (us, double, pick * m), m);
+            {
+              /* (a copy first: appending may move the array) */
+              g_autofree double *level = g_memdup2 (&g_array_index (us, double, pick * m),
+                                                    m * sizeof (double));
+
+              g_array_append_vals (us, level, m);
+            }
           count++;
         }
       gsl_rng_free (rng);
