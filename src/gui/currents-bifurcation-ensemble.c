@@ -12,6 +12,7 @@
 #define G_LOG_DOMAIN "currents-bifurcation-ensemble"
 
 #include "currents-bifurcation-ensemble-private.h"
+#include "currents-window-ensemble-private.h"
 
 struct _CurrentsBifurcationEnsemble
 {
@@ -184,30 +185,6 @@ _currents_bifurcation_ensemble_get (CurrentsBifurcationEnsemble *be,
   return be->tps;
 }
 
-/* The shown system's named parameters and inputs, by name, in each member. */
-static void
-copy_settings (CurrentsSystem *member,
-               CurrentsSystem *shown)
-{
-  const double *u = currents_system_get_inputs (shown), *p = currents_system_get_params (shown);
-
-  for (gsize j = 0; j < currents_system_get_n_inputs (shown); j++)
-    {
-      int i = currents_system_find_input (member, currents_system_get_input_names (shown)[j]);
-
-      if (i >= 0)
-        currents_system_get_inputs (member)[i] = u[j];
-    }
-  for (gsize k = 0; k < currents_system_get_n_named_params (shown); k++)
-    {
-      const char *name = currents_system_get_param_name (shown, k);
-      int i = currents_system_find_param (member, name), s = currents_system_find_param (shown, name);
-
-      if (i >= 0 && s >= 0)
-        currents_system_get_params (member)[i] = p[s];
-    }
-}
-
 void
 _currents_bifurcation_ensemble_request (CurrentsBifurcationEnsemble       *be,
                                         const CurrentsEnsemble            *ens,
@@ -227,7 +204,7 @@ _currents_bifurcation_ensemble_request (CurrentsBifurcationEnsemble       *be,
   job = g_new0 (Job, 1);
   job->systems = currents_ensemble_new_systems (ens);
   for (guint k = 0; k < job->systems->len; k++)
-    copy_settings (g_ptr_array_index (job->systems, k), shown);
+    _currents_ensemble_copy_settings (g_ptr_array_index (job->systems, k), shown);
   job->param = g_strdup (param);
   job->options = *options;
   if (options->box_lo != NULL && options->box_hi != NULL)

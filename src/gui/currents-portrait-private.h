@@ -57,6 +57,12 @@ struct _CurrentsPortrait
   gboolean                show_legend;
   int                     direction;
   CurrentsPlotScene      *scene;
+  /* a shading kept across scenes (an ensemble's disagreement), or NULL */
+  double                 *shading;
+  gsize                   shading_nx, shading_ny;
+  double                  shading_window[4];
+  double                  shading_full;
+  char                   *shading_label;
   GPtrArray              *equilibria;   /* the plane's, as drawn */
   GPtrArray              *launches;     /* Launch */
   char                   *readout_text;

@@ -1315,9 +1315,56 @@ new_scene (CurrentsPortrait *self)
   currents_plot_scene_set_arrow_style (self->scene, self->arrow_style);
   currents_plot_scene_set_show_legend (self->scene, self->show_legend);
   currents_plot_scene_set_layers (self->scene, self->layers);
+  if (self->shading != NULL)
+    currents_plot_scene_set_shading (self->scene, self->shading_window, self->shading_nx,
+                                     self->shading_ny, self->shading, self->shading_full,
+                                     self->shading_label);
   for (guint i = 0; i < CURRENTS_PLOT_N_LAYERS; i++)
     if (self->fades[i] != NULL)
       adw_animation_reset (self->fades[i]);
+}
+
+void
+currents_portrait_set_shading (CurrentsPortrait *self,
+                               const double      window[4],
+                               gsize             nx,
+                               gsize             ny,
+                               const double     *values,
+                               double            full,
+                               const char       *label)
+{
+  g_return_if_fail (CURRENTS_IS_PORTRAIT (self));
+
+  g_clear_pointer (&self->shading, g_free);
+  g_clear_pointer (&self->shading_label, g_free);
+  if (values != NULL && nx > 0 && ny > 0)
+    {
+      self->shading = g_memdup2 (values, nx * ny * sizeof (double));
+      self->shading_nx = nx;
+      self->shading_ny = ny;
+      memcpy (self->shading_window, window, sizeof self->shading_window);
+      self->shading_full = full;
+      self->shading_label = g_strdup (label);
+    }
+  if (self->scene != NULL)
+    currents_plot_scene_set_shading (self->scene, window, nx, ny, self->shading, full, label);
+  gtk_widget_queue_draw (GTK_WIDGET (self->canvas));
+}
+
+gboolean
+currents_portrait_get_shading (CurrentsPortrait *self,
+                               gsize            *nx,
+                               gsize            *ny,
+                               const double    **values)
+{
+  g_return_val_if_fail (CURRENTS_IS_PORTRAIT (self), FALSE);
+
+  if (self->shading == NULL)
+    return FALSE;
+  *nx = self->shading_nx;
+  *ny = self->shading_ny;
+  *values = self->shading;
+  return TRUE;
 }
 
 static void
@@ -2087,6 +2134,8 @@ currents_portrait_finalize (GObject *object)
   g_clear_object (&self->live_cancellable);
   g_clear_object (&self->heavy_cancellable);
   g_clear_pointer (&self->scene, currents_plot_scene_free);
+  g_clear_pointer (&self->shading, g_free);
+  g_clear_pointer (&self->shading_label, g_free);
   g_clear_pointer (&self->hover_ws, currents_field_workspace_free);
   g_clear_pointer (&self->hover_f, g_free);
   g_clear_pointer (&self->system, currents_system_free);

@@ -114,6 +114,19 @@ gboolean               currents_portrait_export_csv     (CurrentsPortrait *self,
 
 /* Rings the state @state (n_states values; %NULL clears) in the plane: the equilibrium
  * another view selected. Cleared when the content changes. */
+/* A tint over the plane (currents_plot_scene_set_shading()), kept until replaced:
+ * @values NULL removes it. */
+void                   currents_portrait_set_shading    (CurrentsPortrait *self,
+                                                         const double      window[4],
+                                                         gsize             nx,
+                                                         gsize             ny,
+                                                         const double     *values,
+                                                         double            full,
+                                                         const char       *label);
+gboolean               currents_portrait_get_shading    (CurrentsPortrait *self,
+                                                         gsize            *nx,
+                                                         gsize            *ny,
+                                                         const double    **values);
 void                   currents_portrait_highlight_state (CurrentsPortrait *self,
                                                           const double     *state);
 /* Where the ring is drawn, in canvas coordinates (FALSE when there is none). */

@@ -19,4 +19,8 @@ gboolean _currents_window_open_ensemble     (CurrentsWindow *self,
 void     _currents_window_ensemble_subtitle (CurrentsWindow *self,
                                              char          **subtitle);
 
+/* The shown system's named parameters and inputs, by name, in an ensemble's member. */
+void     _currents_ensemble_copy_settings   (CurrentsSystem *member,
+                                             CurrentsSystem *shown);
+
 G_END_DECLS

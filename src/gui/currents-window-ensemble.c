@@ -18,6 +18,9 @@
 #include "currents-window-ensemble-private.h"
 
 #define LINK_KEY "currents-window-ensemble"
+/* the grid of the members' disagreement */
+#define SHADE_NX 48
+#define SHADE_NY 36
 
 typedef struct
 {
@@ -34,6 +37,74 @@ link_free (gpointer data)
   g_free (link);
 }
 
+/* The shown system's named parameters and inputs, by name, in each member. */
+void
+_currents_ensemble_copy_settings (CurrentsSystem *member,
+                                  CurrentsSystem *shown)
+{
+  const double *u = currents_system_get_inputs (shown), *p = currents_system_get_params (shown);
+
+  for (gsize j = 0; j < currents_system_get_n_inputs (shown); j++)
+    {
+      int i = currents_system_find_input (member, currents_system_get_input_names (shown)[j]);
+
+      if (i >= 0)
+        currents_system_get_inputs (member)[i] = u[j];
+    }
+  for (gsize k = 0; k < currents_system_get_n_named_params (shown); k++)
+    {
+      const char *name = currents_system_get_param_name (shown, k);
+      int i = currents_system_find_param (member, name), s = currents_system_find_param (shown, name);
+
+      if (i >= 0 && s >= 0)
+        currents_system_get_params (member)[i] = p[s];
+    }
+}
+
+/* Where the members disagree about the field, over the portrait's view: a tint (kept in
+ * the portrait until the ensemble is no longer shown). */
+static void
+update_shading (CurrentsPortrait *portrait)
+{
+  const CurrentsEnsemble *ens = currents_portrait_get_shown_ensemble (portrait);
+  CurrentsSystem *shown = currents_portrait_get_system (portrait);
+  g_autoptr(GPtrArray) members = NULL;
+  g_autofree double *values = NULL;
+  double view[4] = { 0.0, 0.0, 0.0, 0.0 };
+  guint ax, ay;
+  gsize n;
+
+  if (ens != NULL && shown != NULL && !currents_portrait_get_view (portrait, view))
+    {
+      int wx, wy;
+
+      /* not drawn yet: the view it will open on */
+      currents_system_get_window (shown, &wx, &wy, &view[0], &view[1], &view[2], &view[3]);
+    }
+  if (ens == NULL || shown == NULL || !(view[0] < view[1] && view[2] < view[3]))
+    {
+      gsize nx, ny;
+      const double *old;
+
+      if (currents_portrait_get_shading (portrait, &nx, &ny, &old))
+        currents_portrait_set_shading (portrait, view, 0, 0, NULL, 1.0, NULL);
+      return;
+    }
+  n = currents_system_get_n_states (shown);
+  ax = currents_portrait_get_x_axis (portrait);
+  ay = currents_portrait_get_y_axis (portrait);
+  if (ax >= n || ay >= n || ax == ay)
+    return;
+  members = currents_ensemble_new_systems (ens);
+  for (guint k = 0; k < members->len; k++)
+    _currents_ensemble_copy_settings (g_ptr_array_index (members, k), shown);
+  values = g_new (double, SHADE_NX * SHADE_NY);
+  if (currents_ensemble_disagreement (members, ax, ay, currents_system_get_initial (shown), view,
+                                      SHADE_NX, SHADE_NY, values, NULL))
+    currents_portrait_set_shading (portrait, view, SHADE_NX, SHADE_NY, values, 1.0,
+                                   _("members disagree"));
+}
+
 static void
 content_changed_cb (CurrentsPortrait *portrait)
 {
@@ -41,6 +112,18 @@ content_changed_cb (CurrentsPortrait *portrait)
 
   if (link != NULL && link->system != currents_portrait_get_system (portrait))
     g_object_set_data (G_OBJECT (portrait), LINK_KEY, NULL);
+  update_shading (portrait);
+}
+
+static void
+value_changed_cb (CurrentsParameterPanel *panel,
+                  guint                   kind,
+                  guint                   index,
+                  double                  value,
+                  CurrentsPortrait       *portrait)
+{
+  if (currents_portrait_get_shown_ensemble (portrait) != NULL)
+    update_shading (portrait);
 }
 
 const CurrentsEnsemble *
@@ -87,6 +170,8 @@ currents_window_show_ensemble (CurrentsWindow   *self,
   if (g_object_get_data (G_OBJECT (portrait), "currents-window-ensemble-watched") == NULL)
     {
       g_signal_connect (portrait, "content-changed", G_CALLBACK (content_changed_cb), NULL);
+      g_signal_connect_object (currents_portrait_get_parameter_panel (portrait), "value-changed",
+                               G_CALLBACK (value_changed_cb), portrait, 0);
       g_object_set_data (G_OBJECT (portrait), "currents-window-ensemble-watched",
                          GINT_TO_POINTER (1));
     }

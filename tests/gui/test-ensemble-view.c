@@ -95,6 +95,21 @@ fixture_tear_down (Fixture       *fixture,
 
 /* The member shown is member 0, bit for bit; the title counts the members; another
  * model replaces the ensemble. */
+static gboolean
+has_shading (gpointer data)
+{
+  gsize nx, ny;
+  const double *values;
+
+  return currents_portrait_get_shading (data, &nx, &ny, &values);
+}
+
+static gboolean
+has_no_shading (gpointer data)
+{
+  return !has_shading (data);
+}
+
 static void
 test_open (Fixture       *fixture,
            gconstpointer  data)
@@ -133,8 +148,33 @@ test_open (Fixture       *fixture,
   g_assert_cmpstr (adw_window_title_get_title (title), ==, "toggle-ensemble.json");
   g_assert_cmpstr (adw_window_title_get_subtitle (title), ==, "Ensemble of 8 models");
 
+  /* the portrait is tinted where the members disagree: the engine's numbers over its view */
+  {
+    g_autoptr(GPtrArray) members = currents_ensemble_new_systems (ens);
+    const double *values;
+    double view[4], direct[48 * 36];
+    gsize nx, ny;
+
+    /* (set when the portrait has taken the member in: its content-changed) */
+    g_assert_true (currents_gui_test_iterate_until (has_shading, fixture->portrait, 60.0));
+    g_assert_true (currents_portrait_get_shading (fixture->portrait, &nx, &ny, &values));
+    g_assert_cmpuint (nx, ==, 48);
+    g_assert_cmpuint (ny, ==, 36);
+    g_assert_true (currents_portrait_get_view (fixture->portrait, view));
+    for (guint k = 0; k < members->len; k++)
+      memcpy (currents_system_get_inputs (g_ptr_array_index (members, k)),
+              currents_system_get_inputs (shown), sizeof (double));
+    g_assert_true (currents_ensemble_disagreement (members, currents_portrait_get_x_axis (fixture->portrait),
+                                                   currents_portrait_get_y_axis (fixture->portrait),
+                                                   currents_system_get_initial (shown), view, 48, 36,
+                                                   direct, NULL));
+    for (gsize c = 0; c < nx * ny; c++)
+      g_assert_cmpfloat (fabs (values[c] - direct[c]), <=, 1e-12 * (1.0 + fabs (direct[c])));
+  }
+
   /* the equations replace it: no ensemble any more */
   open_and_wait (fixture, "toggle.ode");
+  g_assert_true (currents_gui_test_iterate_until (has_no_shading, fixture->portrait, 60.0));
   g_assert_nonnull (currents_portrait_get_model (fixture->portrait));
   g_assert_null (currents_window_get_ensemble (fixture->window));
   g_assert_null (currents_portrait_get_shown_ensemble (fixture->portrait));
