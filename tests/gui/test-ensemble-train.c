@@ -13,6 +13,8 @@
  *     one and fewer than three finished members, every parameter finite, and on two
  *     cores (one member at a time) fewer than three members at all;
  *   - the Models row cannot be used for the parameters of the open `.ode` model.
+ *
+ * With CURRENTS_SCREENSHOT_DIR set, writes ensemble-train-finished.png there.
  */
 #include "config.h"
 
@@ -20,6 +22,8 @@
 
 #include <math.h>
 #include <string.h>
+
+#include <adwaita.h>
 
 #include "currents-window.h"
 #include "currents-window-ensemble.h"
@@ -172,6 +176,9 @@ test_finish (Fixture       *fixture,
   g_assert_cmpint (currents_training_panel_get_state (fixture->panel), ==,
                    CURRENTS_TRAINING_FINISHED);
   g_assert_cmpuint (currents_training_panel_get_members_done (fixture->panel), ==, 3);
+  adw_flap_set_reveal_flap (ADW_FLAP (gtk_widget_get_ancestor (GTK_WIDGET (fixture->panel),
+                                                               ADW_TYPE_FLAP)), TRUE);
+  currents_gui_test_screenshot (GTK_WIDGET (fixture->window), "ensemble-train", "finished");
 
   /* the window shows it */
   shown = currents_window_get_ensemble (fixture->window);
