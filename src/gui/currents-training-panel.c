@@ -12,6 +12,12 @@
  * parameters so far and says so ("best-changed"), so the window can redraw the phase
  * portrait and the time series from them. When training ends, the best parameters are
  * evaluated on the full sets in a thread, and the model can be saved.
+ *
+ * With more than one model asked for (a neural ODE only), Start trains an ensemble
+ * instead (currents-ensemble.h): K networks on bootstrap resamples with seeds seed + k,
+ * as one job with the same progress bar, status and Stop, kept apart from the single
+ * run's state. Stopping keeps the members trained so far; the ensemble is handed on
+ * with "ensemble-trained".
  */
 #include "config.h"
 
@@ -72,6 +78,26 @@ train_job_free (TrainJob *job)
   g_free (job);
 }
 
+/* An ensemble run: the worker threads touch the trainer and the data only. */
+typedef struct
+{
+  CurrentsDataset         *dataset;
+  CurrentsEnsembleTrainer *trainer;
+  guint                    n_members;
+  gint64                   started;
+} EnsembleJob;
+
+static void
+ensemble_job_free (EnsembleJob *ej)
+{
+  if (ej == NULL)
+    return;
+  /* the members' losses refer to the data: the trainer goes first */
+  g_clear_pointer (&ej->trainer, currents_ensemble_trainer_free);
+  g_clear_pointer (&ej->dataset, currents_dataset_free);
+  g_free (ej);
+}
+
 struct _CurrentsTrainingPanel
 {
   GtkWidget              parent_instance;
@@ -108,6 +134,8 @@ struct _CurrentsTrainingPanel
   AdwEntryRow           *rtol_row;
   AdwEntryRow           *atol_row;
   GtkSpinButton         *seed_spin;
+  GtkWidget             *members_row;
+  GtkSpinButton         *members_spin;
 
   GSettings             *settings;
 
@@ -122,6 +150,9 @@ struct _CurrentsTrainingPanel
   GCancellable          *run_cancellable;  /* Stop */
   GCancellable          *cancellable;      /* the panel's life */
   guint                  tick_source;
+  EnsembleJob           *ensemble_job;     /* the ensemble run going, if any */
+  CurrentsEnsemble      *ensemble;         /* the last ensemble trained */
+  guint                  members_done;
 
   CurrentsTrainProgress  latest;
   gboolean               have_latest;
@@ -161,6 +192,7 @@ enum {
 
 enum {
   BEST_CHANGED,
+  ENSEMBLE_TRAINED,
   N_SIGNALS
 };
 
@@ -268,6 +300,14 @@ update_rows (CurrentsTrainingPanel *self)
   gtk_widget_set_visible (self->log_inputs_row,
                           neural && self->dataset != NULL
                           && currents_dataset_get_n_inputs (self->dataset) > 0);
+  gtk_widget_set_sensitive (self->members_row, neural);
+  gtk_widget_set_tooltip_text (self->members_row,
+                               neural ? _("How many networks to train: more than one trains "
+                                          "an ensemble, each on a bootstrap resample of the "
+                                          "trajectories with its own seed, whose spread "
+                                          "shows how sure the model is")
+                                      : _("Ensembles are trained for neural ODEs only: "
+                                          "choose “Neural ODE” under Learn"));
 }
 
 /* What the status line says when nothing runs. */
@@ -930,6 +970,244 @@ log_input_names (const CurrentsDataset *dataset)
   return g_strv_builder_end (builder);
 }
 
+/* ---- an ensemble ---- */
+
+/* What every member's learner is made from (used on the main thread, while the trainer
+ * is made). */
+typedef struct
+{
+  const CurrentsDataset *dataset;
+  CurrentsNeuralSpec     spec;
+  char                 **logs;
+  char                 **quantities;
+  double                 weight;
+} MemberSetup;
+
+static CurrentsLearner *
+member_learner (guint     member,
+                guint64   seed,
+                gpointer  data,
+                GError  **error)
+{
+  MemberSetup *ms = data;
+  CurrentsNeuralSpec spec = ms->spec;
+  g_autoptr(CurrentsLearner) learner = NULL;
+
+  spec.seed = seed;
+  learner = currents_learner_new_neural (ms->dataset, &spec, TRUE, error);
+  if (learner == NULL)
+    return NULL;
+  for (guint q = 0; ms->quantities[q] != NULL; q++)
+    if (!currents_learner_add_conservation (learner, ms->quantities[q], ms->weight, error))
+      return NULL;
+  return g_steal_pointer (&learner);
+}
+
+/* On the main thread, through the engine's coalesced idle. */
+static void
+ensemble_progress_cb (const CurrentsEnsembleProgress *p,
+                      gpointer                        data)
+{
+  CurrentsTrainingPanel *self = data;
+  g_autofree char *bar = NULL, *epoch = NULL;
+  gint64 begin = g_get_monotonic_time ();
+  double fraction;
+
+  if (self->disposed || self->ensemble_job == NULL)
+    return;
+  self->members_done = p->n_done;
+  fraction = p->n_members > 0
+             ? ((double) p->n_done
+                + (p->member_finished || p->epochs == 0 ? 0.0 : (double) p->epoch / p->epochs))
+               / p->n_members
+             : 0.0;
+  gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (fraction, 0.0, 1.0));
+  if (self->state == CURRENTS_TRAINING_STOPPING)
+    bar = g_strdup (_("Stopping after this step…"));
+  else
+    bar = g_strdup_printf (_("Member %u of %u, epoch %u/%u · %u done"), p->member + 1,
+                           p->n_members, p->epoch, p->epochs, p->n_done);
+  gtk_progress_bar_set_text (self->progress_bar, bar);
+  epoch = g_strdup_printf (_("%u of %u"), p->epoch, p->epochs);
+  gtk_label_set_text (self->epoch_value, epoch);
+  set_number (self->train_value, p->train_loss);
+  set_number (self->val_value, p->val_loss);
+  note_handler_time (self, begin);
+}
+
+static void
+ensemble_done (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(CurrentsTrainingPanel) self = user_data;
+  EnsembleJob *ej = self->ensemble_job;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CurrentsEnsemble) ens = NULL;
+  g_autofree char *text = NULL, *bar = NULL;
+  CurrentsTrainingState state = CURRENTS_TRAINING_FINISHED;
+  double seconds = (double) (g_get_monotonic_time () - ej->started) / G_USEC_PER_SEC;
+  gsize n = 0;
+
+  if (!currents_ensemble_trainer_train_finish (ej->trainer, result, &error))
+    {
+      if (g_error_matches (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_CANCELLED)
+          || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          state = CURRENTS_TRAINING_STOPPED;
+          g_clear_error (&error);
+        }
+      else
+        state = CURRENTS_TRAINING_FAILED;
+    }
+  /* the workers are done: what was trained stays, even after a failure or a stop */
+  ens = currents_ensemble_trainer_get_ensemble (ej->trainer, "currents " PACKAGE_VERSION, NULL);
+  if (ens != NULL)
+    {
+      currents_ensemble_set_data (ens, currents_dataset_get_filename (ej->dataset),
+                                  currents_dataset_get_sha256 (ej->dataset),
+                                  currents_dataset_get_n_trajectories (ej->dataset));
+      n = currents_ensemble_get_n_members (ens);
+      /* the last report may have been coalesced away */
+      self->members_done = 0;
+      for (gsize k = 0; k < n; k++)
+        if (currents_ensemble_get_member_status (ens, k) == CURRENTS_ENSEMBLE_MEMBER_FINISHED)
+          self->members_done++;
+    }
+  self->ensemble_job = NULL;
+  ensemble_job_free (ej);
+  g_clear_object (&self->run_cancellable);
+  if (self->disposed)
+    return;
+
+  if (n > 0)
+    {
+      bar = g_strdup_printf (ngettext ("%zu member · %.1f s", "%zu members · %.1f s", n), n,
+                             seconds);
+      text = g_strdup_printf (ngettext ("An ensemble of %zu of %u model, each trained on a "
+                                        "bootstrap resample of the trajectories.",
+                                        "An ensemble of %zu of %u models, each trained on a "
+                                        "bootstrap resample of the trajectories.",
+                                        n), n,
+                              currents_ensemble_get_n_planned (ens));
+    }
+  gtk_progress_bar_set_fraction (self->progress_bar,
+                                 state == CURRENTS_TRAINING_FINISHED ? 1.0
+                                 : n > 0 ? (double) n / currents_ensemble_get_n_planned (ens)
+                                 : 0.0);
+  gtk_progress_bar_set_text (self->progress_bar, n > 0 ? bar : _("No member trained"));
+  if (error != NULL)
+    {
+      g_autofree char *both = n > 0 ? g_strdup_printf (_("%s The members trained so far are "
+                                                          "kept."), error->message)
+                                    : g_strdup (error->message);
+      set_error_text (self, both);
+    }
+  else
+    {
+      clear_error_style (self);
+      gtk_label_set_text (self->status_label,
+                          n > 0 ? text : _("Training stopped before any member finished an "
+                                           "epoch; there is no ensemble to keep."));
+    }
+  self->ensemble = g_steal_pointer (&ens);
+  set_state (self, state);
+  if (self->ensemble != NULL)
+    g_signal_emit (self, signals[ENSEMBLE_TRAINED], 0, self->ensemble);
+}
+
+static gboolean
+start_ensemble (CurrentsTrainingPanel       *self,
+                const CurrentsTrainOptions  *options,
+                GError                     **error)
+{
+  g_auto(GStrv) logs = NULL;
+  g_auto(GStrv) quantities = NULL;
+  CurrentsEnsembleOptions eo;
+  MemberSetup ms = { 0 };
+  EnsembleJob *ej;
+  guint activation;
+
+  currents_neural_spec_init (&ms.spec);
+  if (!parse_hidden (gtk_editable_get_text (GTK_EDITABLE (self->hidden_row)), &ms.spec, error))
+    return FALSE;
+  if (!check_conserved (self, error))
+    return FALSE;
+  activation = MIN (adw_combo_row_get_selected (self->activation_row),
+                    G_N_ELEMENTS (activation_ids) - 1);
+  currents_activation_from_string (activation_ids[activation], &ms.spec.activation);
+
+  ej = g_new0 (EnsembleJob, 1);
+  ej->dataset = currents_dataset_copy (self->dataset);
+  ej->n_members = (guint) gtk_spin_button_get_value_as_int (self->members_spin);
+  if (gtk_switch_get_active (self->log_inputs_switch))
+    logs = log_input_names (ej->dataset);
+  ms.spec.log_inputs = (const char *const *) logs;
+  quantities = conserved_quantities (self);
+  ms.weight = 1.0;
+  if (quantities[0] != NULL)
+    parse_weight (gtk_editable_get_text (GTK_EDITABLE (self->conserve_weight_row)), &ms.weight);
+  ms.quantities = quantities;
+  ms.dataset = ej->dataset;
+
+  currents_ensemble_options_init (&eo);
+  eo.n_members = ej->n_members;
+  eo.seed = options->seed;
+  eo.train = *options;
+  /* leave a core to the window */
+  eo.n_threads = MAX (1u, g_get_num_processors () - 1);
+  ej->trainer = currents_ensemble_trainer_new (ej->dataset, &eo, member_learner, &ms, error);
+  if (ej->trainer == NULL)
+    {
+      ensemble_job_free (ej);
+      return FALSE;
+    }
+
+  /* the last run and its model go; this one starts */
+  train_job_free (self->job);
+  self->job = NULL;
+  g_clear_pointer (&self->ensemble, currents_ensemble_free);
+  g_clear_pointer (&self->best, g_free);
+  self->n_best = 0;
+  self->best_epoch = 0;
+  memset (&self->latest, 0, sizeof self->latest);
+  self->have_latest = FALSE;
+  self->figures_dirty = FALSE;
+  self->n_plotted = 0;
+  self->members_done = 0;
+  self->max_handler_ms = 0;
+  g_clear_pointer (&self->note, g_free);
+  g_clear_pointer (&self->last_error, g_free);
+  g_clear_pointer (&self->saved_path, g_free);
+  clear_error_style (self);
+  /* the members' losses are not plotted: one plot would mix them */
+  currents_loss_plot_reset (self->loss_plot, options->epochs);
+  for (GtkLabel **l = (GtkLabel *[]) { self->epoch_value, self->best_value, self->train_value,
+                                       self->val_value, self->grad_value, self->lr_value,
+                                       self->time_value, self->nfe_value, NULL }; *l; l++)
+    gtk_label_set_text (*l, "—");
+  gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
+  gtk_progress_bar_set_text (self->progress_bar, _("Starting…"));
+  {
+    g_autofree char *text = g_strdup_printf (ngettext ("Training an ensemble of %u network "
+                                                       "on bootstrap resamples of the data.",
+                                                       "Training an ensemble of %u networks "
+                                                       "on bootstrap resamples of the data.",
+                                                       ej->n_members), ej->n_members);
+
+    gtk_label_set_text (self->status_label, text);
+  }
+
+  self->ensemble_job = ej;
+  self->run_cancellable = g_cancellable_new ();
+  ej->started = g_get_monotonic_time ();
+  set_state (self, CURRENTS_TRAINING_RUNNING);
+  currents_ensemble_trainer_train_async (ej->trainer, self->run_cancellable,
+                                         ensemble_progress_cb, self, NULL, ensemble_done,
+                                         g_object_ref (self));
+  return TRUE;
+}
+
 gboolean
 currents_training_panel_start (CurrentsTrainingPanel  *self,
                                GError                **error)
@@ -979,8 +1257,11 @@ currents_training_panel_start (CurrentsTrainingPanel  *self,
   /* leave a core to the window */
   options.loss.n_threads = MAX (1u, g_get_num_processors () - 1);
 
-  dataset = currents_dataset_copy (self->dataset);
   kind = selected_kind (self);
+  if (kind == KIND_NEURAL && gtk_spin_button_get_value_as_int (self->members_spin) > 1)
+    return start_ensemble (self, &options, error);
+
+  dataset = currents_dataset_copy (self->dataset);
   if (kind == KIND_NEURAL)
     {
       g_auto(GStrv) logs = NULL;
@@ -1046,6 +1327,7 @@ currents_training_panel_start (CurrentsTrainingPanel  *self,
   currents_trained_model_get_ranges (proto, job->x_lo, job->x_hi, job->u_lo, job->u_hi);
 
   /* the last run goes; this one starts */
+  g_clear_pointer (&self->ensemble, currents_ensemble_free);
   train_job_free (self->job);
   self->job = job;
   g_clear_pointer (&self->best, g_free);
@@ -1257,6 +1539,64 @@ currents_training_panel_get_max_handler_ms (CurrentsTrainingPanel *self)
 {
   g_return_val_if_fail (CURRENTS_IS_TRAINING_PANEL (self), 0);
   return self->max_handler_ms;
+}
+
+void
+currents_training_panel_set_n_models (CurrentsTrainingPanel *self,
+                                      guint                  n_models)
+{
+  g_return_if_fail (CURRENTS_IS_TRAINING_PANEL (self));
+  g_return_if_fail (n_models >= 1);
+  gtk_spin_button_set_value (self->members_spin, n_models);
+}
+
+guint
+currents_training_panel_get_n_models (CurrentsTrainingPanel *self)
+{
+  g_return_val_if_fail (CURRENTS_IS_TRAINING_PANEL (self), 1);
+  return (guint) gtk_spin_button_get_value_as_int (self->members_spin);
+}
+
+gboolean
+currents_training_panel_get_ensemble_possible (CurrentsTrainingPanel *self)
+{
+  g_return_val_if_fail (CURRENTS_IS_TRAINING_PANEL (self), FALSE);
+  return gtk_widget_get_sensitive (self->members_row);
+}
+
+guint
+currents_training_panel_get_members_done (CurrentsTrainingPanel *self)
+{
+  g_return_val_if_fail (CURRENTS_IS_TRAINING_PANEL (self), 0);
+  return self->members_done;
+}
+
+const CurrentsEnsemble *
+currents_training_panel_get_ensemble (CurrentsTrainingPanel *self)
+{
+  g_return_val_if_fail (CURRENTS_IS_TRAINING_PANEL (self), NULL);
+  return self->ensemble;
+}
+
+CurrentsEnsemble *
+currents_training_panel_dup_ensemble (CurrentsTrainingPanel *self)
+{
+  g_autofree char *data = NULL;
+  g_autoptr(GError) error = NULL;
+  CurrentsEnsemble *copy;
+
+  g_return_val_if_fail (CURRENTS_IS_TRAINING_PANEL (self), NULL);
+
+  if (self->ensemble == NULL)
+    return NULL;
+  /* through its file's text: every member's parameters bit for bit */
+  data = currents_ensemble_to_data (self->ensemble);
+  copy = currents_ensemble_load_from_data (data, -1,
+                                           currents_ensemble_get_data_filename (self->ensemble),
+                                           &error);
+  if (copy == NULL)
+    g_critical ("An ensemble did not read back: %s", error->message);
+  return copy;
 }
 
 /* ---- the source ---- */
@@ -1568,6 +1908,8 @@ currents_training_panel_finalize (GObject *object)
   CurrentsTrainingPanel *self = CURRENTS_TRAINING_PANEL (object);
 
   train_job_free (self->job);
+  ensemble_job_free (self->ensemble_job);
+  g_clear_pointer (&self->ensemble, currents_ensemble_free);
   g_clear_object (&self->run_cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->kinds);
@@ -1637,6 +1979,18 @@ currents_training_panel_class_init (CurrentsTrainingPanelClass *klass)
                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                         G_TYPE_NONE, 0);
 
+  /**
+   * CurrentsTrainingPanel::ensemble-trained:
+   * @ensemble: (transfer none): the ensemble (currents_training_panel_dup_ensemble()
+   *   gives a copy to keep)
+   *
+   * An ensemble run ended with at least one member: all of them, or those trained
+   * before Stop.
+   */
+  signals[ENSEMBLE_TRAINED] = g_signal_new ("ensemble-trained", G_TYPE_FROM_CLASS (klass),
+                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                            G_TYPE_NONE, 1, G_TYPE_POINTER);
+
   g_type_ensure (CURRENTS_TYPE_LOSS_PLOT);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -1674,6 +2028,8 @@ currents_training_panel_class_init (CurrentsTrainingPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CurrentsTrainingPanel, rtol_row);
   gtk_widget_class_bind_template_child (widget_class, CurrentsTrainingPanel, atol_row);
   gtk_widget_class_bind_template_child (widget_class, CurrentsTrainingPanel, seed_spin);
+  gtk_widget_class_bind_template_child (widget_class, CurrentsTrainingPanel, members_row);
+  gtk_widget_class_bind_template_child (widget_class, CurrentsTrainingPanel, members_spin);
 
   gtk_widget_class_install_action (widget_class, "training.start", NULL, start_action);
   gtk_widget_class_install_action (widget_class, "training.stop", NULL, stop_action);

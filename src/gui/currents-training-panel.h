@@ -89,6 +89,21 @@ gboolean              currents_training_panel_save           (CurrentsTrainingPa
                                                               const char            *path,
                                                               GError               **error);
 
+/* Ensembles: with more than one model (a neural ODE only), Start trains that many
+ * networks on bootstrap resamples (currents-ensemble.h), one job with one Stop; it ends
+ * with "ensemble-trained". */
+void                  currents_training_panel_set_n_models   (CurrentsTrainingPanel *self,
+                                                              guint                  n_models);
+guint                 currents_training_panel_get_n_models   (CurrentsTrainingPanel *self);
+/* Whether the Models row can be used (FALSE unless a neural ODE is chosen). */
+gboolean              currents_training_panel_get_ensemble_possible (CurrentsTrainingPanel *self);
+/* Members finished so far in the ensemble run going or last run. */
+guint                 currents_training_panel_get_members_done (CurrentsTrainingPanel *self);
+/* (transfer none) (nullable): the last ensemble trained. */
+const CurrentsEnsemble *currents_training_panel_get_ensemble (CurrentsTrainingPanel *self);
+/* (transfer full) (nullable): a copy of it, every member bit for bit. */
+CurrentsEnsemble     *currents_training_panel_dup_ensemble   (CurrentsTrainingPanel *self);
+
 CurrentsLossPlot     *currents_training_panel_get_loss_plot  (CurrentsTrainingPanel *self);
 /* The longest the panel's own main-thread handlers (progress, best-changed and its
  * handlers) took during the last run, in milliseconds. */

@@ -19,6 +19,7 @@
 
 #include "currents-training-panel.h"
 #include "currents-timeseries-view.h"
+#include "currents-window-ensemble.h"
 #include "currents-window-training-private.h"
 
 typedef struct
@@ -226,6 +227,26 @@ best_changed_cb (CurrentsTrainingPanel *panel,
            (g_get_monotonic_time () - middle) / 1000.0);
 }
 
+/* An ensemble trained in the panel is shown as one opened from a file. */
+static void
+ensemble_trained_cb (CurrentsTrainingPanel *panel,
+                     gpointer               ensemble,
+                     CurrentsWindow        *self)
+{
+  CurrentsEnsemble *copy = currents_training_panel_dup_ensemble (panel);
+  g_autofree char *base = NULL;
+  g_autofree char *name = NULL;
+  const char *data;
+
+  if (copy == NULL)
+    return;
+  data = currents_ensemble_get_data_filename (copy);
+  base = data != NULL ? g_path_get_basename (data) : NULL;
+  name = base != NULL ? g_strdup_printf (_("Ensemble trained on %s"), base)
+                      : g_strdup (_("Trained ensemble"));
+  currents_window_show_ensemble (self, copy, name);
+}
+
 void
 _currents_window_training_source_changed (CurrentsWindow *self)
 {
@@ -373,6 +394,7 @@ _currents_window_init_training (CurrentsWindow *self)
                           glue_free);
   g_signal_connect_object (panel, "best-changed", G_CALLBACK (best_changed_cb), self, 0);
   g_signal_connect_object (panel, "notify::running", G_CALLBACK (running_changed_cb), self, 0);
+  g_signal_connect_object (panel, "ensemble-trained", G_CALLBACK (ensemble_trained_cb), self, 0);
   g_signal_connect_object (panel, "notify::state", G_CALLBACK (sync_actions), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (panel, "notify::has-model", G_CALLBACK (sync_actions), self,
