@@ -32,6 +32,8 @@
 
 #include "currents-plot.h"
 #include "currents-stability-view.h"
+#include "currents-window-ensemble.h"
+#include "currents-window-ensemble-private.h"
 #include "currents-view-util-private.h"
 
 #define DEBOUNCE_MS       120
@@ -98,6 +100,8 @@ struct _CurrentsStabilityView
 
   /* what the table shows */
   GPtrArray        *eqs;              /* CurrentsEquilibrium */
+  guint            *agree;            /* per equilibrium: ensemble members that have it */
+  guint             n_members;        /* 0: no ensemble shown */
   double           *jac;              /* len × n × n */
   gsize             n;
   GStrv             names;
@@ -503,6 +507,8 @@ typedef struct
   guint          generation;
   GPtrArray     *eqs;
   double        *jac;
+  GPtrArray     *members;   /* (nullable) an ensemble's members' systems, owned */
+  guint         *agree;     /* per equilibrium found, members that have it */
 } FindJob;
 
 static void
@@ -517,6 +523,8 @@ find_job_free (gpointer data)
   g_free (job->hi);
   g_clear_pointer (&job->eqs, g_ptr_array_unref);
   g_free (job->jac);
+  g_clear_pointer (&job->members, g_ptr_array_unref);
+  g_free (job->agree);
   g_free (job);
 }
 
@@ -552,6 +560,35 @@ find_thread (GTask        *task,
 
       currents_field_jacobian (ws, job->t, eq->state, job->u, job->p, f, job->jac + i * n * n,
                                NULL);
+    }
+  /* an ensemble: how many members have each equilibrium (the clusters of
+   * currents_ensemble_equilibria, matched by the nearest median within their tolerance) */
+  if (job->members != NULL)
+    {
+      g_autoptr(GPtrArray) clusters = currents_ensemble_equilibria (job->members, &eo, 0.0,
+                                                                   cancellable, NULL);
+
+      job->agree = g_new0 (guint, MAX (job->eqs->len, 1));
+      for (guint i = 0; clusters != NULL && i < job->eqs->len; i++)
+        {
+          const CurrentsEquilibrium *eq = g_ptr_array_index (job->eqs, i);
+          double best = G_MAXDOUBLE;
+
+          for (guint c = 0; c < clusters->len; c++)
+            {
+              const CurrentsEnsembleEquilibrium *ce = g_ptr_array_index (clusters, c);
+              double worst = 0.0;
+
+              for (gsize k = 0; k < n; k++)
+                worst = MAX (worst, fabs (ce->median[k] - eq->state[k])
+                                    / MAX (job->hi[k] - job->lo[k], 1e-300));
+              if (worst < 0.15 && worst < best)
+                {
+                  best = worst;
+                  job->agree[i] = (guint) ce->agree;
+                }
+            }
+        }
     }
   g_task_return_boolean (task, TRUE);
 }
@@ -635,7 +672,13 @@ rebuild_list (CurrentsStabilityView *self)
       const CurrentsEquilibrium *eq = g_ptr_array_index (self->eqs, r);
       g_autofree char *state = format_state (self, eq);
       g_autofree char *eig = format_eigenvalues (eq);
-      g_autofree char *subtitle = g_strdup_printf ("%s\nλ = %s", state, eig);
+      g_autofree char *found = self->agree != NULL && self->n_members > 0
+                               ? g_strdup_printf (ngettext ("\nFound in %u of %u ensemble member",
+                                                            "\nFound in %u of %u ensemble members",
+                                                            self->n_members),
+                                                  self->agree[r], self->n_members)
+                               : g_strdup ("");
+      g_autofree char *subtitle = g_strdup_printf ("%s\nλ = %s%s", state, eig, found);
       GtkWidget *row = adw_action_row_new ();
       GtkWidget *glyph = gtk_drawing_area_new ();
       g_autofree char *title = capitalize (type_label (eq));
@@ -1099,6 +1142,9 @@ find_done (GObject      *object,
   g_free (self->jac);
   self->eqs = g_steal_pointer (&job->eqs);
   self->jac = g_steal_pointer (&job->jac);
+  g_free (self->agree);
+  self->agree = g_steal_pointer (&job->agree);
+  self->n_members = job->members != NULL ? job->members->len : 0;
   system = self->portrait != NULL ? currents_portrait_get_system (self->portrait) : NULL;
   g_strfreev (self->names);
   self->names = NULL;
@@ -1258,6 +1304,12 @@ start_find (CurrentsStabilityView *self)
         }
     }
   job->generation = self->generation;
+  if (currents_portrait_get_shown_ensemble (self->portrait) != NULL)
+    {
+      job->members = currents_ensemble_new_systems (currents_portrait_get_shown_ensemble (self->portrait));
+      for (guint k = 0; k < job->members->len; k++)
+        _currents_ensemble_copy_settings (g_ptr_array_index (job->members, k), system);
+    }
 
   self->cancellable = g_cancellable_new ();
   self->running = TRUE;
@@ -2004,6 +2056,7 @@ currents_stability_view_finalize (GObject *object)
   CurrentsStabilityView *self = CURRENTS_STABILITY_VIEW (object);
 
   g_clear_pointer (&self->eqs, g_ptr_array_unref);
+  g_free (self->agree);
   g_free (self->jac);
   g_strfreev (self->names);
   g_free (self->message);
@@ -2239,4 +2292,18 @@ currents_stability_view_get_discrepancy (CurrentsStabilityView *self)
 {
   g_return_val_if_fail (CURRENTS_IS_STABILITY_VIEW (self), NAN);
   return self->discrepancy;
+}
+
+guint
+currents_stability_view_get_agreement (CurrentsStabilityView *self,
+                                       guint                  row,
+                                       guint                 *n_members)
+{
+  g_return_val_if_fail (CURRENTS_IS_STABILITY_VIEW (self), 0);
+
+  if (n_members != NULL)
+    *n_members = self->n_members;
+  if (self->agree == NULL || self->eqs == NULL || row >= self->eqs->len)
+    return 0;
+  return self->agree[row];
 }

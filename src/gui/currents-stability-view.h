@@ -112,4 +112,10 @@ void       currents_stability_view_get_stats    (CurrentsStabilityView  *self,
  * tolerance of 1e-9 deciding the borderlines; returns a region name as above. */
 const char *currents_stability_classify_jacobian (const double J[4]);
 
+/* With an ensemble shown: how many of its @n_members members have the equilibrium of
+ * row @row (0 without an ensemble). */
+guint       currents_stability_view_get_agreement (CurrentsStabilityView *self,
+                                                   guint                  row,
+                                                   guint                 *n_members);
+
 G_END_DECLS

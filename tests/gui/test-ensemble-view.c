@@ -356,6 +356,61 @@ test_bifurcation (Fixture       *fixture,
   g_assert_cmpuint (currents_bifurcation_view_get_ensemble_runs (fixture->view), ==, 2);
 }
 
+typedef struct
+{
+  CurrentsStabilityView *view;
+  guint                  updates;
+} StabilityWait;
+
+static gboolean
+stability_done (gpointer data)
+{
+  StabilityWait *w = data;
+
+  return !currents_stability_view_get_busy (w->view)
+         && currents_stability_view_get_n_updates (w->view) > w->updates;
+}
+
+/* The Stability page says in how many of the 8 members each equilibrium is found (at least
+ * the shown member, and for the best-supported one at least half of them); no count for a
+ * model written by hand. */
+static void
+test_stability (Fixture       *fixture,
+                gconstpointer  data)
+{
+  CurrentsStabilityView *view = CURRENTS_STABILITY_VIEW (currents_window_get_page (fixture->window,
+                                                                                   "stability"));
+  guint n_members = 0, best = 0;
+  StabilityWait w = { view, 0 };
+
+  open_and_wait (fixture, "toggle-ensemble.json");
+  currents_window_show_page (fixture->window, "stability");
+  currents_parameter_panel_set_value (currents_portrait_get_parameter_panel (fixture->portrait),
+                                      "iptg", 0.8);
+  /* the search for exactly these values: the last update after the slider moved */
+  w.updates = currents_stability_view_get_n_updates (view);
+  g_assert_true (currents_gui_test_iterate_until (stability_done, &w, 60.0));
+  g_assert_cmpuint (currents_stability_view_get_n_rows (view), >=, 1);
+  for (guint r = 0; r < currents_stability_view_get_n_rows (view); r++)
+    {
+      guint agree = currents_stability_view_get_agreement (view, r, &n_members);
+
+      g_test_message ("row %u: found in %u of %u members", r, agree, n_members);
+      /* the shown member has it; at most every member */
+      g_assert_cmpuint (n_members, ==, 8);
+      g_assert_cmpuint (agree, >=, 1);
+      g_assert_cmpuint (agree, <=, 8);
+      best = MAX (best, agree);
+    }
+  g_assert_cmpuint (best, >=, 4);
+
+  w.updates = currents_stability_view_get_n_updates (view);
+  open_and_wait (fixture, "toggle.ode");
+  g_assert_true (currents_gui_test_iterate_until (stability_done, &w, 60.0));
+  g_assert_cmpuint (currents_stability_view_get_agreement (view, 0, &n_members), ==, 0);
+  g_assert_cmpuint (n_members, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -364,6 +419,8 @@ main (int   argc,
   currents_gui_test_load_style ();
 
   g_test_add ("/gui/ensemble/open", Fixture, NULL, fixture_set_up, test_open,
+              fixture_tear_down);
+  g_test_add ("/gui/ensemble/stability", Fixture, NULL, fixture_set_up, test_stability,
               fixture_tear_down);
   g_test_add ("/gui/ensemble/bifurcation", Fixture, NULL, fixture_set_up, test_bifurcation,
               fixture_tear_down);
