@@ -41,16 +41,7 @@ on_signal (gpointer data)
 {
   EnsembleRun *r = data;
 
-  if (!g_cancellable_is_cancelled (r->cancellable))
-    {
-      g_printerr ("\ncurrents-cli: stopping; the members trained so far will be saved "
-                  "(Ctrl-C again to quit at once)\n");
-      g_cancellable_cancel (r->cancellable);
-      return G_SOURCE_CONTINUE;
-    }
-  signal (SIGINT, SIG_DFL);
-  raise (SIGINT);
-  return G_SOURCE_REMOVE;
+  return cli_interrupt (r->cancellable, "the members trained so far");
 }
 
 static void

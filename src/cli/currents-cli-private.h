@@ -5,7 +5,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include <json-glib/json-glib.h>
 
@@ -62,6 +62,9 @@ CurrentsSystem *cli_load_system (const char *path, char **set_items, int *status
 /* A model, trained model or an ensemble's member FILE#K (an ensemble alone is refused
  * with what to do). */
 CurrentsSystem *cli_open_system (const char *path, GError **error);
+/* A SIGINT source's body: the first Ctrl-C cancels (saying @what_is_kept will be saved,
+ * unless NULL), a second one kills. */
+gboolean cli_interrupt        (GCancellable *cancellable, const char *what_is_kept);
 void     cli_json_number      (JsonBuilder *b, double v);
 void     cli_json_member_number (JsonBuilder *b, const char *key, double v);
 void     cli_json_member_vector (JsonBuilder *b, const char *key, const double *v, gsize n);

@@ -481,18 +481,7 @@ on_signal (gpointer data)
 {
   TrainRun *r = data;
 
-  /* First Ctrl-C stops gracefully (the best model is saved); a second one kills. */
-  if (!g_cancellable_is_cancelled (r->cancellable))
-    {
-      if (r->tty)
-        g_printerr ("\ncurrents-cli: stopping; the best model so far will be saved "
-                    "(Ctrl-C again to quit at once)\n");
-      g_cancellable_cancel (r->cancellable);
-      return G_SOURCE_CONTINUE;
-    }
-  signal (SIGINT, SIG_DFL);
-  raise (SIGINT);
-  return G_SOURCE_REMOVE;
+  return cli_interrupt (r->cancellable, r->tty ? "the best model so far" : NULL);
 }
 
 static void

@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <signal.h>
+
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>
@@ -256,6 +258,24 @@ load_member (const char  *path,
     currents_system_set_filename (sys, name);
     return sys;
   }
+}
+
+gboolean
+cli_interrupt (GCancellable *cancellable,
+               const char   *what_is_kept)
+{
+  /* First Ctrl-C stops gracefully (what is kept is saved); a second one kills. */
+  if (!g_cancellable_is_cancelled (cancellable))
+    {
+      if (what_is_kept != NULL)
+        g_printerr ("\ncurrents-cli: stopping; %s will be saved (Ctrl-C again to quit at once)\n",
+                    what_is_kept);
+      g_cancellable_cancel (cancellable);
+      return G_SOURCE_CONTINUE;
+    }
+  signal (SIGINT, SIG_DFL);
+  raise (SIGINT);
+  return G_SOURCE_REMOVE;
 }
 
 CurrentsSystem *
