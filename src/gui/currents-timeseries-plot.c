@@ -6,7 +6,9 @@
  * Each variable against time: the data's samples as dots, the model's prediction as a
  * line in the same colour, continuing past the last sample (marked by a dashed line:
  * beyond it the model extrapolates). One trajectory large, or all of them as small
- * multiples, each panel on its own scale. Drawn with the plot library (Cairo, Pango).
+ * multiples, each panel on its own scale. An ensemble's prediction is the members' median
+ * with their interval as a translucent band around it. Drawn with the plot library
+ * (Cairo, Pango).
  */
 #include "config.h"
 
@@ -35,6 +37,7 @@ struct _CurrentsTimeseriesPlot
   guint       n_panels;
   guint       n_markers;
   guint       n_curves;
+  guint       n_bands;
 };
 
 G_DEFINE_FINAL_TYPE (CurrentsTimeseriesPlot, currents_timeseries_plot, GTK_TYPE_WIDGET)
@@ -49,6 +52,8 @@ currents_timeseries_track_free (CurrentsTimeseriesTrack *track)
   g_free (track->samples);
   g_free (track->pred_times);
   g_free (track->pred);
+  g_free (track->band_lo);
+  g_free (track->band_hi);
   g_free (track);
 }
 
@@ -92,6 +97,61 @@ make_layout (GtkWidget *widget,
   return layout;
 }
 
+/* The interval of variable @v as a translucent area, one polygon per stretch where both
+ * ends are known. Returns the stretches drawn. */
+static guint
+draw_band (cairo_t                       *cr,
+           const CurrentsPlotViewport    *vp,
+           const CurrentsTimeseriesTrack *track,
+           gsize                          v,
+           const CurrentsPlotColor       *color)
+{
+  gsize nv = track->n_vars, k = 0;
+  CurrentsPlotColor fill = *color;
+  guint n = 0;
+
+  fill.alpha *= 0.22;
+  cairo_save (cr);
+  currents_plot_set_source_color (cr, &fill);
+  while (k < track->n_pred)
+    {
+      gsize a, b;
+
+      while (k < track->n_pred && !(isfinite (track->band_lo[k * nv + v])
+                                    && isfinite (track->band_hi[k * nv + v])))
+        k++;
+      a = k;
+      while (k < track->n_pred && isfinite (track->band_lo[k * nv + v])
+             && isfinite (track->band_hi[k * nv + v]))
+        k++;
+      b = k;
+      if (b < a + 2)
+        continue;
+      cairo_new_path (cr);
+      for (gsize q = a; q < b; q++)
+        {
+          double dx, dy;
+
+          currents_plot_viewport_to_device (vp, track->pred_times[q], track->band_hi[q * nv + v],
+                                            &dx, &dy);
+          cairo_line_to (cr, dx, dy);
+        }
+      for (gsize q = b; q-- > a;)
+        {
+          double dx, dy;
+
+          currents_plot_viewport_to_device (vp, track->pred_times[q], track->band_lo[q * nv + v],
+                                            &dx, &dy);
+          cairo_line_to (cr, dx, dy);
+        }
+      cairo_close_path (cr);
+      cairo_fill (cr);
+      n++;
+    }
+  cairo_restore (cr);
+  return n;
+}
+
 /* One trajectory in a @width × @height panel at the current origin. */
 static void
 draw_panel (CurrentsTimeseriesPlot        *self,
@@ -119,11 +179,18 @@ draw_panel (CurrentsTimeseriesPlot        *self,
       gboolean any = FALSE;
 
       for (gsize v = 0; v < track->n_vars; v++)
-        if (isfinite (track->pred[k * track->n_vars + v]))
-          {
-            extend (&ylo, &yhi, track->pred[k * track->n_vars + v]);
-            any = TRUE;
-          }
+        {
+          if (isfinite (track->pred[k * track->n_vars + v]))
+            {
+              extend (&ylo, &yhi, track->pred[k * track->n_vars + v]);
+              any = TRUE;
+            }
+          if (track->band_lo != NULL)
+            {
+              extend (&ylo, &yhi, track->band_lo[k * track->n_vars + v]);
+              extend (&ylo, &yhi, track->band_hi[k * track->n_vars + v]);
+            }
+        }
       if (any)
         extend (&tlo, &thi, track->pred_times[k]);
     }
@@ -163,6 +230,9 @@ draw_panel (CurrentsTimeseriesPlot        *self,
       CurrentsPlotColor color;
 
       currents_plot_theme_palette_color (theme, v, &color);
+      if (track->band_lo != NULL && track->n_pred > 1
+          && draw_band (cr, &vp, track, v, &color) > 0)
+        self->n_bands++;
       if (track->n_pred > 1
           && currents_plot_draw_polyline (cr, &vp, track->pred_times, 1, track->pred + v,
                                           track->n_vars, track->n_pred, &color, 2.0, -1) > 0)
@@ -203,7 +273,7 @@ currents_timeseries_plot_snapshot (GtkWidget   *widget,
   const PangoFontDescription *font;
   cairo_t *cr;
 
-  self->n_panels = self->n_markers = self->n_curves = 0;
+  self->n_panels = self->n_markers = self->n_curves = self->n_bands = 0;
   if (width <= 1 || height <= 1 || self->tracks == NULL || self->tracks->len == 0)
     return;
 
@@ -465,4 +535,11 @@ currents_timeseries_plot_get_stats (CurrentsTimeseriesPlot *self,
     *n_markers = self->n_markers;
   if (n_curves != NULL)
     *n_curves = self->n_curves;
+}
+
+guint
+currents_timeseries_plot_get_n_bands (CurrentsTimeseriesPlot *self)
+{
+  g_return_val_if_fail (CURRENTS_IS_TIMESERIES_PLOT (self), 0);
+  return self->n_bands;
 }

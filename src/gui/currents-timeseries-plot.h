@@ -28,6 +28,11 @@ typedef struct
   gsize     n_pred;
   double   *pred_times;
   double   *pred;
+  /* an ensemble's prediction: pred is the members' median, the band their interval
+   * (NULL for a single model) */
+  double   *band_lo;
+  double   *band_hi;
+  gsize     band_members;  /* members whose prediction went through */
 } CurrentsTimeseriesTrack;
 
 void currents_timeseries_track_free (CurrentsTimeseriesTrack *track);
@@ -53,5 +58,7 @@ void       currents_timeseries_plot_get_stats    (CurrentsTimeseriesPlot *self,
                                                   guint                  *n_panels,
                                                   guint                  *n_markers,
                                                   guint                  *n_curves);
+/* Prediction bands (an ensemble's interval) the last frame drew. */
+guint      currents_timeseries_plot_get_n_bands  (CurrentsTimeseriesPlot *self);
 
 G_END_DECLS

@@ -13,6 +13,10 @@
  * simulations run in a GTask thread on copies; while one runs, newer requests (a new
  * best model every second during training) wait and are coalesced into the next run,
  * so a slow run is never starved. Nothing is computed while the view is not shown.
+ *
+ * With an ensemble, every member runs from the same start with the same inputs: the
+ * line is the members' median and a band their interval (the range below 20 members,
+ * 5–95% from 20 on), computed by currents_ensemble_predict; the error is the median's.
  */
 #include "config.h"
 
@@ -79,6 +83,7 @@ struct _CurrentsTimeseriesView
 
   DataRef                *data;
   CurrentsSystem         *system;
+  GPtrArray              *members;        /* an ensemble's systems, read-only; or NULL */
   gboolean               *validation;     /* per trajectory */
   GArray                 *rows;           /* of Row */
   GPtrArray              *tracks;         /* the last results */
@@ -109,6 +114,7 @@ typedef struct
   DataRef            *data;
   guint               data_generation;
   CurrentsField      *field;          /* NULL: the data alone */
+  GPtrArray          *members;        /* an ensemble's systems (shared, read-only) */
   CurrentsSimOptions  options;
   gsize               n;
   gsize               m;
@@ -129,6 +135,7 @@ predict_job_free (gpointer data)
 
   data_ref_release (job->data);
   g_clear_pointer (&job->field, currents_field_unref);
+  g_clear_pointer (&job->members, g_ptr_array_unref);
   g_free (job->params);
   g_free (job->initial);
   g_free (job->inputs);
@@ -137,6 +144,86 @@ predict_job_free (gpointer data)
   g_clear_pointer (&job->tracks, g_ptr_array_unref);
   g_strfreev (job->names);
   g_free (job);
+}
+
+/* The squared errors of @pred (ns × n, the model's states) at the samples of @track. */
+static double
+track_mse (const CurrentsTimeseriesTrack *track,
+           const double                  *pred,
+           gsize                          n,
+           const int                     *var_col)
+{
+  double sse = 0.0;
+  gsize count = 0;
+
+  for (gsize q = 0; q < track->n_samples; q++)
+    for (gsize v = 0; v < track->n_vars; v++)
+      {
+        double y = track->samples[q * track->n_vars + v];
+        double x = pred[q * n + var_col[v]];
+
+        if (isnan (y))
+          continue;
+        sse += (x - y) * (x - y);
+        count++;
+      }
+  return count > 0 ? sse / count : NAN;
+}
+
+/* The ensemble's median and interval from @x0, at the samples (the error) and through
+ * and beyond them (the curve and its band). */
+static void
+predict_ensemble (PredictJob                *job,
+                  const double              *x0,
+                  const CurrentsInputSignal *signal,
+                  const double              *tt,
+                  gsize                      ns,
+                  const int                 *var_col,
+                  CurrentsTimeseriesTrack   *track,
+                  GCancellable              *cancellable)
+{
+  gsize n = job->n, nv = track->n_vars, ok = 0, len = MAX (ns, PRED_POINTS) * MAX (n, 1);
+  g_autofree double *median = g_new (double, len);
+  g_autofree double *lo = g_new (double, len);
+  g_autofree double *hi = g_new (double, len);
+  g_autofree double *grid = g_new (double, PRED_POINTS);
+  g_autoptr(GError) error = NULL;
+  CurrentsIntervalKind kind = CURRENTS_INTERVAL_RANGE;
+  double t0 = tt[0], t1 = tt[ns - 1];
+
+  if (currents_ensemble_predict (job->members, x0, signal, t0, tt, ns, median, lo, hi, &kind,
+                                 &ok, cancellable, &error))
+    track->mse = track_mse (track, median, n, var_col);
+  else
+    g_debug ("Trajectory %s: %s", track->id, error->message);
+  g_clear_error (&error);
+
+  if (!(t1 > t0))
+    t1 = t0 + 1.0;
+  for (gsize k = 0; k < PRED_POINTS; k++)
+    grid[k] = t0 + (t1 - t0) * (1.0 + BEYOND) * k / (PRED_POINTS - 1);
+  track->n_pred = PRED_POINTS;
+  track->pred = g_new (double, PRED_POINTS * MAX (nv, 1));
+  track->band_lo = g_new (double, PRED_POINTS * MAX (nv, 1));
+  track->band_hi = g_new (double, PRED_POINTS * MAX (nv, 1));
+  if (!currents_ensemble_predict (job->members, x0, signal, t0, grid, PRED_POINTS, median, lo,
+                                  hi, &kind, &ok, cancellable, &error))
+    {
+      g_debug ("Trajectory %s: no member's prediction went through: %s", track->id,
+               error->message);
+      ok = 0;
+    }
+  track->band_members = ok;
+  for (gsize k = 0; k < PRED_POINTS; k++)
+    for (gsize v = 0; v < nv; v++)
+      {
+        gsize q = k * n + var_col[v];
+
+        track->pred[k * nv + v] = ok > 0 && isfinite (median[q]) ? median[q] : NAN;
+        track->band_lo[k * nv + v] = ok > 0 && isfinite (lo[q]) ? lo[q] : NAN;
+        track->band_hi[k * nv + v] = ok > 0 && isfinite (hi[q]) ? hi[q] : NAN;
+      }
+  track->pred_times = g_steal_pointer (&grid);
 }
 
 static void
@@ -180,6 +267,12 @@ predict_trajectory (PredictJob               *job,
       u[q * m + j] = ucol[j] >= 0 ? us[q * dm + ucol[j]] : job->inputs[j];
   signal = m > 0 ? currents_input_signal_new (m, ns, tt, u)
                  : currents_input_signal_new_constant (0, NULL);
+
+  if (job->members != NULL)
+    {
+      predict_ensemble (job, x0, signal, tt, ns, var_col, track, cancellable);
+      return;
+    }
 
   /* at the samples: the error */
   if (currents_simulator_run (sim, x0, job->params, signal, t0, tt, ns, out, &reached,
@@ -329,7 +422,21 @@ update_heading (CurrentsTimeseriesView *self)
   GtkListBoxRow *row = gtk_list_box_get_selected_row (self->list);
   const char *legend = self->system != NULL ? _("Dots: data · lines: model")
                                             : _("Data only: open or train a model to compare");
+  g_autofree char *ensemble_legend = NULL;
   g_autofree char *sub = NULL;
+
+  if (self->members != NULL && self->members->len > 0)
+    {
+      guint k = self->members->len;
+
+      /* Translators: an ensemble's prediction in the time series; %u counts its models */
+      ensemble_legend = g_strdup_printf (k < 20 ? ngettext ("Dots: data · lines: median of %u model, band: their range",
+                                                           "Dots: data · lines: median of %u models, band: their range",
+                                                           k)
+                                                : _("Dots: data · lines: median of %u models, band: 5–95%% of them"),
+                                         k);
+      legend = ensemble_legend;
+    }
 
   if (self->data == NULL)
     return;
@@ -499,6 +606,8 @@ start_predictions (CurrentsTimeseriesView *self)
       job->inputs = g_memdup2 (currents_system_get_inputs (sys), MAX (job->m, 1) * sizeof (double));
       job->state_names = g_strdupv ((char **) currents_system_get_state_names (sys));
       job->input_names = g_strdupv ((char **) currents_system_get_input_names (sys));
+      if (self->members != NULL)
+        job->members = g_ptr_array_ref (self->members);
     }
 
   self->running = TRUE;
@@ -604,10 +713,38 @@ currents_timeseries_view_set_system (CurrentsTimeseriesView *self,
   g_return_if_fail (CURRENTS_IS_TIMESERIES_VIEW (self));
 
   g_clear_pointer (&self->system, currents_system_free);
+  g_clear_pointer (&self->members, g_ptr_array_unref);
   self->system = system;
   if (self->data != NULL)
     queue_predictions (self);
   update_heading (self);
+}
+
+void
+currents_timeseries_view_set_ensemble (CurrentsTimeseriesView *self,
+                                       GPtrArray              *members)
+{
+  g_return_if_fail (CURRENTS_IS_TIMESERIES_VIEW (self));
+  g_return_if_fail (members == NULL || self->system != NULL);
+
+  g_clear_pointer (&self->members, g_ptr_array_unref);
+  self->members = members != NULL && members->len > 0 ? members : NULL;
+  if (members != NULL && self->members == NULL)
+    g_ptr_array_unref (members);
+  if (self->data != NULL)
+    queue_predictions (self);
+  update_heading (self);
+}
+
+const CurrentsTimeseriesTrack *
+currents_timeseries_view_get_track (CurrentsTimeseriesView *self,
+                                    guint                   row)
+{
+  g_return_val_if_fail (CURRENTS_IS_TIMESERIES_VIEW (self), NULL);
+
+  if (self->tracks == NULL || row >= self->tracks->len)
+    return NULL;
+  return g_ptr_array_index (self->tracks, row);
 }
 
 void
@@ -729,6 +866,7 @@ currents_timeseries_view_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->data, data_ref_release);
   g_clear_pointer (&self->system, currents_system_free);
+  g_clear_pointer (&self->members, g_ptr_array_unref);
   g_clear_pointer (&self->tracks, g_ptr_array_unref);
   g_free (self->validation);
   g_array_unref (self->rows);

@@ -26,6 +26,12 @@ void                    currents_timeseries_view_set_dataset    (CurrentsTimeser
  * from each trajectory's first sample with its inputs, to beyond its last sample. */
 void                    currents_timeseries_view_set_system     (CurrentsTimeseriesView *self,
                                                                  CurrentsSystem         *system);
+/* An ensemble's members (transfer full; nullable; systems with the states and inputs of
+ * the system set last, never changed afterwards — predictions read them in a thread):
+ * the predictions become the members' median with their interval as a band. Call after
+ * currents_timeseries_view_set_system(), which drops it. */
+void                    currents_timeseries_view_set_ensemble   (CurrentsTimeseriesView *self,
+                                                                 GPtrArray              *members);
 /* Marks the held-out trajectories, when @sha256 is that of the data shown. */
 void                    currents_timeseries_view_set_validation (CurrentsTimeseriesView *self,
                                                                  const char             *sha256,
@@ -44,6 +50,9 @@ void                    currents_timeseries_view_select         (CurrentsTimeser
                                                                  guint                   row);
 void                    currents_timeseries_view_set_show_all   (CurrentsTimeseriesView *self,
                                                                  gboolean                show_all);
+/* (nullable): what the last predictions gave for trajectory @row. */
+const CurrentsTimeseriesTrack *currents_timeseries_view_get_track (CurrentsTimeseriesView *self,
+                                                                   guint                   row);
 CurrentsTimeseriesPlot *currents_timeseries_view_get_plot       (CurrentsTimeseriesView *self);
 
 G_END_DECLS

@@ -187,6 +187,9 @@ currents_window_show_ensemble (CurrentsWindow   *self,
   /* the time series show that member over whatever data is shown */
   currents_timeseries_view_set_system (currents_window_get_timeseries_view (self),
                                        currents_ensemble_new_system (ens, 0));
+  /* … with the members' band around their median */
+  currents_timeseries_view_set_ensemble (currents_window_get_timeseries_view (self),
+                                         currents_ensemble_new_systems (ens));
 }
 
 void

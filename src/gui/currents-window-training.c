@@ -288,6 +288,8 @@ _currents_window_training_source_changed (CurrentsWindow *self)
       currents_timeseries_view_set_system (view, copy != NULL ? currents_system_new_from_model (copy)
                                                               : NULL);
     }
+  else if (model == NULL && currents_portrait_get_system (portrait) != NULL)
+    ;  /* a trained model (or ensemble) shown: the time series keep it over the new data */
   else
     currents_timeseries_view_set_system (view, NULL);
 }

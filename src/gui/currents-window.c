@@ -272,6 +272,22 @@ model_input_names (const CurrentsModel *model)
   return g_strv_builder_end (builder);
 }
 
+/* The inputs of what the portrait shows: equations, or a trained model (which has no
+ * equations but inputs all the same). */
+static char **
+shown_input_names (CurrentsPortrait *portrait)
+{
+  CurrentsSystem *system = currents_portrait_get_system (portrait);
+  g_autoptr(GStrvBuilder) builder = NULL;
+
+  if (currents_portrait_get_model (portrait) != NULL || system == NULL)
+    return model_input_names (currents_portrait_get_model (portrait));
+  builder = g_strv_builder_new ();
+  for (gsize i = 0; i < currents_system_get_n_inputs (system); i++)
+    g_strv_builder_add (builder, currents_system_get_input_names (system)[i]);
+  return g_strv_builder_end (builder);
+}
+
 /* Columns named after the model's inputs (an inducer level, say) are inputs, not
  * states: read the file again saying so when it has any. */
 static CurrentsDataset *
@@ -437,7 +453,7 @@ currents_window_open_async (CurrentsWindow      *self,
 
   job = g_new0 (OpenJob, 1);
   job->file = g_object_ref (file);
-  job->model_inputs = model_input_names (currents_portrait_get_model (self->portrait));
+  job->model_inputs = shown_input_names (self->portrait);
 
   /* The inner task loads in a thread; its callback shows the result, then completes
    * the caller's task, so a caller always finds the window updated. */

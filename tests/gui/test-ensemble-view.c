@@ -12,6 +12,8 @@
  * continuation only while shown, and draws exactly the engine's tipping points (a run
  * here with the view's options): each interval to 1e-12, the true folds inside the
  * first two, every member's fold a tick, and the engine's sentences in the summary.
+ * The Time Series page draws the members' median with their range as a band: each
+ * trajectory's curves equal the engine's currents_ensemble_predict to 1e-12.
  */
 #include "config.h"
 
@@ -21,6 +23,7 @@
 #include <string.h>
 
 #include "currents-bifurcation-view.h"
+#include "currents-timeseries-view.h"
 #include "currents-window.h"
 #include "currents-window-ensemble.h"
 #include "currents-gui-test.h"
@@ -411,6 +414,107 @@ test_stability (Fixture       *fixture,
   g_assert_cmpuint (n_members, ==, 0);
 }
 
+static gboolean
+has_bands (gpointer data)
+{
+  CurrentsTimeseriesView *view = data;
+  const CurrentsTimeseriesTrack *track = currents_timeseries_view_get_track (view, 0);
+
+  return !currents_timeseries_view_get_busy (view) && track != NULL && track->band_lo != NULL
+         && currents_timeseries_plot_get_n_bands (currents_timeseries_view_get_plot (view)) > 0;
+}
+
+static gboolean
+has_no_bands (gpointer data)
+{
+  CurrentsTimeseriesView *view = data;
+  const CurrentsTimeseriesTrack *track = currents_timeseries_view_get_track (view, 0);
+
+  return !currents_timeseries_view_get_busy (view) && track != NULL && track->n_pred > 0
+         && track->band_lo == NULL;
+}
+
+/* The time series of the data under the ensemble: per trajectory, the engine's median
+ * and range over the 8 members from the first sample with the trajectory's inputs. */
+static void
+test_timeseries (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  CurrentsTimeseriesView *view = currents_window_get_timeseries_view (fixture->window);
+  g_autofree char *csv = example_path ("toggle.csv");
+  g_autoptr(CurrentsDataset) ds = NULL;
+  g_autoptr(GPtrArray) members = NULL;
+  g_autoptr(GError) error = NULL;
+  const CurrentsEnsemble *ens;
+  double widest = 0.0;
+
+  /* the data after the ensemble: its iptg column is the members' input */
+  open_and_wait (fixture, "toggle-ensemble.json");
+  open_and_wait (fixture, "toggle.csv");
+  ens = currents_window_get_ensemble (fixture->window);
+  g_assert_nonnull (ens);
+  currents_window_show_page (fixture->window, "timeseries");
+  g_assert_true (currents_gui_test_iterate_until (has_bands, view, WAIT_SECONDS));
+
+  {
+    static const char *const inputs[] = { "iptg", NULL };
+    CurrentsCsvOptions options = { .input_columns = inputs };
+
+    ds = currents_dataset_load (csv, &options, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (currents_dataset_get_n_inputs (ds), ==, 1);
+  }
+  members = currents_ensemble_new_systems (ens);
+  g_assert_cmpuint (currents_timeseries_view_get_n_rows (view), ==,
+                    currents_dataset_get_n_trajectories (ds));
+  for (guint r = 0; r < currents_dataset_get_n_trajectories (ds); r += 5)
+    {
+      const CurrentsTrajectory *tr = currents_dataset_get_trajectory (ds, r);
+      const CurrentsTimeseriesTrack *track = currents_timeseries_view_get_track (view, r);
+      gsize ns = currents_trajectory_get_n_samples (tr), n = 2, ok = 0;
+      const double *tt = currents_trajectory_get_times (tr);
+      const double *ys = currents_trajectory_get_states (tr);
+      const double *us = currents_trajectory_get_inputs (tr);
+      g_autoptr(CurrentsInputSignal) signal = currents_input_signal_new (1, ns, tt, us);
+      g_autofree double *median = g_new (double, track->n_pred * n);
+      g_autofree double *lo = g_new (double, track->n_pred * n);
+      g_autofree double *hi = g_new (double, track->n_pred * n);
+      CurrentsIntervalKind kind;
+      double x0[2] = { ys[0], ys[1] };
+
+      g_assert_nonnull (track);
+      g_assert_cmpuint (track->n_vars, ==, 2);
+      g_assert_cmpuint (track->band_members, ==, 8);
+      g_assert_true (currents_ensemble_predict (members, x0, signal, tt[0], track->pred_times,
+                                                track->n_pred, median, lo, hi, &kind, &ok, NULL,
+                                                &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (ok, ==, 8);
+      g_assert_cmpint (kind, ==, CURRENTS_INTERVAL_RANGE);
+      for (gsize k = 0; k < track->n_pred * n; k++)
+        {
+          g_assert_cmpfloat (fabs (track->pred[k] - median[k]), <=, 1e-12 * (1 + fabs (median[k])));
+          g_assert_cmpfloat (fabs (track->band_lo[k] - lo[k]), <=, 1e-12 * (1 + fabs (lo[k])));
+          g_assert_cmpfloat (fabs (track->band_hi[k] - hi[k]), <=, 1e-12 * (1 + fabs (hi[k])));
+          g_assert_cmpfloat (lo[k], <=, median[k]);
+          g_assert_cmpfloat (median[k], <=, hi[k]);
+          widest = MAX (widest, hi[k] - lo[k]);
+        }
+      /* the median's error at the data */
+      g_assert_true (isfinite (track->mse));
+      g_assert_cmpfloat (track->mse, <, 0.5);
+    }
+  /* the members do not agree everywhere: a band, not a line */
+  g_test_message ("widest band %g", widest);
+  g_assert_cmpfloat (widest, >, 1e-3);
+
+  /* equations replace the ensemble: a single model's curves, no band */
+  open_and_wait (fixture, "toggle.ode");
+  g_assert_true (currents_gui_test_iterate_until (has_no_bands, view, WAIT_SECONDS));
+  g_assert_cmpuint (currents_timeseries_plot_get_n_bands (currents_timeseries_view_get_plot (view)),
+                    ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -421,6 +525,8 @@ main (int   argc,
   g_test_add ("/gui/ensemble/open", Fixture, NULL, fixture_set_up, test_open,
               fixture_tear_down);
   g_test_add ("/gui/ensemble/stability", Fixture, NULL, fixture_set_up, test_stability,
+              fixture_tear_down);
+  g_test_add ("/gui/ensemble/timeseries", Fixture, NULL, fixture_set_up, test_timeseries,
               fixture_tear_down);
   g_test_add ("/gui/ensemble/bifurcation", Fixture, NULL, fixture_set_up, test_bifurcation,
               fixture_tear_down);
