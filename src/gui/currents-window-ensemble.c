@@ -12,6 +12,8 @@
 
 #define G_LOG_DOMAIN "currents-window-ensemble"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "currents-window-ensemble.h"
@@ -26,6 +28,7 @@ typedef struct
 {
   CurrentsEnsemble *ens;
   CurrentsSystem   *system;   /* the member's system the portrait was given (not owned) */
+  double            view[4];  /* where the tint was computed */
 } Link;
 
 static void
@@ -101,8 +104,28 @@ update_shading (CurrentsPortrait *portrait)
   values = g_new (double, SHADE_NX * SHADE_NY);
   if (currents_ensemble_disagreement (members, ax, ay, currents_system_get_initial (shown), view,
                                       SHADE_NX, SHADE_NY, values, NULL))
-    currents_portrait_set_shading (portrait, view, SHADE_NX, SHADE_NY, values, 1.0,
-                                   _("members disagree"));
+    {
+      Link *link = g_object_get_data (G_OBJECT (portrait), LINK_KEY);
+
+      currents_portrait_set_shading (portrait, view, SHADE_NX, SHADE_NY, values, 1.0,
+                                     _("members disagree"));
+      if (link != NULL)
+        memcpy (link->view, view, sizeof link->view);
+    }
+}
+
+/* Zoomed or panned: the tint covers the new view once the portrait has drawn it. */
+static void
+busy_changed_cb (CurrentsPortrait *portrait)
+{
+  Link *link = g_object_get_data (G_OBJECT (portrait), LINK_KEY);
+  double view[4];
+
+  if (currents_portrait_get_busy (portrait) || currents_portrait_get_shown_ensemble (portrait) == NULL
+      || !currents_portrait_get_view (portrait, view))
+    return;
+  if (memcmp (view, link->view, sizeof view) != 0)
+    update_shading (portrait);
 }
 
 static void
@@ -170,6 +193,7 @@ currents_window_show_ensemble (CurrentsWindow   *self,
   if (g_object_get_data (G_OBJECT (portrait), "currents-window-ensemble-watched") == NULL)
     {
       g_signal_connect (portrait, "content-changed", G_CALLBACK (content_changed_cb), NULL);
+      g_signal_connect (portrait, "notify::busy", G_CALLBACK (busy_changed_cb), NULL);
       g_signal_connect_object (currents_portrait_get_parameter_panel (portrait), "value-changed",
                                G_CALLBACK (value_changed_cb), portrait, 0);
       g_object_set_data (G_OBJECT (portrait), "currents-window-ensemble-watched",

@@ -113,6 +113,36 @@ has_no_shading (gpointer data)
   return !has_shading (data);
 }
 
+typedef struct
+{
+  CurrentsPortrait *portrait;
+  GPtrArray        *members;
+  CurrentsSystem   *shown;
+  double            view[4];
+} ZoomWait;
+
+/* The tint equals the engine's disagreement over the zoomed view. */
+static gboolean
+shading_follows (gpointer data)
+{
+  ZoomWait *w = data;
+  const double *values;
+  double direct[48 * 36];
+  gsize nx, ny;
+
+  if (currents_portrait_get_busy (w->portrait)
+      || !currents_portrait_get_shading (w->portrait, &nx, &ny, &values) || nx * ny != 48 * 36)
+    return FALSE;
+  g_assert_true (currents_ensemble_disagreement (w->members, currents_portrait_get_x_axis (w->portrait),
+                                                 currents_portrait_get_y_axis (w->portrait),
+                                                 currents_system_get_initial (w->shown), w->view,
+                                                 48, 36, direct, NULL));
+  for (gsize c = 0; c < nx * ny; c++)
+    if (!(fabs (values[c] - direct[c]) <= 1e-12 * (1.0 + fabs (direct[c]))))
+      return FALSE;
+  return TRUE;
+}
+
 static void
 test_open (Fixture       *fixture,
            gconstpointer  data)
@@ -173,6 +203,18 @@ test_open (Fixture       *fixture,
                                                    direct, NULL));
     for (gsize c = 0; c < nx * ny; c++)
       g_assert_cmpfloat (fabs (values[c] - direct[c]), <=, 1e-12 * (1.0 + fabs (direct[c])));
+
+    /* zoomed in: the tint follows, over the new view */
+    {
+      ZoomWait w = { fixture->portrait, members, shown, { 0 } };
+
+      w.view[0] = view[0] + 0.25 * (view[1] - view[0]);
+      w.view[1] = view[0] + 0.5 * (view[1] - view[0]);
+      w.view[2] = view[2] + 0.25 * (view[3] - view[2]);
+      w.view[3] = view[2] + 0.5 * (view[3] - view[2]);
+      currents_portrait_set_view (fixture->portrait, w.view);
+      g_assert_true (currents_gui_test_iterate_until (shading_follows, &w, 60.0));
+    }
   }
 
   /* the equations replace it: no ensemble any more */
