@@ -19,6 +19,7 @@ struct _CurrentsApplication
   AdwApplication parent_instance;
 
   CurrentsHelpWindow *help_window; /* weak: one user guide for all windows */
+  gboolean            train;       /* --train: start training on what is opened */
 };
 
 G_DEFINE_FINAL_TYPE (CurrentsApplication, currents_application, ADW_TYPE_APPLICATION)
@@ -45,6 +46,18 @@ currents_application_activate (GApplication *app)
   currents_window_offer_recovery (window);
 }
 
+/* `currents --train FILE…`: training starts once what it learns from is open. */
+static void
+train_when_ready_cb (CurrentsTrainingPanel *panel,
+                     GParamSpec            *pspec,
+                     CurrentsWindow        *window)
+{
+  if (currents_training_panel_get_state (panel) != CURRENTS_TRAINING_READY)
+    return;
+  g_signal_handlers_disconnect_by_func (panel, train_when_ready_cb, window);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.train-start", NULL);
+}
+
 /* `currents FILE…` opens the files together in one window: a model and data
  * recorded from it are shown on one plane. */
 static void
@@ -56,8 +69,20 @@ currents_application_open (GApplication  *app,
   CurrentsWindow *window;
 
   window = currents_window_new (CURRENTS_APPLICATION (app));
+  if (CURRENTS_APPLICATION (app)->train)
+    g_signal_connect (currents_window_get_training_panel (window), "notify::state",
+                      G_CALLBACK (train_when_ready_cb), window);
   currents_window_open_files (window, files, n_files);
   gtk_window_present (GTK_WINDOW (window));
+}
+
+static int
+currents_application_handle_local_options (GApplication *app,
+                                           GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "train"))
+    CURRENTS_APPLICATION (app)->train = TRUE;
+  return -1;
 }
 
 static void
@@ -180,6 +205,7 @@ currents_application_class_init (CurrentsApplicationClass *klass)
 
   app_class->activate = currents_application_activate;
   app_class->open = currents_application_open;
+  app_class->handle_local_options = currents_application_handle_local_options;
   app_class->startup = currents_application_startup;
   app_class->shutdown = currents_application_shutdown;
 }
@@ -187,4 +213,11 @@ currents_application_class_init (CurrentsApplicationClass *klass)
 static void
 currents_application_init (CurrentsApplication *self)
 {
+  static const GOptionEntry entries[] = {
+    { "train", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Start training a model on the data opened (with the training panel's settings)"), NULL },
+    { NULL }
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
 }

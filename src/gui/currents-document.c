@@ -35,6 +35,11 @@ struct _CurrentsDocument
   gboolean           autosave_pending;  /* modified since the last autosave */
   guint              autosave_interval;
   guint              autosave_source;
+  /* a model being trained: autosaves keep its best so far */
+  CurrentsDocumentCheckpointFunc checkpoint;
+  gpointer           checkpoint_data;
+  GDestroyNotify     checkpoint_destroy;
+  gboolean           checkpoint_pending;
   GCancellable      *cancellable;
 };
 
@@ -573,6 +578,58 @@ currents_document_get_autosave_file (CurrentsDocument *self)
   return self->autosave_file;
 }
 
+/* The training's best model so far, as a trained entry of @snapshot. */
+static void
+add_checkpoint (CurrentsDocument  *self,
+                CurrentsWorkspace *snapshot)
+{
+  g_autoptr(CurrentsTrainedModel) tm = NULL;
+  g_autofree char *name = NULL, *model = NULL, *dataset = NULL, *json = NULL;
+  g_autoptr(GError) error = NULL;
+  CurrentsWorkspaceTrained entry = { 0 };
+
+  if (self->checkpoint == NULL)
+    return;
+  tm = self->checkpoint (self->checkpoint_data, &name, &model, &dataset);
+  if (tm == NULL || name == NULL)
+    return;
+  json = currents_trained_model_to_data (tm);
+  entry.name = name;
+  entry.model = model;
+  entry.dataset = dataset;
+  entry.json = json;
+  if (currents_workspace_set_trained (snapshot, &entry, &error))
+    currents_workspace_set_active (snapshot, currents_workspace_get_active_dataset (snapshot),
+                                   currents_workspace_get_active_model (snapshot), name, NULL);
+  else
+    g_warning ("The model in training is not kept in the autosave: %s", error->message);
+}
+
+void
+currents_document_set_checkpoint (CurrentsDocument              *self,
+                                  CurrentsDocumentCheckpointFunc func,
+                                  gpointer                       user_data,
+                                  GDestroyNotify                 destroy)
+{
+  g_return_if_fail (CURRENTS_IS_DOCUMENT (self));
+
+  if (self->checkpoint_destroy != NULL)
+    self->checkpoint_destroy (self->checkpoint_data);
+  self->checkpoint = func;
+  self->checkpoint_data = user_data;
+  self->checkpoint_destroy = destroy;
+  self->checkpoint_pending = FALSE;
+}
+
+void
+currents_document_checkpoint_changed (CurrentsDocument *self)
+{
+  g_return_if_fail (CURRENTS_IS_DOCUMENT (self));
+
+  if (self->checkpoint != NULL)
+    self->checkpoint_pending = TRUE;
+}
+
 /* A snapshot that remembers which file it stands in for. */
 static CurrentsWorkspace *
 autosave_snapshot (CurrentsDocument *self)
@@ -583,6 +640,7 @@ autosave_snapshot (CurrentsDocument *self)
   g_signal_emit (self, signals[PREPARE_SAVE], 0);
   snapshot = currents_workspace_copy (self->workspace);
   view = currents_workspace_get_view (snapshot);
+  add_checkpoint (self, snapshot);
 
   if (self->file != NULL)
     {
@@ -646,6 +704,7 @@ currents_document_autosave_async (CurrentsDocument    *self,
   job->file = g_object_ref (self->autosave_file);
   g_task_set_task_data (task, job, write_job_free);
   self->autosave_pending = FALSE;
+  self->checkpoint_pending = FALSE;
   g_task_run_in_thread (task, autosave_thread);
 }
 
@@ -679,7 +738,8 @@ autosave_tick (gpointer data)
 {
   CurrentsDocument *self = data;
 
-  if (self->modified && self->autosave_pending)
+  /* unsaved changes, or a model in training that got better: hours of work either way */
+  if ((self->modified && self->autosave_pending) || self->checkpoint_pending)
     currents_document_autosave_async (self, self->cancellable, timed_autosave_done, NULL);
   return G_SOURCE_CONTINUE;
 }
@@ -702,8 +762,15 @@ currents_document_set_autosave_interval (CurrentsDocument *self,
   self->autosave_interval = minutes;
   g_clear_handle_id (&self->autosave_source, g_source_remove);
   if (minutes > 0)
-    self->autosave_source = g_timeout_add_seconds_full (G_PRIORITY_LOW, minutes * 60,
-                                                        autosave_tick, self, NULL);
+    {
+      /* CURRENTS_AUTOSAVE_SECONDS: seconds instead (for tests that kill the app) */
+      const char *env = g_getenv ("CURRENTS_AUTOSAVE_SECONDS");
+      guint seconds = env != NULL && g_ascii_strtoull (env, NULL, 10) > 0
+                      ? (guint) MIN (g_ascii_strtoull (env, NULL, 10), 3600) : minutes * 60;
+
+      self->autosave_source = g_timeout_add_seconds_full (G_PRIORITY_LOW, seconds,
+                                                          autosave_tick, self, NULL);
+    }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTOSAVE_INTERVAL]);
 }
 
@@ -815,6 +882,7 @@ currents_document_finalize (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->autosave_source, g_source_remove);
+  currents_document_set_checkpoint (self, NULL, NULL, NULL);
   if (live_autosaves != NULL)
     {
       g_autofree char *path = g_file_get_path (self->autosave_file);

@@ -82,6 +82,32 @@ gboolean                currents_document_add_trained     (CurrentsDocument    *
                                                            const char          *dataset,
                                                            GError             **error);
 
+/**
+ * CurrentsDocumentCheckpointFunc:
+ * @user_data: the data given with the function
+ * @name: (out): the entry's name
+ * @model: (out) (nullable): the model file it was trained from
+ * @dataset: (out) (nullable): the data set's name
+ *
+ * The model a training run has made so far (its best parameters).
+ *
+ * Returns: (transfer full) (nullable): the model, or %NULL when there is none yet
+ */
+typedef CurrentsTrainedModel *(*CurrentsDocumentCheckpointFunc) (gpointer   user_data,
+                                                                 char     **name,
+                                                                 char     **model,
+                                                                 char     **dataset);
+
+/* While a model trains: autosaves ask @func for its best model so far and keep it as a
+ * trained entry (saving by hand does not: training adds the model when it ends). %NULL
+ * ends it. */
+void                    currents_document_set_checkpoint  (CurrentsDocument    *self,
+                                                           CurrentsDocumentCheckpointFunc func,
+                                                           gpointer             user_data,
+                                                           GDestroyNotify       destroy);
+/* The training has a better model: the next autosave writes it. */
+void                    currents_document_checkpoint_changed (CurrentsDocument *self);
+
 /* Writes the workspace to @file atomically in a thread (a snapshot: later edits do not
  * race with the write); on success the document takes @file and is unmodified. */
 void                    currents_document_save_async      (CurrentsDocument    *self,

@@ -313,6 +313,35 @@ _currents_window_opened_dataset (CurrentsWindow        *self,
 
 /* ---- opening workspaces and trained models ---- */
 
+/* The trained model the workspace showed (one autosaved while it trained, say) is shown
+ * again, over the data. */
+static void
+show_active_trained (CurrentsWindow *self)
+{
+  Workspace *ws = workspace_of (self);
+  CurrentsWorkspace *workspace = currents_document_get_workspace (ws->document);
+  const char *name = currents_workspace_get_active_trained (workspace);
+  int i = name != NULL ? currents_workspace_find_trained (workspace, name) : -1;
+  const CurrentsWorkspaceTrained *entry;
+  CurrentsTrainedModel *tm, *copy;
+  g_autoptr(GError) error = NULL;
+
+  if (i < 0)
+    return;
+  entry = currents_workspace_get_trained (workspace, (gsize) i);
+  tm = currents_trained_model_load_from_data (entry->json, -1, name, &error);
+  if (tm == NULL)
+    {
+      currents_window_show_error (self, error->message);
+      return;
+    }
+  copy = currents_trained_model_load_from_data (entry->json, -1, name, NULL);
+  currents_window_show_system (self, currents_system_new_from_trained (tm), name);
+  if (copy != NULL)
+    currents_timeseries_view_set_system (currents_window_get_timeseries_view (self),
+                                         currents_system_new_from_trained (copy));
+}
+
 static void
 workspace_loaded_cb (GObject      *object,
                      GAsyncResult *result,
@@ -334,6 +363,7 @@ workspace_loaded_cb (GObject      *object,
     }
   currents_window_show (self, g_steal_pointer (&active->model), active->model_name,
                         g_steal_pointer (&active->dataset), active->dataset_name);
+  show_active_trained (self);
   apply_view (self);
   if (active->problem != NULL)
     currents_window_show_error (self, active->problem->message);
@@ -695,6 +725,7 @@ restored_cb (GObject      *object,
   currents_document_adopt_recovery (ws->document, recovered);
   currents_window_show (self, g_steal_pointer (&active->model), active->model_name,
                         g_steal_pointer (&active->dataset), active->dataset_name);
+  show_active_trained (self);
   apply_view (self);
   if (active->problem != NULL)
     currents_window_show_error (self, active->problem->message);
@@ -808,6 +839,58 @@ currents_window_offer_recovery (CurrentsWindow *self)
 
 /* ---- trained models from the training panel ---- */
 
+/* What a training run's model is called, and what it was trained from. */
+static void
+trained_names (CurrentsWindow             *self,
+               const CurrentsTrainedModel *tm,
+               const char                **model_name,
+               const char                **dataset_name)
+{
+  const CurrentsModel *model = currents_portrait_get_model (currents_window_get_portrait (self));
+  const CurrentsDataset *dataset = currents_portrait_get_dataset (currents_window_get_portrait (self));
+
+  *model_name = *dataset_name = NULL;
+  if (model != NULL && currents_trained_model_get_kind (tm) == CURRENTS_TRAINED_ODE)
+    *model_name = currents_model_get_filename (model);
+  if (dataset != NULL)
+    *dataset_name = currents_dataset_get_filename (dataset);
+}
+
+/* While training runs, autosaves keep its best model so far: a crash or a kill loses at
+ * most one autosave interval of training. */
+static CurrentsTrainedModel *
+checkpoint_cb (gpointer   data,
+               char     **name,
+               char     **model,
+               char     **dataset)
+{
+  CurrentsWindow *self = data;
+  CurrentsTrainingPanel *panel = currents_window_get_training_panel (self);
+  CurrentsTrainedModel *tm = currents_training_panel_dup_trained_model (panel);
+  const char *model_name, *dataset_name;
+
+  if (tm == NULL)
+    return NULL;
+  trained_names (self, tm, &model_name, &dataset_name);
+  /* Translators: %s is a model, %u an epoch; names a model saved while it trains */
+  *name = g_strdup_printf (_("%s, in training (best of epoch %u)"),
+                           model_name != NULL ? model_name : _("Neural ODE"),
+                           currents_training_panel_get_best_epoch (panel));
+  *model = g_strdup (model_name);
+  *dataset = g_strdup (dataset_name);
+  return tm;
+}
+
+static void
+best_changed_cb (CurrentsTrainingPanel *panel,
+                 CurrentsWindow        *self)
+{
+  Workspace *ws = workspace_of (self);
+
+  if (ws != NULL)
+    currents_document_checkpoint_changed (ws->document);
+}
+
 static void
 training_state_cb (CurrentsTrainingPanel *panel,
                    GParamSpec            *pspec,
@@ -819,22 +902,27 @@ training_state_cb (CurrentsTrainingPanel *panel,
   g_autoptr(CurrentsTrainedModel) tm = NULL;
   g_autofree char *name = NULL;
   const char *model_name = NULL, *dataset_name = NULL, *base;
-  const CurrentsModel *model;
-  const CurrentsDataset *dataset;
 
-  if (ws == NULL || (state != CURRENTS_TRAINING_FINISHED && state != CURRENTS_TRAINING_STOPPED))
+  if (ws == NULL)
+    return;
+  if (state == CURRENTS_TRAINING_RUNNING)
+    {
+      currents_document_set_checkpoint (ws->document, checkpoint_cb, self, NULL);
+      return;
+    }
+  if (state == CURRENTS_TRAINING_STOPPING)
+    return;
+  currents_document_set_checkpoint (ws->document, NULL, NULL, NULL);
+  /* the best model is kept however training ended */
+  if (state != CURRENTS_TRAINING_FINISHED && state != CURRENTS_TRAINING_STOPPED
+      && state != CURRENTS_TRAINING_FAILED)
     return;
   tm = currents_training_panel_dup_trained_model (panel);
   if (tm == NULL)
     return;
 
   workspace = currents_document_get_workspace (ws->document);
-  model = currents_portrait_get_model (currents_window_get_portrait (self));
-  dataset = currents_portrait_get_dataset (currents_window_get_portrait (self));
-  if (model != NULL && currents_trained_model_get_kind (tm) == CURRENTS_TRAINED_ODE)
-    model_name = currents_model_get_filename (model);
-  if (dataset != NULL)
-    dataset_name = currents_dataset_get_filename (dataset);
+  trained_names (self, tm, &model_name, &dataset_name);
   /* Translators: the name of a neural ODE trained on the data */
   base = model_name != NULL ? model_name : _("Neural ODE");
   /* Translators: %s is a model; this names the model after training */
@@ -1336,4 +1424,6 @@ _currents_window_init_workspace (CurrentsWindow *self)
 
   g_signal_connect_object (currents_window_get_training_panel (self), "notify::state",
                            G_CALLBACK (training_state_cb), self, 0);
+  g_signal_connect_object (currents_window_get_training_panel (self), "best-changed",
+                           G_CALLBACK (best_changed_cb), self, 0);
 }
