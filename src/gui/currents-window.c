@@ -12,6 +12,7 @@
 #include "currents-population-view.h"
 #include "currents-window.h"
 #include "currents-conservation-view.h"
+#include "currents-window-watch-private.h"
 #include "currents-window-gallery-private.h"
 #include "currents-window-population-private.h"
 #include "currents-window-discover-private.h"
@@ -412,12 +413,14 @@ open_loaded_cb (GObject      *object,
   if (job->model != NULL)
     {
       _currents_window_opened_model (self, job->file, job->name, job->contents);
+      _currents_window_watch (self, job->file, TRUE, job->contents, job->length);
       show_model (self, g_steal_pointer (&job->model), job->name);
     }
   else
     {
       _currents_window_opened_dataset (self, job->file, job->name, job->contents, job->length,
                                        job->dataset);
+      _currents_window_watch (self, job->file, FALSE, job->contents, job->length);
       show_dataset (self, g_steal_pointer (&job->dataset), job->name);
     }
   g_task_return_boolean (outer, TRUE);
@@ -578,6 +581,9 @@ currents_window_open_example (CurrentsWindow *self)
       return FALSE;
     }
 
+  /* the example's files are not on disk */
+  _currents_window_watch (self, NULL, TRUE, NULL, 0);
+  _currents_window_watch (self, NULL, FALSE, NULL, 0);
   /* Start afresh: the example's data belongs with the example. */
   currents_portrait_set_dataset (self->portrait, NULL);
   g_clear_pointer (&self->data_name, g_free);
@@ -1022,6 +1028,7 @@ currents_window_class_init (CurrentsWindowClass *klass)
   _currents_window_class_init_training (widget_class);
   _currents_window_class_init_workspace (widget_class);
   _currents_window_class_init_discover (widget_class);
+  _currents_window_class_init_watch (widget_class);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.open-example", NULL, open_example_action);
