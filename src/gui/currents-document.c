@@ -279,6 +279,29 @@ currents_document_add_model (CurrentsDocument  *self,
 }
 
 gboolean
+currents_document_add_trained_json (CurrentsDocument *self,
+                                    const char       *name,
+                                    const char       *json,
+                                    const char       *model,
+                                    const char       *dataset,
+                                    GError          **error)
+{
+  CurrentsWorkspaceTrained entry = { 0 };
+
+  g_return_val_if_fail (CURRENTS_IS_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (name != NULL && json != NULL, FALSE);
+
+  entry.name = (char *) name;
+  entry.model = (char *) model;
+  entry.dataset = (char *) dataset;
+  entry.json = (char *) json;
+  if (!currents_workspace_set_trained (self->workspace, &entry, error))
+    return FALSE;
+  currents_document_changed (self);
+  return TRUE;
+}
+
+gboolean
 currents_document_add_trained (CurrentsDocument           *self,
                                const char                 *name,
                                const CurrentsTrainedModel *tm,
@@ -307,8 +330,14 @@ currents_document_add_trained (CurrentsDocument           *self,
 
 typedef struct
 {
-  CurrentsWorkspace *snapshot;
-  GFile             *file;
+  CurrentsWorkspace    *snapshot;
+  GFile                *file;
+  /* a model in training, written into the snapshot by the thread (a big network takes
+   * a while to put into words) */
+  CurrentsTrainedModel *checkpoint;
+  char                 *cp_name;
+  char                 *cp_model;
+  char                 *cp_dataset;
 } WriteJob;
 
 static void
@@ -316,6 +345,10 @@ write_job_free (gpointer data)
 {
   WriteJob *job = data;
 
+  g_clear_pointer (&job->checkpoint, currents_trained_model_free);
+  g_free (job->cp_name);
+  g_free (job->cp_model);
+  g_free (job->cp_dataset);
   currents_workspace_free (job->snapshot);
   g_clear_object (&job->file);
   g_free (job);
@@ -578,31 +611,42 @@ currents_document_get_autosave_file (CurrentsDocument *self)
   return self->autosave_file;
 }
 
-/* The training's best model so far, as a trained entry of @snapshot. */
+/* The training's best model so far, as a trained entry of @snapshot (in any thread). */
 static void
-add_checkpoint (CurrentsDocument  *self,
-                CurrentsWorkspace *snapshot)
+put_checkpoint (CurrentsWorkspace          *snapshot,
+                const CurrentsTrainedModel *tm,
+                const char                 *name,
+                const char                 *model,
+                const char                 *dataset)
 {
-  g_autoptr(CurrentsTrainedModel) tm = NULL;
-  g_autofree char *name = NULL, *model = NULL, *dataset = NULL, *json = NULL;
+  g_autofree char *json = NULL;
   g_autoptr(GError) error = NULL;
   CurrentsWorkspaceTrained entry = { 0 };
 
-  if (self->checkpoint == NULL)
-    return;
-  tm = self->checkpoint (self->checkpoint_data, &name, &model, &dataset);
   if (tm == NULL || name == NULL)
     return;
   json = currents_trained_model_to_data (tm);
-  entry.name = name;
-  entry.model = model;
-  entry.dataset = dataset;
+  entry.name = (char *) name;
+  entry.model = (char *) model;
+  entry.dataset = (char *) dataset;
   entry.json = json;
   if (currents_workspace_set_trained (snapshot, &entry, &error))
     currents_workspace_set_active (snapshot, currents_workspace_get_active_dataset (snapshot),
                                    currents_workspace_get_active_model (snapshot), name, NULL);
   else
     g_warning ("The model in training is not kept in the autosave: %s", error->message);
+}
+
+/* What the checkpoint function gives now (main thread). */
+static CurrentsTrainedModel *
+fetch_checkpoint (CurrentsDocument  *self,
+                  char             **name,
+                  char             **model,
+                  char             **dataset)
+{
+  *name = *model = *dataset = NULL;
+  return self->checkpoint != NULL
+         ? self->checkpoint (self->checkpoint_data, name, model, dataset) : NULL;
 }
 
 void
@@ -640,7 +684,6 @@ autosave_snapshot (CurrentsDocument *self)
   g_signal_emit (self, signals[PREPARE_SAVE], 0);
   snapshot = currents_workspace_copy (self->workspace);
   view = currents_workspace_get_view (snapshot);
-  add_checkpoint (self, snapshot);
 
   if (self->file != NULL)
     {
@@ -678,6 +721,7 @@ autosave_thread (GTask        *task,
   WriteJob *job = task_data;
   GError *error = NULL;
 
+  put_checkpoint (job->snapshot, job->checkpoint, job->cp_name, job->cp_model, job->cp_dataset);
   if (!ensure_autosave_dir (&error)
       || !write_workspace (job->snapshot, job->file, cancellable, &error))
     g_task_return_error (task, error);
@@ -702,6 +746,7 @@ currents_document_autosave_async (CurrentsDocument    *self,
   job = g_new0 (WriteJob, 1);
   job->snapshot = autosave_snapshot (self);
   job->file = g_object_ref (self->autosave_file);
+  job->checkpoint = fetch_checkpoint (self, &job->cp_name, &job->cp_model, &job->cp_dataset);
   g_task_set_task_data (task, job, write_job_free);
   self->autosave_pending = FALSE;
   self->checkpoint_pending = FALSE;
@@ -784,7 +829,10 @@ currents_document_close (CurrentsDocument *self)
     {
       g_autoptr(CurrentsWorkspace) snapshot = autosave_snapshot (self);
       g_autoptr(GError) error = NULL;
+      g_autofree char *name = NULL, *model = NULL, *dataset = NULL;
+      g_autoptr(CurrentsTrainedModel) tm = fetch_checkpoint (self, &name, &model, &dataset);
 
+      put_checkpoint (snapshot, tm, name, model, dataset);
       if (!ensure_autosave_dir (&error)
           || !write_workspace (snapshot, self->autosave_file, NULL, &error))
         g_warning ("Cannot keep the unsaved workspace: %s", error->message);

@@ -75,6 +75,14 @@ gboolean                currents_document_add_model       (CurrentsDocument    *
                                                            GFile               *file,
                                                            const char          *source,
                                                            GError             **error);
+/* The same with the model's file text (currents_trained_model_to_data(), made in a
+ * thread for a big network). */
+gboolean                currents_document_add_trained_json (CurrentsDocument   *self,
+                                                           const char          *name,
+                                                           const char          *json,
+                                                           const char          *model,
+                                                           const char          *dataset,
+                                                           GError             **error);
 gboolean                currents_document_add_trained     (CurrentsDocument    *self,
                                                            const char          *name,
                                                            const CurrentsTrainedModel *tm,

@@ -486,6 +486,17 @@ update_row (CurrentsTimeseriesView *self,
   gtk_widget_set_visible (row->tag, validation);
 }
 
+static gboolean
+validation_tooltip_cb (GtkWidget  *widget,
+                       int         x,
+                       int         y,
+                       gboolean    keyboard,
+                       GtkTooltip *tooltip)
+{
+  gtk_tooltip_set_text (tooltip, _("Held out from training to judge the model"));
+  return TRUE;
+}
+
 static void
 rebuild_rows (CurrentsTimeseriesView *self)
 {
@@ -509,7 +520,10 @@ rebuild_rows (CurrentsTimeseriesView *self)
 
       row.mse = GTK_LABEL (gtk_label_new ("—"));
       row.tag = gtk_label_new (_("Validation"));
-      gtk_widget_set_tooltip_text (row.tag, _("Held out from training to judge the model"));
+      /* asked for when shown: setting a tooltip's text asks the display where the pointer
+       * is, a round trip per row (a thousand trajectories, a second) */
+      gtk_widget_set_has_tooltip (row.tag, TRUE);
+      g_signal_connect (row.tag, "query-tooltip", G_CALLBACK (validation_tooltip_cb), NULL);
       gtk_label_set_xalign (GTK_LABEL (id), 0);
       gtk_label_set_ellipsize (GTK_LABEL (id), PANGO_ELLIPSIZE_END);
       gtk_label_set_xalign (row.mse, 0);

@@ -11,7 +11,8 @@ G_BEGIN_DECLS
 
 void  _currents_window_class_init_watch (GtkWidgetClass *widget_class);
 
-/* The model file (@is_model) or data file the window shows now, read as @contents:
+/* The model file (@is_model) or data file the window shows now, read as @contents
+ * (@sha256: their checksum when known, else computed):
  * watched until another one is shown. A change on disk (other contents) offers to
  * reload it; deleting or moving it says that what is open stays open. @file NULL stops
  * watching that kind. */
@@ -19,7 +20,8 @@ void  _currents_window_watch            (CurrentsWindow *self,
                                          GFile          *file,
                                          gboolean        is_model,
                                          const char     *contents,
-                                         gsize           length);
+                                         gsize           length,
+                                         const char     *sha256);
 
 /* For tests: how many times the model or data file was found changed, and deleted. */
 guint _currents_window_watch_get_n_changed (CurrentsWindow *self,

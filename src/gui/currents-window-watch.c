@@ -286,7 +286,8 @@ _currents_window_watch (CurrentsWindow *self,
                         GFile          *file,
                         gboolean        is_model,
                         const char     *contents,
-                        gsize           length)
+                        gsize           length,
+                        const char     *sha256)
 {
   Watches *ws = watches_of (self, file != NULL);
   Watch *w;
@@ -300,7 +301,9 @@ _currents_window_watch (CurrentsWindow *self,
   if (file == NULL || contents == NULL || !g_file_is_native (file))
     return;
   w->file = g_object_ref (file);
-  w->sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+  w->sha256 = sha256 != NULL ? g_strdup (sha256)
+                             : g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+                                                            (const guchar *) contents, length);
   w->monitor = g_file_monitor_file (file, G_FILE_MONITOR_WATCH_MOVES, NULL, &error);
   if (w->monitor == NULL)
     {

@@ -43,7 +43,20 @@ typedef struct
   gulong               recent_changed;
   CurrentsModelEditor *editor;       /* weak */
   CurrentsPreferences *preferences;  /* weak */
+  GSList              *pending;      /* TrainedText being put into words */
 } Workspace;
+
+typedef struct
+{
+  CurrentsTrainedModel *tm;
+  char                 *json;
+  char                 *model;
+  char                 *dataset;
+  gboolean              added;   /* by a window closing before the thread was done */
+} TrainedText;
+
+static void add_trained_text (Workspace   *ws,
+                              TrainedText *job);
 
 static void
 workspace_free (gpointer data)
@@ -60,6 +73,7 @@ workspace_free (gpointer data)
   g_clear_object (&ws->settings);
   g_clear_object (&ws->cancellable);
   g_clear_object (&ws->recent_section);
+  g_slist_free (ws->pending);
   g_free (ws);
 }
 
@@ -698,8 +712,24 @@ _currents_window_workspace_close (CurrentsWindow *self)
 {
   Workspace *ws = workspace_of (self);
 
-  if (ws != NULL)
-    currents_document_close (ws->document);
+  if (ws == NULL)
+    return;
+  /* a model training just made is kept even when its text is not ready yet */
+  for (GSList *l = ws->pending; l != NULL; l = l->next)
+    {
+      TrainedText *job = l->data;
+
+      if (!job->added)
+        {
+          g_autofree char *json = currents_trained_model_to_data (job->tm);
+          TrainedText copy = *job;
+
+          copy.json = json;
+          add_trained_text (ws, &copy);
+          job->added = TRUE;
+        }
+    }
+  currents_document_close (ws->document);
 }
 
 static void
@@ -892,16 +922,81 @@ best_changed_cb (CurrentsTrainingPanel *panel,
 }
 
 static void
+trained_text_free (gpointer data)
+{
+  TrainedText *job = data;
+
+  g_clear_pointer (&job->tm, currents_trained_model_free);
+  g_free (job->json);
+  g_free (job->model);
+  g_free (job->dataset);
+  g_free (job);
+}
+
+static void
+trained_text_thread (GTask        *task,
+                     gpointer      source,
+                     gpointer      data,
+                     GCancellable *cancellable)
+{
+  TrainedText *job = data;
+
+  job->json = currents_trained_model_to_data (job->tm);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* The model training made, added to the workspace under a name of its own. */
+static void
+add_trained_text (Workspace   *ws,
+                  TrainedText *job)
+{
+  CurrentsWorkspace *workspace;
+  g_autofree char *name = NULL;
+  const char *base;
+
+  job->added = TRUE;
+  workspace = currents_document_get_workspace (ws->document);
+  /* Translators: the name of a neural ODE trained on the data */
+  base = job->model != NULL ? job->model : _("Neural ODE");
+  /* Translators: %s is a model; this names the model after training */
+  name = g_strdup_printf (_("%s, trained"), base);
+  for (guint k = 2; currents_workspace_find_trained (workspace, name) >= 0; k++)
+    {
+      g_free (name);
+      /* Translators: %s is a model, %u counts its trainings */
+      name = g_strdup_printf (_("%s, trained %u"), base, k);
+    }
+  if (currents_document_add_trained_json (ws->document, name, job->json, job->model,
+                                          job->dataset, NULL))
+    currents_workspace_set_active (workspace, currents_workspace_get_active_dataset (workspace),
+                                   currents_workspace_get_active_model (workspace), name, NULL);
+}
+
+static void
+trained_text_done (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  CurrentsWindow *self = CURRENTS_WINDOW (object);
+  TrainedText *job = g_task_get_task_data (G_TASK (result));
+  Workspace *ws = workspace_of (self);
+
+  if (ws == NULL)
+    return;
+  ws->pending = g_slist_remove (ws->pending, job);
+  if (g_task_propagate_boolean (G_TASK (result), NULL) && !job->added)
+    add_trained_text (ws, job);
+}
+
+static void
 training_state_cb (CurrentsTrainingPanel *panel,
                    GParamSpec            *pspec,
                    CurrentsWindow        *self)
 {
   Workspace *ws = workspace_of (self);
   CurrentsTrainingState state = currents_training_panel_get_state (panel);
-  CurrentsWorkspace *workspace;
   g_autoptr(CurrentsTrainedModel) tm = NULL;
-  g_autofree char *name = NULL;
-  const char *model_name = NULL, *dataset_name = NULL, *base;
+  const char *model_name = NULL, *dataset_name = NULL;
 
   if (ws == NULL)
     return;
@@ -921,21 +1016,20 @@ training_state_cb (CurrentsTrainingPanel *panel,
   if (tm == NULL)
     return;
 
-  workspace = currents_document_get_workspace (ws->document);
-  trained_names (self, tm, &model_name, &dataset_name);
-  /* Translators: the name of a neural ODE trained on the data */
-  base = model_name != NULL ? model_name : _("Neural ODE");
-  /* Translators: %s is a model; this names the model after training */
-  name = g_strdup_printf (_("%s, trained"), base);
-  for (guint k = 2; currents_workspace_find_trained (workspace, name) >= 0; k++)
-    {
-      g_free (name);
-      /* Translators: %s is a model, %u counts its trainings */
-      name = g_strdup_printf (_("%s, trained %u"), base, k);
-    }
-  if (currents_document_add_trained (ws->document, name, tm, model_name, dataset_name, NULL))
-    currents_workspace_set_active (workspace, currents_workspace_get_active_dataset (workspace),
-                                   currents_workspace_get_active_model (workspace), name, NULL);
+  /* its file text is made in a thread: a big network takes a second */
+  {
+    g_autoptr(GTask) task = g_task_new (self, ws->cancellable, trained_text_done, NULL);
+    TrainedText *job = g_new0 (TrainedText, 1);
+
+    trained_names (self, tm, &model_name, &dataset_name);
+    job->model = g_strdup (model_name);
+    job->dataset = g_strdup (dataset_name);
+    job->tm = g_steal_pointer (&tm);
+    ws->pending = g_slist_prepend (ws->pending, job);
+    g_task_set_source_tag (task, training_state_cb);
+    g_task_set_task_data (task, job, trained_text_free);
+    g_task_run_in_thread (task, trained_text_thread);
+  }
 }
 
 /* ---- recent files ---- */

@@ -413,14 +413,16 @@ open_loaded_cb (GObject      *object,
   if (job->model != NULL)
     {
       _currents_window_opened_model (self, job->file, job->name, job->contents);
-      _currents_window_watch (self, job->file, TRUE, job->contents, job->length);
+      _currents_window_watch (self, job->file, TRUE, job->contents, job->length, NULL);
       show_model (self, g_steal_pointer (&job->model), job->name);
     }
   else
     {
       _currents_window_opened_dataset (self, job->file, job->name, job->contents, job->length,
                                        job->dataset);
-      _currents_window_watch (self, job->file, FALSE, job->contents, job->length);
+      /* the data's checksum is that of the file's bytes */
+      _currents_window_watch (self, job->file, FALSE, job->contents, job->length,
+                              currents_dataset_get_sha256 (job->dataset));
       show_dataset (self, g_steal_pointer (&job->dataset), job->name);
     }
   g_task_return_boolean (outer, TRUE);
@@ -582,8 +584,8 @@ currents_window_open_example (CurrentsWindow *self)
     }
 
   /* the example's files are not on disk */
-  _currents_window_watch (self, NULL, TRUE, NULL, 0);
-  _currents_window_watch (self, NULL, FALSE, NULL, 0);
+  _currents_window_watch (self, NULL, TRUE, NULL, 0, NULL);
+  _currents_window_watch (self, NULL, FALSE, NULL, 0, NULL);
   /* Start afresh: the example's data belongs with the example. */
   currents_portrait_set_dataset (self->portrait, NULL);
   g_clear_pointer (&self->data_name, g_free);

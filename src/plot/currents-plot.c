@@ -1340,6 +1340,13 @@ currents_plot_draw_markers (cairo_t                    *cr,
                             double                      radius)
 {
   guint drawn = 0;
+  /* Many markers (a million samples): one per cell of half a radius is all that shows,
+   * so the others are left out — the picture is the same, and drawing it stays cheap. */
+  double cell = MAX (1.0, 0.5 * radius);
+  gsize cols = (gsize) ceil ((vp->width + 2 * radius) / cell) + 1;
+  gsize rows = (gsize) ceil ((vp->height + 2 * radius) / cell) + 1;
+  g_autofree guint8 *taken = n > 256 && cols * rows < ((gsize) 1 << 26)
+                             ? g_malloc0 ((cols * rows + 7) / 8) : NULL;
 
   cairo_save (cr);
   cairo_set_line_width (cr, 1.0);
@@ -1352,6 +1359,15 @@ currents_plot_draw_markers (cairo_t                    *cr,
       if (dx < vp->left - radius || dx > vp->left + vp->width + radius
           || dy < vp->top - radius || dy > vp->top + vp->height + radius)
         continue;
+      if (taken != NULL)
+        {
+          gsize c = (gsize) ((dx - vp->left + radius) / cell), r = (gsize) ((dy - vp->top + radius) / cell);
+          gsize bit = MIN (r, rows - 1) * cols + MIN (c, cols - 1);
+
+          if (taken[bit / 8] & (1u << (bit % 8)))
+            continue;
+          taken[bit / 8] |= (guint8) (1u << (bit % 8));
+        }
       cairo_new_sub_path (cr);
       cairo_arc (cr, dx, dy, radius, 0, 2 * G_PI);
       drawn++;
