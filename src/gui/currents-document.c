@@ -310,20 +310,12 @@ currents_document_add_trained (CurrentsDocument           *self,
                                GError                    **error)
 {
   g_autofree char *json = NULL;
-  CurrentsWorkspaceTrained entry = { 0 };
 
   g_return_val_if_fail (CURRENTS_IS_DOCUMENT (self), FALSE);
   g_return_val_if_fail (name != NULL && tm != NULL, FALSE);
 
   json = currents_trained_model_to_data (tm);
-  entry.name = (char *) name;
-  entry.model = (char *) model;
-  entry.dataset = (char *) dataset;
-  entry.json = json;
-  if (!currents_workspace_set_trained (self->workspace, &entry, error))
-    return FALSE;
-  currents_document_changed (self);
-  return TRUE;
+  return currents_document_add_trained_json (self, name, json, model, dataset, error);
 }
 
 /* ---- writing ---- */

@@ -247,8 +247,8 @@ predict_trajectory (PredictJob               *job,
   g_autofree double *grid = g_new (double, PRED_POINTS);
   g_autoptr(CurrentsInputSignal) signal = NULL;
   g_autoptr(GError) error = NULL;
-  double t0 = tt[0], t1 = tt[ns - 1], sse = 0.0;
-  gsize reached = 0, count = 0;
+  double t0 = tt[0], t1 = tt[ns - 1];
+  gsize reached = 0;
 
   /* x0: each state's first observation */
   for (gsize i = 0; i < n; i++)
@@ -277,20 +277,7 @@ predict_trajectory (PredictJob               *job,
   /* at the samples: the error */
   if (currents_simulator_run (sim, x0, job->params, signal, t0, tt, ns, out, &reached,
                               cancellable, &error))
-    {
-      for (gsize q = 0; q < ns; q++)
-        for (gsize v = 0; v < track->n_vars; v++)
-          {
-            double y = track->samples[q * track->n_vars + v];
-            double x = out[q * n + var_col[v]];
-
-            if (isnan (y))
-              continue;
-            sse += (x - y) * (x - y);
-            count++;
-          }
-      track->mse = count > 0 ? sse / count : NAN;
-    }
+    track->mse = track_mse (track, out, n, var_col);
   else
     g_debug ("Trajectory %s: %s", track->id, error->message);
   g_clear_error (&error);

@@ -31,7 +31,6 @@ typedef struct
   char           *sha256;      /* of the contents shown */
   guint           quiet_source;
   GCancellable   *cancellable; /* the comparison running */
-  AdwToast       *toast;       /* weak: the last one shown */
   gboolean        gone;        /* deleted or moved away (said once) */
   guint           n_changed;
   guint           n_deleted;
@@ -56,12 +55,6 @@ watch_clear (Watch *w)
     }
   g_clear_object (&w->file);
   g_clear_pointer (&w->sha256, g_free);
-  if (w->toast != NULL)
-    {
-      g_object_remove_weak_pointer (G_OBJECT (w->toast), (gpointer *) &w->toast);
-      adw_toast_dismiss (w->toast);
-      w->toast = NULL;
-    }
   w->gone = FALSE;
 }
 
@@ -102,18 +95,12 @@ display_name (GFile *file)
   return g_filename_display_name (base != NULL ? base : "");
 }
 
-/* One toast per file at a time: the newer news replaces the older. */
+/* (Toasts are left to time out: libadwaita 1.2 may crash when one is dismissed while it
+ * animates.) */
 static void
 show_toast (Watch    *w,
             AdwToast *toast)
 {
-  if (w->toast != NULL)
-    {
-      g_object_remove_weak_pointer (G_OBJECT (w->toast), (gpointer *) &w->toast);
-      adw_toast_dismiss (w->toast);
-    }
-  w->toast = toast;
-  g_object_add_weak_pointer (G_OBJECT (toast), (gpointer *) &w->toast);
   currents_window_add_toast (w->window, toast);
 }
 
@@ -129,7 +116,7 @@ say_changed (Watch *w)
   title = g_strdup_printf (w->is_model ? _("The model file “%s” changed on disk")
                                        : _("The data file “%s” changed on disk"), name);
   toast = adw_toast_new (title);
-  adw_toast_set_timeout (toast, 0);
+  adw_toast_set_timeout (toast, 30);
   adw_toast_set_button_label (toast, _("_Reload"));
   adw_toast_set_action_name (toast, "win.reload-file");
   adw_toast_set_action_target_value (toast, g_variant_new_boolean (w->is_model));

@@ -409,3 +409,40 @@ currents_gui_test_remove_tree (const char *path)
   else
     g_remove (path);
 }
+
+static gboolean
+has_result (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+static void
+open_done (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/**
+ * currents_gui_test_open:
+ * @window: a window
+ * @path: a file to open in it
+ * @seconds: how long it may take
+ *
+ * Opens @path as the window's Open does, and waits until it is shown (asserted).
+ */
+void
+currents_gui_test_open (CurrentsWindow *window,
+                        const char     *path,
+                        double          seconds)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  currents_window_open_async (window, file, NULL, open_done, &result);
+  g_assert_true (currents_gui_test_iterate_until (has_result, &result, seconds));
+  g_assert_true (currents_window_open_finish (window, result, &error));
+  g_assert_no_error (error);
+}

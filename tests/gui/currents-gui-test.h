@@ -64,4 +64,10 @@ GFile     *currents_gui_test_write_file         (const char          *folder,
                                                  const char          *contents);
 void       currents_gui_test_remove_tree        (const char          *path);
 
+/* Opens @path in @window (currents_window_open_async) and waits for it (asserted to
+ * succeed within @seconds). */
+void       currents_gui_test_open               (CurrentsWindow      *window,
+                                                 const char          *path,
+                                                 double               seconds);
+
 G_END_DECLS

@@ -56,33 +56,6 @@ has_trajectories (gpointer data)
   return ds != NULL && currents_dataset_get_n_trajectories (ds) == c->count;
 }
 
-static gboolean
-has_result (gpointer data)
-{
-  return *(GAsyncResult **) data != NULL;
-}
-
-static void
-open_done (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static void
-open_and_wait (CurrentsWindow *window,
-               const char     *path)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  currents_window_open_async (window, file, NULL, open_done, &result);
-  g_assert_true (currents_gui_test_iterate_until (has_result, &result, WAIT));
-  g_assert_true (currents_window_open_finish (window, result, &error));
-  g_assert_no_error (error);
-}
 
 /* The data's text without its last trajectory. */
 static char *
@@ -134,8 +107,8 @@ test_data (void)
   g_assert_no_error (error);
 
   window = currents_gui_test_window_new (900, 600, FALSE);
-  open_and_wait (window, model_path);
-  open_and_wait (window, path);
+  currents_gui_test_open (window, model_path, WAIT);
+  currents_gui_test_open (window, path, WAIT);
   n_traj = currents_dataset_get_n_trajectories (currents_portrait_get_dataset (currents_window_get_portrait (window)));
   g_assert_cmpuint (n_traj, >, 2);
 

@@ -96,33 +96,6 @@ report (const char *part,
 
 /* ---- waiting ---- */
 
-static gboolean
-has_result (gpointer data)
-{
-  return *(GAsyncResult **) data != NULL;
-}
-
-static void
-open_done (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static void
-open_and_wait (CurrentsWindow *window,
-               const char     *path)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  currents_window_open_async (window, file, NULL, open_done, &result);
-  g_assert_true (currents_gui_test_iterate_until (has_result, &result, 120.0));
-  g_assert_true (currents_window_open_finish (window, result, &error));
-  g_assert_no_error (error);
-}
 
 static gboolean
 portrait_idle (gpointer data)
@@ -239,11 +212,11 @@ test_large (void)
   currents_gui_test_iterate_until (portrait_idle, window, 10.0);
 
   /* 10⁶ rows under the model whose input they carry */
-  open_and_wait (window, ode);
+  currents_gui_test_open (window, ode, 120.0);
   rss0 = status_kb ("VmRSS");
   stall_reset ();
   t0 = g_get_monotonic_time ();
-  open_and_wait (window, csv);
+  currents_gui_test_open (window, csv, 120.0);
   report ("10^6 rows: opened (read in a thread, recorded in the workspace)",
           (g_get_monotonic_time () - t0) / 1e6, rss0);
   g_assert_cmpuint (currents_dataset_get_n_trajectories (currents_portrait_get_dataset (currents_window_get_portrait (window))),
@@ -260,7 +233,7 @@ test_large (void)
   rss0 = status_kb ("VmRSS");
   stall_reset ();
   t0 = g_get_monotonic_time ();
-  open_and_wait (window, ring);
+  currents_gui_test_open (window, ring, 120.0);
   g_assert_cmpuint (currents_system_get_n_states (currents_portrait_get_system (currents_window_get_portrait (window))),
                     ==, 50);
   currents_window_show_page (window, "portrait");
@@ -274,7 +247,7 @@ test_large (void)
   report ("50 states (portrait, stability, 50 knockouts)", (g_get_monotonic_time () - t0) / 1e6, rss0);
 
   /* a network of 8 × 256, trained until its first best model is shown */
-  open_and_wait (window, small);
+  currents_gui_test_open (window, small, 120.0);
   currents_window_show_page (window, "portrait");
   panel = currents_window_get_training_panel (window);
   rss0 = status_kb ("VmRSS");
