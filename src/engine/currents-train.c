@@ -15,12 +15,16 @@
  * kept. BFGS (GSL's vector_bfgs2) may polish the best θ on the full training objective.
  *
  * Faults. The criterion J₀ at the starting θ is measured first. An epoch diverges when
- * its criterion J_e is far above the best J* so far:
+ * its criterion J_e is far above the best J* so far and above the data's mean variance
+ * V (the MSE of predicting each state's mean; not used with unit weights):
  *
- *   J_e > 100 J*  and  J_e > 10 J₀            (at once: worse than the untrained model), or
- *   J_e > 100 J*  and  J_e > J₀               for 3 epochs in a row,
+ *   J_e > 100 J*,  J_e > V  and  J_e > 10 J₀  (at once: worse than the untrained model), or
+ *   J_e > 100 J*,  J_e > V  and  J_e > J₀     for 3 epochs in a row,
  *
- * which ordinary noisy training never does (it starts at J₀ and goes down). A diverged
+ * which ordinary noisy training never does (it starts at J₀ and goes down; from a start
+ * that already fits well, a step may multiply a tiny loss, but not past V). The first
+ * epoch has no best to compare with: J_1 > 10 J₀ and J_1 > V is recorded as a divergence
+ * (there is nothing earlier to go back to). A diverged
  * epoch, a failed solve or a non-finite loss or gradient restores the best θ, resets
  * Adam's moments and halves the rate; more than max_failures in a row stop training.
  * The first fault is classified from what the engine saw — the loss blowing up while the
@@ -90,6 +94,7 @@ struct _CurrentsTrainer
 
   /* faults */
   double                crit0;      /* the criterion at θ0 (NaN until measured) */
+  double                floor;      /* V: no divergence below it */
   guint                 n_far;      /* epochs in a row far above the best */
   guint                 n_faults;   /* divergences and failures undone */
   CurrentsTrainFaultInfo fault;     /* the first */
@@ -397,6 +402,26 @@ currents_train_fault_to_string (CurrentsTrainFault fault)
     default:
       return "solver";
     }
+}
+
+/* V, the mean over states of the data's variance (1/w_i), the loss of predicting each
+ * state's mean; 0 with unit weights, which carry no scale. */
+static double
+data_variance (const CurrentsTrainer *t)
+{
+  const double *w = currents_loss_get_weights (t->loss);
+  gsize n = currents_loss_get_n_states (t->loss), k = 0;
+  double v = 0.0;
+
+  if (t->options.loss.unit_weights || w == NULL)
+    return 0.0;
+  for (gsize i = 0; i < n; i++)
+    if (w[i] > 0 && isfinite (w[i]))
+      {
+        v += 1.0 / w[i];
+        k++;
+      }
+  return k > 0 ? v / (double) k : 0.0;
 }
 
 /* The largest spread (standard deviation) of a state in the data: the loss's weights are
@@ -956,6 +981,7 @@ currents_trainer_iterate (CurrentsTrainer       *t,
       GError *local = NULL;
       double v;
 
+      t->floor = data_variance (t);
       if (!criterion (t, t->theta, &t->crit0, &v, cancellable, &local))
         {
           t->crit0 = NAN;
@@ -1070,7 +1096,7 @@ currents_trainer_iterate (CurrentsTrainer       *t,
     }
   if (!failed && isfinite (t->best_crit))
     {
-      gboolean far = crit > DIVERGE_FACTOR_BEST * t->best_crit;
+      gboolean far = crit > DIVERGE_FACTOR_BEST * t->best_crit && crit > t->floor;
 
       t->n_far = far && crit > t->crit0 ? t->n_far + 1 : 0;
       if (far && (crit > DIVERGE_FACTOR_START * t->crit0 || t->n_far >= DIVERGE_EPOCHS))
@@ -1090,7 +1116,7 @@ currents_trainer_iterate (CurrentsTrainer       *t,
     }
   /* the first epoch has no model to go back to: a jump far above where training started
    * is recorded (and said at the end), and the epoch is the first best all the same */
-  if (!failed && t->epoch == 1 && crit > DIVERGE_FACTOR_START * t->crit0)
+  if (!failed && t->epoch == 1 && crit > DIVERGE_FACTOR_START * t->crit0 && crit > t->floor)
     {
       note_divergence (t, t->epoch, crit, p->lr);
       p->diverged = TRUE;
