@@ -369,6 +369,7 @@ test_stiff (void)
   g_assert_nonnull (strstr (advice, "its 1000 steps"));
   g_assert_nonnull (strstr (advice, "implicit solver (BDF)"));
   g_assert_nonnull (strstr (advice, "--stiff"));
+  g_assert_nonnull (strstr (advice, "“Stiff Solver (BDF)”"));
   g_assert_cmpstr (error->message, ==, advice);
   g_clear_error (&error);
 

@@ -488,8 +488,9 @@ classify_failure (const CurrentsTrainer  *t,
           if (end == p)
             {
               /* printf's "inf", "-nan" */
-              if (g_ascii_strncasecmp (p, "inf", 3) == 0 || g_ascii_strncasecmp (p, "-inf", 4) == 0 ||
-                  g_ascii_strncasecmp (p, "nan", 3) == 0 || g_ascii_strncasecmp (p, "-nan", 4) == 0)
+              const char *q = *p == '-' ? p + 1 : p;
+
+              if (g_ascii_strncasecmp (q, "inf", 3) == 0 || g_ascii_strncasecmp (q, "nan", 3) == 0)
                 v = INFINITY;
               else
                 continue;
@@ -629,7 +630,7 @@ compose_advice (CurrentsTrainer *t)
                                      "“%s” while the state stayed bounded (|x| ≤ %.3g)."),
                                 f->t, traj, f->max_state);
       g_string_append (s, _(" Choose the implicit solver (BDF): --stiff on the command line, "
-                            "“Stiff solver (BDF)” under Solver in the training panel."));
+                            "“Stiff Solver (BDF)” under Solver in the training panel."));
       break;
     case CURRENTS_TRAIN_FAULT_SOLVER:
     default:
@@ -948,11 +949,33 @@ record_epoch (CurrentsTrainer       *t,
  * Runs one epoch of Adam (or one BFGS iteration when polishing). The best parameters
  * survive any error.
  */
+static gboolean iterate (CurrentsTrainer       *t,
+                         CurrentsTrainProgress *p,
+                         GCancellable          *cancellable,
+                         GError               **error);
+
 gboolean
 currents_trainer_iterate (CurrentsTrainer       *t,
                           CurrentsTrainProgress *p,
                           GCancellable          *cancellable,
                           GError               **error)
+{
+  GError *local = NULL;
+
+  if (iterate (t, p, cancellable, &local))
+    return TRUE;
+  /* stopped by the user after something went wrong: the advice holds all the same */
+  if (is_cancel (local) && t->advice == NULL)
+    compose_advice (t);
+  g_propagate_error (error, local);
+  return FALSE;
+}
+
+static gboolean
+iterate (CurrentsTrainer       *t,
+         CurrentsTrainProgress *p,
+         GCancellable          *cancellable,
+         GError               **error)
 {
   gint64 start = g_get_monotonic_time ();
   gsize batch = t->options.batch_size > 0 ? MIN (t->options.batch_size, t->n_train)

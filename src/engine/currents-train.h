@@ -222,9 +222,10 @@ const CurrentsTrainFaultInfo *currents_trainer_get_fault (const CurrentsTrainer 
 /* Divergences and failed steps undone so far (each restored the best parameters and
  * halved the learning rate). */
 guint            currents_trainer_get_n_faults (const CurrentsTrainer   *trainer);
-/* (nullable): once training has ended (finished, or stopped by a failure), what went
- * wrong and what to change, in words, ending with which model is kept; NULL when nothing
- * went wrong. Also the last report's note and part of the error that stops training. */
+/* (nullable): once training has ended (finished, stopped by a failure, or cancelled), what
+ * went wrong and what to change, in words, ending with which model is kept; NULL when
+ * nothing went wrong. Also the last report's note and part of the error that stops
+ * training. */
 const char      *currents_trainer_get_advice (const CurrentsTrainer      *trainer);
 const char      *currents_train_fault_to_string (CurrentsTrainFault      fault);
 
