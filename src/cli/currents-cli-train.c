@@ -484,6 +484,17 @@ on_signal (gpointer data)
   return cli_interrupt (r->cancellable, r->tty ? "the best model so far" : NULL);
 }
 
+/* The last report's note is the trainer's advice, said once after training. (The worker
+ * wrote the advice before it posted that report.) */
+static gboolean
+is_advice (TrainRun                    *r,
+           const CurrentsTrainProgress *p)
+{
+  const char *advice = p->finished ? currents_trainer_get_advice (r->trainer) : NULL;
+
+  return advice != NULL && p->note != NULL && strcmp (advice, p->note) == 0;
+}
+
 static void
 on_progress (const CurrentsTrainProgress *p,
              gpointer                     data)
@@ -504,7 +515,7 @@ on_progress (const CurrentsTrainProgress *p,
       g_printerr ("\r[%s] %s%u/%u  train %.4g  val %.4g  best %.4g (epoch %u)  %.1f ms/it  "
                   "%.0fs ", bar, p->polishing ? "BFGS " : "", p->epoch, p->epochs,
                   p->train_loss, p->val_loss, p->best_loss, p->best_epoch, p->ms, elapsed);
-      if (p->note != NULL)
+      if (p->note != NULL && !is_advice (r, p))
         g_printerr ("\n  %s\n", p->note);
     }
   else
@@ -513,8 +524,8 @@ on_progress (const CurrentsTrainProgress *p,
                   "nfe %" G_GSIZE_FORMAT "/%" G_GSIZE_FORMAT " ms %.2f best %.8g@%u%s%s\n",
                   p->epoch, p->epochs, p->polishing ? " (BFGS)" : "", p->train_loss,
                   p->val_loss, p->grad_norm, p->lr, p->nfe_forward, p->nfe_backward, p->ms,
-                  p->best_loss, p->best_epoch, p->note ? " note: " : "",
-                  p->note ? p->note : "");
+                  p->best_loss, p->best_epoch, p->note && !is_advice (r, p) ? " note: " : "",
+                  p->note && !is_advice (r, p) ? p->note : "");
     }
 }
 
@@ -577,7 +588,8 @@ cli_train (int    argc,
   TrainRun run = { 0 };
   double train_mse = NAN, val_mse = NAN, seconds;
   guint64 seed = 0;
-  gboolean cancelled = FALSE;
+  gboolean cancelled = FALSE, advice_said = FALSE;
+  const char *advice = NULL;
 
   /* snapshot data (populations of cells): its own options, currents-cli-population.c */
   for (int i = 1; i < argc; i++)
@@ -675,13 +687,17 @@ cli_train (int    argc,
   if (run.tty && !quiet)
     g_printerr ("\n");
 
+  advice = currents_trainer_get_advice (trainer);
   if (!run.ok)
     {
       cancelled = g_error_matches (run.error, CURRENTS_ENGINE_ERROR,
                                    CURRENTS_ENGINE_ERROR_CANCELLED) ||
                   g_error_matches (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      /* a failure that stopped training carries the advice in its message */
       if (!cancelled)
         g_printerr ("currents-cli: %s\n", run.error->message);
+      if (!cancelled && advice != NULL && strstr (run.error->message, advice) != NULL)
+        advice_said = TRUE;
       if (currents_trainer_get_best_epoch (trainer) == 0)
         {
           if (cancelled)
@@ -738,6 +754,19 @@ cli_train (int    argc,
       json_builder_add_string_value (b, output);
       json_builder_set_member_name (b, "stopped_by_user");
       json_builder_add_boolean_value (b, cancelled);
+      /* what went wrong, if anything: the advice in words and its kind */
+      json_builder_set_member_name (b, "diverged");
+      json_builder_add_boolean_value (b, currents_trainer_get_fault (trainer) != NULL);
+      json_builder_set_member_name (b, "fault");
+      json_builder_add_string_value (b, currents_train_fault_to_string (
+                                          currents_trainer_get_fault (trainer) != NULL
+                                          ? currents_trainer_get_fault (trainer)->kind
+                                          : CURRENTS_TRAIN_FAULT_NONE));
+      json_builder_set_member_name (b, "note");
+      if (advice != NULL)
+        json_builder_add_string_value (b, advice);
+      else
+        json_builder_add_null_value (b);
       json_builder_set_member_name (b, "family");
       json_builder_add_string_value (b, currents_learner_get_model (l) != NULL
                                         ? currents_model_family_to_string (
@@ -764,6 +793,9 @@ cli_train (int    argc,
     g_printerr ("saved %s: best epoch %u, train MSE %.6g, validation MSE %.6g (data units), "
                 "%.2f s\n", output, currents_trainer_get_best_epoch (trainer), train_mse,
                 val_mse, seconds);
+  /* what to change, even when quiet: the model saved is not what was asked for */
+  if (advice != NULL && !advice_said)
+    g_printerr ("currents-cli: note: %s\n", advice);
   return CLI_OK;
 }
 

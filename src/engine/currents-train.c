@@ -13,6 +13,25 @@
  * recovered failure. After every epoch the criterion (validation MSE, or the full
  * training MSE without a validation set) is evaluated at the current θ; the best θ is
  * kept. BFGS (GSL's vector_bfgs2) may polish the best θ on the full training objective.
+ *
+ * Faults. The criterion J₀ at the starting θ is measured first. An epoch diverges when
+ * its criterion J_e is far above the best J* so far and above the data's mean variance
+ * V (the MSE of predicting each state's mean; not used with unit weights):
+ *
+ *   J_e > 100 J*,  J_e > V  and  J_e > 10 J₀  (at once: worse than the untrained model), or
+ *   J_e > 100 J*,  J_e > V  and  J_e > J₀     for 3 epochs in a row,
+ *
+ * which ordinary noisy training never does (it starts at J₀ and goes down; from a start
+ * that already fits well, a step may multiply a tiny loss, but not past V). The first
+ * epoch has no best to compare with: J_1 > 10 J₀ and J_1 > V is recorded as a divergence
+ * (there is nothing earlier to go back to). A diverged
+ * epoch, a failed solve or a non-finite loss or gradient restores the best θ, resets
+ * Adam's moments and halves the rate; more than max_failures in a row stop training.
+ * The first fault is classified from what the engine saw — the loss blowing up while the
+ * solver succeeds (the learning rate), a forward solve failing with |x| huge or not
+ * finite (the solution escapes to infinity), the explicit solver's step limit or step
+ * collapse at a bounded state (stiffness) — and said in words with what to change. A
+ * solve that fails at the starting θ stops training at once: no step can get past it.
  */
 #define G_LOG_DOMAIN "currents-train"
 
@@ -21,12 +40,19 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_multimin.h>
 #include <gsl/gsl_rng.h>
 
 #include "currents-error.h"
 #include "currents-train.h"
+
+#define DIVERGE_FACTOR_BEST  100.0  /* J_e over the best J* … */
+#define DIVERGE_FACTOR_START  10.0  /* … and over the starting J₀: diverged at once */
+#define DIVERGE_EPOCHS          3   /* or far above J* and above J₀ this many epochs */
+#define HUGE_STATE           1e6    /* |x| beyond this many times the data's spread */
 
 typedef enum
 {
@@ -65,6 +91,15 @@ struct _CurrentsTrainer
   GArray               *hist_train;
   GArray               *hist_val;
   char                 *note;
+
+  /* faults */
+  double                crit0;      /* the criterion at θ0 (NaN until measured) */
+  double                floor;      /* V: no divergence below it */
+  guint                 n_far;      /* epochs in a row far above the best */
+  guint                 n_faults;   /* divergences and failures undone */
+  CurrentsTrainFaultInfo fault;     /* the first */
+  gboolean              fault_from_start;  /* … compared with J₀, at epoch 1 */
+  char                 *advice;
 
   /* BFGS polish */
   gsl_multimin_fdfminimizer *bfgs;
@@ -190,6 +225,9 @@ currents_trainer_new (CurrentsLoss               *loss,
       t->free_index[t->n_free++] = j;
   t->lr_scale = 1.0;
   t->best_crit = INFINITY;
+  t->crit0 = NAN;
+  t->fault.t = NAN;
+  t->fault.loss = t->fault.best_loss = NAN;
   t->hist_train = g_array_new (FALSE, FALSE, sizeof (double));
   t->hist_val = g_array_new (FALSE, FALSE, sizeof (double));
   t->rng = gsl_rng_alloc (gsl_rng_mt19937);
@@ -276,6 +314,9 @@ currents_trainer_free (CurrentsTrainer *t)
   g_array_unref (t->hist_train);
   g_array_unref (t->hist_val);
   g_free (t->note);
+  g_free (t->fault.trajectory);
+  g_free (t->fault.message);
+  g_free (t->advice);
   gsl_rng_free (t->rng);
   if (t->bfgs != NULL)
     gsl_multimin_fdfminimizer_free (t->bfgs);
@@ -342,32 +383,334 @@ is_cancel (const GError *error)
          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
-/* A step failed: go back to the best θ, forget the moments, halve the rate. */
+/* ---- faults ---- */
+
+const char *
+currents_train_fault_to_string (CurrentsTrainFault fault)
+{
+  switch (fault)
+    {
+    case CURRENTS_TRAIN_FAULT_NONE:
+      return "none";
+    case CURRENTS_TRAIN_FAULT_LEARNING_RATE:
+      return "learning-rate";
+    case CURRENTS_TRAIN_FAULT_BLOW_UP:
+      return "blow-up";
+    case CURRENTS_TRAIN_FAULT_STIFF:
+      return "stiff";
+    case CURRENTS_TRAIN_FAULT_SOLVER:
+    default:
+      return "solver";
+    }
+}
+
+/* V, the mean over states of the data's variance (1/w_i), the loss of predicting each
+ * state's mean; 0 with unit weights, which carry no scale. */
+static double
+data_variance (const CurrentsTrainer *t)
+{
+  const double *w = currents_loss_get_weights (t->loss);
+  gsize n = currents_loss_get_n_states (t->loss), k = 0;
+  double v = 0.0;
+
+  if (t->options.loss.unit_weights || w == NULL)
+    return 0.0;
+  for (gsize i = 0; i < n; i++)
+    if (w[i] > 0 && isfinite (w[i]))
+      {
+        v += 1.0 / w[i];
+        k++;
+      }
+  return k > 0 ? v / (double) k : 0.0;
+}
+
+/* The largest spread (standard deviation) of a state in the data: the loss's weights are
+ * 1/Var(y_i), or 1 with unit weights. */
+static double
+data_spread (const CurrentsTrainer *t)
+{
+  const double *w = currents_loss_get_weights (t->loss);
+  gsize n = currents_loss_get_n_states (t->loss);
+  double sd = 1.0;
+
+  for (gsize i = 0; w != NULL && i < n; i++)
+    if (w[i] > 0 && isfinite (w[i]))
+      sd = MAX (sd, 1.0 / sqrt (w[i]));
+  return sd;
+}
+
+/* Reads a solver failure as currents-adjoint words it:
+ *   trajectory 'ID': forward solve: <what> at t = T: x[0] = v, x[1] = v (gradient M, S)
+ * into the fault's trajectory, time, largest |x| and step limit, and classifies it. */
+static void
+classify_failure (const CurrentsTrainer  *t,
+                  const GError           *cause,
+                  CurrentsTrainFaultInfo *f)
+{
+  const char *msg = cause->message, *at, *p;
+  /* the forward solve, or an observation of its state */
+  gboolean forward = strstr (msg, "backward") == NULL;
+  gboolean implicit = strstr (msg, ", msbdf)") != NULL;
+  gboolean solver_code = g_error_matches (cause, CURRENTS_ENGINE_ERROR,
+                                          CURRENTS_ENGINE_ERROR_NON_FINITE) ||
+                         g_error_matches (cause, CURRENTS_ENGINE_ERROR,
+                                          CURRENTS_ENGINE_ERROR_MAX_STEPS) ||
+                         g_error_matches (cause, CURRENTS_ENGINE_ERROR,
+                                          CURRENTS_ENGINE_ERROR_STEP_UNDERFLOW);
+  gboolean have_state = FALSE;
+
+  f->t = NAN;
+  f->max_state = 0.0;
+  f->n_steps = 0;
+  g_clear_pointer (&f->trajectory, g_free);
+  g_free (f->message);
+  f->message = g_strdup (msg);
+
+  if (g_str_has_prefix (msg, "trajectory '"))
+    {
+      const char *id = msg + strlen ("trajectory '");
+      const char *end = strstr (id, "': ");
+
+      if (end != NULL)
+        f->trajectory = g_strndup (id, (gsize) (end - id));
+    }
+  at = strstr (msg, " at t = ");
+  if (at != NULL)
+    {
+      f->t = g_ascii_strtod (at + strlen (" at t = "), NULL);
+      for (p = strstr (at, "] = "); p != NULL; p = strstr (p, "] = "))
+        {
+          char *end = NULL;
+          double v;
+
+          p += strlen ("] = ");
+          v = g_ascii_strtod (p, &end);
+          if (end == p)
+            {
+              /* printf's "inf", "-nan" */
+              const char *q = *p == '-' ? p + 1 : p;
+
+              if (g_ascii_strncasecmp (q, "inf", 3) == 0 || g_ascii_strncasecmp (q, "nan", 3) == 0)
+                v = INFINITY;
+              else
+                continue;
+            }
+          have_state = TRUE;
+          f->max_state = isfinite (v) ? MAX (f->max_state, fabs (v)) : INFINITY;
+        }
+    }
+  if (g_error_matches (cause, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_MAX_STEPS))
+    {
+      p = strstr (msg, "maximum number of steps (");
+      if (p != NULL)
+        f->n_steps = g_ascii_strtoull (p + strlen ("maximum number of steps ("), NULL, 10);
+    }
+  if (!have_state)
+    f->max_state = NAN;
+
+  if (!solver_code)
+    f->kind = CURRENTS_TRAIN_FAULT_SOLVER;
+  else if (!forward || at == NULL)
+    /* not a solve (the loss or the gradient is not finite), or the backward pass: after
+     * a step that is the step's size; at kept parameters something else */
+    f->kind = f->after_step && !forward && at == NULL ? CURRENTS_TRAIN_FAULT_LEARNING_RATE
+                                                      : CURRENTS_TRAIN_FAULT_SOLVER;
+  else if (!(f->max_state <= HUGE_STATE * data_spread (t)))
+    f->kind = CURRENTS_TRAIN_FAULT_BLOW_UP;
+  else if (!implicit && !g_error_matches (cause, CURRENTS_ENGINE_ERROR,
+                                          CURRENTS_ENGINE_ERROR_NON_FINITE))
+    f->kind = CURRENTS_TRAIN_FAULT_STIFF;
+  else
+    f->kind = CURRENTS_TRAIN_FAULT_SOLVER;
+}
+
+/* Records the run's first fault. */
+static void
+note_failure (CurrentsTrainer *t,
+              const GError    *cause,
+              guint            epoch,
+              gboolean         after_step,
+              double           lr)
+{
+  if (t->fault.kind != CURRENTS_TRAIN_FAULT_NONE)
+    return;
+  t->fault.epoch = epoch;
+  t->fault.after_step = after_step;
+  t->fault.lr = lr;
+  t->fault.best_loss = t->best_crit;
+  classify_failure (t, cause, &t->fault);
+}
+
+static void
+note_divergence (CurrentsTrainer *t,
+                 guint            epoch,
+                 double           crit,
+                 double           lr)
+{
+  if (t->fault.kind != CURRENTS_TRAIN_FAULT_NONE)
+    return;
+  t->fault.kind = CURRENTS_TRAIN_FAULT_LEARNING_RATE;
+  t->fault.epoch = epoch;
+  t->fault.after_step = TRUE;
+  t->fault.loss = crit;
+  t->fault_from_start = !isfinite (t->best_crit);
+  t->fault.best_loss = t->fault_from_start ? t->crit0 : t->best_crit;
+  t->fault.lr = lr;
+}
+
+static char *
+smaller_lr (double lr)
+{
+  /* the default, or a tenth of a rate already below it */
+  if (lr > 1e-2 * (1.0 + 1e-9))
+    return g_strdup (_("0.01 (the default)"));
+  return g_strdup_printf ("%.2g", lr / 10.0);
+}
+
+/* What went wrong and what to change, and which model is kept. */
+static void
+compose_advice (CurrentsTrainer *t)
+{
+  const CurrentsTrainFaultInfo *f = &t->fault;
+  const char *traj = f->trajectory != NULL ? f->trajectory : "?";
+  g_autofree char *lr_try = smaller_lr (t->options.lr);
+  GString *s;
+
+  g_clear_pointer (&t->advice, g_free);
+  if (f->kind == CURRENTS_TRAIN_FAULT_NONE)
+    return;
+  s = g_string_new (NULL);
+  switch (f->kind)
+    {
+    case CURRENTS_TRAIN_FAULT_LEARNING_RATE:
+      if (isfinite (f->loss) && f->best_loss > 0 && t->fault_from_start)
+        g_string_append_printf (s, _("Training diverged at epoch %u (loss %.3g, %.0f× the "
+                                     "starting loss %.3g): the learning rate %g is too large — "
+                                     "try %s or lower."),
+                                f->epoch, f->loss, f->loss / f->best_loss, f->best_loss,
+                                t->options.lr, lr_try);
+      else if (isfinite (f->loss) && f->best_loss > 0)
+        g_string_append_printf (s, _("Training diverged at epoch %u (loss %.3g, %.0f× the "
+                                     "best %.3g): the learning rate %g is too large — try "
+                                     "%s or lower."),
+                                f->epoch, f->loss, f->loss / f->best_loss, f->best_loss,
+                                t->options.lr, lr_try);
+      else
+        g_string_append_printf (s, _("Training diverged at epoch %u (the loss or its "
+                                     "gradient became infinite after a step): the learning "
+                                     "rate %g is too large — try %s or lower."),
+                                f->epoch, t->options.lr, lr_try);
+      break;
+    case CURRENTS_TRAIN_FAULT_BLOW_UP:
+      if (f->after_step)
+        g_string_append_printf (s, _("At epoch %u a step with learning rate %.3g led to "
+                                     "parameters whose solution escapes to infinity near "
+                                     "t = %.3g in trajectory “%s”: lower the learning rate "
+                                     "to %s or less, bound the right-hand side (e.g. "
+                                     "saturating terms) or shorten the time span."),
+                                f->epoch, f->lr, f->t, traj, lr_try);
+      else
+        g_string_append_printf (s, _("The model's solution escapes to infinity near t = %.3g "
+                                     "in trajectory “%s” (|x| reached %.3g) at the %s "
+                                     "parameters: bound the right-hand side (e.g. saturating "
+                                     "terms such as x/(1 + x)), shorten the time span, or fit "
+                                     "from parameters closer to the data."),
+                                f->t, traj, f->max_state,
+                                f->epoch == 0 ? _("starting") : _("best"));
+      break;
+    case CURRENTS_TRAIN_FAULT_STIFF:
+      if (f->n_steps > 0)
+        g_string_append_printf (s, _("The equations are stiff for the explicit solver: "
+                                     "dopri5 used up its %zu steps by t = %.3g in trajectory "
+                                     "“%s” while the state stayed bounded (|x| ≤ %.3g)."),
+                                f->n_steps, f->t, traj, f->max_state);
+      else
+        g_string_append_printf (s, _("The equations are stiff for the explicit solver: "
+                                     "dopri5's step collapsed near t = %.3g in trajectory "
+                                     "“%s” while the state stayed bounded (|x| ≤ %.3g)."),
+                                f->t, traj, f->max_state);
+      g_string_append (s, _(" Choose the implicit solver (BDF): --stiff on the command line, "
+                            "“Stiff Solver (BDF)” under Solver in the training panel."));
+      break;
+    case CURRENTS_TRAIN_FAULT_SOLVER:
+    default:
+      if (f->n_steps > 0)
+        {
+          g_string_append_printf (s, _("A solve failed at epoch %u: %s. Loosen the tolerances "
+                                       "or raise the step limit."),
+                                  f->epoch, f->message != NULL ? f->message : "?");
+          break;
+        }
+      g_string_append_printf (s, _("A solve failed at epoch %u: %s. Check the model's "
+                                   "right-hand side there, or try another gradient method or "
+                                   "tighter tolerances."),
+                              f->epoch, f->message != NULL ? f->message : "?");
+      break;
+    }
+  if (t->n_faults > 0)
+    g_string_append_printf (s, ngettext (" Training went on from the best parameters at half "
+                                         "the learning rate (%u time).",
+                                         " Training went on from the best parameters at half "
+                                         "the learning rate (%u times).", t->n_faults),
+                            t->n_faults);
+  if (t->best_epoch > 0)
+    g_string_append_printf (s, _(" The best model (epoch %u) is kept."), t->best_epoch);
+  else
+    g_string_append (s, _(" No epoch ended without a failure: there is no model to keep."));
+  t->advice = g_string_free (s, FALSE);
+}
+
+/* Training is over: the advice, if anything went wrong, is the last report's note. */
+static void
+finish (CurrentsTrainer *t)
+{
+  t->phase = PHASE_DONE;
+  compose_advice (t);
+  if (t->advice != NULL)
+    set_note (t, "%s", t->advice);
+}
+
+/* A step failed or diverged: go back to the best θ, forget the moments, halve the rate. */
 static gboolean
 recover (CurrentsTrainer *t,
          GError         **error,
          GError          *cause)
 {
   t->failures++;
+  t->n_faults++;
   memcpy (t->theta, t->best, t->n_params * sizeof (double));
   memset (t->m1, 0, t->n_params * sizeof (double));
   memset (t->m2, 0, t->n_params * sizeof (double));
   t->adam_t = 0;
+  t->n_far = 0;
   t->lr_scale *= 0.5;
   set_note (t, "%s; restored the best parameters and halved the learning rate",
             cause->message);
   if (t->failures > t->options.max_failures)
     {
+      finish (t);
       g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_NO_CONVERGENCE,
-                   "training stopped after %u failed steps in a row (last: %s); the best "
-                   "parameters (epoch %u) are kept", t->failures, cause->message,
-                   t->best_epoch);
-      t->phase = PHASE_DONE;
+                   _("Training stopped after %u failed steps in a row. %s"), t->failures,
+                   t->advice);
       g_error_free (cause);
       return FALSE;
     }
   g_error_free (cause);
   return TRUE;
+}
+
+/* A failure at θ: recorded (with whether an Adam step led there), then undone. */
+static gboolean
+recover_failure (CurrentsTrainer *t,
+                 GError         **error,
+                 GError          *cause,
+                 guint            epoch,
+                 double           lr)
+{
+  gboolean after_step = memcmp (t->theta, t->best, t->n_params * sizeof (double)) != 0;
+
+  note_failure (t, cause, epoch, after_step, lr);
+  return recover (t, error, cause);
 }
 
 static void
@@ -500,7 +843,7 @@ polish_step (CurrentsTrainer       *t,
   if (status != GSL_SUCCESS || t->polish_iter >= t->options.polish_iterations ||
       gsl_multimin_test_gradient (gsl_multimin_fdfminimizer_gradient (t->bfgs), 1e-10) ==
         GSL_SUCCESS)
-    t->phase = PHASE_DONE;
+    finish (t);
   return TRUE;
 
 stop:
@@ -515,7 +858,15 @@ stop:
       set_note (t, "BFGS polish stopped: %s; the best parameters are kept", e->message);
       g_error_free (e);
     }
-  t->phase = PHASE_DONE;
+  {
+    g_autofree char *polish_note = g_steal_pointer (&t->note);
+
+    finish (t);
+    if (t->advice != NULL && polish_note != NULL)
+      set_note (t, "%s. %s", polish_note, t->advice);
+    else if (polish_note != NULL)
+      set_note (t, "%s", polish_note);
+  }
   return TRUE;
 }
 
@@ -568,6 +919,26 @@ validation_initial_step (CurrentsTrainer *t,
   return TRUE;
 }
 
+/* The epoch's figures into the report and the history. */
+static void
+record_epoch (CurrentsTrainer       *t,
+              CurrentsTrainProgress *p,
+              double                 sse,
+              gsize                  n_obs,
+              double                 val,
+              double                 obj,
+              double                 gnorm)
+{
+  p->train_loss = n_obs > 0 ? sse / (double) n_obs : NAN;
+  p->val_loss = val;
+  p->objective = obj;
+  p->grad_norm = gnorm;
+  g_mutex_lock (&t->best_lock);
+  g_array_append_val (t->hist_train, p->train_loss);
+  g_array_append_val (t->hist_val, p->val_loss);
+  g_mutex_unlock (&t->best_lock);
+}
+
 /**
  * currents_trainer_iterate:
  * @trainer: a trainer
@@ -578,11 +949,33 @@ validation_initial_step (CurrentsTrainer *t,
  * Runs one epoch of Adam (or one BFGS iteration when polishing). The best parameters
  * survive any error.
  */
+static gboolean iterate (CurrentsTrainer       *t,
+                         CurrentsTrainProgress *p,
+                         GCancellable          *cancellable,
+                         GError               **error);
+
 gboolean
 currents_trainer_iterate (CurrentsTrainer       *t,
                           CurrentsTrainProgress *p,
                           GCancellable          *cancellable,
                           GError               **error)
+{
+  GError *local = NULL;
+
+  if (iterate (t, p, cancellable, &local))
+    return TRUE;
+  /* stopped by the user after something went wrong: the advice holds all the same */
+  if (is_cancel (local) && t->advice == NULL)
+    compose_advice (t);
+  g_propagate_error (error, local);
+  return FALSE;
+}
+
+static gboolean
+iterate (CurrentsTrainer       *t,
+         CurrentsTrainProgress *p,
+         GCancellable          *cancellable,
+         GError               **error)
 {
   gint64 start = g_get_monotonic_time ();
   gsize batch = t->options.batch_size > 0 ? MIN (t->options.batch_size, t->n_train)
@@ -603,6 +996,32 @@ currents_trainer_iterate (CurrentsTrainer       *t,
     }
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
+
+  /* the criterion where training starts: the yardstick of divergence; a solve that
+   * fails here fails again after every restore, so training stops at once */
+  if (t->phase == PHASE_ADAM && t->epoch == 0 && isnan (t->crit0))
+    {
+      GError *local = NULL;
+      double v;
+
+      t->floor = data_variance (t);
+      if (!criterion (t, t->theta, &t->crit0, &v, cancellable, &local))
+        {
+          t->crit0 = NAN;
+          if (is_cancel (local))
+            {
+              g_propagate_error (error, local);
+              return FALSE;
+            }
+          note_failure (t, local, 0, FALSE, epoch_lr (t));
+          finish (t);
+          g_set_error_literal (error, local->domain, local->code, t->advice);
+          g_error_free (local);
+          progress_fill (t, p);
+          p->diverged = TRUE;
+          return FALSE;
+        }
+    }
 
   if (t->phase == PHASE_POLISH)
     {
@@ -632,7 +1051,7 @@ currents_trainer_iterate (CurrentsTrainer       *t,
               g_propagate_error (error, local);
               return FALSE;
             }
-          if (!recover (t, error, local))
+          if (!recover_failure (t, error, local, t->epoch + 1, p->lr))
             return FALSE;
           failed = TRUE;
           break;
@@ -645,6 +1064,7 @@ currents_trainer_iterate (CurrentsTrainer       *t,
         {
           GError *e = g_error_new (CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_NON_FINITE,
                                    "the gradient is not finite");
+          note_divergence (t, t->epoch + 1, NAN, p->lr);
           if (!recover (t, error, e))
             return FALSE;
           failed = TRUE;
@@ -680,7 +1100,6 @@ currents_trainer_iterate (CurrentsTrainer       *t,
     {
       GError *local = NULL;
 
-      t->failures = 0;
       if (!(t->n_val > 0 && t->options.loss.learn_initial
             ? validation_initial_step (t, p->lr, &crit, &val, cancellable, &local)
             : criterion (t, t->theta, &crit, &val, cancellable, &local)))
@@ -690,19 +1109,45 @@ currents_trainer_iterate (CurrentsTrainer       *t,
               g_propagate_error (error, local);
               return FALSE;
             }
-          if (!recover (t, error, local))
-            return FALSE;
+          if (!recover_failure (t, error, local, t->epoch, p->lr))
+            {
+              record_epoch (t, p, sse, n_obs, val, obj, gnorm);
+              return FALSE;
+            }
           failed = TRUE;
         }
     }
-  p->train_loss = n_obs > 0 ? sse / (double) n_obs : NAN;
-  p->val_loss = val;
-  p->objective = obj;
-  p->grad_norm = gnorm;
-  g_mutex_lock (&t->best_lock);
-  g_array_append_val (t->hist_train, p->train_loss);
-  g_array_append_val (t->hist_val, p->val_loss);
-  g_mutex_unlock (&t->best_lock);
+  if (!failed && isfinite (t->best_crit))
+    {
+      gboolean far = crit > DIVERGE_FACTOR_BEST * t->best_crit && crit > t->floor;
+
+      t->n_far = far && crit > t->crit0 ? t->n_far + 1 : 0;
+      if (far && (crit > DIVERGE_FACTOR_START * t->crit0 || t->n_far >= DIVERGE_EPOCHS))
+        {
+          GError *e = g_error_new (CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_NO_CONVERGENCE,
+                                   "the loss diverged (%.3g, %.0f× the best %.3g)", crit,
+                                   crit / t->best_crit, t->best_crit);
+
+          note_divergence (t, t->epoch, crit, p->lr);
+          if (!recover (t, error, e))
+            {
+              record_epoch (t, p, sse, n_obs, val, obj, gnorm);
+              return FALSE;
+            }
+          failed = TRUE;
+        }
+    }
+  /* the first epoch has no model to go back to: a jump far above where training started
+   * is recorded (and said at the end), and the epoch is the first best all the same */
+  if (!failed && t->epoch == 1 && crit > DIVERGE_FACTOR_START * t->crit0 && crit > t->floor)
+    {
+      note_divergence (t, t->epoch, crit, p->lr);
+      p->diverged = TRUE;
+    }
+  if (!failed)
+    t->failures = 0;
+  p->diverged = p->diverged || failed;
+  record_epoch (t, p, sse, n_obs, val, obj, gnorm);
 
   if (!failed && crit < t->best_crit)
     {
@@ -722,7 +1167,10 @@ currents_trainer_iterate (CurrentsTrainer       *t,
     {
       if (t->epoch < t->options.epochs)
         set_note (t, "stopped early: no better loss in %u epochs", t->options.patience);
-      t->phase = t->options.polish && t->n_free > 0 ? PHASE_POLISH : PHASE_DONE;
+      if (t->options.polish && t->n_free > 0)
+        t->phase = PHASE_POLISH;
+      else
+        finish (t);
     }
   p->ms = (double) (g_get_monotonic_time () - start) / 1000.0;
   progress_fill (t, p);
@@ -823,6 +1271,37 @@ const CurrentsTrainOptions *
 currents_trainer_get_options (const CurrentsTrainer *t)
 {
   return &t->options;
+}
+
+/**
+ * currents_trainer_get_fault:
+ * @trainer: a trainer, not training right now
+ *
+ * Returns: (nullable): the first fault of the run, or %NULL when nothing went wrong
+ */
+const CurrentsTrainFaultInfo *
+currents_trainer_get_fault (const CurrentsTrainer *t)
+{
+  return t->fault.kind != CURRENTS_TRAIN_FAULT_NONE ? &t->fault : NULL;
+}
+
+guint
+currents_trainer_get_n_faults (const CurrentsTrainer *t)
+{
+  return t->n_faults;
+}
+
+/**
+ * currents_trainer_get_advice:
+ * @trainer: a trainer whose training has ended
+ *
+ * Returns: (nullable): what went wrong and what to change, ending with which model is
+ *   kept; %NULL when nothing went wrong (or training has not ended)
+ */
+const char *
+currents_trainer_get_advice (const CurrentsTrainer *t)
+{
+  return t->advice;
 }
 
 const gsize *

@@ -13,8 +13,10 @@
  *   best = currents_trainer_get_best_params (trainer);
  *
  * The best parameters seen (by validation loss, or training loss without a validation
- * set) are always kept; a failed or non-finite step restores them and halves the
- * learning rate.
+ * set) are always kept; a failed or non-finite step, or an epoch whose loss diverges,
+ * restores them and halves the learning rate. What went wrong is classified (a learning
+ * rate too large, a solution that escapes to infinity, equations too stiff for the
+ * explicit solver) and said in words, with what to change: currents_trainer_get_advice().
  */
 #pragma once
 
@@ -101,8 +103,64 @@ typedef struct
   gboolean improved;
   gboolean polishing;
   gboolean finished;
-  char    *note;            /* e.g. a recovered failure; owned by the trainer */
+  char    *note;            /* e.g. a recovered failure, or at the end the advice of
+                             * currents_trainer_get_advice(); owned by the trainer */
+  gboolean diverged;        /* this iteration diverged or failed (and was undone, but for
+                             * a first epoch far above the start, which has nothing to
+                             * go back to) */
 } CurrentsTrainProgress;
+
+/**
+ * CurrentsTrainFault:
+ * @CURRENTS_TRAIN_FAULT_NONE: nothing went wrong
+ * @CURRENTS_TRAIN_FAULT_LEARNING_RATE: the loss blew up while the solver succeeded (or
+ *   it became non-finite after a step): the learning rate is too large
+ * @CURRENTS_TRAIN_FAULT_BLOW_UP: the forward solve failed with the state growing huge or
+ *   non-finite: the model's solution escapes to infinity in finite time
+ * @CURRENTS_TRAIN_FAULT_STIFF: the explicit solver hit its step limit, or its step
+ *   collapsed, while the state stayed bounded: the equations are stiff
+ * @CURRENTS_TRAIN_FAULT_SOLVER: another failure (a non-finite right-hand side at a
+ *   bounded state, a backward solve, the implicit solver's limits)
+ */
+typedef enum
+{
+  CURRENTS_TRAIN_FAULT_NONE,
+  CURRENTS_TRAIN_FAULT_LEARNING_RATE,
+  CURRENTS_TRAIN_FAULT_BLOW_UP,
+  CURRENTS_TRAIN_FAULT_STIFF,
+  CURRENTS_TRAIN_FAULT_SOLVER,
+} CurrentsTrainFault;
+
+/**
+ * CurrentsTrainFaultInfo:
+ * The first thing that went wrong in a run (what started the trouble).
+ * @kind: its cause
+ * @epoch: the epoch it happened in (0: at the starting parameters, before any step)
+ * @after_step: the parameters that failed came from an Adam step (not the starting or
+ *   best parameters): the step's size is part of the cause
+ * @loss: %CURRENTS_TRAIN_FAULT_LEARNING_RATE: the criterion that epoch
+ * @best_loss: the best criterion before it
+ * @lr: the learning rate of that epoch
+ * @t: solver failures: the time it failed at (NaN otherwise)
+ * @max_state: solver failures: the largest |x_i| there (infinity when non-finite)
+ * @n_steps: a step limit that was hit (0 otherwise)
+ * @trajectory: (nullable): the trajectory whose solve failed
+ * @message: (nullable): the engine's message of a failure
+ */
+typedef struct
+{
+  CurrentsTrainFault kind;
+  guint              epoch;
+  gboolean           after_step;
+  double             loss;
+  double             best_loss;
+  double             lr;
+  double             t;
+  double             max_state;
+  gsize              n_steps;
+  char              *trajectory;
+  char              *message;
+} CurrentsTrainFaultInfo;
 
 typedef struct _CurrentsTrainer CurrentsTrainer;
 
@@ -157,6 +215,19 @@ gsize            currents_trainer_get_history (const CurrentsTrainer    *trainer
                                                const double            **train_loss,
                                                const double            **val_loss);
 const CurrentsTrainOptions *currents_trainer_get_options (const CurrentsTrainer *trainer);
+
+/* (nullable): the first fault of the run, NULL when nothing went wrong. Read it once the
+ * run is over (or between iterations). */
+const CurrentsTrainFaultInfo *currents_trainer_get_fault (const CurrentsTrainer *trainer);
+/* Divergences and failed steps undone so far (each restored the best parameters and
+ * halved the learning rate). */
+guint            currents_trainer_get_n_faults (const CurrentsTrainer   *trainer);
+/* (nullable): once training has ended (finished, stopped by a failure, or cancelled), what
+ * went wrong and what to change, in words, ending with which model is kept; NULL when
+ * nothing went wrong. Also the last report's note and part of the error that stops
+ * training. */
+const char      *currents_trainer_get_advice (const CurrentsTrainer      *trainer);
+const char      *currents_train_fault_to_string (CurrentsTrainFault      fault);
 
 /* Background training (GTask): progress is delivered on the calling thread's main
  * context through one coalesced idle (only the latest report is delivered when the

@@ -131,6 +131,7 @@ struct _CurrentsTrainingPanel
   GtkSpinButton         *val_spin;
   GtkSpinButton         *batch_spin;
   AdwComboRow           *gradient_row;
+  GtkSwitch             *stiff_switch;
   AdwEntryRow           *rtol_row;
   AdwEntryRow           *atol_row;
   GtkSpinButton         *seed_spin;
@@ -367,7 +368,19 @@ static void
 clear_error_style (CurrentsTrainingPanel *self)
 {
   gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "warning");
   gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "dim-label");
+}
+
+/* Training ended with a model, but something went wrong on the way: what to change. */
+static void
+set_warning_text (CurrentsTrainingPanel *self,
+                  const char            *message)
+{
+  gtk_label_set_text (self->status_label, message);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "dim-label");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
+  gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "warning");
 }
 
 static void
@@ -589,6 +602,8 @@ finish_run (CurrentsTrainingPanel *self)
   gsize nh, n;
   gint64 begin = g_get_monotonic_time ();
   CurrentsTrainingState state;
+  /* what went wrong and what to change (the worker is done: read directly) */
+  const char *advice = currents_trainer_get_advice (job->trainer);
 
   g_clear_handle_id (&self->tick_source, g_source_remove);
   g_clear_object (&self->run_cancellable);
@@ -654,9 +669,18 @@ finish_run (CurrentsTrainingPanel *self)
                                   "%s (data units)."), self->best_epoch, train);
       if (job->error != NULL)
         {
-          g_autofree char *both = g_strdup_printf (_("%s The best model so far is kept."),
-                                                   job->error->message);
+          /* a failure that stopped training already says which model is kept */
+          g_autofree char *both = advice != NULL && strstr (job->error->message, advice) != NULL
+                                  ? g_strdup (job->error->message)
+                                  : g_strdup_printf (_("%s The best model so far is kept."),
+                                                     job->error->message);
           set_error_text (self, both);
+        }
+      else if (advice != NULL)
+        {
+          g_autofree char *both = g_strdup_printf ("%s\n%s", advice, text);
+
+          set_warning_text (self, both);
         }
       else
         {
@@ -1245,6 +1269,10 @@ currents_training_panel_start (CurrentsTrainingPanel  *self,
   options.seed = (guint64) gtk_spin_button_get_value (self->seed_spin);
   gradient = MIN (adw_combo_row_get_selected (self->gradient_row), G_N_ELEMENTS (gradient_ids) - 1);
   currents_gradient_method_from_string (gradient_ids[gradient], &options.loss.adjoint.method);
+  /* BDF comes with the adjoint gradient only (as --stiff on the command line) */
+  options.loss.adjoint.stiff = gtk_switch_get_active (self->stiff_switch);
+  if (options.loss.adjoint.stiff)
+    options.loss.adjoint.method = CURRENTS_GRADIENT_ADJOINT;
   if (!parse_tolerance (gtk_editable_get_text (GTK_EDITABLE (self->rtol_row)),
                         &options.loss.adjoint.rtol)
       || !parse_tolerance (gtk_editable_get_text (GTK_EDITABLE (self->atol_row)),
@@ -2025,6 +2053,7 @@ currents_training_panel_class_init (CurrentsTrainingPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CurrentsTrainingPanel, val_spin);
   gtk_widget_class_bind_template_child (widget_class, CurrentsTrainingPanel, batch_spin);
   gtk_widget_class_bind_template_child (widget_class, CurrentsTrainingPanel, gradient_row);
+  gtk_widget_class_bind_template_child (widget_class, CurrentsTrainingPanel, stiff_switch);
   gtk_widget_class_bind_template_child (widget_class, CurrentsTrainingPanel, rtol_row);
   gtk_widget_class_bind_template_child (widget_class, CurrentsTrainingPanel, atol_row);
   gtk_widget_class_bind_template_child (widget_class, CurrentsTrainingPanel, seed_spin);

@@ -11,6 +11,9 @@
  *   - stopping half way keeps the best model (the one the panel reports is the one saved);
  *   - fitting the parameters of the open `.ode` model instead of a network;
  *   - settings that cannot work are refused and nothing starts;
+ *   - a learning rate far too large (1, the panel's most) diverges: the panel's status
+ *     says so in words, with the learning rate to try, and the best model is kept (the
+ *     saved one is the best epoch's);
  *   - closing the window while training asks first, and answering "stop" ends training
  *     and closes the window cleanly;
  *   - the time-series view lists every trajectory with a finite prediction error, the
@@ -526,6 +529,73 @@ test_refused (Fixture       *fixture,
   g_assert_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_INVALID_ARGUMENT);
 }
 
+/* The label of the panel that shows @fragment, if any. */
+static GtkLabel *
+find_label_with (GtkWidget  *root,
+                 const char *fragment)
+{
+  for (guint i = 0;; i++)
+    {
+      GtkWidget *w = currents_gui_test_find_nth_descendant (root, GTK_TYPE_LABEL, i);
+
+      if (w == NULL)
+        return NULL;
+      if (strstr (gtk_label_get_text (GTK_LABEL (w)), fragment) != NULL)
+        return GTK_LABEL (w);
+    }
+}
+
+static void
+test_diverge (Fixture       *fixture,
+              gconstpointer  data)
+{
+  GtkLabel *status;
+  const double *ht, *hv;
+  gsize nh;
+  guint best;
+  double least = INFINITY;
+
+  g_settings_set_string (fixture->settings, "train-hidden", "32, 32");
+  g_settings_set_uint (fixture->settings, "train-epochs", 6);
+  g_settings_set_double (fixture->settings, "train-learning-rate", 1.0);
+  start_through_action (fixture);
+  wait_for_state (fixture, CURRENTS_TRAINING_FINISHED);
+  g_settings_reset (fixture->settings, "train-learning-rate");
+
+  /* said in words where the state is shown */
+  status = find_label_with (GTK_WIDGET (fixture->panel), "the learning rate 1 is too large");
+  g_assert_nonnull (status);
+  g_test_message ("%s", gtk_label_get_text (status));
+  g_assert_nonnull (strstr (gtk_label_get_text (status), "Training diverged at epoch"));
+  g_assert_nonnull (strstr (gtk_label_get_text (status), "try 0.01"));
+  g_assert_nonnull (strstr (gtk_label_get_text (status), "The best model (epoch"));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (status), "warning"));
+  g_assert_null (currents_training_panel_get_last_error (fixture->panel));
+
+  /* the best model is kept: the best epoch's, with the least validation loss */
+  g_assert_true (currents_training_panel_get_has_model (fixture->panel));
+  best = currents_training_panel_get_best_epoch (fixture->panel);
+  g_assert_cmpuint (best, >, 0);
+  nh = currents_loss_plot_get_n_points (currents_training_panel_get_loss_plot (fixture->panel));
+  g_assert_cmpuint (nh, ==, 6);
+  assert_saves_and_loads (fixture);
+  {
+    g_autofree char *path = g_build_filename (fixture->tmpdir, "trained.json", NULL);
+    g_autoptr(CurrentsTrainedModel) loaded = currents_trained_model_load (path, NULL);
+    const guint *epochs;
+
+    g_assert_nonnull (loaded);
+    nh = currents_trained_model_get_history (loaded, &epochs, &ht, &hv);
+    g_assert_cmpuint (nh, ==, 6);
+    for (gsize e = 0; e < nh; e++)
+      if (isfinite (hv[e]))
+        least = MIN (least, hv[e]);
+    g_assert_cmpfloat (hv[best - 1], ==, least);
+  }
+  reveal_panel (fixture);
+  screenshot (fixture, "diverged");
+}
+
 static AdwMessageDialog *
 find_question (Fixture *fixture)
 {
@@ -618,6 +688,7 @@ main (int   argc,
   ADD ("stop", test_stop);
   ADD ("fit-parameters", test_fit_parameters);
   ADD ("refused", test_refused);
+  ADD ("diverge", test_diverge);
   ADD ("conserve", test_conserve);
   ADD ("close/while-training", test_close_while_training);
   ADD ("close/idle", test_close_when_idle);
