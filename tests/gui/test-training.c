@@ -557,13 +557,13 @@ test_diverge (Fixture       *fixture,
 
   g_settings_set_string (fixture->settings, "train-hidden", "32, 32");
   g_settings_set_uint (fixture->settings, "train-epochs", 6);
-  g_settings_set_double (fixture->settings, "train-learning-rate", 1.0);
+  g_settings_set_double (fixture->settings, "train-learning-rate", 10.0);
   start_through_action (fixture);
   wait_for_state (fixture, CURRENTS_TRAINING_FINISHED);
   g_settings_reset (fixture->settings, "train-learning-rate");
 
   /* said in words where the state is shown */
-  status = find_label_with (GTK_WIDGET (fixture->panel), "the learning rate 1 is too large");
+  status = find_label_with (GTK_WIDGET (fixture->panel), "the learning rate 10 is too large");
   g_assert_nonnull (status);
   g_test_message ("%s", gtk_label_get_text (status));
   g_assert_nonnull (strstr (gtk_label_get_text (status), "Training diverged at epoch"));
