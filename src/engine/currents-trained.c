@@ -25,6 +25,7 @@
 
 #include <glib/gstdio.h>
 
+#include "currents-error-private.h"
 #include "currents-error.h"
 #include "currents-mlp.h"
 #include "currents-json.h"
@@ -963,10 +964,7 @@ currents_trained_model_save (const CurrentsTrainedModel *tm,
   text = currents_trained_model_to_data (tm);
   if (!g_file_set_contents (path, text, -1, &local))
     {
-      g_autofree char *display = g_filename_display_name (path);
-
-      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_IO,
-                   "%s: cannot save the trained model: %s", display, local->message);
+      _currents_error_set_save (error, path, "trained model", local);
       return FALSE;
     }
   return TRUE;
