@@ -924,17 +924,6 @@ currents_trained_model_to_data (const CurrentsTrainedModel *tm)
 }
 
 /**
- * currents_trained_model_save:
- * @tm: a trained model
- * @path: the file to write
- * @error: return location for a %CURRENTS_ENGINE_ERROR_IO error
- *
- * Writes @tm as JSON atomically: to a temporary file in the same directory, renamed
- * over @path when complete.
- *
- * Returns: %TRUE on success
- */
-/**
  * currents_json_to_string:
  * @node: a JSON tree
  *
@@ -950,6 +939,17 @@ currents_json_to_string (JsonNode *node)
   return g_string_free (s, FALSE);
 }
 
+/**
+ * currents_trained_model_save:
+ * @tm: a trained model
+ * @path: the file to write
+ * @error: return location for a %CURRENTS_ENGINE_ERROR_IO error
+ *
+ * Writes @tm as JSON atomically: to a temporary file in the same directory, renamed
+ * over @path when complete.
+ *
+ * Returns: %TRUE on success
+ */
 gboolean
 currents_trained_model_save (const CurrentsTrainedModel *tm,
                              const char                 *path,
