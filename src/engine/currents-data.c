@@ -18,6 +18,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "currents-error-private.h"
 #include "currents-data.h"
 #include "currents-error.h"
 
@@ -387,8 +388,7 @@ currents_dataset_save_csv (const CurrentsDataset *dataset,
   csv = currents_dataset_to_csv (dataset, comment);
   if (!g_file_set_contents (path, csv, -1, &local))
     {
-      g_set_error_literal (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_IO,
-                           local->message);
+      _currents_error_set_save (error, path, "data", local);
       return FALSE;
     }
   return TRUE;

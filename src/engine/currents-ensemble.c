@@ -33,6 +33,7 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "currents-error-private.h"
 #include "currents-ensemble.h"
 #include "currents-error.h"
 #include "currents-json.h"
@@ -488,10 +489,7 @@ currents_ensemble_save (const CurrentsEnsemble *ens,
   /* g_file_set_contents writes a temporary file and renames it over @path */
   if (!g_file_set_contents (path, text, -1, &local))
     {
-      g_autofree char *display = g_filename_display_name (path);
-
-      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_IO,
-                   "%s: cannot save the ensemble: %s", display, local->message);
+      _currents_error_set_save (error, path, "ensemble", local);
       return FALSE;
     }
   return TRUE;

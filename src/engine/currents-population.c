@@ -26,6 +26,7 @@
 #include <glib/gstdio.h>
 #include <gsl/gsl_rng.h>
 
+#include "currents-error-private.h"
 #include "currents-dopri-private.h"
 #include "currents-error.h"
 #include "currents-json.h"
@@ -576,10 +577,7 @@ currents_population_save (const CurrentsPopulation *pop,
   /* g_file_set_contents writes a temporary file and renames it over @path */
   if (!g_file_set_contents (path, text, -1, &local))
     {
-      g_autofree char *display = g_filename_display_name (path);
-
-      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_IO,
-                   "%s: cannot save the population model: %s", display, local->message);
+      _currents_error_set_save (error, path, "population model", local);
       return FALSE;
     }
   return TRUE;

@@ -25,6 +25,7 @@
 
 #include <glib/gstdio.h>
 
+#include "currents-error-private.h"
 #include "currents-error.h"
 #include "currents-mlp.h"
 #include "currents-json.h"
@@ -923,17 +924,6 @@ currents_trained_model_to_data (const CurrentsTrainedModel *tm)
 }
 
 /**
- * currents_trained_model_save:
- * @tm: a trained model
- * @path: the file to write
- * @error: return location for a %CURRENTS_ENGINE_ERROR_IO error
- *
- * Writes @tm as JSON atomically: to a temporary file in the same directory, renamed
- * over @path when complete.
- *
- * Returns: %TRUE on success
- */
-/**
  * currents_json_to_string:
  * @node: a JSON tree
  *
@@ -949,6 +939,17 @@ currents_json_to_string (JsonNode *node)
   return g_string_free (s, FALSE);
 }
 
+/**
+ * currents_trained_model_save:
+ * @tm: a trained model
+ * @path: the file to write
+ * @error: return location for a %CURRENTS_ENGINE_ERROR_IO error
+ *
+ * Writes @tm as JSON atomically: to a temporary file in the same directory, renamed
+ * over @path when complete.
+ *
+ * Returns: %TRUE on success
+ */
 gboolean
 currents_trained_model_save (const CurrentsTrainedModel *tm,
                              const char                 *path,
@@ -963,10 +964,7 @@ currents_trained_model_save (const CurrentsTrainedModel *tm,
   text = currents_trained_model_to_data (tm);
   if (!g_file_set_contents (path, text, -1, &local))
     {
-      g_autofree char *display = g_filename_display_name (path);
-
-      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_IO,
-                   "%s: cannot save the trained model: %s", display, local->message);
+      _currents_error_set_save (error, path, "trained model", local);
       return FALSE;
     }
   return TRUE;

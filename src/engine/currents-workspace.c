@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "currents-error-private.h"
 #include "currents-error.h"
 #include "currents-json.h"
 #include "currents-mlp.h"
@@ -980,10 +981,7 @@ currents_workspace_save (const CurrentsWorkspace  *ws,
   text = currents_workspace_to_data (ws, path);
   if (!g_file_set_contents (path, text, -1, &local))
     {
-      g_autofree char *display = g_filename_display_name (path);
-
-      g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_IO,
-                   "%s: cannot save the workspace: %s", display, local->message);
+      _currents_error_set_save (error, path, "workspace", local);
       return FALSE;
     }
   return TRUE;

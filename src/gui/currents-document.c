@@ -362,11 +362,17 @@ write_workspace (const CurrentsWorkspace  *ws,
     {
       g_autofree char *name = g_file_get_parse_name (file);
 
+      /* GIO's message names the file again ("Error opening file “…”: Not a directory"):
+       * the reason alone is what it adds, last after ": " */
+      const char *reason = strrchr (local->message, ':');
+
+      reason = reason != NULL && reason[1] == ' ' && reason[2] != '\0'
+               ? reason + 2 : local->message;
       if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_propagate_error (error, g_steal_pointer (&local));
       else
         g_set_error (error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_IO,
-                     _("Cannot save %s: %s"), name, local->message);
+                     _("Cannot save %s: %s"), name, reason);
       return FALSE;
     }
   return TRUE;
