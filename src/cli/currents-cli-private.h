@@ -57,6 +57,9 @@ GArray  *cli_parse_doubles    (const char *text, const char *option, GError **er
 int      cli_usage_error      (GOptionContext *context, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 int      cli_user_error       (const GError *error);
 char    *cli_command_line     (void);
+/* Whether a file can be written at @path (its folder exists and takes a new file): asked
+ * before hours of training, not after. */
+gboolean cli_check_writable   (const char *path, const char *what, GError **error);
 void     cli_json_print       (JsonBuilder *builder);
 CurrentsSystem *cli_load_system (const char *path, char **set_items, int *status);
 /* A model, trained model or an ensemble's member FILE#K (an ensemble alone is refused

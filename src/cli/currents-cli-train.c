@@ -613,6 +613,8 @@ cli_train (int    argc,
     return cli_usage_error (ctx, "train takes exactly one data file");
   if (output == NULL)
     return cli_usage_error (ctx, "say where to write the trained model: -o TRAINED.json");
+  if (!cli_check_writable (output, "trained model", &error))
+    return cli_user_error (error);
   if (epochs < 1 || batch < 0 || patience < 0 || polish_iters < 1)
     return cli_usage_error (ctx, "--epochs, --batch, --patience and --polish-iterations "
                                  "must be positive");

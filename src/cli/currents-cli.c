@@ -14,7 +14,11 @@
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include <gsl/gsl_errno.h>
 
@@ -427,4 +431,34 @@ main (int    argc,
   g_printerr ("currents-cli: unknown command '%s'\n", argv[1]);
   print_help (stderr);
   return CLI_USAGE;
+}
+
+gboolean
+cli_check_writable (const char  *path,
+                    const char  *what,
+                    GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *probe = g_build_filename (dir, ".currents-XXXXXX", NULL);
+  int fd;
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_ISDIR,
+                   "%s: cannot save the %s there: it is a folder; give a file name", path, what);
+      return FALSE;
+    }
+  fd = g_mkstemp (probe);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "%s: cannot save the %s there: %s (nothing was started; choose another "
+                   "place with -o)", path, what, g_strerror (saved));
+      return FALSE;
+    }
+  close (fd);
+  g_remove (probe);
+  return TRUE;
 }

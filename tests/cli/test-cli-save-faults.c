@@ -6,7 +6,8 @@
  * currents-cli when its output cannot be written: `train -o` into a folder that does not
  * exist, or "under" a regular file (which fails even as root), exits 1 with a message
  * naming the file and the reason, prints no JSON summary, and leaves the regular file as
- * it was. (Faults between write and rename are injected in tests/test-atomic-write.c.)
+ * it was — before it trains (no epoch runs). (Faults between write and rename are
+ * injected in tests/test-atomic-write.c.)
  */
 #include "config.h"
 
@@ -27,12 +28,14 @@ assert_refused (const CurrentsCliRun *r,
                 int                   errsv)
 {
   g_autofree char *expected = g_strdup_printf ("currents-cli: %s: cannot save the trained "
-                                               "model: %s", out, g_strerror (errsv));
+                                               "model there: %s (nothing was started",
+                                               out, g_strerror (errsv));
 
   g_test_message ("%s", r->err);
   g_assert_cmpint (r->status, ==, 1);
-  /* after the training's progress lines */
   g_assert_nonnull (strstr (r->err, expected));
+  /* said before training, not after it */
+  g_assert_null (strstr (r->err, "epoch "));
   /* --json: nothing on stdout when there is no model file to report */
   g_assert_null (strstr (r->out, "model_file"));
 }
