@@ -23,6 +23,10 @@ void  _currents_window_watch            (CurrentsWindow *self,
                                          gsize           length,
                                          const char     *sha256);
 
+/* The data were read before the model shown now, which takes some of their columns as
+ * inputs (an inducer's level): the data file is read again, knowing it. */
+void  _currents_window_watch_reread_inputs (CurrentsWindow *self);
+
 /* For tests: how many times the model or data file was found changed, and deleted. */
 guint _currents_window_watch_get_n_changed (CurrentsWindow *self,
                                             gboolean        is_model);

@@ -318,6 +318,24 @@ _currents_window_watch_get_n_deleted (CurrentsWindow *self,
   return ws != NULL ? ws->watch[is_model ? 1 : 0].n_deleted : 0;
 }
 
+void
+_currents_window_watch_reread_inputs (CurrentsWindow *self)
+{
+  Watches *ws = watches_of (self, FALSE);
+  CurrentsPortrait *portrait = currents_window_get_portrait (self);
+  CurrentsSystem *system = currents_portrait_get_system (portrait);
+  const CurrentsDataset *dataset = currents_portrait_get_dataset (portrait);
+  gboolean stale = FALSE;
+
+  if (ws == NULL || ws->watch[0].file == NULL || system == NULL || dataset == NULL)
+    return;
+  for (gsize j = 0; j < currents_system_get_n_inputs (system); j++)
+    stale |= currents_dataset_find_state (dataset, currents_system_get_input_names (system)[j]) >= 0;
+  /* (a data set whose every column is an input would have no states left) */
+  if (stale && currents_dataset_get_n_states (dataset) > currents_system_get_n_inputs (system))
+    currents_window_open (self, ws->watch[0].file);
+}
+
 static void
 reload_action (GtkWidget  *widget,
                const char *action,

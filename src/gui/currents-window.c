@@ -176,6 +176,7 @@ show_model (CurrentsWindow *self,
   self->model_name = g_strdup (name);
   currents_portrait_set_model (self->portrait, model);
   update_title (self);
+  _currents_window_watch_reread_inputs (self);
 }
 
 /* A model of either kind, trained models included. */
@@ -201,6 +202,7 @@ currents_window_show_system (CurrentsWindow *self,
   self->model_name = g_strdup (name);
   currents_portrait_set_system (self->portrait, system);
   update_title (self);
+  _currents_window_watch_reread_inputs (self);
 }
 
 static void

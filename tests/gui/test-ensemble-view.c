@@ -476,6 +476,14 @@ has_no_bands (gpointer data)
          && track->band_lo == NULL;
 }
 
+static gboolean
+data_has_input (gpointer data)
+{
+  const CurrentsDataset *ds = currents_portrait_get_dataset (data);
+
+  return ds != NULL && currents_dataset_get_n_inputs (ds) == 1;
+}
+
 /* The time series of the data under the ensemble: per trajectory, the engine's median
  * and range over the 8 members from the first sample with the trajectory's inputs. */
 static void
@@ -490,9 +498,11 @@ test_timeseries (Fixture       *fixture,
   const CurrentsEnsemble *ens;
   double widest = 0.0;
 
-  /* the data after the ensemble: its iptg column is the members' input */
-  open_and_wait (fixture, "toggle-ensemble.json");
+  /* the data before the ensemble: read again once the members say iptg is an input */
   open_and_wait (fixture, "toggle.csv");
+  g_assert_cmpuint (currents_dataset_get_n_inputs (currents_portrait_get_dataset (fixture->portrait)), ==, 0);
+  open_and_wait (fixture, "toggle-ensemble.json");
+  g_assert_true (currents_gui_test_iterate_until (data_has_input, fixture->portrait, WAIT_SECONDS));
   ens = currents_window_get_ensemble (fixture->window);
   g_assert_nonnull (ens);
   currents_window_show_page (fixture->window, "timeseries");
