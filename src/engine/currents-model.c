@@ -93,7 +93,15 @@ typedef struct
   GArray     *scope;     /* Binding: innermost function's arguments */
   GError    **error;
   gboolean    failed;
+  int         depth;     /* of compile(): bounded, as is the work */
+  gsize       work;      /* expression nodes compiled so far */
 } Compiler;
+
+/* Functions are inlined at each call, so a few lines of functions calling each other can
+ * ask for exponentially much work (the tape shares common subexpressions, so it may stay
+ * short) or a very deep recursion; refuse such models. */
+#define MAX_COMPILE_DEPTH 5000
+#define MAX_COMPILE_WORK  (1 << 20)
 
 G_GNUC_PRINTF (5, 6) static void
 cfail (Compiler   *c,
@@ -289,9 +297,33 @@ compile_call (Compiler  *c,
   return -1;
 }
 
+static gint32 compile_node (Compiler *c, const Ast *a);
+
 static gint32
 compile (Compiler  *c,
          const Ast *a)
+{
+  gint32 slot;
+
+  if (c->failed || a == NULL)
+    return -1;
+  if (c->depth >= MAX_COMPILE_DEPTH || ++c->work > MAX_COMPILE_WORK)
+    {
+      cfail (c, CURRENTS_ENGINE_ERROR_UNSUPPORTED, a->line, a->col,
+             "the model is too large once its functions are expanded (more than %d "
+             "operations, or calls nested more than %d deep); simplify its functions",
+             MAX_COMPILE_WORK, MAX_COMPILE_DEPTH);
+      return -1;
+    }
+  c->depth++;
+  slot = compile_node (c, a);
+  c->depth--;
+  return slot;
+}
+
+static gint32
+compile_node (Compiler  *c,
+              const Ast *a)
 {
   if (c->failed || a == NULL)
     return -1;
