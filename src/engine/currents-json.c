@@ -38,6 +38,15 @@ currents_json_fail (CurrentsJsonReader *rd,
   va_start (args, format);
   msg = g_strdup_vprintf (format, args);
   va_end (args);
+  /* Quoted text from the file need not be UTF-8 (json-glib decodes "\ud800" to bytes that
+   * are not), and a message must be. */
+  if (!g_utf8_validate (msg, -1, NULL))
+    {
+      char *valid = g_utf8_make_valid (msg, -1);
+
+      g_free (msg);
+      msg = valid;
+    }
   g_set_error (rd->error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_DATA_FORMAT, "%s: %s",
                rd->name, msg);
 }
@@ -383,8 +392,13 @@ parser_message (const GError *error)
 
   if (g_str_has_prefix (msg, "<data>:")
       && sscanf (msg + 7, "%d:%d: %n", &line, &col, &used) == 2 && used > 0)
-    return g_strdup_printf ("line %d, column %d: %s", line, col, msg + 7 + used);
-  return g_strdup (msg);
+    {
+      g_autofree char *text = g_strdup_printf ("line %d, column %d: %s", line, col,
+                                               msg + 7 + used);
+
+      return g_utf8_make_valid (text, -1);
+    }
+  return g_utf8_make_valid (msg, -1);
 }
 
 /**
@@ -403,6 +417,48 @@ parser_message (const GError *error)
  *
  * Returns: (transfer none) (nullable): the top-level object
  */
+/* The offset just past the first JSON value of @data from @k (an object or array up to
+ * its matching bracket, a string to its closing quote, a number or word to its last
+ * character), or @len when it does not end. */
+static gsize
+end_of_first_value (const char *data,
+                    gsize       len,
+                    gsize       k)
+{
+  gsize depth = 0;
+  gboolean in_string = FALSE;
+
+  if (data[k] != '{' && data[k] != '[' && data[k] != '"')
+    {
+      while (k < len && (g_ascii_isalnum (data[k]) || strchr ("+-.", data[k]) != NULL))
+        k++;
+      return k;
+    }
+  for (; k < len; k++)
+    {
+      char c = data[k];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            k++;
+          else if (c == '"')
+            {
+              in_string = FALSE;
+              if (depth == 0)
+                return k + 1;
+            }
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '{' || c == '[')
+        depth++;
+      else if ((c == '}' || c == ']') && --depth == 0)
+        return k + 1;
+    }
+  return len;
+}
+
 JsonObject *
 currents_json_parse_object (CurrentsJsonReader  *rd,
                             JsonParser          *parser,
@@ -428,6 +484,28 @@ currents_json_parse_object (CurrentsJsonReader  *rd,
       currents_json_fail (rd, "not %s (a binary file, not JSON text)", document);
       return NULL;
     }
+  /* json-glib 1.6 reads "{…} {…}" as two documents, keeps the last and leaks the first:
+   * text after the first value is refused here. */
+  {
+    gsize end = end_of_first_value (data, len, k), j = end;
+
+    while (j < len && g_ascii_isspace (data[j]))
+      j++;
+    if (j < len)
+      {
+        int line = 1, col = 1;
+
+        for (gsize i = 0; i < j; i++)
+          {
+            col++;
+            if (data[i] == '\n')
+              line++, col = 1;
+          }
+        *invalid = g_strdup_printf ("line %d, column %d: more text after the end of the "
+                                    "JSON value", line, col);
+        return NULL;
+      }
+  }
   if (!json_parser_load_from_data (parser, data, (gssize) len, &local))
     {
       *invalid = parser_message (local);
