@@ -417,22 +417,30 @@ parser_message (const GError *error)
  *
  * Returns: (transfer none) (nullable): the top-level object
  */
+/* Far deeper than any file of ours (the free-form view settings included). */
+#define CURRENTS_JSON_MAX_DEPTH 256
+
 /* The offset just past the first JSON value of @data from @k (an object or array up to
  * its matching bracket, a string to its closing quote, a number or word to its last
  * character), or @len when it does not end. */
 static gsize
 end_of_first_value (const char *data,
                     gsize       len,
-                    gsize       k)
+                    gsize       k,
+                    gsize      *max_depth)
 {
   gsize depth = 0;
   gboolean in_string = FALSE;
 
+  *max_depth = 0;
   if (data[k] != '{' && data[k] != '[' && data[k] != '"')
     {
+      gsize start = k;
+
       while (k < len && (g_ascii_isalnum (data[k]) || strchr ("+-.", data[k]) != NULL))
         k++;
-      return k;
+      /* nothing like a value: json-glib says what is wrong */
+      return k > start ? k : len;
     }
   for (; k < len; k++)
     {
@@ -452,7 +460,10 @@ end_of_first_value (const char *data,
       else if (c == '"')
         in_string = TRUE;
       else if (c == '{' || c == '[')
-        depth++;
+        {
+          depth++;
+          *max_depth = MAX (*max_depth, depth);
+        }
       else if ((c == '}' || c == ']') && --depth == 0)
         return k + 1;
     }
@@ -487,8 +498,16 @@ currents_json_parse_object (CurrentsJsonReader  *rd,
   /* json-glib 1.6 reads "{…} {…}" as two documents, keeps the last and leaks the first:
    * text after the first value is refused here. */
   {
-    gsize end = end_of_first_value (data, len, k), j = end;
+    gsize max_depth;
+    gsize end = end_of_first_value (data, len, k, &max_depth), j = end;
 
+    /* json-glib recurses once per level: deep nesting would overflow the stack. */
+    if (max_depth > CURRENTS_JSON_MAX_DEPTH)
+      {
+        currents_json_fail (rd, "not %s (nested more than %d levels deep)", document,
+                            CURRENTS_JSON_MAX_DEPTH);
+        return NULL;
+      }
     while (j < len && g_ascii_isspace (data[j]))
       j++;
     if (j < len)

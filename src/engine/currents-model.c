@@ -1323,6 +1323,25 @@ check_option_names (CurrentsModel  *model,
   return TRUE;
 }
 
+/* A tape for the model's expressions, with its learned terms' networks: every tape an
+ * expression is compiled on needs them, the scratch tapes of unused quantities too. */
+static Tape *
+new_tape (const CurrentsModel *model,
+          const OdeProgram    *prog,
+          gsize                n)
+{
+  Tape *tape = _currents_tape_new (n, model->n_inputs, model->n_params);
+
+  for (guint i = 0; i < prog->learns->len; i++)
+    {
+      const CurrentsLearnedTerm *term = &model->learned[i];
+
+      _currents_tape_add_net (tape, term->n_layers, term->widths, term->activation,
+                              term->param_offset);
+    }
+  return tape;
+}
+
 /**
  * currents_model_new_from_string:
  * @source: the model text (`.ode` language)
@@ -1553,15 +1572,9 @@ currents_model_new_from_string (const char  *source,
 
   /* Compile the equations, then the aux quantities after them on the same tape. */
   {
-    Tape *tape = _currents_tape_new (n, model->n_inputs, model->n_params);
+    Tape *tape = new_tape (model, prog, n);
 
     c.tape = tape;
-    for (guint i = 0; i < prog->learns->len; i++)
-      {
-        CurrentsLearnedTerm *term = &model->learned[i];
-        _currents_tape_add_net (tape, term->n_layers, term->widths, term->activation,
-                                term->param_offset);
-      }
     f_slots = g_new0 (gint32, n);
     for (gsize i = 0; i < n && !c.failed; i++)
       {
@@ -1605,7 +1618,7 @@ currents_model_new_from_string (const char  *source,
       OdeDecl *d = g_ptr_array_index (prog->fixed, i);
       g_autofree char *key = key_of (d->name);
       Symbol *sym = g_hash_table_lookup (c.symbols, key);
-      Tape *scratch = _currents_tape_new (n, model->n_inputs, model->n_params);
+      Tape *scratch = new_tape (model, prog, n);
       Tape *saved = c.tape;
 
       if (sym->slot < 0)
@@ -1619,7 +1632,7 @@ currents_model_new_from_string (const char  *source,
   for (guint i = 0; i < prog->funcs->len && !c.failed; i++)
     {
       OdeFunc *fn = g_ptr_array_index (prog->funcs, i);
-      Tape *scratch = _currents_tape_new (n, model->n_inputs, model->n_params);
+      Tape *scratch = new_tape (model, prog, n);
       Tape *saved = c.tape;
       GArray *scope = g_array_new (FALSE, FALSE, sizeof (Binding));
       GArray *saved_scope = c.scope;
