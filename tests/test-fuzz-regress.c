@@ -57,6 +57,12 @@ static const Expected expected[] = {
   /* 2³² + 1 planned members read as 1: written back, the file did not read again */
   { "ensemble", "huge-planned.json", CURRENTS_ENGINE_ERROR_DATA_FORMAT,
     "2 members of 4294967297 planned" },
+  /* "''" then an object: json-glib read two values and leaked the first */
+  { "ensemble", "leak-quotes-before-object.json", CURRENTS_ENGINE_ERROR_DATA_FORMAT,
+    "line 1, column 1: not the start of a JSON value" },
+  /* no 'params' array to bound the widths by: refused before allocating */
+  { "trained", "huge-hidden-no-params.json", CURRENTS_ENGINE_ERROR_DATA_FORMAT,
+    "'params' is a string, not an array" },
   /* two top-level values: json-glib kept the second and leaked the first */
   { "ensemble", "leak-two-documents.json", CURRENTS_ENGINE_ERROR_DATA_FORMAT,
     "more text after the end of the JSON value" },

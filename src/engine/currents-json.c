@@ -422,7 +422,8 @@ parser_message (const GError *error)
 
 /* The offset just past the first JSON value of @data from @k (an object or array up to
  * its matching bracket, a string to its closing quote, a number or word to its last
- * character), or @len when it does not end. */
+ * character), or @len when it does not end; @k itself when nothing like a value starts
+ * there. */
 static gsize
 end_of_first_value (const char *data,
                     gsize       len,
@@ -435,12 +436,9 @@ end_of_first_value (const char *data,
   *max_depth = 0;
   if (data[k] != '{' && data[k] != '[' && data[k] != '"')
     {
-      gsize start = k;
-
       while (k < len && (g_ascii_isalnum (data[k]) || strchr ("+-.", data[k]) != NULL))
         k++;
-      /* nothing like a value: json-glib says what is wrong */
-      return k > start ? k : len;
+      return k;
     }
   for (; k < len; k++)
     {
@@ -510,18 +508,23 @@ currents_json_parse_object (CurrentsJsonReader  *rd,
       }
     while (j < len && g_ascii_isspace (data[j]))
       j++;
-    if (j < len)
+    /* Nothing like a value first (json-glib would read "'' {…}" as two), or text after it */
+    if (end == k || j < len)
       {
         int line = 1, col = 1;
 
+        if (end == k)
+          j = k;
         for (gsize i = 0; i < j; i++)
           {
             col++;
             if (data[i] == '\n')
               line++, col = 1;
           }
-        *invalid = g_strdup_printf ("line %d, column %d: more text after the end of the "
-                                    "JSON value", line, col);
+        *invalid = end == k ? g_strdup_printf ("line %d, column %d: not the start of a JSON "
+                                               "value", line, col)
+                            : g_strdup_printf ("line %d, column %d: more text after the end "
+                                               "of the JSON value", line, col);
         return NULL;
       }
   }

@@ -1038,10 +1038,13 @@ load_neural (CurrentsJsonReader *ld,
    * values it holds (the biases and the weights between hidden layers at least), which
    * keeps a damaged width from allocating without bound. */
   {
-    JsonNode *pnode = json_object_get_member (root, "params");
-    double held = pnode != NULL && JSON_NODE_HOLDS_ARRAY (pnode)
-                  ? json_array_get_length (json_node_get_array (pnode)) : 0;
-    double least = 0;
+    JsonArray *params = currents_json_get_array (ld, root, NULL, "params",
+                                                 CURRENTS_JSON_REQUIRED);
+    double held, least = 0;
+
+    if (params == NULL)
+      return NULL;
+    held = json_array_get_length (params);
 
     for (gsize l = 0; l < spec.n_hidden; l++)
       least += (double) spec.hidden[l]
