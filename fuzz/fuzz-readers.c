@@ -440,7 +440,6 @@ fuzz_read_ensemble (const guint8 *data,
   g_autoptr (CurrentsEnsemble) again = NULL;
   g_autoptr (GError) local = NULL;
   g_autofree char *json = NULL;
-
   g_autofree char *fixed = fix_members_sha256 (data, size);
 
   if (fixed != NULL)
