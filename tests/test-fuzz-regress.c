@@ -63,6 +63,11 @@ static const Expected expected[] = {
   /* no 'params' array to bound the widths by: refused before allocating */
   { "trained", "huge-hidden-no-params.json", CURRENTS_ENGINE_ERROR_DATA_FORMAT,
     "'params' is a string, not an array" },
+  /* "\ud800" without its low half: json-glib's scanner leaked its string */
+  { "trained", "leak-half-surrogate.json", CURRENTS_ENGINE_ERROR_DATA_FORMAT,
+    "half of a surrogate pair" },
+  /* a whole pair is fine */
+  { "trained", "surrogate-pair.json", -1, NULL },
   /* two top-level values: json-glib kept the second and leaked the first */
   { "ensemble", "leak-two-documents.json", CURRENTS_ENGINE_ERROR_DATA_FORMAT,
     "more text after the end of the JSON value" },

@@ -424,16 +424,37 @@ parser_message (const GError *error)
  * its matching bracket, a string to its closing quote, a number or word to its last
  * character), or @len when it does not end; @k itself when nothing like a value starts
  * there. */
+/* The UTF-16 unit of the escape "\uXXXX" at @data[k] (the backslash), or -1. */
+static int
+escape_unit (const char *data,
+             gsize       len,
+             gsize       k)
+{
+  int unit = 0;
+
+  if (k + 6 > len || data[k] != '\\' || data[k + 1] != 'u')
+    return -1;
+  for (int i = 2; i < 6; i++)
+    {
+      if (!g_ascii_isxdigit (data[k + i]))
+        return -1;
+      unit = unit * 16 + g_ascii_xdigit_value (data[k + i]);
+    }
+  return unit;
+}
+
 static gsize
 end_of_first_value (const char *data,
                     gsize       len,
                     gsize       k,
-                    gsize      *max_depth)
+                    gsize      *max_depth,
+                    gsize      *bad_escape)
 {
   gsize depth = 0;
   gboolean in_string = FALSE;
 
   *max_depth = 0;
+  *bad_escape = G_MAXSIZE;
   if (data[k] != '{' && data[k] != '[' && data[k] != '"')
     {
       while (k < len && (g_ascii_isalnum (data[k]) || strchr ("+-.", data[k]) != NULL))
@@ -447,7 +468,24 @@ end_of_first_value (const char *data,
       if (in_string)
         {
           if (c == '\\')
-            k++;
+            {
+              /* json-glib leaks on half a surrogate pair (and decodes a lone one to text
+               * that is not UTF-8): only whole pairs pass */
+              int unit = escape_unit (data, len, k);
+
+              if (unit >= 0xDC00 && unit <= 0xDFFF && *bad_escape == G_MAXSIZE)
+                *bad_escape = k;
+              if (unit >= 0xD800 && unit <= 0xDBFF)
+                {
+                  int low = escape_unit (data, len, k + 6);
+
+                  if (low >= 0xDC00 && low <= 0xDFFF)
+                    k += 6;
+                  else if (*bad_escape == G_MAXSIZE)
+                    *bad_escape = k;
+                }
+              k++;
+            }
           else if (c == '"')
             {
               in_string = FALSE;
@@ -496,8 +534,8 @@ currents_json_parse_object (CurrentsJsonReader  *rd,
   /* json-glib 1.6 reads "{…} {…}" as two documents, keeps the last and leaks the first:
    * text after the first value is refused here. */
   {
-    gsize max_depth;
-    gsize end = end_of_first_value (data, len, k, &max_depth), j = end;
+    gsize max_depth, bad_escape;
+    gsize end = end_of_first_value (data, len, k, &max_depth, &bad_escape), j = end;
 
     /* json-glib recurses once per level: deep nesting would overflow the stack. */
     if (max_depth > CURRENTS_JSON_MAX_DEPTH)
@@ -509,11 +547,13 @@ currents_json_parse_object (CurrentsJsonReader  *rd,
     while (j < len && g_ascii_isspace (data[j]))
       j++;
     /* Nothing like a value first (json-glib would read "'' {…}" as two), or text after it */
-    if (end == k || j < len)
+    if (end == k || j < len || bad_escape != G_MAXSIZE)
       {
         int line = 1, col = 1;
 
-        if (end == k)
+        if (bad_escape != G_MAXSIZE)
+          j = bad_escape;
+        else if (end == k)
           j = k;
         for (gsize i = 0; i < j; i++)
           {
@@ -521,7 +561,10 @@ currents_json_parse_object (CurrentsJsonReader  *rd,
             if (data[i] == '\n')
               line++, col = 1;
           }
-        *invalid = end == k ? g_strdup_printf ("line %d, column %d: not the start of a JSON "
+        *invalid = bad_escape != G_MAXSIZE
+                   ? g_strdup_printf ("line %d, column %d: a \\u escape that is half of a "
+                                      "surrogate pair", line, col)
+                   : end == k ? g_strdup_printf ("line %d, column %d: not the start of a JSON "
                                                "value", line, col)
                             : g_strdup_printf ("line %d, column %d: more text after the end "
                                                "of the JSON value", line, col);
