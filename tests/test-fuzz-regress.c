@@ -66,6 +66,9 @@ static const Expected expected[] = {
   /* "\ud800" without its low half: json-glib's scanner leaked its string */
   { "trained", "leak-half-surrogate.json", CURRENTS_ENGINE_ERROR_DATA_FORMAT,
     "half of a surrogate pair" },
+  /* "\udar": json-glib's scanner leaked its string here too */
+  { "workspace", "leak-bad-unicode-escape.currents", CURRENTS_ENGINE_ERROR_DATA_FORMAT,
+    "not four hex digits" },
   /* a whole pair is fine */
   { "trained", "surrogate-pair.json", -1, NULL },
   /* two top-level values: json-glib kept the second and leaked the first */

@@ -473,6 +473,8 @@ end_of_first_value (const char *data,
                * that is not UTF-8): only whole pairs pass */
               int unit = escape_unit (data, len, k);
 
+              if (unit < 0 && k + 1 < len && data[k + 1] == 'u' && *bad_escape == G_MAXSIZE)
+                *bad_escape = k;   /* not four hex digits: its scanner leaks on that too */
               if (unit >= 0xDC00 && unit <= 0xDFFF && *bad_escape == G_MAXSIZE)
                 *bad_escape = k;
               if (unit >= 0xD800 && unit <= 0xDBFF)
@@ -562,8 +564,8 @@ currents_json_parse_object (CurrentsJsonReader  *rd,
               line++, col = 1;
           }
         *invalid = bad_escape != G_MAXSIZE
-                   ? g_strdup_printf ("line %d, column %d: a \\u escape that is half of a "
-                                      "surrogate pair", line, col)
+                   ? g_strdup_printf ("line %d, column %d: a \\u escape that is not four hex "
+                                      "digits or is half of a surrogate pair", line, col)
                    : end == k ? g_strdup_printf ("line %d, column %d: not the start of a JSON "
                                                "value", line, col)
                             : g_strdup_printf ("line %d, column %d: more text after the end "
