@@ -721,8 +721,11 @@ split_line (Parser     *ps,
             p++;
           if (p < end && *p != sep)
             {
+              /* the text is UTF-8: quote the whole character, not its first byte */
               parse_error (error, ps, line, "field %" G_GSIZE_FORMAT ": expected a "
-                           "separator after the closing quote, found '%c'", n + 1, *p);
+                           "separator after the closing quote, found '%.*s'", n + 1,
+                           (int) MIN ((gsize) g_utf8_skip[(guchar) *p], (gsize) (end - p)),
+                           p);
               return FALSE;
             }
           at_end = p >= end;

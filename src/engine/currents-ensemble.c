@@ -560,7 +560,7 @@ currents_ensemble_load_from_data (const char  *data,
   members = currents_json_get_array (&rd, root, NULL, "members", CURRENTS_JSON_REQUIRED);
   if (rd.failed)
     return NULL;
-  if (planned < 1 || n_members < 1 || n_members > planned || seed < 0)
+  if (planned < 1 || planned > G_MAXUINT || n_members < 1 || n_members > planned || seed < 0)
     {
       currents_json_fail (&rd, "the file is damaged: %" G_GINT64_FORMAT " members of %"
                           G_GINT64_FORMAT " planned", n_members, planned);

@@ -38,6 +38,15 @@ currents_json_fail (CurrentsJsonReader *rd,
   va_start (args, format);
   msg = g_strdup_vprintf (format, args);
   va_end (args);
+  /* Quoted text from the file need not be UTF-8 (json-glib decodes "\ud800" to bytes that
+   * are not), and a message must be. */
+  if (!g_utf8_validate (msg, -1, NULL))
+    {
+      char *valid = g_utf8_make_valid (msg, -1);
+
+      g_free (msg);
+      msg = valid;
+    }
   g_set_error (rd->error, CURRENTS_ENGINE_ERROR, CURRENTS_ENGINE_ERROR_DATA_FORMAT, "%s: %s",
                rd->name, msg);
 }
@@ -383,8 +392,13 @@ parser_message (const GError *error)
 
   if (g_str_has_prefix (msg, "<data>:")
       && sscanf (msg + 7, "%d:%d: %n", &line, &col, &used) == 2 && used > 0)
-    return g_strdup_printf ("line %d, column %d: %s", line, col, msg + 7 + used);
-  return g_strdup (msg);
+    {
+      g_autofree char *text = g_strdup_printf ("line %d, column %d: %s", line, col,
+                                               msg + 7 + used);
+
+      return g_utf8_make_valid (text, -1);
+    }
+  return g_utf8_make_valid (msg, -1);
 }
 
 /**
@@ -403,6 +417,97 @@ parser_message (const GError *error)
  *
  * Returns: (transfer none) (nullable): the top-level object
  */
+/* Far deeper than any file of ours (the free-form view settings included). */
+#define CURRENTS_JSON_MAX_DEPTH 256
+
+/* The offset just past the first JSON value of @data from @k (an object or array up to
+ * its matching bracket, a string to its closing quote, a number or word to its last
+ * character), or @len when it does not end; @k itself when nothing like a value starts
+ * there. */
+/* The UTF-16 unit of the escape "\uXXXX" at @data[k] (the backslash), or -1. */
+static int
+escape_unit (const char *data,
+             gsize       len,
+             gsize       k)
+{
+  int unit = 0;
+
+  if (k + 6 > len || data[k] != '\\' || data[k + 1] != 'u')
+    return -1;
+  for (int i = 2; i < 6; i++)
+    {
+      if (!g_ascii_isxdigit (data[k + i]))
+        return -1;
+      unit = unit * 16 + g_ascii_xdigit_value (data[k + i]);
+    }
+  return unit;
+}
+
+static gsize
+end_of_first_value (const char *data,
+                    gsize       len,
+                    gsize       k,
+                    gsize      *max_depth,
+                    gsize      *bad_escape)
+{
+  gsize depth = 0;
+  gboolean in_string = FALSE;
+
+  *max_depth = 0;
+  *bad_escape = G_MAXSIZE;
+  if (data[k] != '{' && data[k] != '[' && data[k] != '"')
+    {
+      while (k < len && (g_ascii_isalnum (data[k]) || strchr ("+-.", data[k]) != NULL))
+        k++;
+      return k;
+    }
+  for (; k < len; k++)
+    {
+      char c = data[k];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            {
+              /* json-glib leaks on half a surrogate pair (and decodes a lone one to text
+               * that is not UTF-8): only whole pairs pass */
+              int unit = escape_unit (data, len, k);
+
+              if (unit < 0 && k + 1 < len && data[k + 1] == 'u' && *bad_escape == G_MAXSIZE)
+                *bad_escape = k;   /* not four hex digits: its scanner leaks on that too */
+              if (unit >= 0xDC00 && unit <= 0xDFFF && *bad_escape == G_MAXSIZE)
+                *bad_escape = k;
+              if (unit >= 0xD800 && unit <= 0xDBFF)
+                {
+                  int low = escape_unit (data, len, k + 6);
+
+                  if (low >= 0xDC00 && low <= 0xDFFF)
+                    k += 6;
+                  else if (*bad_escape == G_MAXSIZE)
+                    *bad_escape = k;
+                }
+              k++;
+            }
+          else if (c == '"')
+            {
+              in_string = FALSE;
+              if (depth == 0)
+                return k + 1;
+            }
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '{' || c == '[')
+        {
+          depth++;
+          *max_depth = MAX (*max_depth, depth);
+        }
+      else if ((c == '}' || c == ']') && --depth == 0)
+        return k + 1;
+    }
+  return len;
+}
+
 JsonObject *
 currents_json_parse_object (CurrentsJsonReader  *rd,
                             JsonParser          *parser,
@@ -428,6 +533,46 @@ currents_json_parse_object (CurrentsJsonReader  *rd,
       currents_json_fail (rd, "not %s (a binary file, not JSON text)", document);
       return NULL;
     }
+  /* json-glib 1.6 reads "{…} {…}" as two documents, keeps the last and leaks the first:
+   * text after the first value is refused here. */
+  {
+    gsize max_depth, bad_escape;
+    gsize end = end_of_first_value (data, len, k, &max_depth, &bad_escape), j = end;
+
+    /* json-glib recurses once per level: deep nesting would overflow the stack. */
+    if (max_depth > CURRENTS_JSON_MAX_DEPTH)
+      {
+        currents_json_fail (rd, "not %s (nested more than %d levels deep)", document,
+                            CURRENTS_JSON_MAX_DEPTH);
+        return NULL;
+      }
+    while (j < len && g_ascii_isspace (data[j]))
+      j++;
+    /* Nothing like a value first (json-glib would read "'' {…}" as two), or text after it */
+    if (end == k || j < len || bad_escape != G_MAXSIZE)
+      {
+        int line = 1, col = 1;
+
+        if (bad_escape != G_MAXSIZE)
+          j = bad_escape;
+        else if (end == k)
+          j = k;
+        for (gsize i = 0; i < j; i++)
+          {
+            col++;
+            if (data[i] == '\n')
+              line++, col = 1;
+          }
+        *invalid = bad_escape != G_MAXSIZE
+                   ? g_strdup_printf ("line %d, column %d: a \\u escape that is not four hex "
+                                      "digits or is half of a surrogate pair", line, col)
+                   : end == k ? g_strdup_printf ("line %d, column %d: not the start of a JSON "
+                                               "value", line, col)
+                            : g_strdup_printf ("line %d, column %d: more text after the end "
+                                               "of the JSON value", line, col);
+        return NULL;
+      }
+  }
   if (!json_parser_load_from_data (parser, data, (gssize) len, &local))
     {
       *invalid = parser_message (local);

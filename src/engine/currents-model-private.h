@@ -35,6 +35,7 @@ struct _Ast
   int          n_args;
   int          line;
   int          col;
+  int          depth;    /* 1 + the deepest argument's (bounded: see the parser) */
 };
 
 typedef struct

@@ -93,7 +93,15 @@ typedef struct
   GArray     *scope;     /* Binding: innermost function's arguments */
   GError    **error;
   gboolean    failed;
+  int         depth;     /* of compile(): bounded, as is the work */
+  gsize       work;      /* expression nodes compiled so far */
 } Compiler;
+
+/* Functions are inlined at each call, so a few lines of functions calling each other can
+ * ask for exponentially much work (the tape shares common subexpressions, so it may stay
+ * short) or a very deep recursion; refuse such models. */
+#define MAX_COMPILE_DEPTH 5000
+#define MAX_COMPILE_WORK  (1 << 20)
 
 G_GNUC_PRINTF (5, 6) static void
 cfail (Compiler   *c,
@@ -289,9 +297,33 @@ compile_call (Compiler  *c,
   return -1;
 }
 
+static gint32 compile_node (Compiler *c, const Ast *a);
+
 static gint32
 compile (Compiler  *c,
          const Ast *a)
+{
+  gint32 slot;
+
+  if (c->failed || a == NULL)
+    return -1;
+  if (c->depth >= MAX_COMPILE_DEPTH || ++c->work > MAX_COMPILE_WORK)
+    {
+      cfail (c, CURRENTS_ENGINE_ERROR_UNSUPPORTED, a->line, a->col,
+             "the model is too large once its functions are expanded (more than %d "
+             "operations, or calls nested more than %d deep); simplify its functions",
+             MAX_COMPILE_WORK, MAX_COMPILE_DEPTH);
+      return -1;
+    }
+  c->depth++;
+  slot = compile_node (c, a);
+  c->depth--;
+  return slot;
+}
+
+static gint32
+compile_node (Compiler  *c,
+              const Ast *a)
 {
   if (c->failed || a == NULL)
     return -1;
@@ -1291,6 +1323,25 @@ check_option_names (CurrentsModel  *model,
   return TRUE;
 }
 
+/* A tape for the model's expressions, with its learned terms' networks: every tape an
+ * expression is compiled on needs them, the scratch tapes of unused quantities too. */
+static Tape *
+new_tape (const CurrentsModel *model,
+          const OdeProgram    *prog,
+          gsize                n)
+{
+  Tape *tape = _currents_tape_new (n, model->n_inputs, model->n_params);
+
+  for (guint i = 0; i < prog->learns->len; i++)
+    {
+      const CurrentsLearnedTerm *term = &model->learned[i];
+
+      _currents_tape_add_net (tape, term->n_layers, term->widths, term->activation,
+                              term->param_offset);
+    }
+  return tape;
+}
+
 /**
  * currents_model_new_from_string:
  * @source: the model text (`.ode` language)
@@ -1521,15 +1572,9 @@ currents_model_new_from_string (const char  *source,
 
   /* Compile the equations, then the aux quantities after them on the same tape. */
   {
-    Tape *tape = _currents_tape_new (n, model->n_inputs, model->n_params);
+    Tape *tape = new_tape (model, prog, n);
 
     c.tape = tape;
-    for (guint i = 0; i < prog->learns->len; i++)
-      {
-        CurrentsLearnedTerm *term = &model->learned[i];
-        _currents_tape_add_net (tape, term->n_layers, term->widths, term->activation,
-                                term->param_offset);
-      }
     f_slots = g_new0 (gint32, n);
     for (gsize i = 0; i < n && !c.failed; i++)
       {
@@ -1573,7 +1618,7 @@ currents_model_new_from_string (const char  *source,
       OdeDecl *d = g_ptr_array_index (prog->fixed, i);
       g_autofree char *key = key_of (d->name);
       Symbol *sym = g_hash_table_lookup (c.symbols, key);
-      Tape *scratch = _currents_tape_new (n, model->n_inputs, model->n_params);
+      Tape *scratch = new_tape (model, prog, n);
       Tape *saved = c.tape;
 
       if (sym->slot < 0)
@@ -1587,7 +1632,7 @@ currents_model_new_from_string (const char  *source,
   for (guint i = 0; i < prog->funcs->len && !c.failed; i++)
     {
       OdeFunc *fn = g_ptr_array_index (prog->funcs, i);
-      Tape *scratch = _currents_tape_new (n, model->n_inputs, model->n_params);
+      Tape *scratch = new_tape (model, prog, n);
       Tape *saved = c.tape;
       GArray *scope = g_array_new (FALSE, FALSE, sizeof (Binding));
       GArray *saved_scope = c.scope;

@@ -92,7 +92,13 @@ typedef struct
   Token        tok;
   GError     **error;
   gboolean     failed;
+  int          nesting;   /* of parse_unary(): parentheses, signs, powers, calls */
 } Parser;
+
+/* The parser and the compiler recurse over expressions: bound the depth so that no input
+ * overflows the stack (real models stay far below both). */
+#define MAX_NESTING    200
+#define MAX_AST_DEPTH 2000
 
 static gboolean
 is_ident_start (char c)
@@ -242,8 +248,11 @@ next (Parser *p)
         }
     if (strchr ("+-*/^()<>,=!&|", s[p->pos]) == NULL)
       {
+        /* the text is UTF-8: quote the whole character, not its first byte */
         fail_at (p, p->pos, CURRENTS_ENGINE_ERROR_MODEL_SYNTAX,
-                 "unexpected character '%c'", s[p->pos]);
+                 "unexpected character '%.*s'",
+                 (int) MIN ((gsize) g_utf8_skip[(guchar) s[p->pos]], p->len - p->pos),
+                 s + p->pos);
         t->kind = TOK_END;
         return;
       }
@@ -289,9 +298,19 @@ ast_set_args (Parser *p,
               int     n)
 {
   a->args = g_new0 (Ast *, MAX (n, 1));
-  /* the argument array is freed with the node (see node_free) */
-  memcpy (a->args, args, n * sizeof (Ast *));
+  /* the argument array is freed with the node (see node_free); f() has none, and its
+   * empty argument list no array */
+  if (n > 0)
+    memcpy (a->args, args, n * sizeof (Ast *));
   a->n_args = n;
+  a->depth = 1;
+  for (int i = 0; i < n; i++)
+    if (args[i] != NULL)
+      a->depth = MAX (a->depth, args[i]->depth + 1);
+  if (a->depth > MAX_AST_DEPTH)
+    fail_at (p, p->tok.start, CURRENTS_ENGINE_ERROR_MODEL_SYNTAX,
+             "the expression is too deeply nested (more than %d operations inside one "
+             "another); split it with auxiliary quantities", MAX_AST_DEPTH);
 }
 
 static Ast *parse_expr (Parser *p);
@@ -464,8 +483,28 @@ parse_power (Parser *p)
   return base;
 }
 
+static Ast *parse_unary_nested (Parser *p);
+
 static Ast *
 parse_unary (Parser *p)
+{
+  Ast *a;
+
+  if (p->nesting >= MAX_NESTING)
+    {
+      fail_at (p, p->tok.start, CURRENTS_ENGINE_ERROR_MODEL_SYNTAX,
+               "the expression is too deeply nested (more than %d parentheses, signs or "
+               "powers inside one another)", MAX_NESTING);
+      return NULL;
+    }
+  p->nesting++;
+  a = parse_unary_nested (p);
+  p->nesting--;
+  return a;
+}
+
+static Ast *
+parse_unary_nested (Parser *p)
 {
   if (tok_is (p, "-") || tok_is (p, "+") || tok_is (p, "!"))
     {
@@ -1825,7 +1864,8 @@ parse_statement (Parser *p)
     {
       fail_at (p, p->pos, CURRENTS_ENGINE_ERROR_MODEL_SYNTAX,
                "expected a statement (x'=..., dx/dt=..., par, init, aux, @, done), "
-               "found '%c'", c);
+               "found '%.*s'", (int) MIN ((gsize) g_utf8_skip[(guchar) c], p->len - p->pos),
+               s + p->pos);
       return TRUE;
     }
   word_start = p->pos;

@@ -1032,6 +1032,28 @@ load_neural (CurrentsJsonReader *ld,
         }
       spec.hidden[l] = (gsize) json_node_get_int (w);
     }
+  /* The weights are stored in 'params': a file cannot ask for a network larger than the
+   * values it holds (the biases and the weights between hidden layers at least), which
+   * keeps a damaged width from allocating without bound. */
+  {
+    JsonArray *params = currents_json_get_array (ld, root, NULL, "params",
+                                                 CURRENTS_JSON_REQUIRED);
+    double held, least = 0;
+
+    if (params == NULL)
+      return NULL;
+    held = json_array_get_length (params);
+
+    for (gsize l = 0; l < spec.n_hidden; l++)
+      least += (double) spec.hidden[l]
+               * (1.0 + (l + 1 < spec.n_hidden ? (double) spec.hidden[l + 1] : 0.0));
+    if (least > held)
+      {
+        currents_json_fail (ld, "'params' holds %.0f values, but 'architecture.hidden' "
+                            "needs at least %.0f", held, least);
+        return NULL;
+      }
+  }
   act = currents_json_get_string (ld, arch, "architecture", "activation", CURRENTS_JSON_REQUIRED);
   if (act == NULL)
     return NULL;
