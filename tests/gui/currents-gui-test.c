@@ -116,12 +116,29 @@ wake (gpointer data)
  *
  * Returns: whether @done held (FALSE on the timeout); assert it.
  */
+/**
+ * currents_gui_test_time_scale:
+ *
+ * How much longer waits may take: CURRENTS_TEST_TIME_SCALE (≥ 1; a sanitizer or valgrind
+ * build is several times slower), else 1. Waits for a condition stretch by it; fixed
+ * pauses do not.
+ */
+double
+currents_gui_test_time_scale (void)
+{
+  const char *env = g_getenv ("CURRENTS_TEST_TIME_SCALE");
+  double scale = env != NULL ? g_ascii_strtod (env, NULL) : 1.0;
+
+  return scale >= 1.0 && scale <= 100.0 ? scale : 1.0;
+}
+
 gboolean
 currents_gui_test_iterate_until (CurrentsGuiTestDone done,
                                  gpointer            data,
                                  double              seconds)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+  gint64 deadline = g_get_monotonic_time ()
+                    + (gint64) (seconds * currents_gui_test_time_scale () * G_USEC_PER_SEC);
   guint tick = g_timeout_add (10, wake, NULL);
   gboolean ok;
 

@@ -25,6 +25,9 @@ CurrentsWindow *currents_gui_test_window_new      (int                  width,
                                                  gboolean             example);
 char      *currents_gui_test_make_temp_dir      (const char          *template_name);
 
+/* CURRENTS_TEST_TIME_SCALE, for slow (sanitizer) builds: waits stretch by it. */
+double     currents_gui_test_time_scale         (void);
+
 /* A condition for currents_gui_test_iterate_until(): TRUE once it holds. */
 typedef gboolean (*CurrentsGuiTestDone) (gpointer data);
 
