@@ -101,6 +101,9 @@ currents_json_node_kind (JsonNode *node)
         return "a string";
       if (type == G_TYPE_BOOLEAN)
         return "a boolean";
+      /* 1e999 reads as infinity: not a number we can use */
+      if (type == G_TYPE_DOUBLE && !isfinite (json_node_get_double (node)))
+        return "a number too large to represent";
       return "a number";
     }
 }
@@ -109,7 +112,8 @@ currents_json_node_kind (JsonNode *node)
  * currents_json_is_number:
  * @node: (nullable): a node
  *
- * Returns: whether @node is an integer or a floating-point value
+ * Returns: whether @node is an integer or a finite floating-point value (a literal such as
+ *   1e999 reads as infinity and is not)
  */
 gboolean
 currents_json_is_number (JsonNode *node)
@@ -119,7 +123,9 @@ currents_json_is_number (JsonNode *node)
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
     return FALSE;
   type = json_node_get_value_type (node);
-  return type == G_TYPE_DOUBLE || type == G_TYPE_INT64;
+  if (type == G_TYPE_DOUBLE)
+    return isfinite (json_node_get_double (node));
+  return type == G_TYPE_INT64;
 }
 
 /*
@@ -371,6 +377,12 @@ currents_json_get_numbers (CurrentsJsonReader *rd,
       else if (JSON_NODE_HOLDS_NULL (node))
         {
           fail_member (rd, where, key, "[%u] is null, but it must be a finite number", i);
+          return NULL;
+        }
+      else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_DOUBLE)
+        {
+          fail_member (rd, where, key, "[%u] is too large to represent; it must be a finite "
+                       "number", i);
           return NULL;
         }
       else
